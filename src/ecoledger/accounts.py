@@ -1,0 +1,611 @@
+"""The accounting chain: one call runs a region's GEP accounts for one year.
+
+``run_account`` validates the pack, loads parameters, aligns layers on the accounting grid block
+by block, evaluates every raster item per cell, sums per leaf unit and ecosystem type, adds the
+water-body and statistics items, prices everything and aggregates units bottom-up. The CLI, the
+platform and notebooks all call this one function.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ecoledger import tables, terrain
+from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
+from ecoledger.errors import ParameterError
+from ecoledger.grid import Grid, LayerReader
+from ecoledger.items import (
+    carbon,
+    climate_regulation,
+    flood_regulation,
+    pest_control,
+    purification,
+    sand_fixation,
+    soil_retention,
+    water_conservation,
+)
+from ecoledger.items.cultural import landscape_premium, recreation_revenue_share
+from ecoledger.items.provisioning import (
+    SECTORS,
+    WATER_USE_INDICATOR,
+    sector_output_indicator,
+)
+from ecoledger.layers import ITEM_LAYERS
+from ecoledger.pack.manifest import Pack
+from ecoledger.pack.validate import raise_if_invalid
+from ecoledger.params import Parameters
+from ecoledger.statistics import load_statistics, lookup
+from ecoledger.zonal import Units, block_columns, coverage_matrix, zonal_sum
+
+ECO_NAMES = list(ECOSYSTEMS)
+POLLUTANTS = {  # item → (capacity parameter, load indicator, fallback ecosystem)
+    "air_purification_so2": ("so2_capacity", "so2_emission", "forest"),
+    "air_purification_nox": ("nox_capacity", "nox_emission", "forest"),
+    "air_purification_dust": ("dust_capacity", "dust_emission", "forest"),
+    "water_purification_cod": ("cod_capacity", "cod_load", "wetland"),
+    "water_purification_ammonia_nitrogen": ("ammonia_nitrogen_capacity", "ammonia_nitrogen_load",
+                                            "wetland"),
+    "water_purification_total_phosphorus": ("total_phosphorus_capacity", "total_phosphorus_load",
+                                            "wetland"),
+}
+# Per-cell coefficients an item cannot do without: no table rows → the item is missing.
+REQUIRED_COEFFICIENTS = {"water_conservation": "runoff_coefficient",
+                         "flood_regulation_vegetation": "storm_runoff_coefficient"}
+WATER_BODY_ITEMS = {"flood_regulation_lake": "lake", "flood_regulation_reservoir": "reservoir",
+                    "flood_regulation_marsh": "marsh"}
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class ItemResult:
+    """Physical quantity per leaf unit × ecosystem (columns ECO_NAMES) and how to price it."""
+
+    physical: pd.DataFrame | None
+    price: dict[str, float] | float | None = None
+    status: str = "measured"
+    note: str = ""
+
+
+@dataclass
+class AccountResult:
+    accounts: pd.DataFrame
+    extent: pd.DataFrame
+    units: pd.DataFrame
+    statistics: pd.DataFrame
+    parameters_used: pd.DataFrame
+    inventory: pd.DataFrame
+    physical_indicators: pd.DataFrame
+    provenance: dict
+    grid: Grid
+    maps: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def run_account(
+    pack_root: str | Path,
+    year: int,
+    profile: str = "ndrc2022",
+    parameter_overrides: list[Path] | tuple[Path, ...] = (),
+    block_rows: int | None = None,
+    routing: str = "mfd",
+    keep_maps: bool = True,
+    progress: Progress | None = None,
+) -> AccountResult:
+    """Run the GEP accounts of a region pack for one year.
+
+    ``block_rows`` processes the grid in row blocks of that many rows (None: one block); the
+    result is the same either way. ``routing`` is ``"mfd"`` or ``"d8"`` for the LS factor.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda step, fraction: None)
+    pack = raise_if_invalid(pack_root, year)
+    chosen = tables.profile(profile)
+    params = Parameters.load(year, [*pack.parameter_files, *parameter_overrides])
+    catalogue = tables.items()
+
+    units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
+    grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
+    report("coverage", 0.02)
+    coverage = coverage_matrix(units, grid)
+    crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
+    specs = pack.layers_for(year)
+    stats = load_statistics(pack.statistics_files, year)
+
+    not_applicable = set(pack.region.not_applicable)
+    wanted = [i for i in chosen.items if i not in not_applicable]
+    raster_items = [i for i in wanted if catalogue.at[i, "basis"] == "raster"]
+    missing_layers = {
+        i: [name for name in ITEM_LAYERS[i] if name not in specs] for i in raster_items
+    }
+    lacking = {i: p for i, p in REQUIRED_COEFFICIENTS.items()
+               if i in raster_items and not params.keys(p)}
+    computable = [i for i in raster_items if not missing_layers[i] and i not in lacking]
+
+    engine = _RasterEngine(pack, grid, units, coverage, crosswalk, specs, params, routing)
+    results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
+    for item in raster_items:
+        if missing_layers[item]:
+            results[item] = ItemResult(None, note="missing layers: " + ", ".join(missing_layers[item]))
+        elif item in lacking:
+            results[item] = ItemResult(None, note=(
+                f"the parameter table has no {lacking[item]} values: supply them in an override "
+                "table (parameter,key=ecosystem subtype,value,unit,source)"))
+    _cap_purification(results, units, stats, params)
+    _price_raster_items(results, params, catalogue)
+    results.update(_water_body_items(pack, units, params, wanted))
+    report("statistics items", 0.9)
+    stat_items = {i: _statistics_item(i, stats, units, params, chosen) for i in wanted
+                  if catalogue.at[i, "basis"] == "statistics"}
+
+    accounts = _assemble(units, year, catalogue, wanted, results, stat_items, not_applicable)
+    extent = units.aggregate(engine.extent) / 1e6  # km²
+    report("done", 1.0)
+    provenance = {
+        "pack": str(pack.root),
+        "region": pack.region.name,
+        "year": year,
+        "profile": chosen.name,
+        "profile_title": chosen.title,
+        "parameter_table_version": params.version,
+        "routing": routing,
+        "grid": {"crs": grid.crs.to_string(), "resolution_m": grid.resolution,
+                 "shape": list(grid.shape), "bounds": list(grid.bounds)},
+        "layers": {name: spec.model_dump(exclude_none=True) for name, spec in specs.items()},
+        "elapsed_s": round(time.perf_counter() - started, 3),
+    }
+    return AccountResult(
+        accounts=accounts,
+        extent=extent,
+        units=units.table.drop(columns="geometry"),
+        statistics=units.aggregate(stats.reindex(units.leaves)) if not stats.empty else stats,
+        parameters_used=params.used_table(),
+        inventory=_inventory(chosen, catalogue, not_applicable, results, stat_items),
+        physical_indicators=units.aggregate(engine.indicators),
+        provenance=provenance,
+        grid=grid,
+        maps=engine.maps,
+    )
+
+
+class _RasterEngine:
+    """Per-cell evaluation of raster items, block by block, with zonal sums per leaf unit."""
+
+    def __init__(self, pack: Pack, grid: Grid, units: Units, coverage, crosswalk: pd.DataFrame,
+                 specs, params: Parameters, routing: str):
+        self.pack, self.grid, self.units, self.coverage = pack, grid, units, coverage
+        self.specs, self.params, self.routing = specs, params, routing
+        classes = crosswalk["class"].astype(int)
+        self.class_ecosystem = dict(zip(classes, crosswalk["ecosystem"].map(ECOSYSTEM_CODES),
+                                        strict=True))
+        subtypes = crosswalk["subtype"] if "subtype" in crosswalk else pd.Series([""] * len(classes))
+        self.class_subtype = dict(zip(classes, subtypes.fillna("").map(SUBTYPE_CODES).fillna(0),
+                                      strict=True))
+        self.crosswalk = crosswalk.set_index(classes)
+        leaves = units.leaves
+        self.extent = pd.DataFrame(0.0, index=leaves, columns=ECO_NAMES)
+        self.indicators = pd.DataFrame(0.0, index=leaves, columns=["soil_retained_t",
+                                                                   "potential_erosion_t"])
+        self.maps: dict[str, np.ndarray] = {}
+
+    def _reader(self, name: str) -> LayerReader:
+        spec = self.specs[name]
+        lookup_column = None
+        if spec.by_landcover is not None:
+            lookup_column = self.crosswalk[spec.by_landcover].astype(float).to_dict()
+        path = self.pack.path(spec.file) if spec.file else None
+        return LayerReader(name, spec, path, self.grid, lookup_column)
+
+    def status(self, item: str) -> str:
+        derived = any(self.specs[n].status == "derived" for n in ITEM_LAYERS[item])
+        return "derived" if derived else "measured"
+
+    def _ls_factor(self) -> np.ndarray:
+        reader = self._reader("dem")
+        dem = reader.read(next(self.grid.blocks(None)))
+        reader.close()
+        filled = terrain.fill_depressions(dem)
+        if self.routing == "d8":
+            directions = terrain.flow_direction_d8(filled)
+            accumulation = terrain.flow_accumulation_d8(directions)
+        else:
+            directions = terrain.flow_direction_mfd(filled)
+            accumulation = terrain.flow_accumulation_mfd(directions)
+        slope = terrain.slope_percent(filled, self.grid.resolution)
+        return terrain.ls_factor_desmet_govers(slope, accumulation, directions,
+                                               self.grid.resolution)
+
+    def run(self, items: list[str], block_rows, keep_maps: bool, report) -> dict[str, ItemResult]:
+        needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
+        readers = {name: self._reader(name) for name in needed}
+        formulas = self._formulas()
+        ls = self._ls_factor() if any(i.startswith("soil_retention") for i in items) else None
+        sums = {i: np.zeros((len(self.units.leaves), len(ECO_NAMES))) for i in items}
+        gaps = {i: np.zeros(len(self.units.leaves)) for i in items}
+        maps = {i: np.full(self.grid.shape, np.nan, dtype=np.float32) for i in items} if keep_maps else {}
+        ecosystem_map = np.zeros(self.grid.shape, dtype=np.int16)
+        area = self.grid.pixel_area_m2
+        blocks = list(self.grid.blocks(block_rows))
+        try:
+            for n, window in enumerate(blocks):
+                report("raster items", 0.05 + 0.8 * n / len(blocks))
+                rows = slice(int(window.row_off), int(window.row_off + window.height))
+                lc = readers["landcover"].read(window)
+                cells = {"landcover": lc}
+                for name in needed:
+                    if name != "landcover":
+                        cells[name] = readers[name].read(window, landcover=lc)
+                if ls is not None:
+                    cells["ls"] = ls[rows]
+                ecosystem = self._map_classes(lc, self.class_ecosystem)
+                ecosystem_map[rows] = ecosystem
+                subtype = self._map_classes(lc, self.class_subtype)
+                cover = block_columns(self.coverage, self.grid, window)
+                for k, eco in enumerate(ECO_NAMES):
+                    self.extent.iloc[:, k] += zonal_sum(cover, (ecosystem == ECOSYSTEM_CODES[eco]) * area)
+                if ls is not None:
+                    self._soil_indicators(cells, cover, area)
+                for item in items:
+                    quantity = formulas[item](cells, ecosystem, subtype, area)
+                    credited = self._credited(item, ecosystem)
+                    quantity = np.where(credited, quantity, 0.0)
+                    for k, eco in enumerate(ECO_NAMES):
+                        in_type = ecosystem == ECOSYSTEM_CODES[eco]
+                        sums[item][:, k] += zonal_sum(cover, np.where(in_type, quantity, 0.0))
+                    gaps[item] += zonal_sum(cover, (credited & np.isnan(quantity)) * area)
+                    if keep_maps:
+                        maps[item][rows] = np.where(ecosystem > 0, quantity, np.nan)
+        finally:
+            for reader in readers.values():
+                reader.close()
+        self.maps = {**maps, "_ecosystem": ecosystem_map} if keep_maps else {}
+        results = {}
+        for item in items:
+            frame = pd.DataFrame(sums[item], index=self.units.leaves, columns=ECO_NAMES)
+            note = ""
+            share = gaps[item].sum() / max(self.extent.values.sum(), 1.0)
+            if share > 0:
+                note = f"{share:.2%} of the credited area has no data in an input layer"
+            results[item] = ItemResult(frame, status=self.status(item), note=note)
+        return results
+
+    @staticmethod
+    def _map_classes(landcover: np.ndarray, mapping: dict[int, float]) -> np.ndarray:
+        out = np.zeros(landcover.shape, dtype=np.int16)
+        for cls, code in mapping.items():
+            out[landcover == cls] = int(code)
+        return out
+
+    def _credited(self, item: str, ecosystem: np.ndarray) -> np.ndarray:
+        names = tables.items().at[item, "ecosystems"].split()
+        return np.isin(ecosystem, [ECOSYSTEM_CODES[n] for n in names])
+
+    def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
+                     required: bool) -> np.ndarray:
+        """Cell values of a parameter keyed by subtype (falling back to the level-1 type)."""
+        out = np.full(subtype.shape, np.nan if required else 0.0)
+        for name, code in ECOSYSTEM_CODES.items():
+            if self.params.has(parameter, name):
+                out[ecosystem == code] = self.params.get(parameter, name)
+        for name, code in SUBTYPE_CODES.items():
+            if self.params.has(parameter, name):
+                out[subtype == code] = self.params.get(parameter, name)
+        return out
+
+    def _soil_indicators(self, cells, cover, area) -> None:
+        potential = soil_retention.soil_retained(cells["rainfall_erosivity"],
+                                                 cells["soil_erodibility"], cells["ls"], 0.0, 0.0,
+                                                 area)
+        retained = soil_retention.soil_retained(cells["rainfall_erosivity"],
+                                                cells["soil_erodibility"], cells["ls"],
+                                                cells["cover_management"],
+                                                cells["support_practice"], area)
+        self.indicators["potential_erosion_t"] += zonal_sum(cover, potential)
+        self.indicators["soil_retained_t"] += zonal_sum(cover, retained)
+
+    def _formulas(self) -> dict[str, Callable]:
+        p = self.params
+
+        def water(c, eco, sub, area):
+            alpha = self._per_subtype("runoff_coefficient", sub, eco, required=True)
+            return water_conservation.water_conservation(c["precipitation"], alpha, c["actual_et"],
+                                                         area)
+
+        def retained(c):
+            return soil_retention.soil_retained(c["rainfall_erosivity"], c["soil_erodibility"],
+                                                c["ls"], c["cover_management"],
+                                                c["support_practice"], self.grid.pixel_area_m2)
+
+        def sediment(c, eco, sub, area):
+            return soil_retention.sediment_volume(retained(c), p.get("sediment_deposition_ratio"),
+                                                  c["soil_bulk_density"])
+
+        def nitrogen(c, eco, sub, area):
+            return soil_retention.nutrient_mass(retained(c), c["soil_nitrogen"])
+
+        def phosphorus(c, eco, sub, area):
+            return soil_retention.nutrient_mass(retained(c), c["soil_phosphorus"])
+
+        def flood_vegetation(c, eco, sub, area):
+            beta = self._per_subtype("storm_runoff_coefficient", sub, eco, required=True)
+            return flood_regulation.vegetation_storage(c["storm_precipitation"], beta, area)
+
+        def co2(c, eco, sub, area):
+            return carbon.carbon_sequestration(c["npp"], c["heterotrophic_respiration"], area)
+
+        def o2(c, eco, sub, area):
+            return carbon.oxygen_release(co2(c, eco, sub, area))
+
+        def capacity(parameter):
+            def formula(c, eco, sub, area):
+                q = self._per_subtype(parameter, sub, eco, required=False)
+                return purification.removal_capacity(q, area)
+            return formula
+
+        def cooling(layer, humidify):
+            def formula(c, eco, sub, area):
+                water_m3 = climate_regulation.hot_day_water_m3(c[layer], c["hot_days"], area)
+                energy = climate_regulation.cooling_energy(
+                    water_m3, p.get("latent_heat_vaporization"),
+                    p.get("air_conditioner_efficiency_ratio"))
+                if humidify and p.get("humidification_credited"):
+                    energy = energy + climate_regulation.humidifying_energy(
+                        water_m3, p.get("humidifier_energy"))
+                return energy
+            return formula
+
+        def pest(c, eco, sub, area):
+            return np.full(eco.shape, pest_control.pest_control_area_ha(area))
+
+        def sand(c, eco, sub, area):
+            return sand_fixation.sand_fixed_t(
+                c["wind_weather_factor"], c["wind_erodible_fraction"], c["wind_crust_factor"],
+                c["wind_roughness_factor"], c["wind_vegetation_factor"],
+                p.get("rweq_downwind_distance"), area)
+
+        formulas = {
+            "water_conservation": water,
+            "soil_retention_sediment": sediment,
+            "soil_retention_nitrogen": nitrogen,
+            "soil_retention_phosphorus": phosphorus,
+            "flood_regulation_vegetation": flood_vegetation,
+            "carbon_sequestration": co2,
+            "oxygen_release": o2,
+            "climate_regulation_transpiration": cooling("transpiration", humidify=False),
+            "climate_regulation_evaporation": cooling("water_evaporation", humidify=True),
+            "pest_control": pest,
+            "sand_fixation": sand,
+        }
+        for item, (parameter, _, _) in POLLUTANTS.items():
+            formulas[item] = capacity(parameter)
+        return formulas
+
+
+def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.DataFrame,
+                      params: Parameters) -> None:
+    """Cap removal capacity by the load per leaf unit; without a capacity table count the load."""
+    for item, (parameter, indicator, fallback) in POLLUTANTS.items():
+        if item not in results or results[item].physical is None:
+            continue
+        result = results[item]
+        loads = np.array([lookup(stats, code, indicator) for code in units.leaves])
+        if not params.keys(parameter):
+            frame = pd.DataFrame(0.0, index=units.leaves, columns=ECO_NAMES)
+            frame[fallback] = loads
+            result.physical = frame
+            result.status = "derived"
+            result.note = (f"no removal-capacity table for {parameter}: the reported load "
+                           f"({indicator}) is counted as purified (Ganzi 2017 practice)")
+            continue
+        capacity = result.physical.sum(axis=1).to_numpy()
+        counted = purification.capped(capacity, loads)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(capacity > 0, counted / capacity, 0.0)
+        result.physical = result.physical.mul(scale, axis=0)
+        uncapped = int(np.isnan(loads).sum())
+        result.status = "derived"
+        if uncapped:
+            result.note = (f"capacity not capped by a load in {uncapped} leaf unit(s): "
+                           f"{indicator} not reported")
+
+
+def _price_raster_items(results: dict[str, ItemResult], params: Parameters, catalogue) -> None:
+    for item, result in results.items():
+        if result.physical is None:
+            continue
+        try:
+            if item == "pest_control":
+                result.price = {eco: params.get("pest_control_cost", eco)
+                                for eco in ("forest", "grassland")}
+            elif item == "sand_fixation":
+                result.price = sand_fixation.sand_control_price(
+                    params.get("sand_bulk_density"), params.get("sand_cover_depth"),
+                    params.get("sand_control_cost"))
+            else:
+                row = catalogue.loc[item]
+                result.price = params.get(row["price_parameter"], row["price_key"])
+        except ParameterError as exc:
+            result.physical, result.note = None, str(exc)
+
+
+def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list[str]
+                      ) -> dict[str, ItemResult]:
+    items = [i for i in wanted if i in WATER_BODY_ITEMS]
+    if not items:
+        return {}
+    if pack.manifest.water_bodies is None:
+        return {i: ItemResult(None, note="the pack has no water_bodies layer") for i in items}
+    spec = pack.manifest.water_bodies
+    path = pack.path(spec.file)
+    bodies = gpd.read_file(path, layer=spec.layer) if spec.layer else gpd.read_file(path)
+    bodies = bodies.to_crs(units.table.crs).reset_index(names="body")
+    for column in ("capacity_m3", "flood_storage_m3"):
+        if column not in bodies:
+            bodies[column] = np.nan
+        bodies[column] = pd.to_numeric(bodies[column], errors="coerce")
+    bodies["body_area_m2"] = bodies.geometry.area
+    leaves = units.table.loc[units.leaves, ["code", "geometry"]].reset_index(drop=True)
+    pieces = gpd.overlay(bodies, leaves, how="intersection", keep_geom_type=True)
+    pieces["share"] = pieces.geometry.area / pieces["body_area_m2"]
+    price = params.get("reservoir_cost")
+    out = {}
+    for item in items:
+        kind = WATER_BODY_ITEMS[item]
+        part = pieces[pieces["kind"] == kind].copy()
+        measured = part["flood_storage_m3"]
+        if kind == "lake":
+            modelled = flood_regulation.lake_storage(
+                part["body_area_m2"] / 1e6, params.get("lake_storage_log_intercept"),
+                params.get("lake_storage_exponent"), params.get("lake_exchange_times"))
+        elif kind == "reservoir":
+            modelled = flood_regulation.reservoir_storage(part["capacity_m3"],
+                                                          params.get("reservoir_flood_share"))
+        else:
+            modelled = flood_regulation.marsh_storage(part["body_area_m2"],
+                                                      params.get("marsh_detention_depth"))
+        part["storage"] = measured.fillna(modelled) * part["share"]
+        frame = pd.DataFrame(0.0, index=units.leaves, columns=ECO_NAMES)
+        frame["wetland"] = part.groupby("code")["storage"].sum(min_count=1).reindex(units.leaves)
+        frame["wetland"] = frame["wetland"].fillna(0.0)
+        lacking = part.loc[part["storage"].isna(), "name"].unique().tolist()
+        note = f"no storage known for: {', '.join(map(str, lacking))}" if lacking else ""
+        status = "measured" if part["flood_storage_m3"].notna().all() and len(part) else "derived"
+        out[item] = ItemResult(frame, price=price, status=status, note=note)
+    return out
+
+
+def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Parameters, profile
+                     ) -> pd.DataFrame:
+    """Per-unit (physical, unit_price) for a statistics item, NaN where not reported."""
+    rows = {}
+    for code in units.codes:
+        get = lambda indicator, code=code: lookup(stats, code, indicator)  # noqa: E731
+        physical, price = math.nan, math.nan
+        if item in SECTORS:
+            physical, price = get(sector_output_indicator(item, profile.provisioning_basis)), 1.0
+        elif item in WATER_USE_INDICATOR:
+            physical = get(WATER_USE_INDICATOR[item])
+            price = params.get("water_price", item.removeprefix("water_supply_"))
+        elif item == "ecological_energy_hydropower":
+            physical, price = get("hydropower_generation"), params.get("hydropower_price")
+        elif item == "recreation":
+            if profile.recreation_method == "travel_cost":
+                physical, price = get("tourist_visits"), get("travel_cost_per_visit")
+            else:
+                physical, price = recreation_revenue_share(
+                    get("tourist_visits"), get("tourism_revenue"), get("nature_tourism_share"))
+        elif item == "landscape_premium":
+            physical, price = landscape_premium(get("landscape_floor_area"),
+                                                get("landscape_premium_price"))
+        elif item == "coastal_protection":
+            physical, price = get("coastline_protected"), get("seawall_cost")
+        rows[code] = (physical, price)
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["physical", "price"])
+    frame["value"] = frame["physical"] * frame["price"]
+    return _resolve_hierarchy(frame, units)
+
+
+def _resolve_hierarchy(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
+    """A parent is the sum of its children when all have values, else its own reported value."""
+    out = frame.copy()
+    for code in units.bottom_up():
+        kids = units.children(code)
+        if kids and out.loc[kids, "value"].notna().all():
+            out.loc[code, ["physical", "value"]] = out.loc[kids, ["physical", "value"]].sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.loc[code, "price"] = out.at[code, "value"] / out.at[code, "physical"]
+    return out
+
+
+def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
+              not_applicable) -> pd.DataFrame:
+    table = units.table
+    records = []
+
+    def base(code, item):
+        row = catalogue.loc[item]
+        return {"adcode": code, "name": table.at[code, "name"], "level": table.at[code, "level"],
+                "year": year, "group": row["group"], "service": row["service"], "item": item,
+                "item_zh": row["name_zh"], "physical_unit": row["physical_unit"],
+                "price_unit": f"yuan/{row['physical_unit']}"}
+
+    for item in [i for i in catalogue.index if i in wanted or i in not_applicable]:
+        if item in not_applicable:
+            for code in units.codes:
+                records.append({**base(item=item, code=code), "ecosystem": ALL,
+                                "physical_value": 0.0, "unit_price": math.nan, "value_yuan": 0.0,
+                                "data_status": "not_applicable",
+                                "note": "declared not applicable to this region in pack.toml"})
+            continue
+        if item in stat_items:
+            frame = stat_items[item]
+            eco = catalogue.at[item, "attribution"]
+            for code in units.codes:
+                physical, price, value = frame.loc[code, ["physical", "price", "value"]]
+                status = "missing" if math.isnan(value) else "measured"
+                note = "statistic not reported" if status == "missing" else ""
+                for ecosystem in (eco, ALL):
+                    records.append({**base(code, item), "ecosystem": ecosystem,
+                                    "physical_value": physical, "unit_price": price,
+                                    "value_yuan": value, "data_status": status, "note": note})
+            continue
+        result = results[item]
+        if result.physical is None:
+            for code in units.codes:
+                records.append({**base(code, item), "ecosystem": ALL, "physical_value": math.nan,
+                                "unit_price": math.nan, "value_yuan": math.nan,
+                                "data_status": "missing", "note": result.note})
+            continue
+        physical = units.aggregate(result.physical)
+        credited = catalogue.at[item, "ecosystems"].split() or ["wetland"]
+        prices = (result.price if isinstance(result.price, dict)
+                  else dict.fromkeys(ECO_NAMES, result.price))
+        values = physical[credited].mul(pd.Series({e: prices.get(e, 0.0) for e in credited}))
+        for code in units.codes:
+            for eco in credited:
+                records.append({**base(code, item), "ecosystem": eco,
+                                "physical_value": physical.at[code, eco],
+                                "unit_price": prices.get(eco, math.nan),
+                                "value_yuan": values.at[code, eco],
+                                "data_status": result.status, "note": result.note})
+            total_physical = physical.loc[code, credited].sum()
+            total_value = values.loc[code].sum()
+            records.append({**base(code, item), "ecosystem": ALL,
+                            "physical_value": total_physical,
+                            "unit_price": total_value / total_physical if total_physical else
+                            (prices[credited[0]] if len(set(prices.values())) == 1 else math.nan),
+                            "value_yuan": total_value, "data_status": result.status,
+                            "note": result.note})
+    columns = ["adcode", "name", "level", "year", "group", "service", "item", "item_zh",
+               "ecosystem", "physical_value", "physical_unit", "unit_price", "price_unit",
+               "value_yuan", "data_status", "note"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _inventory(profile, catalogue, not_applicable, results, stat_items) -> pd.DataFrame:
+    rows = []
+    for item in catalogue.index:
+        if item not in profile.items:
+            included, reason = "N", f"not part of profile {profile.name}"
+        elif item in not_applicable:
+            included, reason = "N", "not applicable to the region (pack.toml)"
+        elif item in stat_items:
+            ok = stat_items[item]["value"].notna().any()
+            included, reason = ("Y", "statistics") if ok else ("N", "statistics not reported")
+        else:
+            result = results.get(item)
+            ok = result is not None and result.physical is not None
+            included, reason = ("Y", result.note or "computed") if ok else ("N", result.note)
+        rows.append({"item": item, "name_zh": catalogue.at[item, "name_zh"],
+                     "name_en": catalogue.at[item, "name_en"], "group": catalogue.at[item, "group"],
+                     "basis": catalogue.at[item, "basis"], "included": included, "reason": reason})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["SUBTYPES", "AccountResult", "run_account"]

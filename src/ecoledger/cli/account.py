@@ -1,0 +1,50 @@
+"""``ecoledger account PACK --year YEAR --out DIR``: run and write a year's GEP accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ecoledger.accounts import run_account
+from ecoledger.errors import EcoledgerError, PackError
+from ecoledger.outputs import YI, write_outputs
+
+
+def account(
+    pack: Path = typer.Argument(..., help="region pack folder (with pack.toml)"),
+    year: int = typer.Option(..., help="accounting year"),
+    out: Path = typer.Option(..., help="output folder (replaced atomically)"),
+    profile: str = typer.Option("ndrc2022", help="ndrc2022 | mee2020 | db36_1402"),
+    parameters: list[Path] = typer.Option([], help="parameter override table(s)"),
+    block_rows: int | None = typer.Option(None, help="process the grid in row blocks"),
+    routing: str = typer.Option("mfd", help="flow routing for LS: mfd | d8"),
+    maps: bool = typer.Option(True, help="write per-cell maps"),
+) -> None:
+    """Run the GEP accounts of PACK for YEAR and write them to OUT."""
+    console = Console()
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=console) as bar:
+            task = bar.add_task("validating", total=1.0)
+            result = run_account(
+                pack, year, profile=profile, parameter_overrides=parameters,
+                block_rows=block_rows, routing=routing, keep_maps=maps,
+                progress=lambda step, done: bar.update(task, description=step, completed=done),
+            )
+            bar.update(task, description="writing outputs")
+            write_outputs(result, out, pack)
+    except PackError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{problem}[/red]" if problem.severity == "error" else str(problem))
+        console.print("the pack is invalid: nothing was computed (run `ecoledger validate`)")
+        raise typer.Exit(1) from exc
+    except EcoledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    accounts = result.accounts
+    total = accounts.loc[(accounts["ecosystem"] == "all")
+                         & (accounts["level"] == accounts["level"].iloc[0]), "value_yuan"].sum()
+    console.print(f"GEP {year} of {result.provenance['region']}: {total / YI:,.2f} 亿元 → {out}")

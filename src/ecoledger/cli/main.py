@@ -1,0 +1,19 @@
+"""The ``ecoledger`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from ecoledger.cli import account, validate
+
+app = typer.Typer(
+    name="ecoledger",
+    help="GEP (生态产品总值) accounting for provinces, cities and counties.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("validate")(validate.validate)
+app.command("account")(account.account)
+
+if __name__ == "__main__":
+    app()

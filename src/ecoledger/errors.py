@@ -1,0 +1,48 @@
+"""One exception hierarchy for ecoledger.
+
+Every error a user can cause carries enough to act on: the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EcoledgerError(Exception):
+    """Base class of every error ecoledger raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a region pack: where it is and how to fix it."""
+
+    file: str
+    field: str
+    message: str
+    fix: str
+    severity: str = "error"  # "error" stops a run; "warning" is reported only
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.file} · {self.field}: {self.message} → fix: {self.fix}"
+
+
+class PackError(EcoledgerError):
+    """A region pack is invalid; ``problems`` lists every problem found at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        lines = "\n".join(f"  - {p}" for p in errors)
+        super().__init__(f"the region pack has {len(errors)} problem(s):\n{lines}")
+
+
+class ParameterError(EcoledgerError):
+    """A parameter table is malformed or lacks a value an item needs."""
+
+
+class TerrainError(EcoledgerError):
+    """A terrain kernel got an input it cannot process (shape, dtype, cell size)."""
+
+
+class OutputError(EcoledgerError):
+    """Results could not be written; nothing partial was left behind."""

@@ -1,0 +1,117 @@
+"""The accounting grid and the alignment of every layer onto it.
+
+The grid is equal-area (pixel area = resolution²) and covers the administrative units'
+bounds snapped outward to whole cells. Layers in any CRS or resolution are read through a GDAL
+warped VRT, window by window, so alignment never needs the whole layer in memory. The
+resampling rule follows the layer's data type (see ``ecoledger.layers``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window
+
+from ecoledger.layers import LAYERS
+from ecoledger.pack.manifest import LayerSpec
+
+
+@dataclass(frozen=True)
+class Grid:
+    crs: CRS
+    transform: Affine
+    shape: tuple[int, int]
+
+    @property
+    def resolution(self) -> float:
+        return float(self.transform.a)
+
+    @property
+    def pixel_area_m2(self) -> float:
+        return self.resolution * self.resolution
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        rows, cols = self.shape
+        x0, y1 = self.transform.c, self.transform.f
+        return x0, y1 - rows * self.resolution, x0 + cols * self.resolution, y1
+
+    @classmethod
+    def covering(cls, bounds, resolution: float, crs: CRS) -> Grid:
+        """The smallest grid of ``resolution`` cells aligned to multiples of it covering bounds."""
+        minx, miny, maxx, maxy = bounds
+        x0 = math.floor(minx / resolution) * resolution
+        y1 = math.ceil(maxy / resolution) * resolution
+        cols = math.ceil((maxx - x0) / resolution)
+        rows = math.ceil((y1 - miny) / resolution)
+        return cls(CRS.from_user_input(crs), Affine(resolution, 0, x0, 0, -resolution, y1),
+                   (rows, cols))
+
+    def blocks(self, block_rows: int | None) -> Iterator[Window]:
+        """Row blocks covering the grid (one block when ``block_rows`` is None)."""
+        rows, cols = self.shape
+        step = rows if not block_rows else block_rows
+        for row0 in range(0, rows, step):
+            yield Window(0, row0, cols, min(step, rows - row0))
+
+
+def _source_is_finer(src, grid: Grid) -> bool:
+    left, bottom, right, top = transform_bounds(src.crs, grid.crs, *src.bounds, densify_pts=21)
+    source_cell = math.sqrt(abs((right - left) * (top - bottom)) / (src.width * src.height))
+    return source_cell < grid.resolution * 0.999
+
+
+def resampling_for(layer: str, src, grid: Grid) -> Resampling:
+    finer = _source_is_finer(src, grid)
+    if LAYERS[layer].categorical:
+        return Resampling.mode if finer else Resampling.nearest
+    return Resampling.average if finer else Resampling.bilinear
+
+
+class LayerReader:
+    """Reads one layer of a pack onto the grid, window by window, as float64 with NaN.
+
+    Land cover is returned as float64 classes too (NaN for nodata) so every layer shares one
+    nodata convention.
+    """
+
+    def __init__(self, name: str, spec: LayerSpec, path, grid: Grid,
+                 crosswalk_column: dict[int, float] | None = None):
+        self.name, self.spec, self.grid = name, spec, grid
+        self._lookup = crosswalk_column
+        self._src = self._vrt = None
+        if spec.file is not None:
+            self._src = rasterio.open(path)
+            rows, cols = grid.shape
+            self._vrt = WarpedVRT(
+                self._src, crs=grid.crs, transform=grid.transform, width=cols, height=rows,
+                resampling=resampling_for(name, self._src, grid), src_nodata=self._src.nodata,
+                nodata=np.nan, dtype="float64",
+            )
+
+    def read(self, window: Window, landcover: np.ndarray | None = None) -> np.ndarray:
+        shape = (int(window.height), int(window.width))
+        if self.spec.constant is not None:
+            return np.full(shape, float(self.spec.constant))
+        if self.spec.by_landcover is not None:
+            if landcover is None:
+                raise ValueError(f"layer {self.name} is given by land-cover class: read land cover first")
+            out = np.full(shape, np.nan)
+            for cls, value in self._lookup.items():
+                out[landcover == cls] = value
+            return out
+        return self._vrt.read(self.spec.band, window=window)
+
+    def close(self) -> None:
+        if self._vrt is not None:
+            self._vrt.close()
+            self._src.close()

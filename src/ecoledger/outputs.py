@@ -1,0 +1,221 @@
+"""Writing a run's outputs atomically: accounts, summary, method tables, maps, provenance.
+
+Everything is written into a temporary sibling folder that replaces ``DIR`` only once complete,
+so a failed run leaves the previous results (or nothing) — never a partial set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rasterio
+
+from ecoledger import __version__, tables
+from ecoledger.accounts import AccountResult
+from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS
+from ecoledger.errors import OutputError
+
+YI = 1e8  # 1 亿元 = 10⁸ 元
+
+
+def write_outputs(result: AccountResult, out_dir: str | Path, pack_root: str | Path) -> Path:
+    """Write every output of ``result`` into ``out_dir`` atomically; returns ``out_dir``."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        _write_all(result, staging, Path(pack_root))
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(retired)
+            staging.rename(out_dir)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out_dir)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"writing outputs to {out_dir} failed, nothing was written: {exc}") from exc
+    return out_dir
+
+
+def _write_all(result: AccountResult, folder: Path, pack_root: Path) -> None:
+    accounts = result.accounts
+    accounts.to_csv(folder / "accounts.csv", index=False, encoding="utf-8")
+    accounts.to_parquet(folder / "accounts.parquet", index=False)
+    summary = summarise(result)
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2),
+                                         encoding="utf-8")
+    method_tables(result, folder / "tables")
+    if result.maps:
+        write_maps(result, folder / "maps")
+    run = {**result.provenance, "code_version": __version__, "python": platform.python_version(),
+           "inputs": input_hashes(pack_root), "outputs": output_hashes(folder)}
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str),
+                                     encoding="utf-8")
+
+
+def unit_totals(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: value of each group and GEP (元), from the ``ecosystem = all`` rows."""
+    rows = accounts[accounts["ecosystem"] == ALL]
+    groups = rows.pivot_table(index=["adcode", "name", "level"], columns="group",
+                              values="value_yuan", aggfunc="sum", fill_value=0.0)
+    groups = groups.reindex(columns=list(tables.GROUPS), fill_value=0.0)
+    groups["gep"] = groups.sum(axis=1)
+    order = accounts.drop_duplicates("adcode")["adcode"]
+    return groups.reset_index().set_index("adcode").loc[order].reset_index()
+
+
+def summarise(result: AccountResult) -> dict:
+    accounts = result.accounts
+    totals = unit_totals(accounts)
+    roots = result.units.loc[result.units["parent"] == "", "code"].tolist()
+    region = totals[totals["adcode"].isin(roots)]
+    gep = float(region["gep"].sum())
+    all_rows = accounts[(accounts["ecosystem"] == ALL) & accounts["adcode"].isin(roots)]
+    by_item = all_rows.groupby("item", sort=False)["value_yuan"].sum(min_count=1)
+    gdp = _region_statistic(result, roots, "gdp")
+    population = _region_statistic(result, roots, "population")
+    area_km2 = float(result.extent.loc[roots].to_numpy().sum())
+    missing = sorted(set(all_rows.loc[all_rows["data_status"] == "missing", "item"]))
+    return {
+        "region": result.provenance["region"],
+        "year": result.provenance["year"],
+        "profile": result.provenance["profile"],
+        "currency": "yuan (current prices of the accounting year)",
+        "gep_yuan": gep,
+        "gep_yi_yuan": gep / YI,
+        "groups": {g: {"name_zh": zh, "value_yuan": float(region[g].sum()),
+                       "share": float(region[g].sum()) / gep if gep else None}
+                   for g, zh in tables.GROUPS.items()},
+        "items": {item: {"value_yuan": None if np.isnan(v) else float(v),
+                         "share": None if np.isnan(v) or not gep else float(v) / gep}
+                  for item, v in by_item.items()},
+        "missing_items": missing,
+        "gdp_yuan": gdp,
+        "gep_to_gdp": gep / gdp if gdp else None,
+        "population": population,
+        "gep_per_capita_yuan": gep / population if population else None,
+        "area_km2": area_km2,
+        "gep_per_km2_yuan": gep / area_km2 if area_km2 else None,
+        "parameter_table_version": result.provenance["parameter_table_version"],
+    }
+
+
+def _region_statistic(result: AccountResult, roots, indicator) -> float | None:
+    stats = result.statistics
+    if stats.empty or indicator not in stats.columns:
+        return None
+    value = stats.loc[stats.index.isin(roots), indicator].sum(min_count=1)
+    return None if pd.isna(value) else float(value)
+
+
+def method_tables(result: AccountResult, folder: Path) -> None:
+    """The tables of the method notes §9 (T1–T8) and SEEA-EA-shaped extent and supply tables."""
+    folder.mkdir()
+    accounts = result.accounts
+    units = result.units.set_index("code")
+    extent = result.extent.loc[:, (result.extent > 0).any()]
+    t1 = extent.rename(columns=lambda e: f"{e}_km2")
+    t1.insert(0, "name", units["name"])
+    t1.insert(1, "level", units["level"])
+    t1["total_km2"] = extent.sum(axis=1)
+    t1.to_csv(folder / "T1_extent.csv", index_label="adcode", encoding="utf-8")
+    result.inventory.to_csv(folder / "T2_inventory.csv", index=False, encoding="utf-8")
+    all_rows = accounts[accounts["ecosystem"] == ALL]
+    physical = all_rows[["adcode", "name", "level", "group", "service", "item", "item_zh",
+                         "physical_value", "physical_unit", "data_status"]]
+    extra = result.physical_indicators.reset_index(names="adcode").melt(
+        id_vars="adcode", var_name="item", value_name="physical_value")
+    extra["physical_unit"] = "t"
+    extra["data_status"] = "derived"
+    pd.concat([physical, extra], ignore_index=True).to_csv(folder / "T3_physical.csv",
+                                                           index=False, encoding="utf-8")
+    result.parameters_used.to_csv(folder / "T4_prices.csv", index=False, encoding="utf-8")
+    values = all_rows[["adcode", "name", "level", "group", "service", "item", "item_zh",
+                       "physical_value", "physical_unit", "unit_price", "price_unit",
+                       "value_yuan", "data_status"]].copy()
+    totals = unit_totals(accounts).set_index("adcode")
+    values["value_yi_yuan"] = values["value_yuan"] / YI
+    values["share_of_gep"] = values["value_yuan"] / values["adcode"].map(totals["gep"])
+    values.to_csv(folder / "T5_values.csv", index=False, encoding="utf-8")
+    t6 = totals.copy()
+    if not result.statistics.empty:
+        for column in ("gdp", "population"):
+            if column in result.statistics.columns:
+                t6[column] = result.statistics[column].reindex(t6.index)
+        if "gdp" in t6:
+            t6["gep_to_gdp"] = t6["gep"] / t6["gdp"]
+    t6["area_km2"] = result.extent.sum(axis=1).reindex(t6.index)
+    t6["gep_per_km2"] = t6["gep"] / t6["area_km2"]
+    t6.to_csv(folder / "T6_summary.csv", encoding="utf-8")
+    by_eco = accounts[accounts["ecosystem"] != ALL].pivot_table(
+        index=["adcode", "item"], columns="ecosystem", values="value_yuan", aggfunc="sum")
+    by_eco.to_csv(folder / "T7_by_ecosystem.csv", encoding="utf-8")
+    by_unit = all_rows.pivot_table(index=["adcode", "name", "level"], columns="item",
+                                   values="value_yuan", aggfunc="sum", sort=False)
+    by_unit.to_csv(folder / "T8_by_unit.csv", encoding="utf-8")
+    roots = result.units.loc[result.units["parent"] == "", "code"].tolist()
+    seea_extent = result.extent.loc[roots].sum().rename("closing_extent_km2")
+    seea_extent.index.name = "ecosystem_type"
+    seea_extent.to_frame().assign(name_zh=lambda f: f.index.map(ECOSYSTEMS)).to_csv(
+        folder / "SEEA_extent.csv", encoding="utf-8")
+    region = accounts[accounts["adcode"].isin(roots) & (accounts["ecosystem"] != ALL)]
+    for measure, column in (("physical", "physical_value"), ("monetary", "value_yuan")):
+        supply = region.pivot_table(index=["service", "item", "physical_unit"],
+                                    columns="ecosystem", values=column, aggfunc="sum")
+        supply.to_csv(folder / f"SEEA_supply_{measure}.csv", encoding="utf-8")
+
+
+def write_maps(result: AccountResult, folder: Path) -> None:
+    """Per-cell physical quantity and value GeoTIFFs for every computed raster item."""
+    folder.mkdir()
+    grid = result.grid
+    price = (result.accounts[result.accounts["ecosystem"] != ALL]
+             .groupby(["item", "ecosystem"])["unit_price"].first())
+    ecosystem = result.maps.get("_ecosystem")
+    profile = dict(driver="GTiff", height=grid.shape[0], width=grid.shape[1], count=1,
+                   dtype="float32", crs=grid.crs, transform=grid.transform, nodata=np.nan,
+                   compress="deflate", tiled=True)
+    for item, physical in result.maps.items():
+        if item.startswith("_"):
+            continue
+        unit = tables.items().at[item, "physical_unit"]
+        value = np.full(physical.shape, np.nan, dtype=np.float32)
+        for eco, code in ECOSYSTEM_CODES.items():
+            if (item, eco) in price.index and ecosystem is not None:
+                cells = ecosystem == code
+                value[cells] = physical[cells] * price[(item, eco)]
+        for suffix, array, units in (("physical", physical, unit), ("value", value, "yuan")):
+            with rasterio.open(folder / f"{item}_{suffix}.tif", "w", **profile) as dst:
+                dst.write(array.astype(np.float32), 1)
+                dst.update_tags(item=item, quantity=suffix, unit=f"{units} per cell",
+                                note="per-cell values before capping purification by loads")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_hashes(pack_root: Path) -> dict[str, str]:
+    """SHA-256 of every file of the pack (so a rerun can prove it used the same inputs)."""
+    return {str(p.relative_to(pack_root)): _sha256(p)
+            for p in sorted(Path(pack_root).rglob("*")) if p.is_file()}
+
+
+def output_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): _sha256(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "run.json"}
