@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoledger.cli import account, validate
+from ecoledger.cli import account, pack, validate
 
 app = typer.Typer(
     name="ecoledger",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.command("validate")(validate.validate)
 app.command("account")(account.account)
+app.add_typer(pack.app, name="pack")
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,159 @@
+"""The accounting chain on the synthetic pack: identities, statuses, chunking, refusal."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecoledger.accounts import run_account
+from ecoledger.errors import PackError
+from ecoledger.outputs import unit_totals, write_outputs
+from ecoledger.testing import make_pack
+
+REL = 1e-9
+
+
+def computed(accounts):
+    return accounts[accounts["data_status"].isin(["measured", "derived"])]
+
+
+def test_value_is_physical_times_price(synthetic_result):
+    rows = computed(synthetic_result.accounts)
+    product = rows["physical_value"] * rows["unit_price"]
+    np.testing.assert_allclose(rows["value_yuan"], product, rtol=1e-9, atol=1e-6)
+
+
+def test_ecosystem_rows_sum_to_the_all_row(synthetic_result):
+    rows = computed(synthetic_result.accounts)
+    parts = rows[rows["ecosystem"] != "all"].groupby(["adcode", "item"])["value_yuan"].sum()
+    whole = rows[rows["ecosystem"] == "all"].set_index(["adcode", "item"])["value_yuan"]
+    np.testing.assert_allclose(parts.reindex(whole.index), whole, rtol=REL, atol=1e-6)
+
+
+def test_children_sum_to_parents(synthetic_result):
+    rows = computed(synthetic_result.accounts)
+    rows = rows[rows["ecosystem"] == "all"].set_index(["adcode", "item"])["value_yuan"]
+    units = synthetic_result.units.set_index("code")
+    for parent in units.index[units["level"] != "county"]:
+        kids = units.index[units["parent"] == parent]
+        for item in rows.loc[parent].index:
+            assert rows.loc[list(kids)].xs(item, level="item").sum() == pytest.approx(
+                rows.loc[(parent, item)], rel=REL)
+
+
+def test_items_sum_to_groups_and_groups_to_gep(synthetic_result, tmp_path):
+    totals = unit_totals(synthetic_result.accounts).set_index("adcode")
+    assert (totals[["provisioning", "regulating", "cultural"]].sum(axis=1)
+            == pytest.approx(totals["gep"], rel=REL))
+    out = write_outputs(synthetic_result, tmp_path / "out", tmp_path)
+    summary = json.loads((out / "summary.json").read_text())
+    items = sum(v["value_yuan"] or 0 for v in summary["items"].values())
+    assert items == pytest.approx(summary["gep_yuan"], rel=REL)
+    groups = sum(g["value_yuan"] for g in summary["groups"].values())
+    assert groups == pytest.approx(summary["gep_yuan"], rel=REL)
+    assert summary["gep_to_gdp"] == pytest.approx(summary["gep_yuan"] / 1000e8)
+
+
+def test_extent_matches_region_area(synthetic_result):
+    # the synthetic units tile a 24 × 32 km rectangle exactly
+    extent = synthetic_result.extent
+    assert extent.loc["990000"].sum() == pytest.approx(24 * 32)
+
+
+def test_missing_input_gives_missing_item_never_zero(synthetic_result):
+    accounts = synthetic_result.accounts
+    for item in ("landscape_premium", "flood_regulation_vegetation", "sand_fixation"):
+        rows = accounts[accounts["item"] == item]
+        if not rows.empty:
+            assert (rows["data_status"] == "missing").all()
+            assert rows["value_yuan"].isna().all()
+    coastal = accounts[accounts["item"] == "coastal_protection"]
+    assert (coastal["data_status"] == "not_applicable").all()
+
+
+def test_profile_changes_item_set(synthetic_pack, synthetic_result):
+    ndrc = run_account(synthetic_pack, 2020, profile="ndrc2022", keep_maps=False)
+    assert "oxygen_release" in set(synthetic_result.accounts["item"])
+    assert "oxygen_release" not in set(ndrc.accounts["item"])
+
+
+def test_block_run_equals_whole_run(synthetic_pack, synthetic_result):
+    blocked = run_account(synthetic_pack, 2020, profile="mee2020", block_rows=5)
+    a = synthetic_result.accounts
+    b = blocked.accounts
+    pd.testing.assert_frame_equal(a.drop(columns="note"), b.drop(columns="note"), rtol=1e-9)
+    for item, array in synthetic_result.maps.items():
+        np.testing.assert_allclose(array, blocked.maps[item], rtol=1e-6, equal_nan=True)
+
+
+def test_alignment_of_a_coarser_layer_in_another_crs(tmp_path):
+    """A precipitation grid in geographic coordinates at ~5 km is aligned by bilinear resampling."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.warp import transform_bounds
+
+    from ecoledger.testing import ACCOUNTING_CRS, ORIGIN
+
+    pack = make_pack(tmp_path / "pack")
+    west, south, east, north = transform_bounds(
+        ACCOUNTING_CRS, "EPSG:4326", ORIGIN[0], ORIGIN[1] - 24_000, ORIGIN[0] + 32_000, ORIGIN[1])
+    step = 0.05
+    cols, rows = int((east - west) / step) + 3, int((north - south) / step) + 3
+    with rasterio.open(pack / "layers/precipitation.tif", "w", driver="GTiff", width=cols,
+                       height=rows, count=1, dtype="float32", crs="EPSG:4326", nodata=-9999.0,
+                       transform=from_origin(west - step, north + step, step, step)) as dst:
+        dst.write(np.full((rows, cols), 1500.0, dtype=np.float32), 1)
+    result = run_account(pack, 2020, keep_maps=False)
+    row = result.accounts.query("adcode == '990000' and item == 'water_conservation' "
+                                "and ecosystem == 'forest'").iloc[0]
+    # forest: α 0.0267 (broadleaf) or 0.0302 (needleleaf) on P = 1500, ET 750
+    low = (1500 * (1 - 0.0302) - 750) * 1e-3 * 312e6
+    high = (1500 * (1 - 0.0267) - 750) * 1e-3 * 312e6
+    assert low <= row["physical_value"] <= high
+
+
+def test_invalid_pack_is_refused_before_any_computation(tmp_path):
+    pack = make_pack(tmp_path / "pack", layers={"precipitation": -5.0})
+    out = tmp_path / "out"
+    with pytest.raises(PackError) as info:
+        run_account(pack, 2020)
+    assert any("precipitation" in p.field for p in info.value.problems)
+    assert not out.exists()
+
+
+def test_failed_write_leaves_previous_outputs(synthetic_result, tmp_path, monkeypatch):
+    out = write_outputs(synthetic_result, tmp_path / "out", tmp_path)
+    before = (out / "accounts.csv").read_bytes()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("ecoledger.outputs.method_tables", explode)
+    with pytest.raises(Exception, match="nothing was written"):
+        write_outputs(synthetic_result, out, tmp_path)
+    assert (out / "accounts.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_outputs_written(synthetic_result, synthetic_pack, tmp_path):
+    out = write_outputs(synthetic_result, tmp_path / "out", synthetic_pack)
+    names = {p.name for p in out.iterdir()}
+    assert {"accounts.csv", "accounts.parquet", "summary.json", "run.json", "tables", "maps"} <= names
+    tables_written = {p.name for p in (out / "tables").iterdir()}
+    assert {"T1_extent.csv", "T2_inventory.csv", "T3_physical.csv", "T4_prices.csv",
+            "T5_values.csv", "T6_summary.csv", "T7_by_ecosystem.csv", "T8_by_unit.csv",
+            "SEEA_extent.csv", "SEEA_supply_physical.csv", "SEEA_supply_monetary.csv"} <= tables_written
+    assert (out / "maps" / "water_conservation_physical.tif").exists()
+    run = json.loads((out / "run.json").read_text())
+    assert "pack.toml" in run["inputs"] and run["parameter_table_version"]
+    columns = pd.read_csv(out / "accounts.csv").columns
+    for column in ["adcode", "name", "level", "year", "group", "item", "ecosystem",
+                   "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
+                   "data_status"]:
+        assert column in columns
+
+
+def test_same_inputs_reproduce_the_same_numbers(synthetic_pack, synthetic_result):
+    again = run_account(synthetic_pack, 2020, profile="mee2020", keep_maps=False)
+    pd.testing.assert_frame_equal(synthetic_result.accounts, again.accounts)
