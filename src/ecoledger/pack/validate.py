@@ -1,0 +1,580 @@
+"""Check a region pack before any computation and report every problem at once.
+
+``validate_pack`` never stops at the first problem and never raises for bad input: unreadable
+or corrupt files become problems too. Each problem names the file (relative to the pack), the
+field (a ``pack.toml`` key such as ``years.2020.layers.precipitation``, a vector field such as
+``units.parent``, or rows of a table such as ``row 12 · unit``; row 1 is the CSV header), what
+is wrong and how to fix it. Errors block a run; warnings are reported only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from rasterio.warp import transform_bounds
+
+from ecoledger.ecosystems import ECOSYSTEMS, SUBTYPES
+from ecoledger.errors import PackError, ParameterError, Problem
+from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind
+from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, load_pack
+from ecoledger.params import COLUMNS as PARAMETER_COLUMNS
+from ecoledger.params import _read_table
+from ecoledger.tables import indicators, known_units_for, unit_factor
+
+ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m"
+EQUAL_AREA_METHODS = ("equal area", "equal earth", "mollweide", "sinusoidal")
+LEVELS = {"province": 0, "city": 1, "county": 2, "township": 3}
+WATER_KINDS = ("lake", "reservoir", "marsh", "river")
+STATISTICS_COLUMNS = ("code", "year", "indicator", "value", "unit", "source")
+MAX_PIXELS = 4_000_000  # larger rasters are read decimated so validation stays fast
+MIN_COVERAGE = 0.99  # share of the region's bounding box a raster should cover
+OVERLAP_TOLERANCE = 0.001  # share of the smaller leaf unit two leaves may overlap by
+FIRST_YEAR = 1949
+
+Region = tuple[CRS, np.ndarray]  # CRS of the units and their total bounds in it
+
+
+def validate_pack(root: str | Path, year: int | None = None) -> list[Problem]:
+    """Every problem of the pack at ``root``; layers of ``year`` only, or of every year."""
+    try:
+        pack = load_pack(root)
+    except PackError as exc:
+        return exc.problems
+    out: list[Problem] = []
+    years = _check_years(pack, year, out)
+    crs = _accounting_crs(pack, out)
+    units = _check_units(pack, crs, out)
+    crosswalk = _check_crosswalk(pack, out)
+    region = None
+    if units is not None and units.crs is not None and np.isfinite(units.total_bounds).all():
+        region = (units.crs, units.total_bounds)
+    _check_layers(pack, years, region, crosswalk, out)
+    _check_water_bodies(pack, out)
+    _check_statistics(pack, None if units is None else set(units["code"]), out)
+    _check_parameters(pack, out)
+    return out
+
+
+def raise_if_invalid(root: str | Path, year: int | None = None) -> Pack:
+    """The parsed pack, carrying its warnings; raises PackError listing all problems on error."""
+    problems = validate_pack(root, year)
+    if any(p.severity == "error" for p in problems):
+        raise PackError(problems)
+    pack = load_pack(root)
+    pack.problems = problems
+    return pack
+
+
+class _Rows:
+    """Per-row problems of a table, gathered into one Problem per column and message."""
+
+    def __init__(self, file: str, label: str = "row"):
+        self.file = file
+        self.label = label
+        self.found: dict[tuple[str, str, str, str], list[int]] = {}
+
+    def add(self, row: int, column: str, message: str, fix: str, severity: str = "error"):
+        self.found.setdefault((column, message, fix, severity), []).append(row)
+
+    def problems(self) -> list[Problem]:
+        return [
+            Problem(self.file, f"{self.label}{'s' if len(rows) > 1 else ''} {_listing(rows)} · "
+                    f"{column}", message, fix, severity)
+            for (column, message, fix, severity), rows in self.found.items()
+        ]
+
+
+def _listing(values, limit: int = 10) -> str:
+    values = [str(v) for v in values]
+    shown = ", ".join(values[:limit])
+    return shown if len(values) <= limit else f"{shown} and {len(values) - limit} more"
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna("").str.strip()
+
+
+def _range_text(lo: float | None, hi: float | None, unit: str) -> str:
+    if hi is None:
+        return f"≥ {lo:g} {unit}"
+    return f"{lo:g} … {hi:g} {unit}" if lo is not None else f"≤ {hi:g} {unit}"
+
+
+def _outside(values, lo: float | None, hi: float | None):
+    """Boolean mask of ``values`` (array or number) outside [lo, hi]."""
+    values = np.asarray(values, dtype=float)
+    return (values < (-np.inf if lo is None else lo)) | (values > (np.inf if hi is None else hi))
+
+
+# --- manifest, CRS ---------------------------------------------------------------------------
+
+
+def _check_years(pack: Pack, year: int | None, out: list[Problem]) -> list[int]:
+    """The years whose layers are checked."""
+    if not pack.years:
+        out.append(Problem(MANIFEST, "years", "the pack declares no year",
+                           "add a section [years.YYYY.layers] with that year's layers"))
+    if year is None:
+        return pack.years
+    if year not in pack.years:
+        out.append(Problem(MANIFEST, f"years.{year}", f"the pack has no year {year} "
+                           f"(it has {_listing(pack.years) or 'none'})",
+                           f"add [years.{year}.layers] or choose one of the pack's years"))
+        return []
+    return [year]
+
+
+def _accounting_crs(pack: Pack, out: list[Problem]) -> CRS | None:
+    fix = f'use an equal-area projection in metres, e.g. for China crs = "{ALBERS_CHINA}"'
+    try:
+        crs = CRS.from_user_input(pack.region.crs)
+    except CRSError as exc:
+        out.append(Problem(MANIFEST, "region.crs", f"not a valid CRS: {exc}", fix))
+        return None
+    if crs.is_bound:
+        crs = crs.source_crs
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    if not crs.is_projected:
+        message = "the accounting CRS is not projected"
+    elif any(axis.unit_name != "metre" for axis in crs.axis_info):
+        message = f"the accounting CRS is in {crs.axis_info[0].unit_name}, not metres"
+    elif not any(name in method.lower() for name in EQUAL_AREA_METHODS):
+        message = f"the {method or 'given'} projection is not equal-area, so cell areas are wrong"
+    else:
+        return crs
+    out.append(Problem(MANIFEST, "region.crs", message, fix))
+    return crs
+
+
+# --- vectors -----------------------------------------------------------------------------------
+
+
+def _read_vector(pack: Pack, relative: str, layer: str | None, field: str,
+                 out: list[Problem]) -> gpd.GeoDataFrame | None:
+    path = pack.path(relative)
+    if not path.is_file():
+        out.append(Problem(relative, field, "file not found",
+                           f"put the file at {path} or correct {field} in {MANIFEST}"))
+        return None
+    try:
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # corrupt files raise many types; report them, never crash
+        out.append(Problem(relative, field, f"cannot read the file: {str(exc).strip()}",
+                           "check that it opens with ogrinfo or QGIS; re-export it as GeoPackage"))
+        return None
+    if frame.crs is None:
+        out.append(Problem(relative, field, "the file has no coordinate reference system",
+                           f"define it, e.g. ogr2ogr -a_srs EPSG:4490 fixed.gpkg {relative}"))
+    return frame
+
+
+def _check_geometries(frame: gpd.GeoDataFrame, names: pd.Series, file: str, field: str,
+                      out: list[Problem]) -> pd.Series:
+    """Report empty and invalid geometries; return the mask of usable ones."""
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    invalid = ~empty & ~frame.geometry.is_valid
+    if empty.any():
+        out.append(Problem(file, field, f"features without geometry: {_listing(names[empty])}",
+                           "draw their geometry or remove them"))
+    if invalid.any():
+        reasons = [f"{n} ({shapely.is_valid_reason(g)})"
+                   for n, g in zip(names[invalid], frame.geometry[invalid], strict=True)]
+        out.append(Problem(file, field, f"invalid geometries: {_listing(reasons)}",
+                           "repair them, e.g. QGIS 'Fix geometries' or shapely.make_valid"))
+    return ~empty & ~invalid
+
+
+def _check_units(pack: Pack, crs: CRS | None, out: list[Problem]) -> gpd.GeoDataFrame | None:
+    """The units with fields renamed code, name, level, parent (in the accounting CRS if set)."""
+    section = pack.manifest.units
+    file = section.file
+    units = _read_vector(pack, file, section.layer, "units.file", out)
+    if units is None:
+        return None
+    fields = {section.code: "code", section.name: "name", section.level: "level",
+              section.parent: "parent"}
+    missing = [f for f in fields if f not in units.columns]
+    if missing:
+        out.append(Problem(file, "units", f"fields {missing} are missing (the file has "
+                           f"{[c for c in units.columns if c != 'geometry']})",
+                           f"rename the fields or name them in the [units] section of {MANIFEST}"))
+        return None
+    units = units.rename(columns=fields)
+    for column in ("code", "level", "parent"):
+        units[column] = _text(units[column])
+    code, level, parent = units["code"], units["level"], units["parent"]
+
+    if (code == "").any():
+        out.append(Problem(file, "units.code", f"{int((code == '').sum())} units have no code",
+                           "give every unit its administrative code"))
+    duplicated = code[code.duplicated() & (code != "")].unique()
+    if len(duplicated):
+        out.append(Problem(file, "units.code", f"codes used more than once: {_listing(duplicated)}",
+                           "give every unit a unique code"))
+    bad_level = ~level.isin(list(LEVELS))
+    if bad_level.any():
+        out.append(Problem(file, "units.level", "unknown levels: " + _listing(
+            f"{c} ({lv!r})" for c, lv in zip(code[bad_level], level[bad_level], strict=True)),
+            f"use one of {', '.join(LEVELS)}"))
+    _check_parents(units, file, out)
+
+    usable = _check_geometries(units, code, file, "units.geometry", out)
+    if units.crs is not None and crs is not None:
+        units = units.to_crs(crs)
+    _check_overlaps(units[usable & ~code.isin(set(parent))], file, out)
+    return units
+
+
+def _check_parents(units: gpd.GeoDataFrame, file: str, out: list[Problem]) -> None:
+    rank = {code: LEVELS.get(level) for code, level in zip(units["code"], units["level"],
+                                                              strict=True)}
+    unknown, inverted = [], []
+    for code, level, parent in zip(units["code"], units["level"], units["parent"], strict=True):
+        if parent and parent not in rank:
+            unknown.append(f"{code} → {parent}")
+        elif parent and None not in (rank[code], rank[parent]) and rank[parent] >= rank[code]:
+            inverted.append(f"{code} ({level}) → {parent}")
+    if unknown:
+        out.append(Problem(file, "units.parent", f"parent codes not found: {_listing(unknown)}",
+                           "give the code of an existing unit, or leave parent empty for the top "
+                           "unit"))
+    if inverted:
+        out.append(Problem(file, "units.parent", "parents not of a higher level: "
+                           f"{_listing(inverted)}",
+                           "give a parent of a higher level (province > city > county > "
+                           "township)"))
+
+
+def _check_overlaps(leaves: gpd.GeoDataFrame, file: str, out: list[Problem]) -> None:
+    geoms = leaves.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    overlapping = shared > OVERLAP_TOLERANCE * smaller
+    if overlapping.any():
+        codes = leaves["code"].to_numpy()
+        found = [f"{codes[i]} × {codes[j]}"
+                 for i, j in zip(left[overlapping], right[overlapping], strict=True)]
+        out.append(Problem(file, "units.geometry", f"leaf units overlap: {_listing(found)}",
+                           "fix the boundaries so the lowest-level units tile the region "
+                           "(overlapping areas are counted twice)", "warning"))
+
+
+def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
+    section = pack.manifest.water_bodies
+    if section is None:
+        return
+    file = section.file
+    bodies = _read_vector(pack, file, section.layer, "water_bodies.file", out)
+    if bodies is None:
+        return
+    rows = _Rows(file, "feature")
+    numbers = pd.Series(range(1, len(bodies) + 1), index=bodies.index)
+    capacity = pd.Series(np.nan, index=bodies.index)
+    for column in ("capacity_m3", "flood_storage_m3"):
+        if column not in bodies.columns:
+            continue
+        values = pd.to_numeric(bodies[column], errors="coerce")
+        for number in numbers[(_text(bodies[column]) != "") & values.isna()]:
+            rows.add(number, column, "not a number", "write a volume in m3, or leave it empty")
+        for number in numbers[values < 0]:
+            rows.add(number, column, "negative volume", "write a volume ≥ 0 in m3")
+        if column == "capacity_m3":
+            capacity = values
+    if "kind" not in bodies.columns:
+        out.append(Problem(file, "water_bodies.kind", "the field 'kind' is missing",
+                           f"add a text field 'kind': {', '.join(WATER_KINDS)}"))
+    else:
+        kinds = _text(bodies["kind"])
+        unknown = ~kinds.isin(WATER_KINDS)
+        for number, kind in zip(numbers[unknown], kinds[unknown], strict=True):
+            rows.add(number, "kind", f"kind {kind!r} is not one of {', '.join(WATER_KINDS)}",
+                     "correct the kind")
+        for number in numbers[(kinds == "reservoir") & capacity.isna()]:
+            rows.add(number, "capacity_m3", "a reservoir without capacity: its flood regulation "
+                     "will be reported missing", "give capacity_m3", "warning")
+    out.extend(rows.problems())
+    _check_geometries(bodies, numbers.astype(str), file, "water_bodies.geometry", out)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _read_csv(pack: Pack, relative: str, field: str, columns: tuple[str, ...],
+              out: list[Problem]) -> pd.DataFrame | None:
+    """The table as text, or None (and a problem) if missing, unreadable or lacking columns."""
+    path = pack.path(relative)
+    if not path.is_file():
+        out.append(Problem(relative, field, "file not found",
+                           f"put the file at {path} or correct {field} in {MANIFEST}"))
+        return None
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several types for unreadable CSV
+        out.append(Problem(relative, field, f"cannot read the table: {str(exc).strip()}",
+                           "save it as UTF-8 CSV with a header row"))
+        return None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        out.append(Problem(relative, field, f"columns {missing} are missing",
+                           f"the table has columns {', '.join(columns)}"))
+        return None
+    return table
+
+
+def _check_crosswalk(pack: Pack, out: list[Problem]) -> pd.DataFrame | None:
+    """The crosswalk with integer ``class`` (rows without a valid class dropped)."""
+    file = pack.manifest.landcover.crosswalk
+    table = _read_csv(pack, file, "landcover.crosswalk", ("class", "ecosystem"), out)
+    if table is None:
+        return None
+    rows = _Rows(file)
+    classes = pd.to_numeric(table["class"], errors="coerce")
+    whole = classes.notna() & (classes % 1 == 0)
+    subtypes = table.get("subtype", pd.Series("", index=table.index))
+    seen: set[float] = set()
+    for row, (text, value, ok, ecosystem, subtype) in enumerate(
+        zip(table["class"], classes, whole, table["ecosystem"], subtypes, strict=True), start=2
+    ):
+        if not ok:
+            rows.add(row, "class", f"class {text!r} is not an integer",
+                     "write the integer value of the class in the land-cover raster")
+        elif value in seen:
+            rows.add(row, "class", f"class {int(value)} appears more than once",
+                     "keep one row per class")
+        seen.add(value)
+        if ecosystem not in ECOSYSTEMS:
+            rows.add(row, "ecosystem", f"unknown ecosystem {ecosystem!r}",
+                     f"use one of {', '.join(ECOSYSTEMS)}")
+        if subtype and subtype not in SUBTYPES:
+            rows.add(row, "subtype", f"unknown subtype {subtype!r}",
+                     f"use one of {', '.join(SUBTYPES)}, or leave it empty")
+        elif subtype and ecosystem in ECOSYSTEMS and SUBTYPES[subtype] != ecosystem:
+            rows.add(row, "subtype", f"subtype {subtype!r} belongs to {SUBTYPES[subtype]!r}, "
+                     f"not {ecosystem!r}", "correct the ecosystem or the subtype")
+    out.extend(rows.problems())
+    return table[whole].assign(**{"class": classes[whole].astype(int)})
+
+
+def _check_statistics(pack: Pack, codes: set[str] | None, out: list[Problem]) -> None:
+    """Statistics rows; ``codes`` are the unit codes (None when the units are unreadable)."""
+    known = indicators()
+    seen: set[tuple[str, str, str]] = set()
+    for file in pack.manifest.statistics.files:
+        table = _read_csv(pack, file, "statistics.files", STATISTICS_COLUMNS, out)
+        if table is None:
+            continue
+        rows = _Rows(file)
+        records = table[list(STATISTICS_COLUMNS)].itertuples(index=False)
+        for row, (code, year, indicator, value, unit, source) in enumerate(records, start=2):
+            code, year, indicator = code.strip(), year.strip(), indicator.strip()
+            if codes is not None and code not in codes:
+                rows.add(row, "code", f"code {code!r} is not a unit of {pack.manifest.units.file}",
+                         "use the code of an administrative unit")
+            if not year.isdigit() or not FIRST_YEAR <= int(year) <= datetime.date.today().year + 1:
+                rows.add(row, "year", f"year {year!r} is not a year",
+                         f"write a year from {FIRST_YEAR} on, e.g. 2020")
+            if (code, year, indicator) in seen:
+                rows.add(row, "indicator", "repeats the code, year and indicator of an earlier row",
+                         "keep one row per code, year and indicator")
+            seen.add((code, year, indicator))
+            if not source.strip():
+                rows.add(row, "source", "the source is empty",
+                         "cite the yearbook or bulletin the value comes from", "warning")
+            if indicator not in known.index:
+                close = difflib.get_close_matches(indicator, known.index, n=3)
+                rows.add(row, "indicator", f"unknown indicator {indicator!r}"
+                         + (f" (did you mean {', '.join(close)}?)" if close else ""),
+                         "use an indicator of ecoledger/data/indicators.csv")
+                continue
+            _check_statistic_value(rows, row, known.loc[indicator], indicator, value, unit)
+        out.extend(rows.problems())
+
+
+def _check_statistic_value(rows: _Rows, row: int, spec: pd.Series, indicator: str, value: str,
+                           unit: str) -> None:
+    canonical = spec["unit"]
+    factor = unit_factor(unit, canonical)
+    if factor is None:
+        rows.add(row, "unit", f"unit {unit!r} cannot be converted to {canonical} "
+                 f"({indicator})", f"use one of {', '.join(known_units_for(canonical))}")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        rows.add(row, "value", f"value {value!r} is not a number", "write a plain number")
+    elif factor is not None:
+        lo, hi = (None if pd.isna(spec[k]) else float(spec[k]) for k in ("minimum", "maximum"))
+        if _outside(number * factor, lo, hi):
+            rows.add(row, "value", f"{number:g} {unit} of {indicator} is outside "
+                     f"{_range_text(lo, hi, canonical)}", "check the value and its unit")
+
+
+def _check_parameters(pack: Pack, out: list[Problem]) -> None:
+    for file in pack.manifest.parameters.files:
+        path = pack.path(file)
+        if not path.is_file():
+            out.append(Problem(file, "parameters.files", "file not found",
+                               f"put the file at {path} or correct parameters.files in {MANIFEST}"))
+            continue
+        try:
+            _read_table(path, file)
+        except ParameterError as exc:
+            out.append(Problem(file, "parameters.files", str(exc),
+                               f"a parameter table has columns {', '.join(PARAMETER_COLUMNS)}"))
+
+
+# --- layers ------------------------------------------------------------------------------------
+
+
+def _check_layers(pack: Pack, years: list[int], region: Region | None,
+                  crosswalk: pd.DataFrame | None, out: list[Problem]) -> None:
+    specs: dict[str, tuple[str, LayerSpec]] = {}
+    for year in years:
+        layers = pack.layers_for(year)
+        _check_presence(pack, year, layers, out)
+        own = pack.manifest.years[year].layers
+        for name, spec in layers.items():
+            specs[f"years.{year}.layers.{name}" if name in own else f"layers.{name}"] = (name, spec)
+    for field, (name, spec) in specs.items():
+        kind = LAYERS.get(name)
+        if kind is None:
+            out.append(Problem(MANIFEST, field, f"unknown layer {name!r}",
+                               f"use one of {', '.join(LAYERS)}"))
+            continue
+        if spec.unit is not None and spec.unit != kind.unit:
+            out.append(Problem(MANIFEST, f"{field}.unit", f"unit {spec.unit!r} is not the "
+                               f"catalogue unit {kind.unit!r}",
+                               f"convert the layer to {kind.unit} and write unit = '{kind.unit}'"))
+        if spec.constant is not None and _outside(spec.constant, kind.minimum, kind.maximum):
+            out.append(Problem(MANIFEST, f"{field}.constant", f"{spec.constant:g} is outside "
+                               f"{_range_text(kind.minimum, kind.maximum, kind.unit)}",
+                               f"give the value in {kind.unit}"))
+        elif spec.by_landcover is not None and crosswalk is not None:
+            _check_by_landcover(pack, field, kind, spec.by_landcover, crosswalk, out)
+        elif spec.file is not None:
+            classes = None if crosswalk is None else set(crosswalk["class"])
+            _check_raster(pack, field, kind, spec, region, classes, out)
+
+
+def _check_presence(pack: Pack, year: int, layers: dict[str, LayerSpec],
+                    out: list[Problem]) -> None:
+    field = f"years.{year}.layers"
+    if "landcover" not in layers:
+        out.append(Problem(MANIFEST, f"{field}.landcover", "the land-cover layer is missing",
+                           f'add landcover = {{ file = "..." }} to [{field}] or [layers]'))
+    lacking: dict[tuple[str, ...], list[str]] = {}
+    for item, needs in ITEM_LAYERS.items():
+        missing = tuple(n for n in needs if n not in layers and n != "landcover")
+        if missing and item not in pack.region.not_applicable:
+            lacking.setdefault(missing, []).append(item)
+    for missing, items in lacking.items():
+        out.append(Problem(MANIFEST, field, f"layers {', '.join(missing)} are missing: "
+                           f"{', '.join(items)} will be reported missing",
+                           "add the layers, or list the items in region.not_applicable",
+                           "warning"))
+
+
+def _check_by_landcover(pack: Pack, field: str, kind: LayerKind, column: str,
+                        crosswalk: pd.DataFrame, out: list[Problem]) -> None:
+    file = pack.manifest.landcover.crosswalk
+    if column not in crosswalk.columns:
+        out.append(Problem(file, f"{field}.by_landcover", f"the crosswalk has no column {column!r}",
+                           f"add a column {column!r} with a value per class, or correct the name"))
+        return
+    rows = _Rows(file)
+    values = pd.to_numeric(crosswalk[column], errors="coerce")
+    for row in crosswalk.index[values.isna()] + 2:
+        rows.add(row, column, f"{kind.name} is not a number", "write a number for every class")
+    for row in crosswalk.index[_outside(values, kind.minimum, kind.maximum)] + 2:
+        rows.add(row, column, f"{kind.name} is outside "
+                 f"{_range_text(kind.minimum, kind.maximum, kind.unit)}",
+                 f"give the value in {kind.unit}")
+    out.extend(rows.problems())
+
+
+def _check_raster(pack: Pack, field: str, kind: LayerKind, spec: LayerSpec,
+                  region: Region | None, classes: set[int] | None, out: list[Problem]) -> None:
+    file = spec.file
+    path = pack.path(file)
+    if not path.is_file():
+        out.append(Problem(file, field, "file not found",
+                           f"put the raster at {path} or correct {field}.file in {MANIFEST}"))
+        return
+    try:
+        with rasterio.open(path) as src:
+            if not 1 <= spec.band <= src.count:
+                out.append(Problem(file, f"{field}.band", f"band {spec.band} does not exist "
+                                   f"(the raster has {src.count})", "give an existing band"))
+                return
+            _check_georeference(src, file, field, spec.band, region, out)
+            _check_values(src, file, field, kind, spec.band, classes, out)
+    except Exception as exc:  # corrupt rasters raise many types; report them, never crash
+        out.append(Problem(file, field, f"cannot read the raster: {str(exc).strip()}",
+                           "check that it opens with gdalinfo; re-export it as GeoTIFF"))
+
+
+def _check_georeference(src, file: str, field: str, band: int, region: Region | None,
+                        out: list[Problem]) -> None:
+    if src.nodatavals[band - 1] is None:
+        out.append(Problem(file, field, "the raster has no nodata value",
+                           f"set one, e.g. gdal_edit.py -a_nodata -9999 {file} "
+                           f"(or rio edit-info --nodata -9999 {file})"))
+    if src.crs is None:
+        out.append(Problem(file, field, "the raster has no coordinate reference system",
+                           f"assign it, e.g. gdal_edit.py -a_srs EPSG:4326 {file} "
+                           f"(or rio edit-info --crs EPSG:4326 {file})"))
+        return
+    if region is None:
+        return
+    crs, (left, bottom, right, top) = region
+    x0, y0, x1, y1 = transform_bounds(src.crs, crs, *src.bounds, densify_pts=21)
+    width = max(0.0, min(x1, right) - max(x0, left))
+    height = max(0.0, min(y1, top) - max(y0, bottom))
+    covered = width * height / ((right - left) * (top - bottom))
+    if not np.isfinite([x0, y0, x1, y1]).all() or covered == 0:
+        out.append(Problem(file, field, "the grid does not overlap the region",
+                           "check the raster's CRS and georeferencing (gdalinfo) and its extent"))
+    elif covered < MIN_COVERAGE:
+        out.append(Problem(file, field, f"the grid covers only {covered:.1%} of the region's "
+                           "bounding box", "supply a raster covering the whole region; cells "
+                           "outside it will be missing", "warning"))
+
+
+def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
+                  classes: set[int] | None, out: list[Problem]) -> None:
+    step = max(1, math.ceil(math.sqrt(src.width * src.height / MAX_PIXELS)))
+    shape = (math.ceil(src.height / step), math.ceil(src.width / step))
+    values = src.read(band, out_shape=shape, masked=True).compressed()
+    values = values[np.isfinite(values)]
+    pixels = "sampled pixels" if step > 1 else "pixels"
+    if values.size == 0:
+        out.append(Problem(file, field, "the raster has no valid value (all nodata)",
+                           "check the nodata value and the extent", "warning"))
+        return
+    bad = _outside(values, kind.minimum, kind.maximum)
+    if bad.any():
+        out.append(Problem(file, field, f"{int(bad.sum())} of {values.size} {pixels} are outside "
+                           f"{_range_text(kind.minimum, kind.maximum, kind.unit)} (found "
+                           f"{values.min():g} … {values.max():g})",
+                           f"check the layer is in {kind.unit} (scale factor?) and that pixels "
+                           "without data are nodata"))
+    if kind.name == "landcover" and classes is not None:
+        unknown = sorted(set(np.unique(values).tolist()) - classes)
+        if unknown:
+            out.append(Problem(file, field,
+                               f"classes {_listing(unknown)} are not in the crosswalk",
+                               "add them to the crosswalk or set those pixels to nodata"))
