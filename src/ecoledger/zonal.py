@@ -18,6 +18,7 @@ from exactextract.raster import NumPyRasterSource
 from rasterio.windows import Window
 
 from ecoledger.grid import Grid
+from ecoledger.pack.manifest import code_text
 
 LEVELS = ("province", "city", "county", "township")
 
@@ -33,14 +34,13 @@ class Units:
         raw = gpd.read_file(path, layer=fields.layer) if fields.layer else gpd.read_file(path)
         table = gpd.GeoDataFrame(
             {
-                "code": raw[fields.code].astype(str),
+                "code": code_text(raw[fields.code]),
                 "name": raw[fields.name].astype(str),
                 "level": raw[fields.level].astype(str),
-                "parent": raw[fields.parent].fillna("").astype(str),
+                "parent": code_text(raw[fields.parent]),
             },
             geometry=raw.geometry.to_crs(crs),
         )
-        table["parent"] = table["parent"].replace({"None": "", "nan": ""})
         return cls(table.set_index("code", drop=False))
 
     @property

@@ -181,6 +181,18 @@ def load_pack(root: str | Path) -> Pack:
     return Pack(root=root.resolve(), manifest=manifest)
 
 
+def code_text(series):
+    """Administrative codes as text: integer-valued numbers (e.g. 360000.0 read from a file
+    whose empty parents made the column float) become "360000"; blanks become ""."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(series, errors="coerce")
+    integral = numbers.notna() & (numbers == numbers.round())
+    text = series.astype("string").fillna("").str.strip()
+    text[integral] = numbers[integral].astype("int64").astype("string")
+    return text.replace({"None": "", "nan": "", "<NA>": ""}).astype(str)
+
+
 def _fix_for(err: dict) -> str:
     kind = err.get("type", "")
     if kind == "missing":

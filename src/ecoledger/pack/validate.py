@@ -26,7 +26,7 @@ from rasterio.warp import transform_bounds
 from ecoledger.ecosystems import ECOSYSTEMS, SUBTYPES
 from ecoledger.errors import PackError, ParameterError, Problem
 from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind
-from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, load_pack
+from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, code_text, load_pack
 from ecoledger.params import COLUMNS as PARAMETER_COLUMNS
 from ecoledger.params import _read_table
 from ecoledger.tables import indicators, known_units_for, unit_factor
@@ -210,8 +210,9 @@ def _check_units(pack: Pack, crs: CRS | None, out: list[Problem]) -> gpd.GeoData
                            f"rename the fields or name them in the [units] section of {MANIFEST}"))
         return None
     units = units.rename(columns=fields)
-    for column in ("code", "level", "parent"):
-        units[column] = _text(units[column])
+    units["level"] = _text(units["level"])
+    for column in ("code", "parent"):
+        units[column] = code_text(units[column])
     code, level, parent = units["code"], units["level"], units["parent"]
 
     if (code == "").any():
