@@ -44,8 +44,8 @@ def test_children_sum_to_parents(synthetic_result):
 
 def test_items_sum_to_groups_and_groups_to_gep(synthetic_result, tmp_path):
     totals = unit_totals(synthetic_result.accounts).set_index("adcode")
-    assert (totals[["provisioning", "regulating", "cultural"]].sum(axis=1)
-            == pytest.approx(totals["gep"], rel=REL))
+    np.testing.assert_allclose(totals[["provisioning", "regulating", "cultural"]].sum(axis=1),
+                               totals["gep"], rtol=REL)
     out = write_outputs(synthetic_result, tmp_path / "out", tmp_path)
     summary = json.loads((out / "summary.json").read_text())
     items = sum(v["value_yuan"] or 0 for v in summary["items"].values())
@@ -90,7 +90,7 @@ def test_block_run_equals_whole_run(synthetic_pack, synthetic_result):
 def test_alignment_of_a_coarser_layer_in_another_crs(tmp_path):
     """A precipitation grid in geographic coordinates at ~5 km is aligned by bilinear resampling."""
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
     from rasterio.warp import transform_bounds
 
     from ecoledger.testing import ACCOUNTING_CRS, ORIGIN
@@ -102,7 +102,7 @@ def test_alignment_of_a_coarser_layer_in_another_crs(tmp_path):
     cols, rows = int((east - west) / step) + 3, int((north - south) / step) + 3
     with rasterio.open(pack / "layers/precipitation.tif", "w", driver="GTiff", width=cols,
                        height=rows, count=1, dtype="float32", crs="EPSG:4326", nodata=-9999.0,
-                       transform=from_origin(west - step, north + step, step, step)) as dst:
+                       transform=Affine(step, 0, west - step, 0, -step, north + step)) as dst:
         dst.write(np.full((rows, cols), 1500.0, dtype=np.float32), 1)
     result = run_account(pack, 2020, keep_maps=False)
     row = result.accounts.query("adcode == '990000' and item == 'water_conservation' "
@@ -157,3 +157,58 @@ def test_outputs_written(synthetic_result, synthetic_pack, tmp_path):
 def test_same_inputs_reproduce_the_same_numbers(synthetic_pack, synthetic_result):
     again = run_account(synthetic_pack, 2020, profile="mee2020", keep_maps=False)
     pd.testing.assert_frame_equal(synthetic_result.accounts, again.accounts)
+
+
+def test_all_water_region(tmp_path):
+    """All cells lake: water balance without runoff loss, no soil retention, no transpiration."""
+    lake = np.full((24, 32), 4, dtype=np.uint8)
+    pack = make_pack(tmp_path / "pack", layers={"landcover": lake}, water_bodies=False)
+    result = run_account(pack, 2020, profile="mee2020", keep_maps=False)
+    rows = result.accounts.query("adcode == '990000' and ecosystem == 'all'").set_index("item")
+    precipitation = np.linspace(1400, 1800, 32).mean()
+    assert rows.at["water_conservation", "physical_value"] == pytest.approx(
+        (precipitation - 750.0) * 1e-3 * 768e6)
+    for item in ("soil_retention_sediment", "climate_regulation_transpiration", "pest_control",
+                 "air_purification_so2"):
+        assert rows.at[item, "physical_value"] == 0.0
+        assert rows.at[item, "data_status"] != "missing"
+    assert result.extent.loc["990000", "wetland"] == pytest.approx(768.0)
+
+
+def test_zero_rain_gives_zero_water_conservation(tmp_path):
+    pack = make_pack(tmp_path / "pack", layers={"precipitation": 0.0})
+    result = run_account(pack, 2020, keep_maps=False)
+    rows = result.accounts.query("item == 'water_conservation'")
+    assert (rows["physical_value"] == 0.0).all()
+
+
+def test_nodata_hole_is_reported_not_zeroed(tmp_path):
+    precipitation = np.full((24, 32), 1600.0, dtype=np.float32)
+    precipitation[10:14, 0:4] = -9999.0  # nodata in the forest band
+    query = "adcode == '990000' and item == 'water_conservation' and ecosystem == 'all'"
+    holed = run_account(make_pack(tmp_path / "holed", layers={"precipitation": precipitation}), 2020)
+    whole = run_account(make_pack(tmp_path / "whole", layers={"precipitation": 1600.0}), 2020,
+                        keep_maps=False)
+    row = holed.accounts.query(query).iloc[0]
+    assert "no data" in row["note"]
+    assert np.isnan(holed.maps["water_conservation"][11, 1])
+    # the 16 hole cells (evergreen broadleaf forest, α = 0.0267) are left out, not zero-filled
+    per_cell = (1600 * (1 - 0.0267) - 750) * 1e-3 * 1e6
+    missing = whole.accounts.query(query).iloc[0]["physical_value"] - row["physical_value"]
+    assert missing == pytest.approx(16 * per_cell)
+
+
+def test_statistics_hierarchy_uses_own_value_when_children_lack_it(tmp_path):
+    from ecoledger.testing import synthetic_statistics
+
+    stats = synthetic_statistics(2020)
+    stats = stats[~((stats["indicator"] == "fishery_output_value")
+                    & stats["code"].isin(["990201", "990202"]))]
+    city = {"code": "990200", "year": 2020, "indicator": "fishery_output_value", "value": 7.5,
+            "unit": "亿元", "source": "synthetic"}
+    pack = make_pack(tmp_path / "pack", statistics=pd.concat([stats, pd.DataFrame([city])]))
+    rows = run_account(pack, 2020, keep_maps=False).accounts.query(
+        "item == 'fishery' and ecosystem == 'all'").set_index("adcode")
+    assert rows.at["990200", "value_yuan"] == pytest.approx(7.5e8)
+    assert rows.at["990201", "data_status"] == "missing"
+    assert rows.at["990000", "value_yuan"] == pytest.approx((1 + 2) * 1e8 + 7.5e8)

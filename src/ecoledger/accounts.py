@@ -104,7 +104,17 @@ def run_account(
     result is the same either way. ``routing`` is ``"mfd"`` or ``"d8"`` for the LS factor.
     """
     started = time.perf_counter()
-    report = progress or (lambda step, fraction: None)
+    timings: dict[str, float] = {}
+    current = ["validate and load", started]
+
+    def report(step: str, fraction: float) -> None:
+        # Time spent since the last report is charged to the step that was running.
+        now = time.perf_counter()
+        timings[current[0]] = round(timings.get(current[0], 0.0) + now - current[1], 3)
+        current[:] = [step, now]
+        if progress is not None:
+            progress(step, fraction)
+
     pack = raise_if_invalid(pack_root, year)
     chosen = tables.profile(profile)
     params = Parameters.load(year, [*pack.parameter_files, *parameter_overrides])
@@ -112,7 +122,7 @@ def run_account(
 
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
     grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
-    report("coverage", 0.02)
+    report("zonal coverage", 0.02)
     coverage = coverage_matrix(units, grid)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
     specs = pack.layers_for(year)
@@ -128,6 +138,7 @@ def run_account(
                if i in raster_items and not params.keys(p)}
     computable = [i for i in raster_items if not missing_layers[i] and i not in lacking]
 
+    report("raster items", 0.05)
     engine = _RasterEngine(pack, grid, units, coverage, crosswalk, specs, params, routing)
     results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
     for item in raster_items:
@@ -137,16 +148,16 @@ def run_account(
             results[item] = ItemResult(None, note=(
                 f"the parameter table has no {lacking[item]} values: supply them in an override "
                 "table (parameter,key=ecosystem subtype,value,unit,source)"))
+    report("capping and pricing", 0.86)
     _cap_purification(results, units, stats, params)
     _price_raster_items(results, params, catalogue)
     results.update(_water_body_items(pack, units, params, wanted))
-    report("statistics items", 0.9)
+    report("water bodies and statistics items", 0.9)
     stat_items = {i: _statistics_item(i, stats, units, params, chosen) for i in wanted
                   if catalogue.at[i, "basis"] == "statistics"}
-
+    report("assemble", 0.95)
     accounts = _assemble(units, year, catalogue, wanted, results, stat_items, not_applicable)
     extent = units.aggregate(engine.extent) / 1e6  # km²
-    report("done", 1.0)
     provenance = {
         "pack": str(pack.root),
         "region": pack.region.name,
@@ -158,6 +169,7 @@ def run_account(
         "grid": {"crs": grid.crs.to_string(), "resolution_m": grid.resolution,
                  "shape": list(grid.shape), "bounds": list(grid.bounds)},
         "layers": {name: spec.model_dump(exclude_none=True) for name, spec in specs.items()},
+        "timings_s": {**timings, "assemble": round(time.perf_counter() - current[1], 3)},
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
     return AccountResult(
@@ -193,6 +205,7 @@ class _RasterEngine:
         self.indicators = pd.DataFrame(0.0, index=leaves, columns=["soil_retained_t",
                                                                    "potential_erosion_t"])
         self.maps: dict[str, np.ndarray] = {}
+        self.credited_names = tables.items()["ecosystems"].str.split().to_dict()
 
     def _reader(self, name: str) -> LayerReader:
         spec = self.specs[name]
@@ -234,7 +247,8 @@ class _RasterEngine:
         blocks = list(self.grid.blocks(block_rows))
         try:
             for n, window in enumerate(blocks):
-                report("raster items", 0.05 + 0.8 * n / len(blocks))
+                if n:
+                    report("raster items", 0.05 + 0.8 * n / len(blocks))
                 rows = slice(int(window.row_off), int(window.row_off + window.height))
                 lc = readers["landcover"].read(window)
                 cells = {"landcover": lc}
@@ -255,9 +269,10 @@ class _RasterEngine:
                     quantity = formulas[item](cells, ecosystem, subtype, area)
                     credited = self._credited(item, ecosystem)
                     quantity = np.where(credited, quantity, 0.0)
-                    for k, eco in enumerate(ECO_NAMES):
+                    for eco in self.credited_names[item]:
                         in_type = ecosystem == ECOSYSTEM_CODES[eco]
-                        sums[item][:, k] += zonal_sum(cover, np.where(in_type, quantity, 0.0))
+                        column = ECO_NAMES.index(eco)
+                        sums[item][:, column] += zonal_sum(cover, np.where(in_type, quantity, 0.0))
                     gaps[item] += zonal_sum(cover, (credited & np.isnan(quantity)) * area)
                     if keep_maps:
                         maps[item][rows] = np.where(ecosystem > 0, quantity, np.nan)
@@ -283,8 +298,7 @@ class _RasterEngine:
         return out
 
     def _credited(self, item: str, ecosystem: np.ndarray) -> np.ndarray:
-        names = tables.items().at[item, "ecosystems"].split()
-        return np.isin(ecosystem, [ECOSYSTEM_CODES[n] for n in names])
+        return np.isin(ecosystem, [ECOSYSTEM_CODES[n] for n in self.credited_names[item]])
 
     def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
                      required: bool) -> np.ndarray:

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-from rasterio.transform import from_origin
+from affine import Affine
 from shapely.geometry import box
 
 ACCOUNTING_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
@@ -93,7 +93,7 @@ def make_pack(
     folder = Path(folder)
     (folder / "layers").mkdir(parents=True, exist_ok=True)
     rows, cols = shape
-    transform = from_origin(ORIGIN[0], ORIGIN[1], resolution, resolution)
+    transform = Affine(resolution, 0.0, ORIGIN[0], 0.0, -resolution, ORIGIN[1])
     width, height = cols * resolution, rows * resolution
 
     # Administrative units: rectangles tiling the grid.
