@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ import rasterio
 
 from ecoledger import __version__, tables
 from ecoledger.accounts import AccountResult
+from ecoledger.atomic import atomic_directory
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS
 from ecoledger.errors import OutputError
 
@@ -29,21 +27,10 @@ YI = 1e8  # 1 亿元 = 10⁸ 元
 def write_outputs(result: AccountResult, out_dir: str | Path, pack_root: str | Path) -> Path:
     """Write every output of ``result`` into ``out_dir`` atomically; returns ``out_dir``."""
     out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        _write_all(result, staging, Path(pack_root))
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(retired)
-            staging.rename(out_dir)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out_dir)
+        with atomic_directory(out_dir) as staging:
+            _write_all(result, staging, Path(pack_root))
     except Exception as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OutputError):
-            raise
         raise OutputError(f"writing outputs to {out_dir} failed, nothing was written: {exc}") from exc
     return out_dir
 

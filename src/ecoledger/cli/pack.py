@@ -1,4 +1,4 @@
-"""``ecoledger pack …``: create region packs."""
+"""``ecoledger pack …``: build region packs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,23 @@ import typer
 
 from ecoledger.testing import make_pack
 
-app = typer.Typer(help="Create region packs.", no_args_is_help=True)
+app = typer.Typer(help="Build region packs.", no_args_is_help=True)
+
+
+@app.command("build")
+def build(
+    region: str = typer.Argument(..., help="region to build: jiangxi"),
+    out: Path = typer.Option(..., help="pack folder to write (replaced atomically)"),
+    source: Path | None = typer.Option(None, help="source data folder (default: data/<region>)"),
+    years: list[int] = typer.Option([2020], help="years to build (2006–2020 for jiangxi)"),
+) -> None:
+    """Build an analysis-ready region pack from the real data shipped with the project."""
+    if region != "jiangxi":
+        raise typer.BadParameter(f"unknown region {region!r}; known: jiangxi")
+    from ecoledger.packs import jiangxi
+
+    jiangxi.build(out, source, tuple(years))
+    typer.echo(f"{region} pack written to {out}")
 
 
 @app.command("synthetic")

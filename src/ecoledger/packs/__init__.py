@@ -1,0 +1,1 @@
+"""Region-pack builders: derive GEP input layers from coarse real data."""
