@@ -212,3 +212,20 @@ def test_statistics_hierarchy_uses_own_value_when_children_lack_it(tmp_path):
     assert rows.at["990200", "value_yuan"] == pytest.approx(7.5e8)
     assert rows.at["990201", "data_status"] == "missing"
     assert rows.at["990000", "value_yuan"] == pytest.approx((1 + 2) * 1e8 + 7.5e8)
+
+
+def test_quantity_price_basis(tmp_path):
+    from ecoledger.testing import synthetic_statistics
+
+    extra = [{"code": "990101", "year": 2020, "indicator": "output_grain", "value": 2.0,
+              "unit": "万吨", "source": "synthetic"},
+             {"code": "990101", "year": 2020, "indicator": "price_grain", "value": 2.5,
+              "unit": "元/kg", "source": "synthetic"},
+             {"code": "990101", "year": 2020, "indicator": "output_tea", "value": 100.0,
+              "unit": "t", "source": "synthetic"}]  # no tea price: tea is left out, not zeroed
+    stats = pd.concat([synthetic_statistics(2020), pd.DataFrame(extra)])
+    pack = make_pack(tmp_path / "pack", statistics=stats)
+    rows = run_account(pack, 2020, keep_maps=False, provisioning_basis="quantity_price").accounts
+    rows = rows.query("item == 'agriculture' and ecosystem == 'all'").set_index("adcode")
+    assert rows.at["990101", "value_yuan"] == pytest.approx(2.0e7 * 2.5)  # 20 000 t × 2.5 元/kg
+    assert rows.at["990102", "data_status"] == "missing"

@@ -34,8 +34,10 @@ from ecoledger.items import (
 )
 from ecoledger.items.cultural import landscape_premium, recreation_revenue_share
 from ecoledger.items.provisioning import (
+    PROVISIONING_BASES,
     SECTORS,
     WATER_USE_INDICATOR,
+    products_value,
     sector_output_indicator,
 )
 from ecoledger.layers import ITEM_LAYERS
@@ -97,11 +99,14 @@ def run_account(
     routing: str = "mfd",
     keep_maps: bool = True,
     progress: Progress | None = None,
+    provisioning_basis: str | None = None,
 ) -> AccountResult:
     """Run the GEP accounts of a region pack for one year.
 
     ``block_rows`` processes the grid in row blocks of that many rows (None: one block); the
     result is the same either way. ``routing`` is ``"mfd"`` or ``"d8"`` for the LS factor.
+    ``provisioning_basis`` (``gross_output``, ``net_output`` or ``quantity_price``) overrides
+    the profile's basis for material products.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -117,6 +122,9 @@ def run_account(
 
     pack = raise_if_invalid(pack_root, year)
     chosen = tables.profile(profile)
+    if provisioning_basis not in (None, *PROVISIONING_BASES):
+        raise ParameterError(f"unknown provisioning basis {provisioning_basis!r}; choose one of "
+                             f"{', '.join(PROVISIONING_BASES)}")
     params = Parameters.load(year, [*pack.parameter_files, *parameter_overrides])
     catalogue = tables.items()
 
@@ -153,8 +161,8 @@ def run_account(
     _price_raster_items(results, params, catalogue)
     results.update(_water_body_items(pack, units, params, wanted))
     report("water bodies and statistics items", 0.9)
-    stat_items = {i: _statistics_item(i, stats, units, params, chosen) for i in wanted
-                  if catalogue.at[i, "basis"] == "statistics"}
+    stat_items = {i: _statistics_item(i, stats, units, params, chosen, provisioning_basis)
+                  for i in wanted if catalogue.at[i, "basis"] == "statistics"}
     report("assemble", 0.95)
     accounts = _assemble(units, year, catalogue, wanted, results, stat_items, not_applicable)
     extent = units.aggregate(engine.extent) / 1e6  # km²
@@ -164,6 +172,7 @@ def run_account(
         "year": year,
         "profile": chosen.name,
         "profile_title": chosen.title,
+        "provisioning_basis": provisioning_basis or chosen.provisioning_basis,
         "parameter_table_version": params.version,
         "routing": routing,
         "grid": {"crs": grid.crs.to_string(), "resolution_m": grid.resolution,
@@ -176,7 +185,7 @@ def run_account(
         accounts=accounts,
         extent=extent,
         units=units.table.drop(columns="geometry"),
-        statistics=units.aggregate(stats.reindex(units.leaves)) if not stats.empty else stats,
+        statistics=_resolve_statistics(stats, units),
         parameters_used=params.used_table(),
         inventory=_inventory(chosen, catalogue, not_applicable, results, stat_items),
         physical_indicators=units.aggregate(engine.indicators),
@@ -231,8 +240,7 @@ class _RasterEngine:
             directions = terrain.flow_direction_mfd(filled)
             accumulation = terrain.flow_accumulation_mfd(directions)
         slope = terrain.slope_percent(filled, self.grid.resolution)
-        return terrain.ls_factor_desmet_govers(slope, accumulation, directions,
-                                               self.grid.resolution)
+        return terrain.ls_factor_desmet_govers(slope, accumulation, self.grid.resolution)
 
     def run(self, items: list[str], block_rows, keep_maps: bool, report) -> dict[str, ItemResult]:
         needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
@@ -410,6 +418,11 @@ def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.Da
         result = results[item]
         loads = np.array([lookup(stats, code, indicator) for code in units.leaves])
         if not params.keys(parameter):
+            if np.isnan(loads).all():
+                results[item] = ItemResult(None, note=(
+                    f"no removal-capacity table for {parameter} and no {indicator} reported: "
+                    f"supply the load statistics or a capacity table"))
+                continue
             frame = pd.DataFrame(0.0, index=units.leaves, columns=ECO_NAMES)
             frame[fallback] = loads
             result.physical = frame
@@ -472,6 +485,10 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
     for item in items:
         kind = WATER_BODY_ITEMS[item]
         part = pieces[pieces["kind"] == kind].copy()
+        if part.empty:
+            out[item] = ItemResult(None, note=f"no {kind} in {spec.file}: add them (reservoirs "
+                                              "with capacity_m3) to account this item")
+            continue
         measured = part["flood_storage_m3"]
         if kind == "lake":
             modelled = flood_regulation.lake_storage(
@@ -494,15 +511,30 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
     return out
 
 
-def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Parameters, profile
-                     ) -> pd.DataFrame:
+def _product_price(get, params: Parameters, product: str) -> float:
+    """A product's price: the unit's reported price of the year, else the parameter table's."""
+    reported = get(f"price_{product}")
+    if not math.isnan(reported) or not params.has("product_price", product):
+        return reported
+    return params.get("product_price", product)
+
+
+def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Parameters, profile,
+                     provisioning_basis: str | None = None) -> pd.DataFrame:
     """Per-unit (physical, unit_price) for a statistics item, NaN where not reported."""
+    basis = provisioning_basis or profile.provisioning_basis
     rows = {}
     for code in units.codes:
         get = lambda indicator, code=code: lookup(stats, code, indicator)  # noqa: E731
         physical, price = math.nan, math.nan
-        if item in SECTORS:
-            physical, price = get(sector_output_indicator(item, profile.provisioning_basis)), 1.0
+        if item in SECTORS and basis == "quantity_price":
+            products = tables.products()
+            names = products.loc[products["sector"] == item, "product"]
+            prices = {p: _product_price(get, params, p) for p in names}
+            physical, _ = products_value({p: get(f"output_{p}") for p in names}, prices)
+            price = 1.0
+        elif item in SECTORS:
+            physical, price = get(sector_output_indicator(item, basis)), 1.0
         elif item in WATER_USE_INDICATOR:
             physical = get(WATER_USE_INDICATOR[item])
             price = params.get("water_price", item.removeprefix("water_supply_"))
@@ -525,81 +557,93 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
     return _resolve_hierarchy(frame, units)
 
 
+def _resolve_statistics(stats: pd.DataFrame, units: Units) -> pd.DataFrame:
+    """Every unit's statistics; quantities (not prices or shares) roll up from complete children."""
+    if stats.empty:
+        return stats
+    canonical = tables.indicators()["unit"]
+    additive = [c for c in stats.columns if "/" not in canonical[c] and canonical[c] != "1"]
+    return units.resolve(stats, additive)
+
+
 def _resolve_hierarchy(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
-    """A parent is the sum of its children when all have values, else its own reported value."""
-    out = frame.copy()
-    for code in units.bottom_up():
-        kids = units.children(code)
-        if kids and out.loc[kids, "value"].notna().all():
-            out.loc[code, ["physical", "value"]] = out.loc[kids, ["physical", "value"]].sum()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out.loc[code, "price"] = out.at[code, "value"] / out.at[code, "physical"]
+    """A parent is the sum of its children when all have values, else its own reported value;
+    the unit price of a sum is its value over its quantity."""
+    out = units.resolve(frame, additive=["physical", "value"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = out["value"] / out["physical"]
+    out["price"] = ratio.where(out["physical"].fillna(0) != 0, out["price"])
     return out
+
+
+COLUMNS = ["adcode", "name", "level", "year", "group", "service", "item", "item_zh", "ecosystem",
+           "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
+           "data_status", "note"]
 
 
 def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
               not_applicable) -> pd.DataFrame:
-    table = units.table
-    records = []
-
-    def base(code, item):
-        row = catalogue.loc[item]
-        return {"adcode": code, "name": table.at[code, "name"], "level": table.at[code, "level"],
-                "year": year, "group": row["group"], "service": row["service"], "item": item,
-                "item_zh": row["name_zh"], "physical_unit": row["physical_unit"],
-                "price_unit": f"yuan/{row['physical_unit']}"}
-
+    """One frame of rows unit × item × ecosystem (+ ``all``), built item by item."""
+    codes = units.codes
+    frames = []
     for item in [i for i in catalogue.index if i in wanted or i in not_applicable]:
         if item in not_applicable:
-            for code in units.codes:
-                records.append({**base(item=item, code=code), "ecosystem": ALL,
-                                "physical_value": 0.0, "unit_price": math.nan, "value_yuan": 0.0,
-                                "data_status": "not_applicable",
-                                "note": "declared not applicable to this region in pack.toml"})
-            continue
-        if item in stat_items:
-            frame = stat_items[item]
-            eco = catalogue.at[item, "attribution"]
-            for code in units.codes:
-                physical, price, value = frame.loc[code, ["physical", "price", "value"]]
-                status = "missing" if math.isnan(value) else "measured"
-                note = "statistic not reported" if status == "missing" else ""
-                for ecosystem in (eco, ALL):
-                    records.append({**base(code, item), "ecosystem": ecosystem,
-                                    "physical_value": physical, "unit_price": price,
-                                    "value_yuan": value, "data_status": status, "note": note})
-            continue
-        result = results[item]
-        if result.physical is None:
-            for code in units.codes:
-                records.append({**base(code, item), "ecosystem": ALL, "physical_value": math.nan,
-                                "unit_price": math.nan, "value_yuan": math.nan,
-                                "data_status": "missing", "note": result.note})
-            continue
-        physical = units.aggregate(result.physical)
-        credited = catalogue.at[item, "ecosystems"].split() or ["wetland"]
-        prices = (result.price if isinstance(result.price, dict)
-                  else dict.fromkeys(ECO_NAMES, result.price))
-        values = physical[credited].mul(pd.Series({e: prices.get(e, 0.0) for e in credited}))
-        for code in units.codes:
-            for eco in credited:
-                records.append({**base(code, item), "ecosystem": eco,
-                                "physical_value": physical.at[code, eco],
-                                "unit_price": prices.get(eco, math.nan),
-                                "value_yuan": values.at[code, eco],
-                                "data_status": result.status, "note": result.note})
-            total_physical = physical.loc[code, credited].sum()
-            total_value = values.loc[code].sum()
-            records.append({**base(code, item), "ecosystem": ALL,
-                            "physical_value": total_physical,
-                            "unit_price": total_value / total_physical if total_physical else
-                            (prices[credited[0]] if len(set(prices.values())) == 1 else math.nan),
-                            "value_yuan": total_value, "data_status": result.status,
-                            "note": result.note})
-    columns = ["adcode", "name", "level", "year", "group", "service", "item", "item_zh",
-               "ecosystem", "physical_value", "physical_unit", "unit_price", "price_unit",
-               "value_yuan", "data_status", "note"]
-    return pd.DataFrame.from_records(records, columns=columns)
+            rows = _rows(codes, ALL, 0.0, math.nan, 0.0, "not_applicable",
+                         "declared not applicable to this region in pack.toml")
+        elif item in stat_items:
+            frame = stat_items[item].loc[codes]
+            status = np.where(frame["value"].isna(), "missing", "measured")
+            note = np.where(frame["value"].isna(), "statistic not reported", "")
+            rows = pd.concat([
+                _rows(codes, eco, frame["physical"], frame["price"], frame["value"], status, note)
+                for eco in (catalogue.at[item, "attribution"], ALL)])
+        elif results[item].physical is None:
+            rows = _rows(codes, ALL, math.nan, math.nan, math.nan, "missing", results[item].note)
+        else:
+            rows = _priced_rows(units, item, results[item], catalogue)
+        frames.append(rows.assign(item=item))
+    accounts = pd.concat(frames, ignore_index=True)
+    table = units.table
+    meta = catalogue.loc[accounts["item"]]
+    accounts = accounts.assign(
+        name=accounts["adcode"].map(table["name"]).to_numpy(),
+        level=accounts["adcode"].map(table["level"]).to_numpy(),
+        year=year, group=meta["group"].to_numpy(), service=meta["service"].to_numpy(),
+        item_zh=meta["name_zh"].to_numpy(), physical_unit=meta["physical_unit"].to_numpy(),
+        price_unit="yuan/" + meta["physical_unit"].to_numpy(),
+    )
+    # item by item (already), then unit by unit in the units' order, ecosystems as built
+    unit_rank = accounts["adcode"].map({code: i for i, code in enumerate(codes)})
+    item_rank = accounts["item"].map({item: i for i, item in enumerate(catalogue.index)})
+    order = np.lexsort((unit_rank.to_numpy(), item_rank.to_numpy()))
+    return accounts.iloc[order][COLUMNS].reset_index(drop=True)
+
+
+def _rows(codes, ecosystem, physical, price, value, status, note) -> pd.DataFrame:
+    return pd.DataFrame({"adcode": codes, "ecosystem": ecosystem, "physical_value": physical,
+                         "unit_price": price, "value_yuan": value, "data_status": status,
+                         "note": note})
+
+
+def _priced_rows(units: Units, item: str, result: ItemResult, catalogue) -> pd.DataFrame:
+    """Rows per credited ecosystem and the ``all`` row; a NaN leaf makes its ancestors missing."""
+    physical = units.aggregate(result.physical)
+    credited = catalogue.at[item, "ecosystems"].split() or ["wetland"]
+    prices = (pd.Series(result.price) if isinstance(result.price, dict)
+              else pd.Series(result.price, index=credited)).reindex(credited)
+    values = physical[credited] * prices
+    total_physical = physical[credited].sum(axis=1, skipna=False)
+    total_value = values.sum(axis=1, skipna=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        uniform = prices.iloc[0] if prices.nunique() == 1 else math.nan
+        total_price = np.where(total_physical != 0, total_value / total_physical, uniform)
+    missing = total_value.isna()
+    status = np.where(missing, "missing", result.status)
+    note = np.where(missing, result.note or "input missing for this unit", result.note)
+    parts = [_rows(physical.index, eco, physical[eco], prices[eco], values[eco], status, note)
+             for eco in credited]
+    parts.append(_rows(physical.index, ALL, total_physical, total_price, total_value, status, note))
+    return pd.concat(parts)
 
 
 def _inventory(profile, catalogue, not_applicable, results, stat_items) -> pd.DataFrame:

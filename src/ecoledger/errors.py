@@ -40,6 +40,10 @@ class ParameterError(EcoledgerError):
     """A parameter table is malformed or lacks a value an item needs."""
 
 
+class PackBuildError(EcoledgerError):
+    """A region pack cannot be built from the given source data."""
+
+
 class TerrainError(EcoledgerError):
     """A terrain kernel got an input it cannot process (shape, dtype, cell size)."""
 

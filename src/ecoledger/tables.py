@@ -64,6 +64,13 @@ def profile(name: str) -> Profile:
 
 
 @cache
+def products() -> pd.DataFrame:
+    """Products valued by quantity × price under the ``quantity_price`` provisioning basis."""
+    with data_path("products.csv").open(encoding="utf-8") as f:
+        return pd.read_csv(f, keep_default_na=False)
+
+
+@cache
 def indicators() -> pd.DataFrame:
     with data_path("indicators.csv").open(encoding="utf-8") as f:
         table = pd.read_csv(f, keep_default_na=False, na_values={"minimum": [""], "maximum": [""]})

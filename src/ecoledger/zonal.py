@@ -67,12 +67,29 @@ class Units:
         return d
 
     def aggregate(self, leaf_values: pd.DataFrame) -> pd.DataFrame:
-        """Extend a frame indexed by leaf code to every unit, parents summing their children."""
+        """Extend a frame indexed by leaf code to every unit, parents summing their children.
+
+        A NaN child makes its parent NaN: a partial sum is never passed off as a total.
+        """
         out = leaf_values.reindex(self.codes)
         for code in self.bottom_up():
             kids = self.children(code)
             if kids:
-                out.loc[code] = out.loc[kids].sum(axis=0, min_count=1)
+                out.loc[code] = out.loc[kids].sum(axis=0, skipna=False)
+        return out
+
+    def resolve(self, values: pd.DataFrame, additive: list[str]) -> pd.DataFrame:
+        """Per-unit statistics for every unit: an additive column of a parent is the sum of its
+        children when all of them report it, else the parent's own reported value; other columns
+        (prices, shares) are only ever the unit's own."""
+        out = values.reindex(self.codes)
+        for code in self.bottom_up():
+            kids = self.children(code)
+            if kids:
+                complete = out.loc[kids, additive].notna().all()
+                sums = out.loc[kids, additive].sum()
+                columns = complete.index[complete]
+                out.loc[code, columns] = sums[columns]
         return out
 
 

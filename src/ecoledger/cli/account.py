@@ -22,6 +22,8 @@ def account(
     block_rows: int | None = typer.Option(None, help="process the grid in row blocks"),
     routing: str = typer.Option("mfd", help="flow routing for LS: mfd | d8"),
     maps: bool = typer.Option(True, help="write per-cell maps"),
+    provisioning_basis: str | None = typer.Option(
+        None, help="material products: gross_output | net_output | quantity_price (default: profile's)"),
 ) -> None:
     """Run the GEP accounts of PACK for YEAR and write them to OUT."""
     console = Console()
@@ -32,6 +34,7 @@ def account(
             result = run_account(
                 pack, year, profile=profile, parameter_overrides=parameters,
                 block_rows=block_rows, routing=routing, keep_maps=maps,
+                provisioning_basis=provisioning_basis,
                 progress=lambda step, done: bar.update(task, description=step, completed=done),
             )
             bar.update(task, description="writing outputs")

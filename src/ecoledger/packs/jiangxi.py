@@ -27,14 +27,20 @@ from shapely.geometry import shape
 
 from ecoledger import terrain
 from ecoledger.atomic import atomic_directory
+from ecoledger.errors import PackBuildError
 from ecoledger.grid import Grid
 from ecoledger.loaders.landcover import crosswalk
 from ecoledger.packs import derive
+from ecoledger.terrain.watersheds import watersheds
 
 ACCOUNTING_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 RESOLUTION = 1000.0
-YEARS = tuple(range(2006, 2021))  # the sub-basin precipitation series
-DEFAULT_YEARS = (2020,)
+# The sub-basin series' main scenario covers 2006–2019. Its 2020 rows repeat 2205.6 mm for all
+# seven basins (an upstream artefact), so 2020 is not offered. 2019 is the default: it also has
+# the published provincial GEP estimate to compare with.
+YEARS = tuple(range(2006, 2020))
+DEFAULT_YEARS = (2019,)
+OMEGA_ENERGY_LIMIT = 20.0  # upper end of the ω search: Fu ET is then ≈ min(P, PET)
 NODATA = -9999.0
 
 # Hydrological gauges closing the seven Poyang sub-basins (lon, lat). Coordinates from memory of
@@ -123,8 +129,10 @@ def build(out: str | Path, source: str | Path | None = None,
     source = Path(source) if source else default_source()
     unknown = sorted(set(years) - set(YEARS))
     if unknown:
-        raise ValueError(f"no precipitation for {unknown}: the sub-basin series covers "
-                         f"{YEARS[0]}–{YEARS[-1]}")
+        raise PackBuildError(f"no sub-basin precipitation for {unknown}: choose years in "
+                             f"{YEARS[0]}–{YEARS[-1]} (the 2020 rows of the series are an artefact)")
+    if not (source / "boundaries").is_dir():
+        raise PackBuildError(f"{source}: not a Jiangxi source folder (no boundaries/); pass --source")
     with atomic_directory(out) as folder:
         _Builder(source, folder).run(years)
     return Path(out)
@@ -159,9 +167,10 @@ class _Builder:
         self._water_bodies(landcover)
         self.basin, self.basin_names = self._basins(dem)
         climate = self._climate(dem)
+        climate["omega"] = self._omega(climate["pet"])
         vegetation = self._vegetation(landcover, table)
         for year in years:
-            self._year(year, dem, climate, vegetation, landcover)
+            self._year(year, climate, vegetation)
         self._statistics()
         self._manifest(years)
 
@@ -277,7 +286,7 @@ class _Builder:
             window = np.nan_to_num(accumulation[r0:row + radius + 1, c0:col + radius + 1])
             dr, dc = np.unravel_index(np.argmax(window), window.shape)
             outlets[r0 + dr, c0 + dc] = label
-        basin = terrain.watersheds(directions, outlets)
+        basin = watersheds(directions, outlets)
         published = pd.read_csv(self.source / "hydrology/poyang7_basin_areas.csv",
                                 encoding="utf-8-sig").set_index("basin_en")
         self.metadata["checks"]["sub_basins"] = {
@@ -351,10 +360,35 @@ class _Builder:
     def _hydrology(self) -> pd.DataFrame:
         table = pd.read_csv(self.source / "hydrology/poyang7_yearly_P_R_2006_2020.csv",
                             encoding="utf-8-sig")
-        return table[table["scenario"] == "full_2006_2020_raw"].set_index(["year", "basin_en"])
+        return table[table["scenario"] == "main_2006_2019_raw"].set_index(["year", "basin_en"])
+
+    def _omega(self, pet: np.ndarray) -> np.ndarray:
+        """Fu ω per sub-basin from its 2006–2019 mean water balance (ET = P − runoff depth).
+
+        Budyko curves describe long-term balances, so ω is fitted once on the mean and applied
+        to every year. A basin whose mean ET reaches the PET field (no Fu solution) is energy-
+        limited by this PET: it takes ω = OMEGA_ENERGY_LIMIT, i.e. ET ≈ min(P, PET).
+        """
+        means = pd.read_csv(self.source / "hydrology/poyang7_mean_annual_P_R_2006_2019.csv",
+                            encoding="utf-8-sig").set_index("basin_en")
+        omega, record = {}, {}
+        for label, name in enumerate(self.basin_names, start=1):
+            p = float(means.at[name, "mean_annual_precipitation_mm"])
+            et = p - float(means.at[name, "mean_annual_runoff_depth_mm"])
+            basin_pet = float(np.nanmean(pet[self.basin == label]))
+            try:
+                omega[name] = derive.fit_fu_omega(p, et, basin_pet)
+                note = "fitted"
+            except ValueError as exc:
+                omega[name] = OMEGA_ENERGY_LIMIT
+                note = f"energy-limited, ω = {OMEGA_ENERGY_LIMIT}: {exc}"
+            record[name] = {"P_mm": round(p, 1), "ET_mm": round(et, 1), "PET_mm": round(basin_pet, 1),
+                            "omega": round(omega[name], 3), "note": note}
+        self.metadata["checks"]["fu_omega_2006_2019"] = record
+        return self._basin_values(omega)
 
     def _erosivity_scale(self, hydrology: pd.DataFrame) -> float:
-        """Factor making the 2006–2020 mean annual-model R over the seven basins 9 537.9."""
+        """Factor making the 2006–2019 mean annual-model R over the seven basins 9 537.9."""
         areas = {n: float((self.basin == i).sum()) for i, n in enumerate(self.basin_names, 1)}
         raw = [derive.rainfall_erosivity_annual(hydrology.at[(year, name), "precipitation_mm"])
                for year in YEARS for name in self.basin_names]
@@ -362,44 +396,28 @@ class _Builder:
         mean = float(np.average(raw, weights=weights))
         return PUBLISHED_R_MEAN / mean
 
-    def _year(self, year: int, dem, climate: dict, fvc: np.ndarray, landcover: np.ndarray) -> None:
+    def _year(self, year: int, climate: dict, fvc: np.ndarray) -> None:
         hydrology = self._hydrology()
         basin_source = ("Poyang seven sub-basin yearly areal precipitation and runoff 2006–2020, "
                         "yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1 (CC BY 4.0, © 2026 "
                         "Zijie Deng); upstream CAI Haoran, Mendeley Data doi:10.17632/59bttt5pbj.1")
         p_basin = {n: float(hydrology.at[(year, n), "precipitation_mm"]) for n in self.basin_names}
-        runoff = {n: float(hydrology.at[(year, n), "runoff_depth_mm"]) for n in self.basin_names}
         precipitation = self._basin_values(p_basin)
         self._write("precipitation", precipitation,
                     "Each sub-basin's areal precipitation of the year spread uniformly over the "
                     "basin, delineated by D8 routing on the DEM from its gauge; cells outside the "
                     "seven basins take the nearest basin's value.", basin_source,
                     file=f"layers/precipitation_{year}.tif")
-        # Fu ω per basin so that basin-mean Fu ET equals the observed P − runoff.
-        pet = climate["pet"]
-        omega = {}
-        for label, name in enumerate(self.basin_names, start=1):
-            basin_pet = float(np.nanmean(pet[self.basin == label]))
-            try:
-                omega[name] = derive.fit_fu_omega(p_basin[name], p_basin[name] - runoff[name], basin_pet)
-            except ValueError as exc:
-                omega[name] = None
-                self.metadata["checks"].setdefault("fu_omega_failures", {})[f"{year} {name}"] = str(exc)
-        fitted = [w for w in omega.values() if w is not None]
-        fallback = float(np.median(fitted)) if fitted else 2.0
-        self.metadata["checks"].setdefault("fu_omega", {})[str(year)] = {
-            n: (round(w, 3) if w is not None else f"not fitted; median {fallback:.3f} used")
-            for n, w in omega.items()}
-        omega_field = self._basin_values({n: (w if w is not None else fallback) for n, w in omega.items()})
-        actual_et = derive.fu_actual_et(precipitation, pet, omega_field)
+        actual_et = derive.fu_actual_et(precipitation, climate["pet"], climate["omega"])
         self._write("actual_et", actual_et,
-                    f"{derive.METHODS['fu_actual_et']} ω fitted per sub-basin and year so that the "
-                    "basin's Fu ET equals its observed water balance P − runoff depth (values in "
-                    "metadata.json); PET from the Hargreaves field.", basin_source,
+                    f"{derive.METHODS['fu_actual_et']} ω fitted per sub-basin on its 2006–2019 mean "
+                    "water balance (ET = P − runoff depth) and applied to the year's precipitation; "
+                    "energy-limited basins take ω = 20 (ET ≈ min(P, PET)); values in metadata.json. "
+                    "PET: the Hargreaves field.", basin_source,
                     file=f"layers/actual_et_{year}.tif")
         erosivity = derive.rainfall_erosivity_annual(precipitation) * self._erosivity_scale(hydrology)
         self._write("rainfall_erosivity", erosivity,
-                    f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2020 "
+                    f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "
                     f"mean over the seven basins equals the published Poyang basin mean "
                     f"{PUBLISHED_R_MEAN} (Ji & Zhang 2019, 人民黄河 41(6)).", basin_source,
                     file=f"layers/rainfall_erosivity_{year}.tif")
