@@ -563,13 +563,13 @@ def _resolve_statistics(stats: pd.DataFrame, units: Units) -> pd.DataFrame:
         return stats
     canonical = tables.indicators()["unit"]
     additive = [c for c in stats.columns if "/" not in canonical[c] and canonical[c] != "1"]
-    return units.resolve(stats, additive)
+    return units.resolve(stats, additive, prefer_own=True)
 
 
 def _resolve_hierarchy(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
     """A parent is the sum of its children when all have values, else its own reported value;
     the unit price of a sum is its value over its quantity."""
-    out = units.resolve(frame, additive=["physical", "value"])
+    out = units.resolve(frame, additive=["physical", "value"], prefer_own=False)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = out["value"] / out["physical"]
     out["price"] = ratio.where(out["physical"].fillna(0) != 0, out["price"])

@@ -78,15 +78,22 @@ class Units:
                 out.loc[code] = out.loc[kids].sum(axis=0, skipna=False)
         return out
 
-    def resolve(self, values: pd.DataFrame, additive: list[str]) -> pd.DataFrame:
-        """Per-unit statistics for every unit: an additive column of a parent is the sum of its
-        children when all of them report it, else the parent's own reported value; other columns
-        (prices, shares) are only ever the unit's own."""
+    def resolve(self, values: pd.DataFrame, additive: list[str], prefer_own: bool) -> pd.DataFrame:
+        """Per-unit values for every unit from values reported at any level.
+
+        An additive column of a parent is the sum of its children when all of them have it —
+        always (``prefer_own=False``: accounts, whose parents must equal their parts) or only
+        when the parent reports none itself (``prefer_own=True``: official totals such as GDP,
+        which statistical offices publish per level). Other columns (prices, shares) are only
+        ever the unit's own.
+        """
         out = values.reindex(self.codes)
         for code in self.bottom_up():
             kids = self.children(code)
             if kids:
                 complete = out.loc[kids, additive].notna().all()
+                if prefer_own:
+                    complete &= out.loc[code, additive].isna()
                 sums = out.loc[kids, additive].sum()
                 columns = complete.index[complete]
                 out.loc[code, columns] = sums[columns]

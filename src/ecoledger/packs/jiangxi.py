@@ -264,7 +264,7 @@ class _Builder:
 
     def _cell_of(self, lon: float, lat: float) -> tuple[int, int]:
         (x,), (y,) = transform("EPSG:4326", self.grid.crs, [lon], [lat])
-        col, row = ~self.grid.transform * (x, y)
+        col, row = ~self.grid.transform @ (x, y)
         return int(row), int(col)
 
     # ---- sub-basins -----------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""The Jiangxi pack built from the real data in data/jiangxi/, and its accounts."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecoledger.accounts import run_account
+from ecoledger.errors import PackBuildError
+from ecoledger.pack import validate_pack
+from ecoledger.packs import jiangxi
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    return jiangxi.build(tmp_path_factory.mktemp("jiangxi") / "pack", years=(2019,))
+
+
+@pytest.fixture(scope="module")
+def result(pack):
+    return run_account(pack, 2019, keep_maps=False)
+
+
+def test_pack_is_valid_and_documents_every_derived_layer(pack):
+    assert [p for p in validate_pack(pack, 2019) if p.severity == "error"] == []
+    metadata = json.loads((pack / "metadata.json").read_text())
+    for entry in metadata["layers"].values():
+        assert entry["source"] and entry["method"]
+    # the delineated sub-basins come close to the published areas where those are gauge areas
+    basins = metadata["checks"]["sub_basins"]
+    assert basins["Fuhe"]["delineated_km2"] == pytest.approx(15811, rel=0.05)
+    assert 60000 < basins["Ganjiang"]["delineated_km2"] < 83500
+
+
+def test_units_are_province_cities_and_counties(result):
+    levels = result.units["level"].value_counts().to_dict()
+    assert levels == {"province": 1, "city": 11, "county": 100}
+
+
+def test_every_item_is_present_or_missing_with_a_reason(result):
+    rows = result.accounts[result.accounts["ecosystem"] == "all"]
+    missing = rows[rows["data_status"] == "missing"]
+    assert missing["note"].str.len().gt(0).all()
+    assert rows.loc[rows["data_status"] != "missing", "value_yuan"].notna().all()
+    # the open data hold no sector output values for 2019: never a zero in their place
+    assert (rows.loc[rows["item"] == "agriculture", "data_status"] == "missing").all()
+
+
+def test_identities_hold_on_real_data(result):
+    rows = result.accounts
+    rows = rows[rows["data_status"].isin(["measured", "derived"]) & (rows["ecosystem"] == "all")]
+    value = rows.set_index(["adcode", "item"])["value_yuan"]
+    units = result.units.set_index("code")
+    for level, child_level in (("province", "city"), ("city", "county")):
+        for parent in units.index[units["level"] == level]:
+            kids = units.index[(units["parent"] == parent) & (units["level"] == child_level)]
+            parts = value[value.index.get_level_values(0).isin(kids)].groupby(level=1).sum()
+            np.testing.assert_allclose(parts, value.loc[parent].reindex(parts.index), rtol=1e-9)
+    extent = result.extent
+    assert extent.loc["360000"].sum() == pytest.approx(167_000, rel=0.01)  # official ≈ 166 900 km²
+
+
+def test_gdp_is_the_official_provincial_figure(result):
+    assert result.statistics.at["360000", "gdp"] == pytest.approx(24667.29e8)
+
+
+def test_unsupported_year_is_refused(tmp_path):
+    with pytest.raises(PackBuildError, match="2006–2019"):
+        jiangxi.build(tmp_path / "p", years=(2020,))
+    assert not (tmp_path / "p").exists()
+
+
+def test_statistics_conflicts_are_recorded(pack):
+    metadata = json.loads((pack / "metadata.json").read_text())
+    stats = pd.read_csv(pack / "statistics.csv", dtype={"code": str})
+    assert not stats.duplicated(["code", "year", "indicator"]).any()
+    assert metadata["checks"]["statistics_conflicts"]
