@@ -229,3 +229,23 @@ def test_quantity_price_basis(tmp_path):
     rows = rows.query("item == 'agriculture' and ecosystem == 'all'").set_index("adcode")
     assert rows.at["990101", "value_yuan"] == pytest.approx(2.0e7 * 2.5)  # 20 000 t × 2.5 元/kg
     assert rows.at["990102", "data_status"] == "missing"
+
+
+def test_constant_prices(synthetic_pack):
+    """At 2010 prices, CPI-indexed table prices and reported money fall by the CPI 2010→2020."""
+    current = run_account(synthetic_pack, 2020, keep_maps=False)
+    constant = run_account(synthetic_pack, 2020, keep_maps=False, price_year=2010)
+    from ecoledger.params import Parameters
+
+    cpi = Parameters.load(2020).index_factor("cpi", 2010, 2020)
+    rows = {name: r.accounts.query("adcode == '990000' and ecosystem == 'all'").set_index("item")
+            for name, r in (("current", current), ("constant", constant))}
+    for item in ("water_conservation", "agriculture", "recreation"):  # indexed or reported money
+        assert rows["constant"].at[item, "value_yuan"] == pytest.approx(
+            rows["current"].at[item, "value_yuan"] / cpi)
+        assert rows["constant"].at[item, "physical_value"] == pytest.approx(
+            rows["current"].at[item, "physical_value"])
+    # tariffs are not indexed: the same price at either price year
+    assert rows["constant"].at["water_supply_domestic", "value_yuan"] == pytest.approx(
+        rows["current"].at["water_supply_domestic", "value_yuan"])
+    assert constant.provenance["price_year"] == 2010

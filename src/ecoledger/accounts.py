@@ -100,13 +100,16 @@ def run_account(
     keep_maps: bool = True,
     progress: Progress | None = None,
     provisioning_basis: str | None = None,
+    price_year: int | None = None,
 ) -> AccountResult:
     """Run the GEP accounts of a region pack for one year.
 
     ``block_rows`` processes the grid in row blocks of that many rows (None: one block); the
     result is the same either way. ``routing`` is ``"mfd"`` or ``"d8"`` for the LS factor.
     ``provisioning_basis`` (``gross_output``, ``net_output`` or ``quantity_price``) overrides
-    the profile's basis for material products.
+    the profile's basis for material products. ``price_year`` values the year's quantities at
+    that year's prices (constant prices for comparisons across years; default: current prices):
+    table prices are carried to it by their index, reported money values by the CPI.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -125,7 +128,8 @@ def run_account(
     if provisioning_basis not in (None, *PROVISIONING_BASES):
         raise ParameterError(f"unknown provisioning basis {provisioning_basis!r}; choose one of "
                              f"{', '.join(PROVISIONING_BASES)}")
-    params = Parameters.load(year, [*pack.parameter_files, *parameter_overrides])
+    params = Parameters.load(price_year or year, [*pack.parameter_files, *parameter_overrides])
+    deflator = params.index_factor("cpi", year, params.year)
     catalogue = tables.items()
 
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
@@ -161,7 +165,7 @@ def run_account(
     _price_raster_items(results, params, catalogue)
     results.update(_water_body_items(pack, units, params, wanted))
     report("water bodies and statistics items", 0.9)
-    stat_items = {i: _statistics_item(i, stats, units, params, chosen, provisioning_basis)
+    stat_items = {i: _statistics_item(i, stats, units, params, chosen, provisioning_basis, deflator)
                   for i in wanted if catalogue.at[i, "basis"] == "statistics"}
     report("assemble", 0.95)
     accounts = _assemble(units, year, catalogue, wanted, results, stat_items, not_applicable)
@@ -173,6 +177,7 @@ def run_account(
         "profile": chosen.name,
         "profile_title": chosen.title,
         "provisioning_basis": provisioning_basis or chosen.provisioning_basis,
+        "price_year": params.year,
         "parameter_table_version": params.version,
         "routing": routing,
         "grid": {"crs": grid.crs.to_string(), "resolution_m": grid.resolution,
@@ -511,17 +516,22 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
     return out
 
 
-def _product_price(get, params: Parameters, product: str) -> float:
-    """A product's price: the unit's reported price of the year, else the parameter table's."""
+def _product_price(get, params: Parameters, product: str, deflator: float) -> float:
+    """A product's price in the accounting year's money: the unit's reported price of the year,
+    else the parameter table's (which is in price-year money, hence ÷ deflator)."""
     reported = get(f"price_{product}")
     if not math.isnan(reported) or not params.has("product_price", product):
         return reported
-    return params.get("product_price", product)
+    return params.get("product_price", product) / deflator
 
 
 def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Parameters, profile,
-                     provisioning_basis: str | None = None) -> pd.DataFrame:
-    """Per-unit (physical, unit_price) for a statistics item, NaN where not reported."""
+                     provisioning_basis: str | None = None, deflator: float = 1.0) -> pd.DataFrame:
+    """Per-unit (physical, unit_price) for a statistics item, NaN where not reported.
+
+    Money reported in the statistics (output values, travel costs, premiums) is carried to the
+    price year by ``deflator``; prices from the parameter table already are.
+    """
     basis = provisioning_basis or profile.provisioning_basis
     rows = {}
     for code in units.codes:
@@ -530,11 +540,11 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
         if item in SECTORS and basis == "quantity_price":
             products = tables.products()
             names = products.loc[products["sector"] == item, "product"]
-            prices = {p: _product_price(get, params, p) for p in names}
+            prices = {p: _product_price(get, params, p, deflator) for p in names}
             physical, _ = products_value({p: get(f"output_{p}") for p in names}, prices)
-            price = 1.0
+            price = deflator
         elif item in SECTORS:
-            physical, price = get(sector_output_indicator(item, basis)), 1.0
+            physical, price = get(sector_output_indicator(item, basis)), deflator
         elif item in WATER_USE_INDICATOR:
             physical = get(WATER_USE_INDICATOR[item])
             price = params.get("water_price", item.removeprefix("water_supply_"))
@@ -542,15 +552,16 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
             physical, price = get("hydropower_generation"), params.get("hydropower_price")
         elif item == "recreation":
             if profile.recreation_method == "travel_cost":
-                physical, price = get("tourist_visits"), get("travel_cost_per_visit")
+                physical, price = get("tourist_visits"), get("travel_cost_per_visit") * deflator
             else:
                 physical, price = recreation_revenue_share(
-                    get("tourist_visits"), get("tourism_revenue"), get("nature_tourism_share"))
+                    get("tourist_visits"), get("tourism_revenue") * deflator,
+                    get("nature_tourism_share"))
         elif item == "landscape_premium":
             physical, price = landscape_premium(get("landscape_floor_area"),
-                                                get("landscape_premium_price"))
+                                                get("landscape_premium_price") * deflator)
         elif item == "coastal_protection":
-            physical, price = get("coastline_protected"), get("seawall_cost")
+            physical, price = get("coastline_protected"), get("seawall_cost") * deflator
         rows[code] = (physical, price)
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["physical", "price"])
     frame["value"] = frame["physical"] * frame["price"]

@@ -81,6 +81,7 @@ def make_pack(
     shape: tuple[int, int] = (24, 32),
     resolution: float = 1000.0,
     year: int = 2020,
+    extra_years: tuple[int, ...] = (),
     layers: dict[str, np.ndarray | float] | None = None,
     statistics: pd.DataFrame | None = None,
     water_bodies: bool = True,
@@ -88,7 +89,9 @@ def make_pack(
     """Write a synthetic pack into ``folder`` and return the folder.
 
     ``layers`` maps a layer name to an array (written as a GeoTIFF on the accounting grid) or a
-    number (written as a constant) and replaces the default for that layer.
+    number (written as a constant) and replaces the default for that layer. ``extra_years`` get
+    the same layers, with precipitation 10 % higher per year after ``year``, and the same
+    statistics.
     """
     folder = Path(folder)
     (folder / "layers").mkdir(parents=True, exist_ok=True)
@@ -163,7 +166,7 @@ def make_pack(
         water_section = '[water_bodies]\nfile = "water_bodies.gpkg"\n'
 
     if statistics is None:
-        statistics = synthetic_statistics(year)
+        statistics = pd.concat([synthetic_statistics(y) for y in (year, *extra_years)])
     statistics.to_csv(folder / "statistics.csv", index=False)
 
     manifest = textwrap.dedent(f"""\
@@ -188,6 +191,11 @@ def make_pack(
 
         [years.{year}.layers]
         """) + "\n".join(layer_lines) + "\n"
+    for n, extra in enumerate(extra_years, start=1):
+        wetter = float(np.mean(defaults["precipitation"])) * (1 + 0.1 * n)
+        lines = [line for line in layer_lines if not line.startswith("precipitation ")]
+        lines.append(f'precipitation = {{ constant = {wetter!r}, source = "{SYNTHETIC}" }}')
+        manifest += f"\n[years.{extra}.layers]\n" + "\n".join(lines) + "\n"
     (folder / "pack.toml").write_text(manifest, encoding="utf-8")
     return folder
 
