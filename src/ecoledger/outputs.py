@@ -24,12 +24,20 @@ from ecoledger.errors import OutputError
 YI = 1e8  # 1 亿元 = 10⁸ 元
 
 
-def write_outputs(result: AccountResult, out_dir: str | Path, pack_root: str | Path) -> Path:
-    """Write every output of ``result`` into ``out_dir`` atomically; returns ``out_dir``."""
+def write_outputs(result: AccountResult, out_dir: str | Path, pack_root: str | Path,
+                  report: bool = False) -> Path:
+    """Write every output of ``result`` into ``out_dir`` atomically; returns ``out_dir``.
+
+    With ``report`` the bilingual HTML/PDF report is written in the same atomic step.
+    """
     out_dir = Path(out_dir).resolve()
     try:
         with atomic_directory(out_dir) as staging:
             _write_all(result, staging, Path(pack_root))
+            if report:
+                from ecoledger.report import write_report
+
+                write_report(staging, Path(pack_root))
     except Exception as exc:
         raise OutputError(f"writing outputs to {out_dir} failed, nothing was written: {exc}") from exc
     return out_dir
@@ -52,14 +60,17 @@ def _write_all(result: AccountResult, folder: Path, pack_root: Path) -> None:
 
 
 def unit_totals(accounts: pd.DataFrame) -> pd.DataFrame:
-    """Per unit: value of each group and GEP (元), from the ``ecosystem = all`` rows."""
+    """Per unit: value of each group and GEP (元), from the ``ecosystem = all`` rows.
+
+    A group whose items are all missing is NaN, not 0; GEP sums the groups that have values
+    (what was accounted; the missing items are listed beside it).
+    """
     rows = accounts[accounts["ecosystem"] == ALL]
-    groups = rows.pivot_table(index=["adcode", "name", "level"], columns="group",
-                              values="value_yuan", aggfunc="sum", fill_value=0.0)
-    groups = groups.reindex(columns=list(tables.GROUPS), fill_value=0.0)
-    groups["gep"] = groups.sum(axis=1)
-    order = accounts.drop_duplicates("adcode")["adcode"]
-    return groups.reset_index().set_index("adcode").loc[order].reset_index()
+    groups = (rows.groupby(["adcode", "group"], sort=False)["value_yuan"].sum(min_count=1)
+              .unstack("group").reindex(columns=list(tables.GROUPS)))
+    groups["gep"] = groups.sum(axis=1, min_count=1)
+    names = rows.drop_duplicates("adcode").set_index("adcode")[["name", "level"]]
+    return names.join(groups).reset_index()
 
 
 def summarise(result: AccountResult) -> dict:
@@ -81,8 +92,8 @@ def summarise(result: AccountResult) -> dict:
         "currency": "yuan (current prices of the accounting year)",
         "gep_yuan": gep,
         "gep_yi_yuan": gep / YI,
-        "groups": {g: {"name_zh": zh, "value_yuan": float(region[g].sum()),
-                       "share": float(region[g].sum()) / gep if gep else None}
+        "groups": {g: {"name_zh": zh, "value_yuan": _number(region[g].sum(min_count=1)),
+                       "share": _number(region[g].sum(min_count=1) / gep) if gep else None}
                    for g, zh in tables.GROUPS.items()},
         "items": {item: {"value_yuan": None if np.isnan(v) else float(v),
                          "share": None if np.isnan(v) or not gep else float(v) / gep}
@@ -96,6 +107,10 @@ def summarise(result: AccountResult) -> dict:
         "gep_per_km2_yuan": gep / area_km2 if area_km2 else None,
         "parameter_table_version": result.provenance["parameter_table_version"],
     }
+
+
+def _number(value) -> float | None:
+    return None if pd.isna(value) else float(value)
 
 
 def _region_statistic(result: AccountResult, roots, indicator) -> float | None:

@@ -22,6 +22,7 @@ def account(
     block_rows: int | None = typer.Option(None, help="process the grid in row blocks"),
     routing: str = typer.Option("mfd", help="flow routing for LS: mfd | d8"),
     maps: bool = typer.Option(True, help="write per-cell maps"),
+    report: bool = typer.Option(True, help="write the bilingual HTML/PDF report"),
     provisioning_basis: str | None = typer.Option(
         None, help="material products: gross_output | net_output | quantity_price (default: profile's)"),
 ) -> None:
@@ -38,7 +39,7 @@ def account(
                 progress=lambda step, done: bar.update(task, description=step, completed=done),
             )
             bar.update(task, description="writing outputs")
-            write_outputs(result, out, pack)
+            write_outputs(result, out, pack, report=report)
     except PackError as exc:
         for problem in exc.problems:
             console.print(f"[red]{problem}[/red]" if problem.severity == "error" else str(problem))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoledger.cli import account, pack, series, validate
+from ecoledger.cli import account, pack, report, series, validate
 
 app = typer.Typer(
     name="ecoledger",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("validate")(validate.validate)
 app.command("account")(account.account)
 app.command("series")(series.series)
+app.command("report")(report.report)
 app.add_typer(pack.app, name="pack")
 
 if __name__ == "__main__":

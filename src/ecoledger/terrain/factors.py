@@ -17,6 +17,35 @@ from ecoledger.errors import TerrainError
 _SQRT2 = 2**0.5
 
 
+@njit(cache=True)
+def _outer_line(p, q, r, e):
+    """Difference p − r along an outer row/column of the 3×3 window and its weight."""
+    pv, qv, rv = not np.isnan(p), not np.isnan(q), not np.isnan(r)
+    if pv and rv:
+        return p - r, 2
+    if pv and qv:
+        return p - q, 1
+    if qv and rv:
+        return q - r, 1
+    if pv:
+        return (p - e) * _SQRT2, 1
+    if rv:
+        return (e - r) * _SQRT2, 1
+    return 0.0, 0
+
+
+@njit(cache=True)
+def _middle_line(p, r, e):
+    """Difference p − r through the centre cell e, weighted 2, and its weight."""
+    if not np.isnan(p) and not np.isnan(r):
+        return 2 * (p - r), 4
+    if not np.isnan(p):
+        return 2 * (p - e), 2
+    if not np.isnan(r):
+        return 2 * (e - r), 2
+    return 0.0, 0
+
+
 @njit(cache=True, parallel=True)
 def _slope_kernel(z, xsize, ysize, out):
     rows, cols = z.shape
@@ -26,7 +55,7 @@ def _slope_kernel(z, xsize, ysize, out):
             if np.isnan(e):
                 out[r, col] = np.nan
                 continue
-            # a b c / d e f / g h i; NaN (or outside the grid) = missing
+            # a b c / d e f / g h i; outside the grid counts as NaN (missing)
             a = z[r - 1, col - 1] if r > 0 and col > 0 else np.nan
             b = z[r - 1, col] if r > 0 else np.nan
             c = z[r - 1, col + 1] if r > 0 and col < cols - 1 else np.nan
@@ -35,91 +64,22 @@ def _slope_kernel(z, xsize, ysize, out):
             g = z[r + 1, col - 1] if r < rows - 1 and col > 0 else np.nan
             h = z[r + 1, col] if r < rows - 1 else np.nan
             i = z[r + 1, col + 1] if r < rows - 1 and col < cols - 1 else np.nan
-            av, bv, cv = not np.isnan(a), not np.isnan(b), not np.isnan(c)
-            dv, fv = not np.isnan(d), not np.isnan(f)
-            gv, hv, iv = not np.isnan(g), not np.isnan(h), not np.isnan(i)
+            d1, n1 = _outer_line(a, b, c, e)
+            d2, n2 = _middle_line(d, f, e)
+            d3, n3 = _outer_line(g, h, i, e)
             dx = 0.0
-            nx = 0
-            if av and cv:
-                dx += a - c
-                nx += 2
-            elif av and bv:
-                dx += a - b
-                nx += 1
-            elif bv and cv:
-                dx += b - c
-                nx += 1
-            elif av:
-                dx += (a - e) * _SQRT2
-                nx += 1
-            elif cv:
-                dx += (e - c) * _SQRT2
-                nx += 1
-            if dv and fv:
-                dx += 2 * (d - f)
-                nx += 4
-            elif dv:
-                dx += 2 * (d - e)
-                nx += 2
-            elif fv:
-                dx += 2 * (e - f)
-                nx += 2
-            if gv and iv:
-                dx += g - i
-                nx += 2
-            elif gv and hv:
-                dx += g - h
-                nx += 1
-            elif hv and iv:
-                dx += h - i
-                nx += 1
-            elif gv:
-                dx += (g - e) * _SQRT2
-                nx += 1
-            elif iv:
-                dx += (e - i) * _SQRT2
-                nx += 1
+            dx += d1
+            dx += d2
+            dx += d3
+            nx = n1 + n2 + n3
+            d1, n1 = _outer_line(a, d, g, e)
+            d2, n2 = _middle_line(b, h, e)
+            d3, n3 = _outer_line(c, f, i, e)
             dy = 0.0
-            ny = 0
-            if av and gv:
-                dy += a - g
-                ny += 2
-            elif av and dv:
-                dy += a - d
-                ny += 1
-            elif dv and gv:
-                dy += d - g
-                ny += 1
-            elif av:
-                dy += (a - e) * _SQRT2
-                ny += 1
-            elif gv:
-                dy += (e - g) * _SQRT2
-                ny += 1
-            if bv and hv:
-                dy += 2 * (b - h)
-                ny += 4
-            elif bv:
-                dy += 2 * (b - e)
-                ny += 2
-            elif hv:
-                dy += 2 * (e - h)
-                ny += 2
-            if cv and iv:
-                dy += c - i
-                ny += 2
-            elif cv and fv:
-                dy += c - f
-                ny += 1
-            elif fv and iv:
-                dy += f - i
-                ny += 1
-            elif cv:
-                dy += (c - e) * _SQRT2
-                ny += 1
-            elif iv:
-                dy += (e - i) * _SQRT2
-                ny += 1
+            dy += d1
+            dy += d2
+            dy += d3
+            ny = n1 + n2 + n3
             dzdx = dx / (nx * xsize) if nx != 0 else 0.0
             dzdy = dy / (ny * ysize) if ny != 0 else 0.0
             out[r, col] = 100 * np.sqrt(dzdx**2 + dzdy**2)
@@ -178,9 +138,7 @@ def _l_factor(fa, m, x, cell_size, l_max):
     """InVEST's grid L (Desmet & Govers 1996, eq. 3 with A = √((FA − 1) · D²)), capped."""
     area = cell_size * cell_size
     upslope = np.sqrt((fa - 1) * area)
-    l_value = ((upslope + area) ** (m + 1) - upslope ** (m + 1)) / (
-        cell_size ** (m + 2) * x**m * 22.13**m
-    )
+    l_value = ((upslope + area) ** (m + 1) - upslope ** (m + 1)) / (cell_size ** (m + 2) * x**m * 22.13**m)
     return min(l_value, l_max)
 
 
@@ -281,9 +239,7 @@ def ls_factor_desmet_govers(
     Returns:
         float64 LS (dimensionless), NaN where either input is NaN.
     """
-    slope_percent, flow_accumulation, out = _ls_inputs(
-        slope_percent, flow_accumulation, cell_size, l_max
-    )
+    slope_percent, flow_accumulation, out = _ls_inputs(slope_percent, flow_accumulation, cell_size, l_max)
     _ls_desmet_govers_kernel(slope_percent, flow_accumulation, float(cell_size), float(l_max), out)
     return out
 
@@ -307,9 +263,7 @@ def ls_factor_rusle_china(
 
     Args and returns as ``ls_factor_desmet_govers``.
     """
-    slope_percent, flow_accumulation, out = _ls_inputs(
-        slope_percent, flow_accumulation, cell_size, l_max
-    )
+    slope_percent, flow_accumulation, out = _ls_inputs(slope_percent, flow_accumulation, cell_size, l_max)
     _ls_china_kernel(slope_percent, flow_accumulation, float(cell_size), float(l_max), out)
     return out
 
@@ -356,7 +310,7 @@ def map_tiles(
             r1, c1 = min(r0 + tile, rows), min(c0 + tile, cols)
             ra, ca = max(r0 - halo, 0), max(c0 - halo, 0)
             rb, cb = min(r1 + halo, rows), min(c1 + halo, cols)
-            result = func(*(np.asarray(a[ra:rb, ca:cb]) for a in arrays))
+            result = func(*(np.ascontiguousarray(a[ra:rb, ca:cb]) for a in arrays))
             if out is None:
                 out = np.empty((rows, cols), dtype=result.dtype)
             out[r0:r1, c0:c1] = result[r0 - ra : r1 - ra, c0 - ca : c1 - ca]

@@ -27,7 +27,7 @@ int64 queue of up to one entry per cell — are allocated in memory).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ecoledger.errors import TerrainError
 
@@ -59,10 +59,7 @@ def _fifo_push(buf, head, size, item):
 
 @njit(cache=True)
 def _heap_push(keys, items, size, key, item):
-    """Push onto a binary min-heap stored in ``keys``/``items`` (doubling when full)."""
-    if size == keys.size:
-        keys = np.concatenate((keys, np.empty_like(keys)))
-        items = np.concatenate((items, np.empty_like(items)))
+    """Push onto a binary min-heap stored in ``keys``/``items``; return the new size."""
     i = size
     while i > 0:
         parent = (i - 1) >> 1
@@ -73,7 +70,7 @@ def _heap_push(keys, items, size, key, item):
         i = parent
     keys[i] = key
     items[i] = item
-    return keys, items, size + 1
+    return size + 1
 
 
 @njit(cache=True)
@@ -108,12 +105,13 @@ def _fill_kernel(z):
     """Priority-Flood with a plain queue for pit cells (Barnes et al. 2014, Algorithm 2)."""
     rows, cols = z.shape
     closed = np.zeros((rows, cols), dtype=np.bool_)
-    keys = np.empty(1024, dtype=np.float64)
-    items = np.empty(1024, dtype=np.int64)
+    # Every cell enters the heap or the pit queue at most once: size both for all cells.
+    keys = np.empty(rows * cols, dtype=np.float64)
+    items = np.empty(rows * cols, dtype=np.int64)
     nheap = 0
-    pit = np.empty(1024, dtype=np.int64)
+    pit = np.empty(rows * cols, dtype=np.int64)
     phead = 0
-    psize = 0
+    ptail = 0
     for r in range(rows):
         for c in range(cols):
             if np.isnan(z[r, c]):
@@ -126,12 +124,11 @@ def _fill_kernel(z):
                     break
             if outlet:
                 closed[r, c] = True
-                keys, items, nheap = _heap_push(keys, items, nheap, z[r, c], r * cols + c)
-    while nheap > 0 or psize > 0:
-        if psize > 0:
+                nheap = _heap_push(keys, items, nheap, z[r, c], r * cols + c)
+    while nheap > 0 or phead < ptail:
+        if phead < ptail:
             cell = pit[phead]
-            phead = (phead + 1) % pit.size
-            psize -= 1
+            phead += 1
         else:
             cell, nheap = _heap_pop(keys, items, nheap)
         r, c = cell // cols, cell % cols
@@ -145,9 +142,10 @@ def _fill_kernel(z):
             closed[rn, cn] = True
             if z[rn, cn] <= level:
                 z[rn, cn] = level
-                pit, phead, psize = _fifo_push(pit, phead, psize, rn * cols + cn)
+                pit[ptail] = rn * cols + cn
+                ptail += 1
             else:
-                keys, items, nheap = _heap_push(keys, items, nheap, z[rn, cn], rn * cols + cn)
+                nheap = _heap_push(keys, items, nheap, z[rn, cn], rn * cols + cn)
 
 
 def fill_depressions(dem: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -229,10 +227,7 @@ def _d8_kernel(z, dirs):
                         diagonal_nodata = 1
                         for k in range(8):
                             rn, cn = rq + _DR[k], cq + _DC[k]
-                            if (
-                                rn < 0 or rn >= rows or cn < 0 or cn >= cols
-                                or np.isnan(z[rn, cn])
-                            ):
+                            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
                                 if diagonal_nodata and best_slope == 0.0:
                                     best = k
                                     diagonal_nodata = k & 1
@@ -457,19 +452,6 @@ def _mfd_kernel(z, code):
                     code[rq, cq] = _pack(w, total)
 
 
-@njit(cache=True, parallel=True)
-def _unpack_kernel(code, out):
-    rows, cols = code.shape
-    for r in prange(rows):
-        for c in range(cols):
-            v = code[r, c]
-            total = 0
-            for k in range(8):
-                total += (v >> (4 * k)) & 0xF
-            for k in range(8):
-                out[k, r, c] = ((v >> (4 * k)) & 0xF) / total if total > 0 else 0.0
-
-
 def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Multiple-flow-direction proportions, exactly as ``pygeoprocessing.flow_dir_mfd``.
 
@@ -503,7 +485,10 @@ def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.
         _check_out(out, shape, np.float32)
     code = np.zeros(filled.shape, dtype=np.int64)
     _mfd_kernel(filled, code)
-    _unpack_kernel(code, np.asarray(out))
+    nibbles = [(code >> (4 * k)) & 0xF for k in range(8)]
+    total = np.maximum(sum(nibbles), 1)  # 0 only on nodata cells, whose nibbles are all 0
+    for k in range(8):
+        out[k] = nibbles[k] / total
     return out
 
 
@@ -696,6 +681,5 @@ def _weights(weights: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
 def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype) -> None:
     if out.shape != tuple(shape) or out.dtype != dtype:
         raise TerrainError(
-            f"out must have shape {tuple(shape)} and dtype {np.dtype(dtype)}, "
-            f"got {out.shape} {out.dtype}"
+            f"out must have shape {tuple(shape)} and dtype {np.dtype(dtype)}, got {out.shape} {out.dtype}"
         )

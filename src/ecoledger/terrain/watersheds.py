@@ -63,6 +63,7 @@ def watersheds(directions: np.ndarray, outlets: np.ndarray) -> np.ndarray:
     directions = np.asarray(directions)
     outlets = np.asarray(outlets)
     if directions.shape != outlets.shape or directions.ndim != 2:
-        raise TerrainError(f"directions {directions.shape} and outlets {outlets.shape} must be "
-                           "2-D arrays of one shape")
+        raise TerrainError(
+            f"directions {directions.shape} and outlets {outlets.shape} must be 2-D arrays of one shape"
+        )
     return _label_kernel(directions.astype(np.uint8), outlets.astype(np.int64), int(D8_NODATA))

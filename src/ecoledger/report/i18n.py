@@ -1,0 +1,175 @@
+"""The report's words in Chinese (the default) and English.
+
+``TEXT`` holds every fixed phrase as ``key: (zh, en)``; ``Translator`` looks them up and names
+groups, ecosystem types, items, unit levels and data statuses from the reference tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecoledger import tables
+from ecoledger.ecosystems import ECOSYSTEMS, UNATTRIBUTED
+
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "sep": ("：", ": "),
+    # title and headline
+    "title": ("{region}{year}年生态产品总值（GEP）核算报告",
+              "Gross ecosystem product (GEP) of {region}, {year}"),
+    "profile": ("核算规范", "Accounting profile"),
+    "synthetic_warning": ("注意：本报告基于合成测试数据，不代表任何真实地区。",
+                          "Warning: this report is computed from synthetic test data, not a real place."),
+    "headline": ("核算结果", "Headline figures"),
+    "gep": ("生态产品总值（GEP）", "Gross ecosystem product (GEP)"),
+    "yi_yuan": ("亿元", "10⁸ yuan"),
+    "share_of_gep": ("占GEP比例", "Share of GEP"),
+    "gep_to_gdp": ("GEP/GDP", "GEP/GDP"),
+    "gep_per_km2": ("单位面积GEP", "GEP per km²"),
+    "wan_yuan_per_km2": ("万元/km²", "10 000 yuan/km²"),
+    "gep_per_capita": ("人均GEP", "GEP per capita"),
+    "yuan_per_person": ("元/人", "yuan/person"),
+    "area": ("面积", "Area"),
+    # maps and charts
+    "maps": ("空间分布", "Spatial distribution"),
+    "map_title": ("各{level}单位面积GEP（万元/km²）", "GEP per km² by {level} (10 000 yuan/km²)"),
+    "no_units": ("未找到行政单元边界（数据包 {pack} 不可读），地图从略。",
+                 "Administrative unit boundaries not found (pack {pack} not readable): maps omitted."),
+    "charts": ("构成", "Composition"),
+    "items_chart": ("各核算科目价值（亿元）", "Value by item (10⁸ yuan)"),
+    "ecosystem_chart": ("各生态系统类型价值（亿元）", "Value by ecosystem type (10⁸ yuan)"),
+    "not_drawn": ("缺失项未绘出：{items}", "Missing items are not drawn: {items}"),
+    # tables
+    "tables": ("核算表", "Accounting tables"),
+    "t5": ("表5 {region}各科目实物量与价值量", "Table 5 Physical quantity and value by item, {region}"),
+    "t6": ("表6 各单元GEP汇总", "Table 6 GEP summary by unit"),
+    "t1": ("表1 生态系统面积（km²）", "Table 1 Ecosystem extent (km²)"),
+    "t7": ("表7 {region}各生态系统类型价值（亿元）", "Table 7 Value by ecosystem type, {region} (10⁸ yuan)"),
+    "t4": ("参数及来源", "Parameters and sources"),
+    "item": ("科目", "Item"),
+    "group": ("类别", "Group"),
+    "physical_value": ("实物量", "Physical quantity"),
+    "unit": ("单位", "Unit"),
+    "unit_price": ("单价", "Unit price"),
+    "price_unit": ("价格单位", "Price unit"),
+    "value_yi": ("价值量（亿元）", "Value (10⁸ yuan)"),
+    "status": ("数据状态", "Data status"),
+    "code": ("代码", "Code"),
+    "name": ("名称", "Name"),
+    "level": ("级别", "Level"),
+    "gdp_yi": ("GDP（亿元）", "GDP (10⁸ yuan)"),
+    "total": ("合计", "Total"),
+    "parameter": ("参数", "Parameter"),
+    "key": ("键", "Key"),
+    "value": ("取值", "Value"),
+    "price_year": ("价格年份", "Price year"),
+    "index": ("价格指数", "Index"),
+    "source": ("来源", "Source"),
+    "confidence": ("可信度", "Confidence"),
+    # data quality
+    "quality": ("数据质量", "Data quality"),
+    "item_status": ("各科目数据状态（单元数）与说明", "Data status by item (number of units) with notes"),
+    "notes": ("说明", "Notes"),
+    "layers": ("输入图层", "Input layers"),
+    "layer": ("图层", "Layer"),
+    "input": ("数据", "Input"),
+    "method": ("方法与假设", "Method and assumptions"),
+    "derived_count": ("{derived}/{total}个图层为推算数据，其方法与假设见下表。",
+                      "{derived} of {total} layers are derived; their methods and assumptions are "
+                      "listed below."),
+    "no_method": ("（未说明）", "(not stated)"),
+    "missing_title": ("缺失科目及补齐所需数据", "Missing items and the data that would fill them"),
+    "fill": ("补齐所需数据", "Data that would fill it"),
+    "fill_layers": ("在 pack.toml 中提供图层：{layers}", "supply the layer(s) {layers} in pack.toml"),
+    "fill_statistic": ("在统计表（statistics.csv）中报送该科目所需的统计指标",
+                       "report the statistics this item needs in the statistics table (statistics.csv)"),
+    "fill_as_noted": ("见说明", "as the note says"),
+    "nothing_missing": ("无缺失科目。", "No item is missing."),
+    # comparison
+    "comparison": ("与已发表结果比较", "Comparison with published figures"),
+    "no_published": ("没有与{region}相匹配的已发表GEP结果。",
+                     "No published GEP figure matches {region}."),
+    "published": ("已发表", "Published"),
+    "ours": ("本核算", "This account"),
+    "ratio": ("本核算/已发表", "ours/published"),
+    "difference": ("差异", "Difference"),
+    "year_note": ("已发表结果年份 {published}，本核算年份 {ours}（取最接近年份）。",
+                  "Published year {published}, accounting year {ours} (nearest year)."),
+    "same_year": ("年份相同（{year}）。", "Same year ({year})."),
+    "gap": ("差异说明", "Explaining the gap"),
+    "gap_ratio": ("本核算为已发表值的{ratio:.3g}倍（{ours}亿元对{published}亿元）。",
+                  "This account is {ratio:.3g} times the published figure "
+                  "({ours} vs {published} × 10⁸ yuan)."),
+    "gap_shares": ("三类占比差（本核算−已发表，百分点）：{diffs}。",
+                   "Share differences (ours − published, percentage points): {diffs}."),
+    "gap_missing": ("本核算缺失的科目（计为缺失而非零，会使总值偏低）：{items}。",
+                    "Items missing in this account (missing, not zero, so the total is low): {items}."),
+    "gap_largest": ("本核算最大的科目：{items}。", "Largest items in this account: {items}."),
+    "gap_climate": ("气候调节占本核算调节服务的{share:.1%}，其价值取决于电价和蒸散耗能参数（见参数表），"
+                    "是各研究差异的主要来源之一。",
+                    "Climate regulation is {share:.1%} of our regulating services; it depends on the "
+                    "electricity price and the evapotranspiration energy parameters (see the parameter "
+                    "table) and is a main source of differences between studies."),
+    "gap_method": ("已发表方法：{published}；本核算：{ours}。"
+                   "价格年份、价格指数和各科目定价方法的选择也会造成差异。",
+                   "Published method: {published}; this account: {ours}. Price years, the price index "
+                   "and the pricing method of each item also differ."),
+    # method notes
+    "method_notes": ("方法说明", "Method notes"),
+    "parameter_version": ("参数表版本", "Parameter table version"),
+    "code_version": ("程序版本", "Code version"),
+    "grid": ("核算格网", "Accounting grid"),
+    "timings": ("运行耗时", "Run timings"),
+    "elapsed": ("总耗时", "elapsed"),
+    "pack": ("数据包", "Region pack"),
+    "seconds": ("秒", "s"),
+}
+
+LEVELS = {"province": ("省", "province"), "city": ("设区市", "city"),
+          "county": ("县（市、区）", "county")}
+STATUSES = {"measured": ("实测", "measured"), "derived": ("推算", "derived"),
+            "missing": ("缺失", "missing"), "not_applicable": ("不适用", "not applicable")}
+GROUPS_EN = {"provisioning": "Material products", "regulating": "Regulating services",
+             "cultural": "Cultural services"}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """``t(key, **fields)`` and the names of codes, in one language (``zh`` or ``en``)."""
+
+    lang: str
+
+    def __post_init__(self):
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"unknown report language {self.lang!r}; choose from {LANGUAGES}")
+
+    @property
+    def _i(self) -> int:
+        return LANGUAGES.index(self.lang)
+
+    def __call__(self, key: str, **fields) -> str:
+        return TEXT[key][self._i].format(**fields)
+
+    def join(self, parts) -> str:
+        return ("、", ", ")[self._i].join(parts)
+
+    def group(self, group: str) -> str:
+        return tables.GROUPS[group] if self.lang == "zh" else GROUPS_EN[group]
+
+    def ecosystem(self, ecosystem: str) -> str:
+        if ecosystem == UNATTRIBUTED:
+            return ("未归属生态系统", "not attributed")[self._i]
+        return ECOSYSTEMS.get(ecosystem, ecosystem) if self.lang == "zh" else ecosystem
+
+    def item(self, item: str) -> str:
+        catalogue = tables.items()
+        if item not in catalogue.index:
+            return item
+        return catalogue.at[item, "name_zh" if self.lang == "zh" else "name_en"]
+
+    def level(self, level: str) -> str:
+        return LEVELS[level][self._i] if level in LEVELS else level
+
+    def status(self, status: str) -> str:
+        return STATUSES[status][self._i] if status in STATUSES else status

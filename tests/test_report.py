@@ -1,0 +1,111 @@
+"""The GEP report: files, self-containment, content, comparison, and what a browser shows."""
+
+import json
+import re
+
+import pytest
+
+from ecoledger.accounts import run_account
+from ecoledger.outputs import write_outputs
+from ecoledger.report import ReportWarning, browser, write_report
+from ecoledger.report.compare import comparisons
+from ecoledger.report.i18n import Translator
+from ecoledger.report.inputs import read_outputs
+from ecoledger.report.numbers import yi
+from ecoledger.testing import UNITS, make_pack
+
+COUNTIES = [name for _, name, level, *_ in UNITS if level == "county"]
+DERIVED_METHOD = "Budyko–Fu curve with ω = 2.0 on the precipitation layer (assumed closed basin)"
+needs_chromium = pytest.mark.skipif(browser.chromium() is None, reason="chromium is not installed")
+
+
+@pytest.fixture(scope="session")
+def report_dir(tmp_path_factory):
+    """A synthetic run with one derived layer and no DEM (so soil items are missing), reported."""
+    pack = make_pack(tmp_path_factory.mktemp("report-pack"))
+    manifest = pack / "pack.toml"
+    lines = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if line.startswith("dem = "):
+            continue
+        if line.startswith("actual_et = "):
+            line = line.removesuffix(" }") + f', method = "{DERIVED_METHOD}", status = "derived" }}'
+        lines.append(line)
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("report-run") / "out"
+    write_outputs(run_account(pack, 2020), out, pack)
+    write_report(out)
+    return out
+
+
+def _html(report_dir, lang="zh"):
+    return (report_dir / f"report.{lang}.html").read_text(encoding="utf-8")
+
+
+def _gep(report_dir):
+    return yi(json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))["gep_yuan"])
+
+
+def test_report_files_are_written(report_dir):
+    assert (report_dir / "report.zh.html").is_file()
+    assert (report_dir / "report.en.html").is_file()
+    assert (report_dir / "report.zh.pdf").is_file() == (browser.chromium() is not None)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_is_self_contained(report_dir, lang):
+    html = _html(report_dir, lang)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    assert "<script" not in html
+    assert html.count('src="data:image/png;base64,') >= 4  # two maps, two charts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_shows_units_gep_and_derived_methods(report_dir, lang):
+    html = _html(report_dir, lang)
+    assert all(name in html for name in COUNTIES)
+    assert _gep(report_dir) in html
+    run = json.loads((report_dir / "run.json").read_text(encoding="utf-8"))
+    derived = [spec["method"] for spec in run["layers"].values() if spec["status"] == "derived"]
+    assert derived and all(method in html for method in derived)
+
+
+def test_report_lists_missing_items_and_has_no_comparison(report_dir):
+    html = _html(report_dir)
+    assert "土壤保持(减少泥沙淤积)" in html and "在 pack.toml 中提供图层：dem" in html
+    assert "没有与合成测试区相匹配的已发表GEP结果" in html
+    assert "合成测试数据" in html  # the synthetic-data warning
+
+
+def test_comparison_matches_published_region_and_nearest_year(report_dir):
+    data = read_outputs(report_dir)
+    data.units_summary = data.units_summary.rename(index={"990000": "360000"})
+    data.accounts["adcode"] = data.accounts["adcode"].replace({"990000": "360000"})
+    [found] = comparisons(data, Translator("en"))
+    assert found.published["year"] == 2019 and found.published["gep_yi_yuan"] == 29040.66
+    assert "Published year 2019, accounting year 2020" in found.year_note
+    ours = data.units_summary.at["360000", "gep"] / 1e8
+    assert found.table.rows[0][3] == f"ours/published {ours / 29040.66:.3g}"
+    assert any("Items missing" in line for line in found.explanation)
+
+
+def test_pdf_is_skipped_with_a_warning_without_chromium(report_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(browser, "chromium", lambda: None)
+    for name in ("summary.json", "run.json", "accounts.csv"):
+        (tmp_path / name).write_bytes((report_dir / name).read_bytes())
+    (tmp_path / "tables").symlink_to(report_dir / "tables")
+    with pytest.warns(ReportWarning, match="PDF not written"):
+        written = write_report(tmp_path, languages=["zh"])
+    assert [p.name for p in written] == ["report.zh.html"]
+
+
+@needs_chromium
+def test_report_renders_in_chromium(report_dir):
+    page = report_dir / "report.zh.html"
+    dom = browser.run(page, "--dump-dom")
+    assert all(name in dom for name in COUNTIES)
+    assert _gep(report_dir) in dom
+    screenshot = report_dir / "report.zh.png"
+    browser.run(page, f"--screenshot={screenshot}", "--window-size=1280,4000", "--hide-scrollbars")
+    assert screenshot.stat().st_size > 50_000
