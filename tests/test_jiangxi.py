@@ -76,3 +76,18 @@ def test_statistics_conflicts_are_recorded(pack):
     stats = pd.read_csv(pack / "statistics.csv", dtype={"code": str})
     assert not stats.duplicated(["code", "year", "indicator"]).any()
     assert metadata["checks"]["statistics_conflicts"]
+
+
+def test_report_shows_every_county_in_a_browser(pack, result, tmp_path):
+    from ecoledger.outputs import write_outputs
+    from ecoledger.report import browser, numbers
+
+    out = write_outputs(result, tmp_path / "out", pack, report=True)
+    if browser.chromium() is None:
+        pytest.skip("chromium is not installed (scripts/setup-system installs it)")
+    dom = browser.run(out / "report.zh.html", "--dump-dom")
+    counties = result.units.loc[result.units["level"] == "county", "name"]
+    assert all(name in dom for name in counties)
+    summary = json.loads((out / "summary.json").read_text())
+    assert numbers.yi(summary["gep_yuan"]) in dom
+    assert "29,040.66" in dom  # the published 2019 provincial estimate, shown beside ours
