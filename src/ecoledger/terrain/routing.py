@@ -19,9 +19,11 @@ Conventions
 * Flow accumulation counts the cell itself (a ridge cell has 1), unit: cells, or the unit of
   ``weights`` × cells when weights are given.
 
-Kernels are single linear passes compiled with numba; they accept ``np.memmap`` inputs and
-``out=`` arrays, so large rasters can live on disk (their working arrays — a visited mask, an
-int64 queue of up to one entry per cell — are allocated in memory).
+Kernels are single linear passes compiled with numba (priority queue for the fill, breadth-first
+searches on flats, a topological order for accumulation); they accept ``np.memmap`` inputs and
+``out=`` arrays, so inputs and results can live on disk. Their working arrays stay in memory: up
+to 25 bytes per cell (fill: heap and pit queue; direction: plateau distances; accumulation:
+topological order).
 """
 
 from __future__ import annotations
