@@ -25,10 +25,16 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(retired)
+    if not target.exists():
         staging.rename(target)
-        shutil.rmtree(retired)
-    else:
+        return
+    # Two renames: a crash between them leaves the old results under .NAME.old-PID, never lost.
+    retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+    target.rename(retired)
+    try:
         staging.rename(target)
+    except BaseException:
+        retired.rename(target)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(retired)
