@@ -9,6 +9,7 @@ platform and notebooks all call this one function.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +18,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 
 from ecoledger import tables, terrain
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
 from ecoledger.errors import ParameterError
-from ecoledger.grid import Grid, LayerReader
+from ecoledger.grid import Grid, LayerReader, class_lookup, landcover_index
 from ecoledger.items import (
     carbon,
     climate_regulation,
@@ -45,7 +47,7 @@ from ecoledger.pack.manifest import Pack
 from ecoledger.pack.validate import raise_if_invalid
 from ecoledger.params import Parameters
 from ecoledger.statistics import load_statistics, lookup
-from ecoledger.zonal import Units, block_columns, coverage_matrix, zonal_sum
+from ecoledger.zonal import Units, block_coverage, zonal_sum
 
 ECO_NAMES = list(ECOSYSTEMS)
 POLLUTANTS = {  # item → (capacity parameter, load indicator, fallback ecosystem)
@@ -64,6 +66,7 @@ REQUIRED_COEFFICIENTS = {"water_conservation": "runoff_coefficient",
 WATER_BODY_ITEMS = {"flood_regulation_lake": "lake", "flood_regulation_reservoir": "reservoir",
                     "flood_regulation_marsh": "marsh"}
 Progress = Callable[[str, float], None]
+DISK_BACKED_BYTES = 256 * 2**20  # grid-wide work arrays above this size live on disk (memmap)
 
 
 @dataclass
@@ -87,7 +90,8 @@ class AccountResult:
     physical_indicators: pd.DataFrame
     provenance: dict
     grid: Grid
-    maps: dict[str, np.ndarray] = field(default_factory=dict)
+    maps: dict[str, Path] = field(default_factory=dict)  # per-cell physical maps (GeoTIFF)
+    scratch: object = None  # keeps the maps' temporary folder alive as long as the result
 
 
 def run_account(
@@ -134,8 +138,6 @@ def run_account(
 
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
     grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
-    report("zonal coverage", 0.02)
-    coverage = coverage_matrix(units, grid)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
     specs = pack.layers_for(year)
     stats = load_statistics(pack.statistics_files, year)
@@ -151,7 +153,7 @@ def run_account(
     computable = [i for i in raster_items if not missing_layers[i] and i not in lacking]
 
     report("raster items", 0.05)
-    engine = _RasterEngine(pack, grid, units, coverage, crosswalk, specs, params, routing)
+    engine = _RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
     results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
     for item in raster_items:
         if missing_layers[item]:
@@ -197,29 +199,37 @@ def run_account(
         provenance=provenance,
         grid=grid,
         maps=engine.maps,
+        scratch=engine.scratch,
     )
 
 
 class _RasterEngine:
-    """Per-cell evaluation of raster items, block by block, with zonal sums per leaf unit."""
+    """Per-cell evaluation of raster items, block by block, with zonal sums per leaf unit.
 
-    def __init__(self, pack: Pack, grid: Grid, units: Units, coverage, crosswalk: pd.DataFrame,
+    Memory follows the block, not the grid: coverage fractions are computed per block, maps are
+    written to GeoTIFFs block by block, and the grid-wide terrain arrays (LS) live in
+    disk-backed arrays when the grid is large.
+    """
+
+    def __init__(self, pack: Pack, grid: Grid, units: Units, crosswalk: pd.DataFrame,
                  specs, params: Parameters, routing: str):
-        self.pack, self.grid, self.units, self.coverage = pack, grid, units, coverage
+        self.pack, self.grid, self.units = pack, grid, units
         self.specs, self.params, self.routing = specs, params, routing
         classes = crosswalk["class"].astype(int)
-        self.class_ecosystem = dict(zip(classes, crosswalk["ecosystem"].map(ECOSYSTEM_CODES),
-                                        strict=True))
         subtypes = crosswalk["subtype"] if "subtype" in crosswalk else pd.Series([""] * len(classes))
-        self.class_subtype = dict(zip(classes, subtypes.fillna("").map(SUBTYPE_CODES).fillna(0),
-                                      strict=True))
+        self.class_ecosystem = class_lookup(
+            dict(zip(classes, crosswalk["ecosystem"].map(ECOSYSTEM_CODES), strict=True)), 0)
+        self.class_subtype = class_lookup(
+            dict(zip(classes, subtypes.fillna("").map(SUBTYPE_CODES).fillna(0), strict=True)), 0)
         self.crosswalk = crosswalk.set_index(classes)
         leaves = units.leaves
         self.extent = pd.DataFrame(0.0, index=leaves, columns=ECO_NAMES)
         self.indicators = pd.DataFrame(0.0, index=leaves, columns=["soil_retained_t",
                                                                    "potential_erosion_t"])
-        self.maps: dict[str, np.ndarray] = {}
+        self.maps: dict[str, Path] = {}
+        self.scratch = tempfile.TemporaryDirectory(prefix="ecoledger-run-")
         self.credited_names = tables.items()["ecosystems"].str.split().to_dict()
+        self._tables: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
 
     def _reader(self, name: str) -> LayerReader:
         spec = self.specs[name]
@@ -233,18 +243,34 @@ class _RasterEngine:
         derived = any(self.specs[n].status == "derived" for n in ITEM_LAYERS[item])
         return "derived" if derived else "measured"
 
+    def _array(self, name: str, dtype, shape=None) -> np.ndarray:
+        """A grid-sized work array: in memory for small grids, disk-backed for large ones."""
+        shape = shape or self.grid.shape
+        if np.prod(shape) * np.dtype(dtype).itemsize < DISK_BACKED_BYTES:
+            return np.empty(shape, dtype=dtype)
+        return np.memmap(Path(self.scratch.name) / f"{name}.dat", dtype=dtype, mode="w+",
+                         shape=shape)
+
     def _ls_factor(self) -> np.ndarray:
+        """LS on the whole grid (routing is global), freeing each input once it is used."""
         reader = self._reader("dem")
-        dem = reader.read(next(self.grid.blocks(None)))
+        dem = reader.read(next(self.grid.blocks(None)), dtype="float32")
         reader.close()
-        filled = terrain.fill_depressions(dem)
+        filled = terrain.fill_depressions(dem, out=self._array("filled", np.float32))
+        del dem
         if self.routing == "d8":
-            directions = terrain.flow_direction_d8(filled)
-            accumulation = terrain.flow_accumulation_d8(directions)
+            directions = terrain.flow_direction_d8(filled, out=self._array("d8", np.uint8))
+            accumulation = terrain.flow_accumulation_d8(
+                directions, out=self._array("accumulation", np.float64))
         else:
-            directions = terrain.flow_direction_mfd(filled)
-            accumulation = terrain.flow_accumulation_mfd(directions)
-        slope = terrain.slope_percent(filled, self.grid.resolution)
+            directions = terrain.flow_direction_mfd(
+                filled, out=self._array("mfd", np.float32, (8, *self.grid.shape)))
+            accumulation = terrain.flow_accumulation_mfd(
+                directions, out=self._array("accumulation", np.float64))
+        del directions
+        slope = terrain.slope_percent(filled, self.grid.resolution,
+                                      out=self._array("slope", np.float32))
+        del filled
         return terrain.ls_factor_desmet_govers(slope, accumulation, self.grid.resolution)
 
     def run(self, items: list[str], block_rows, keep_maps: bool, report) -> dict[str, ItemResult]:
@@ -254,8 +280,8 @@ class _RasterEngine:
         ls = self._ls_factor() if any(i.startswith("soil_retention") for i in items) else None
         sums = {i: np.zeros((len(self.units.leaves), len(ECO_NAMES))) for i in items}
         gaps = {i: np.zeros(len(self.units.leaves)) for i in items}
-        maps = {i: np.full(self.grid.shape, np.nan, dtype=np.float32) for i in items} if keep_maps else {}
-        ecosystem_map = np.zeros(self.grid.shape, dtype=np.int16)
+        maps = _MapWriter(Path(self.scratch.name), self.grid, [*items, "_ecosystem"]) \
+            if keep_maps else None
         area = self.grid.pixel_area_m2
         blocks = list(self.grid.blocks(block_rows))
         try:
@@ -269,11 +295,10 @@ class _RasterEngine:
                     if name != "landcover":
                         cells[name] = readers[name].read(window, landcover=lc)
                 if ls is not None:
-                    cells["ls"] = ls[rows]
-                ecosystem = self._map_classes(lc, self.class_ecosystem)
-                ecosystem_map[rows] = ecosystem
-                subtype = self._map_classes(lc, self.class_subtype)
-                cover = block_columns(self.coverage, self.grid, window)
+                    cells["ls"] = np.asarray(ls[rows])
+                ecosystem = self.class_ecosystem[landcover_index(lc, self.class_ecosystem)]
+                subtype = self.class_subtype[landcover_index(lc, self.class_subtype)]
+                cover = block_coverage(self.units, self.grid, window)
                 for k, eco in enumerate(ECO_NAMES):
                     self.extent.iloc[:, k] += zonal_sum(cover, (ecosystem == ECOSYSTEM_CODES[eco]) * area)
                 if ls is not None:
@@ -287,12 +312,15 @@ class _RasterEngine:
                         column = ECO_NAMES.index(eco)
                         sums[item][:, column] += zonal_sum(cover, np.where(in_type, quantity, 0.0))
                     gaps[item] += zonal_sum(cover, (credited & np.isnan(quantity)) * area)
-                    if keep_maps:
-                        maps[item][rows] = np.where(ecosystem > 0, quantity, np.nan)
+                    if maps:
+                        maps.write(item, window, np.where(ecosystem > 0, quantity, np.nan))
+                if maps:
+                    maps.write("_ecosystem", window, ecosystem)
         finally:
             for reader in readers.values():
                 reader.close()
-        self.maps = {**maps, "_ecosystem": ecosystem_map} if keep_maps else {}
+            if maps:
+                self.maps = maps.close()
         results = {}
         for item in items:
             frame = pd.DataFrame(sums[item], index=self.units.leaves, columns=ECO_NAMES)
@@ -303,27 +331,27 @@ class _RasterEngine:
             results[item] = ItemResult(frame, status=self.status(item), note=note)
         return results
 
-    @staticmethod
-    def _map_classes(landcover: np.ndarray, mapping: dict[int, float]) -> np.ndarray:
-        out = np.zeros(landcover.shape, dtype=np.int16)
-        for cls, code in mapping.items():
-            out[landcover == cls] = int(code)
-        return out
-
     def _credited(self, item: str, ecosystem: np.ndarray) -> np.ndarray:
         return np.isin(ecosystem, [ECOSYSTEM_CODES[n] for n in self.credited_names[item]])
 
     def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
                      required: bool) -> np.ndarray:
         """Cell values of a parameter keyed by subtype (falling back to the level-1 type)."""
-        out = np.full(subtype.shape, np.nan if required else 0.0)
-        for name, code in ECOSYSTEM_CODES.items():
-            if self.params.has(parameter, name):
-                out[ecosystem == code] = self.params.get(parameter, name)
-        for name, code in SUBTYPE_CODES.items():
-            if self.params.has(parameter, name):
-                out[subtype == code] = self.params.get(parameter, name)
-        return out
+        key = (parameter, required)
+        if key not in self._tables:
+            default = np.nan if required else 0.0
+            by_ecosystem = np.full(len(ECOSYSTEM_CODES) + 1, default)
+            by_subtype = np.full(len(SUBTYPE_CODES) + 1, np.nan)
+            for name, code in ECOSYSTEM_CODES.items():
+                if self.params.has(parameter, name):
+                    by_ecosystem[code] = self.params.get(parameter, name)
+            for name, code in SUBTYPE_CODES.items():
+                if self.params.has(parameter, name):
+                    by_subtype[code] = self.params.get(parameter, name)
+            self._tables[key] = by_ecosystem, by_subtype
+        by_ecosystem, by_subtype = self._tables[key]
+        from_subtype = by_subtype[subtype]
+        return np.where(np.isnan(from_subtype), by_ecosystem[ecosystem], from_subtype)
 
     def _soil_indicators(self, cells, cover, area) -> None:
         potential = soil_retention.soil_retained(cells["rainfall_erosivity"],
@@ -412,6 +440,32 @@ class _RasterEngine:
         for item, (parameter, _, _) in POLLUTANTS.items():
             formulas[item] = capacity(parameter)
         return formulas
+
+
+class _MapWriter:
+    """Per-cell maps written to tiled GeoTIFFs block by block (float32; ecosystem codes int16)."""
+
+    def __init__(self, folder: Path, grid: Grid, names: list[str]):
+        rows, cols = grid.shape
+        self.paths = {name: folder / f"{name}.tif" for name in names}
+        self.datasets = {
+            name: rasterio.open(
+                path, "w", driver="GTiff", width=cols, height=rows, count=1,
+                dtype="int16" if name == "_ecosystem" else "float32",
+                nodata=0 if name == "_ecosystem" else np.nan, crs=grid.crs,
+                transform=grid.transform, tiled=True, blockxsize=256, blockysize=256,
+                compress="zstd", bigtiff="if_safer")
+            for name, path in self.paths.items()
+        }
+
+    def write(self, name: str, window, array: np.ndarray) -> None:
+        dataset = self.datasets[name]
+        dataset.write(array.astype(dataset.dtypes[0]), 1, window=window)
+
+    def close(self) -> dict[str, Path]:
+        for dataset in self.datasets.values():
+            dataset.close()
+        return self.paths
 
 
 def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.DataFrame,

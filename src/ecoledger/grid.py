@@ -77,6 +77,22 @@ def resampling_for(layer: str, src, grid: Grid) -> Resampling:
     return Resampling.average if finer else Resampling.bilinear
 
 
+def class_lookup(values: dict[int, float], default: float = np.nan) -> np.ndarray:
+    """A table indexed by land-cover class holding each class's value; its last slot, past
+    every class, is for nodata and unknown classes (``landcover_index`` sends them there)."""
+    table = np.full(max(int(c) for c in values) + 2, default)
+    for cls, value in values.items():
+        table[int(cls)] = value
+    return table
+
+
+def landcover_index(landcover: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Land-cover classes (float, NaN = nodata) as indices into ``table``."""
+    last = len(table) - 1
+    inside = ~np.isnan(landcover) & (landcover >= 0) & (landcover < last)
+    return np.where(inside, landcover, last).astype(np.intp)
+
+
 class LayerReader:
     """Reads one layer of a pack onto the grid, window by window, as float64 with NaN.
 
@@ -98,18 +114,17 @@ class LayerReader:
                 nodata=np.nan, dtype="float64",
             )
 
-    def read(self, window: Window, landcover: np.ndarray | None = None) -> np.ndarray:
+    def read(self, window: Window, landcover: np.ndarray | None = None,
+             dtype: str = "float64") -> np.ndarray:
         shape = (int(window.height), int(window.width))
         if self.spec.constant is not None:
-            return np.full(shape, float(self.spec.constant))
+            return np.full(shape, float(self.spec.constant), dtype=dtype)
         if self.spec.by_landcover is not None:
             if landcover is None:
                 raise ValueError(f"layer {self.name} is given by land-cover class: read land cover first")
-            out = np.full(shape, np.nan)
-            for cls, value in self._lookup.items():
-                out[landcover == cls] = value
-            return out
-        return self._vrt.read(self.spec.band, window=window)
+            table = class_lookup(self._lookup)
+            return table[landcover_index(landcover, table)].astype(dtype)
+        return self._vrt.read(self.spec.band, window=window).astype(dtype, copy=False)
 
     def close(self) -> None:
         if self._vrt is not None:

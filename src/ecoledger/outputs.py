@@ -178,30 +178,38 @@ def method_tables(result: AccountResult, folder: Path) -> None:
         supply.to_csv(folder / f"SEEA_supply_{measure}.csv", encoding="utf-8")
 
 
+MAP_BLOCK_ROWS = 1024
+
+
 def write_maps(result: AccountResult, folder: Path) -> None:
-    """Per-cell physical quantity and value GeoTIFFs for every computed raster item."""
+    """Per-cell physical quantity and value GeoTIFFs for every computed raster item, copied and
+    priced block by block from the run's maps (so memory follows the block, not the grid)."""
     folder.mkdir()
     grid = result.grid
     price = (result.accounts[result.accounts["ecosystem"] != ALL]
              .groupby(["item", "ecosystem"])["unit_price"].first())
-    ecosystem = result.maps.get("_ecosystem")
     profile = dict(driver="GTiff", height=grid.shape[0], width=grid.shape[1], count=1,
                    dtype="float32", crs=grid.crs, transform=grid.transform, nodata=np.nan,
-                   compress="deflate", tiled=True)
-    for item, physical in result.maps.items():
-        if item.startswith("_"):
-            continue
-        unit = tables.items().at[item, "physical_unit"]
-        value = np.full(physical.shape, np.nan, dtype=np.float32)
-        for eco, code in ECOSYSTEM_CODES.items():
-            if (item, eco) in price.index and ecosystem is not None:
-                cells = ecosystem == code
-                value[cells] = physical[cells] * price[(item, eco)]
-        for suffix, array, units in (("physical", physical, unit), ("value", value, "yuan")):
-            with rasterio.open(folder / f"{item}_{suffix}.tif", "w", **profile) as dst:
-                dst.write(array.astype(np.float32), 1)
-                dst.update_tags(item=item, quantity=suffix, unit=f"{units} per cell",
-                                note="per-cell values before capping purification by loads")
+                   tiled=True, blockxsize=256, blockysize=256, compress="zstd", bigtiff="if_safer")
+    items = [name for name in result.maps if not name.startswith("_")]
+    with rasterio.open(result.maps["_ecosystem"]) as ecosystems:
+        for item in items:
+            unit = tables.items().at[item, "physical_unit"]
+            by_code = np.full(len(ECOSYSTEM_CODES) + 1, np.nan)
+            for eco, code in ECOSYSTEM_CODES.items():
+                if (item, eco) in price.index:
+                    by_code[code] = price[(item, eco)]
+            tags = dict(item=item, note="per-cell values before capping purification by loads")
+            with (rasterio.open(result.maps[item]) as source,
+                  rasterio.open(folder / f"{item}_physical.tif", "w", **profile) as physical,
+                  rasterio.open(folder / f"{item}_value.tif", "w", **profile) as value):
+                physical.update_tags(quantity="physical", unit=f"{unit} per cell", **tags)
+                value.update_tags(quantity="value", unit="yuan per cell", **tags)
+                for window in grid.blocks(MAP_BLOCK_ROWS):
+                    quantity = source.read(1, window=window)
+                    codes = ecosystems.read(1, window=window)
+                    physical.write(quantity, 1, window=window)
+                    value.write((quantity * by_code[codes]).astype(np.float32), 1, window=window)
 
 
 def _sha256(path: Path) -> str:

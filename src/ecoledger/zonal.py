@@ -100,12 +100,16 @@ class Units:
         return out
 
 
-def coverage_matrix(units: Units, grid: Grid) -> sp.csr_matrix:
-    """Sparse (leaf units × grid cells) matrix of the fraction of each cell inside each unit."""
-    rows, cols = grid.shape
-    minx, miny, maxx, maxy = grid.bounds
-    raster = NumPyRasterSource(np.zeros(grid.shape, dtype=np.float32), minx, miny, maxx, maxy,
-                               srs_wkt=grid.crs.to_wkt())
+def block_coverage(units: Units, grid: Grid, window: Window) -> sp.csc_matrix:
+    """Sparse (leaf units × cells of one row block) matrix of the fraction of each cell inside
+    each unit. Computed block by block so memory follows the block, not the grid; a cell's
+    fraction depends only on its own geometry, so blocks agree exactly with a whole-grid pass."""
+    row0, rows = int(window.row_off), int(window.height)
+    cols = grid.shape[1]
+    minx, _, maxx, maxy = grid.bounds
+    top = maxy - row0 * grid.resolution
+    raster = NumPyRasterSource(np.zeros((rows, cols), dtype=np.uint8), minx,
+                               top - rows * grid.resolution, maxx, top, srs_wkt=grid.crs.to_wkt())
     leaves = units.table.loc[units.leaves, ["code", "geometry"]].reset_index(drop=True)
     found = exact_extract(raster, leaves, ["cell_id", "coverage"], include_cols=["code"],
                           output="pandas")
@@ -118,18 +122,9 @@ def coverage_matrix(units: Units, grid: Grid) -> sp.csr_matrix:
         indices.append(cells[order])
         data.append(cover[order])
         indptr.append(indptr[-1] + len(cells))
-    return sp.csr_matrix(
-        (np.concatenate(data), np.concatenate(indices), np.asarray(indptr)),
-        shape=(len(units.leaves), rows * cols),
-    )
-
-
-def block_columns(coverage: sp.csr_matrix, grid: Grid, window: Window) -> sp.csc_matrix:
-    """The coverage columns of one row block of the grid."""
-    cols = grid.shape[1]
-    start = int(window.row_off) * cols
-    stop = start + int(window.height) * cols
-    return coverage[:, start:stop].tocsc()
+    matrix = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.asarray(indptr)),
+                           shape=(len(units.leaves), rows * cols))
+    return matrix.tocsc()
 
 
 def zonal_sum(coverage_block: sp.spmatrix, values: np.ndarray) -> np.ndarray:
