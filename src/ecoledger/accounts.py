@@ -47,7 +47,7 @@ from ecoledger.pack.manifest import Pack
 from ecoledger.pack.validate import raise_if_invalid
 from ecoledger.params import Parameters
 from ecoledger.statistics import load_statistics, lookup
-from ecoledger.zonal import Units, block_coverage, zonal_sum
+from ecoledger.zonal import Units, block_coverage, zonal_sums_by_class
 
 ECO_NAMES = list(ECOSYSTEMS)
 POLLUTANTS = {  # item → (capacity parameter, load indicator, fallback ecosystem)
@@ -66,6 +66,7 @@ REQUIRED_COEFFICIENTS = {"water_conservation": "runoff_coefficient",
 WATER_BODY_ITEMS = {"flood_regulation_lake": "lake", "flood_regulation_reservoir": "reservoir",
                     "flood_regulation_marsh": "marsh"}
 Progress = Callable[[str, float], None]
+N_CLASSES = len(ECOSYSTEM_CODES) + 1  # ecosystem codes 1…n, 0 for cells with no ecosystem
 DISK_BACKED_BYTES = 256 * 2**20  # grid-wide work arrays above this size live on disk (memmap)
 
 
@@ -228,8 +229,17 @@ class _RasterEngine:
                                                                    "potential_erosion_t"])
         self.maps: dict[str, Path] = {}
         self.scratch = tempfile.TemporaryDirectory(prefix="ecoledger-run-")
-        self.credited_names = tables.items()["ecosystems"].str.split().to_dict()
+        self.credited_codes = {
+            item: np.array([ECOSYSTEM_CODES[n] for n in names.split()], dtype=np.int64)
+            for item, names in tables.items()["ecosystems"].items()}
         self._tables: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        # per item, by ecosystem code: 1 = credited (show the quantity), 0 = not, NaN = no data
+        self.map_rule = {}
+        for item, codes in self.credited_codes.items():
+            rule = np.zeros(N_CLASSES)
+            rule[0] = np.nan
+            rule[codes] = 1.0
+            self.map_rule[item] = rule
 
     def _reader(self, name: str) -> LayerReader:
         spec = self.specs[name]
@@ -299,21 +309,20 @@ class _RasterEngine:
                 ecosystem = self.class_ecosystem[landcover_index(lc, self.class_ecosystem)]
                 subtype = self.class_subtype[landcover_index(lc, self.class_subtype)]
                 cover = block_coverage(self.units, self.grid, window)
-                for k, eco in enumerate(ECO_NAMES):
-                    self.extent.iloc[:, k] += zonal_sum(cover, (ecosystem == ECOSYSTEM_CODES[eco]) * area)
+                cell_area = np.full(ecosystem.shape, area)
+                self.extent += zonal_sums_by_class(cover, cell_area, ecosystem, N_CLASSES)[0][:, 1:]
                 if ls is not None:
-                    self._soil_indicators(cells, cover, area)
+                    self._soil_indicators(cells, cover, ecosystem, area)
                 for item in items:
                     quantity = formulas[item](cells, ecosystem, subtype, area)
-                    credited = self._credited(item, ecosystem)
-                    quantity = np.where(credited, quantity, 0.0)
-                    for eco in self.credited_names[item]:
-                        in_type = ecosystem == ECOSYSTEM_CODES[eco]
-                        column = ECO_NAMES.index(eco)
-                        sums[item][:, column] += zonal_sum(cover, np.where(in_type, quantity, 0.0))
-                    gaps[item] += zonal_sum(cover, (credited & np.isnan(quantity)) * area)
+                    codes = self.credited_codes[item]
+                    by_class, missing = zonal_sums_by_class(cover, quantity, ecosystem, N_CLASSES)
+                    sums[item][:, codes - 1] += by_class[:, codes]
+                    gaps[item] += missing[:, codes].sum(axis=1) * area
                     if maps:
-                        maps.write(item, window, np.where(ecosystem > 0, quantity, np.nan))
+                        # credited cells carry the quantity, other cells of the region 0
+                        shown = self.map_rule[item][ecosystem]
+                        maps.write(item, window, np.where(shown == 1, quantity, shown))
                 if maps:
                     maps.write("_ecosystem", window, ecosystem)
         finally:
@@ -330,9 +339,6 @@ class _RasterEngine:
                 note = f"{share:.2%} of the credited area has no data in an input layer"
             results[item] = ItemResult(frame, status=self.status(item), note=note)
         return results
-
-    def _credited(self, item: str, ecosystem: np.ndarray) -> np.ndarray:
-        return np.isin(ecosystem, [ECOSYSTEM_CODES[n] for n in self.credited_names[item]])
 
     def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
                      required: bool) -> np.ndarray:
@@ -353,16 +359,16 @@ class _RasterEngine:
         from_subtype = by_subtype[subtype]
         return np.where(np.isnan(from_subtype), by_ecosystem[ecosystem], from_subtype)
 
-    def _soil_indicators(self, cells, cover, area) -> None:
-        potential = soil_retention.soil_retained(cells["rainfall_erosivity"],
-                                                 cells["soil_erodibility"], cells["ls"], 0.0, 0.0,
-                                                 area)
-        retained = soil_retention.soil_retained(cells["rainfall_erosivity"],
-                                                cells["soil_erodibility"], cells["ls"],
-                                                cells["cover_management"],
-                                                cells["support_practice"], area)
-        self.indicators["potential_erosion_t"] += zonal_sum(cover, potential)
-        self.indicators["soil_retained_t"] += zonal_sum(cover, retained)
+    def _soil_indicators(self, cells, cover, ecosystem, area) -> None:
+        """Potential erosion and retained soil (t) over the ecosystems soil retention credits."""
+        codes = self.credited_codes["soil_retention_sediment"]
+        rkls = (cells["rainfall_erosivity"], cells["soil_erodibility"], cells["ls"])
+        for name, cover_management, practice in (
+                ("potential_erosion_t", 0.0, 0.0),
+                ("soil_retained_t", cells["cover_management"], cells["support_practice"])):
+            quantity = soil_retention.soil_retained(*rkls, cover_management, practice, area)
+            by_class, _ = zonal_sums_by_class(cover, quantity, ecosystem, N_CLASSES)
+            self.indicators[name] += by_class[:, codes].sum(axis=1)
 
     def _formulas(self) -> dict[str, Callable]:
         p = self.params
@@ -587,6 +593,10 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
     price year by ``deflator``; prices from the parameter table already are.
     """
     basis = provisioning_basis or profile.provisioning_basis
+    if item in WATER_USE_INDICATOR:
+        table_price = params.get("water_price", item.removeprefix("water_supply_"))
+    elif item == "ecological_energy_hydropower":
+        table_price = params.get("hydropower_price")
     rows = {}
     for code in units.codes:
         get = lambda indicator, code=code: lookup(stats, code, indicator)  # noqa: E731
@@ -600,10 +610,9 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
         elif item in SECTORS:
             physical, price = get(sector_output_indicator(item, basis)), deflator
         elif item in WATER_USE_INDICATOR:
-            physical = get(WATER_USE_INDICATOR[item])
-            price = params.get("water_price", item.removeprefix("water_supply_"))
+            physical, price = get(WATER_USE_INDICATOR[item]), table_price
         elif item == "ecological_energy_hydropower":
-            physical, price = get("hydropower_generation"), params.get("hydropower_price")
+            physical, price = get("hydropower_generation"), table_price
         elif item == "recreation":
             if profile.recreation_method == "travel_cost":
                 physical, price = get("tourist_visits"), get("travel_cost_per_visit") * deflator

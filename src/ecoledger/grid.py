@@ -104,15 +104,17 @@ class LayerReader:
                  crosswalk_column: dict[int, float] | None = None):
         self.name, self.spec, self.grid = name, spec, grid
         self._lookup = crosswalk_column
-        self._src = self._vrt = None
+        self._src = self._vrt = self._offset = None
         if spec.file is not None:
             self._src = rasterio.open(path)
-            rows, cols = grid.shape
-            self._vrt = WarpedVRT(
-                self._src, crs=grid.crs, transform=grid.transform, width=cols, height=rows,
-                resampling=resampling_for(name, self._src, grid), src_nodata=self._src.nodata,
-                nodata=np.nan, dtype="float64",
-            )
+            self._offset = _cell_offset(self._src, grid)
+            if self._offset is None:  # not on the grid: warp it
+                rows, cols = grid.shape
+                self._vrt = WarpedVRT(
+                    self._src, crs=grid.crs, transform=grid.transform, width=cols, height=rows,
+                    resampling=resampling_for(name, self._src, grid), src_nodata=self._src.nodata,
+                    nodata=np.nan, dtype="float64",
+                )
 
     def read(self, window: Window, landcover: np.ndarray | None = None,
              dtype: str = "float64") -> np.ndarray:
@@ -124,9 +126,40 @@ class LayerReader:
                 raise ValueError(f"layer {self.name} is given by land-cover class: read land cover first")
             table = class_lookup(self._lookup)
             return table[landcover_index(landcover, table)].astype(dtype)
-        return self._vrt.read(self.spec.band, window=window).astype(dtype, copy=False)
+        if self._vrt is not None:
+            return self._vrt.read(self.spec.band, window=window).astype(dtype, copy=False)
+        # already on the grid: a plain windowed read, cells outside the raster are nodata
+        row_offset, col_offset = self._offset
+        source = Window(window.col_off + col_offset, window.row_off + row_offset,
+                        window.width, window.height)
+        inside = (source.col_off >= 0 and source.row_off >= 0
+                  and source.col_off + source.width <= self._src.width
+                  and source.row_off + source.height <= self._src.height)
+        # boundless reads go through a VRT: only pay for it when the window leaves the raster
+        data = self._src.read(self.spec.band, window=source, boundless=not inside,
+                              fill_value=self._src.nodata).astype(dtype)
+        if self._src.nodata is not None:
+            data[data == self._src.nodata] = np.nan
+        return data
 
     def close(self) -> None:
         if self._vrt is not None:
             self._vrt.close()
+        if self._src is not None:
             self._src.close()
+
+
+def _cell_offset(src, grid: Grid) -> tuple[int, int] | None:
+    """(row, col) of the grid's origin in ``src`` when ``src`` lies on the grid (same CRS, cell
+    size and cell edges), else None."""
+    t = src.transform
+    if src.crs is None or CRS.from_user_input(src.crs) != grid.crs:
+        return None
+    if not (np.isclose(t.a, grid.resolution) and np.isclose(t.e, -grid.resolution)
+            and t.b == 0 and t.d == 0):
+        return None
+    col = (grid.transform.c - t.c) / grid.resolution
+    row = (t.f - grid.transform.f) / grid.resolution
+    if not (np.isclose(col, round(col)) and np.isclose(row, round(row))):
+        return None
+    return round(row), round(col)

@@ -8,6 +8,7 @@ the sum of its children, so counties sum to cities and cities to the province by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
+from numba import njit
 from rasterio.windows import Window
 
 from ecoledger.grid import Grid
@@ -43,28 +45,41 @@ class Units:
         )
         return cls(table.set_index("code", drop=False))
 
-    @property
+    @cached_property
     def codes(self) -> list[str]:
         return self.table["code"].tolist()
 
-    @property
+    @cached_property
     def leaves(self) -> list[str]:
         parents = set(self.table["parent"])
         return [c for c in self.codes if c not in parents]
 
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        kids: dict[str, list[str]] = {code: [] for code in self.codes}
+        for code, parent in zip(self.table["code"], self.table["parent"], strict=True):
+            if parent in kids:
+                kids[parent].append(code)
+        return kids
+
     def children(self, code: str) -> list[str]:
-        return self.table.index[self.table["parent"] == code].tolist()
+        return self._children[code]
+
+    @cached_property
+    def _bottom_up(self) -> list[str]:
+        parent = dict(zip(self.table["code"], self.table["parent"], strict=True))
+
+        def depth(code: str) -> int:
+            d = 0
+            while parent.get(code) and d < len(LEVELS) + 2:
+                code, d = parent[code], d + 1
+            return d
+
+        return sorted(self.codes, key=lambda c: -depth(c))
 
     def bottom_up(self) -> list[str]:
         """Codes ordered so that every unit comes after all of its children."""
-        depth = {c: self._depth(c) for c in self.codes}
-        return sorted(self.codes, key=lambda c: -depth[c])
-
-    def _depth(self, code: str) -> int:
-        d, parent = 0, self.table.at[code, "parent"]
-        while parent and parent in self.table.index and d < len(LEVELS) + 2:
-            d, parent = d + 1, self.table.at[parent, "parent"]
-        return d
+        return self._bottom_up
 
     def aggregate(self, leaf_values: pd.DataFrame) -> pd.DataFrame:
         """Extend a frame indexed by leaf code to every unit, parents summing their children.
@@ -127,7 +142,28 @@ def block_coverage(units: Units, grid: Grid, window: Window) -> sp.csc_matrix:
     return matrix.tocsc()
 
 
-def zonal_sum(coverage_block: sp.spmatrix, values: np.ndarray) -> np.ndarray:
-    """Coverage-weighted sums of one block of cell values per leaf unit (NaN counts as 0)."""
-    flat = np.nan_to_num(values.ravel(), nan=0.0)
-    return np.asarray(coverage_block @ flat).ravel()
+@njit(cache=True)
+def _sums_by_class(indptr, indices, data, values, classes, n_units, n_classes):
+    sums = np.zeros((n_units, n_classes))
+    missing = np.zeros((n_units, n_classes))
+    for cell in range(len(indptr) - 1):
+        value, cls = values[cell], classes[cell]
+        for k in range(indptr[cell], indptr[cell + 1]):
+            if np.isnan(value):
+                missing[indices[k], cls] += data[k]
+            else:
+                sums[indices[k], cls] += data[k] * value
+    return sums, missing
+
+
+def zonal_sums_by_class(coverage_block: sp.csc_matrix, values: np.ndarray, classes: np.ndarray,
+                        n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage-weighted sums of one block of cell values per leaf unit and class, in one pass.
+
+    Returns ``(sums, missing)``, both (units × classes): the weighted sum of the non-NaN values,
+    and the coverage-weighted number of cells whose value is NaN (nodata holes).
+    """
+    return _sums_by_class(coverage_block.indptr, coverage_block.indices, coverage_block.data,
+                          np.ascontiguousarray(values, dtype=np.float64).ravel(),
+                          np.ascontiguousarray(classes, dtype=np.int64).ravel(),
+                          coverage_block.shape[0], n_classes)
