@@ -241,7 +241,7 @@ class _RasterEngine:
             rule[codes] = 1.0
             self.map_rule[item] = rule
 
-    def _reader(self, name: str) -> LayerReader:
+    def reader(self, name: str) -> LayerReader:
         spec = self.specs[name]
         lookup_column = None
         if spec.by_landcover is not None:
@@ -263,7 +263,7 @@ class _RasterEngine:
 
     def _ls_factor(self) -> np.ndarray:
         """LS on the whole grid (routing is global), freeing each input once it is used."""
-        reader = self._reader("dem")
+        reader = self.reader("dem")
         dem = reader.read(next(self.grid.blocks(None)), dtype="float32")
         reader.close()
         filled = terrain.fill_depressions(dem, out=self._array("filled", np.float32))
@@ -285,8 +285,8 @@ class _RasterEngine:
 
     def run(self, items: list[str], block_rows, keep_maps: bool, report) -> dict[str, ItemResult]:
         needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
-        readers = {name: self._reader(name) for name in needed}
-        formulas = self._formulas()
+        readers = {name: self.reader(name) for name in needed}
+        formulas = self.formulas()
         ls = self._ls_factor() if any(i.startswith("soil_retention") for i in items) else None
         sums = {i: np.zeros((len(self.units.leaves), len(ECO_NAMES))) for i in items}
         gaps = {i: np.zeros(len(self.units.leaves)) for i in items}
@@ -370,7 +370,7 @@ class _RasterEngine:
             by_class, _ = zonal_sums_by_class(cover, quantity, ecosystem, N_CLASSES)
             self.indicators[name] += by_class[:, codes].sum(axis=1)
 
-    def _formulas(self) -> dict[str, Callable]:
+    def formulas(self) -> dict[str, Callable]:
         p = self.params
 
         def water(c, eco, sub, area):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoledger.cli import account, pack, report, series, validate
+from ecoledger.cli import account, distributed, pack, report, series, validate
 
 app = typer.Typer(
     name="ecoledger",
@@ -16,6 +16,7 @@ app.command("validate")(validate.validate)
 app.command("account")(account.account)
 app.command("series")(series.series)
 app.command("report")(report.report)
+app.command("distributed")(distributed.distributed)
 app.add_typer(pack.app, name="pack")
 
 if __name__ == "__main__":
