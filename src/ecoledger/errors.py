@@ -44,6 +44,14 @@ class PackBuildError(EcoledgerError):
     """A region pack cannot be built from the given source data."""
 
 
+class PipelineError(EcoledgerError):
+    """A raster pipeline input cannot be used: file, table column or land-cover code named."""
+
+
+class GridMismatchError(PipelineError):
+    """The input rasters of a pipeline are not on one grid (size, transform or CRS differ)."""
+
+
 class TerrainError(EcoledgerError):
     """A terrain kernel got an input it cannot process (shape, dtype, cell size)."""
 
