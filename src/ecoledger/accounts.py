@@ -154,7 +154,7 @@ def run_account(
     computable = [i for i in raster_items if not missing_layers[i] and i not in lacking]
 
     report("raster items", 0.05)
-    engine = _RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
+    engine = RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
     results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
     for item in raster_items:
         if missing_layers[item]:
@@ -204,7 +204,7 @@ def run_account(
     )
 
 
-class _RasterEngine:
+class RasterEngine:
     """Per-cell evaluation of raster items, block by block, with zonal sums per leaf unit.
 
     Memory follows the block, not the grid: coverage fractions are computed per block, maps are

@@ -13,7 +13,7 @@ that ``ecoledger.accounts.run_account`` computes on one machine, in three distri
 2. **Local algebra, chunk by chunk.** Slope needs the 3×3 neighbourhood of the filled DEM,
    across basin borders: it is computed with ``dask.array.map_overlap`` (depth 1), LS and the
    item formulas per cell (depth 0). Every layer is read lazily, one rasterio window per chunk.
-   The item formulas are those of ``run_account`` itself (its ``_RasterEngine``), not copies.
+   The item formulas are those of ``run_account`` itself (its ``RasterEngine``), not copies.
 3. **Zonal sums reduced across workers.** Each chunk sums its cells per (leaf unit, ecosystem)
    with ``np.bincount`` over a leaf-unit id raster rasterized for that chunk; the partial sums
    are added in dask's tree reduction.
@@ -56,7 +56,7 @@ from scipy import ndimage
 from scipy.sparse.csgraph import connected_components
 
 from ecoledger import tables, terrain
-from ecoledger.accounts import POLLUTANTS, REQUIRED_COEFFICIENTS, AccountResult, _RasterEngine
+from ecoledger.accounts import POLLUTANTS, REQUIRED_COEFFICIENTS, AccountResult, RasterEngine
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES
 from ecoledger.errors import ParameterError
 from ecoledger.grid import Grid, landcover_index
@@ -82,14 +82,14 @@ class _Job:
 
 
 @cache
-def _engine(job: _Job) -> _RasterEngine:
-    """The run's ``_RasterEngine`` (formulas, readers), built once per process."""
+def _engine(job: _Job) -> RasterEngine:
+    """The run's ``RasterEngine`` (formulas, readers), built once per process."""
     pack = load_pack(job.pack_root)  # validated by the caller of run_distributed
     params = Parameters.load(job.year, [*pack.parameter_files, *map(Path, job.parameter_overrides)])
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
     grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
-    return _RasterEngine(pack, grid, units, crosswalk, pack.layers_for(job.year), params, job.routing)
+    return RasterEngine(pack, grid, units, crosswalk, pack.layers_for(job.year), params, job.routing)
 
 
 # --------------------------------------------------------------------------- basins
@@ -317,7 +317,7 @@ def _partial_sums(landcover, units, *layers, job, names, items, n_leaves) -> np.
     return out
 
 
-def _computable_items(engine: _RasterEngine, profile: str) -> list[str]:
+def _computable_items(engine: RasterEngine, profile: str) -> list[str]:
     """The profile's per-cell raster items whose layers and coefficients the pack has."""
     catalogue = tables.items()
     not_applicable = set(engine.pack.region.not_applicable)
