@@ -449,7 +449,11 @@ class RasterEngine:
 
 
 class _MapWriter:
-    """Per-cell maps written to tiled GeoTIFFs block by block (float32; ecosystem codes int16)."""
+    """Per-cell maps written to tiled GeoTIFFs block by block (float32; ecosystem codes int16).
+
+    They are scratch files, read once more to write the priced outputs: uncompressed, because
+    compression costs more time than the disk it saves here.
+    """
 
     def __init__(self, folder: Path, grid: Grid, names: list[str]):
         rows, cols = grid.shape
@@ -460,7 +464,7 @@ class _MapWriter:
                 dtype="int16" if name == "_ecosystem" else "float32",
                 nodata=0 if name == "_ecosystem" else np.nan, crs=grid.crs,
                 transform=grid.transform, tiled=True, blockxsize=256, blockysize=256,
-                compress="zstd", bigtiff="if_safer")
+                bigtiff="if_safer")
             for name, path in self.paths.items()
         }
 

@@ -190,7 +190,8 @@ def write_maps(result: AccountResult, folder: Path) -> None:
              .groupby(["item", "ecosystem"])["unit_price"].first())
     profile = dict(driver="GTiff", height=grid.shape[0], width=grid.shape[1], count=1,
                    dtype="float32", crs=grid.crs, transform=grid.transform, nodata=np.nan,
-                   tiled=True, blockxsize=256, blockysize=256, compress="zstd", bigtiff="if_safer")
+                   tiled=True, blockxsize=256, blockysize=256, compress="zstd", zstd_level=1,
+                   bigtiff="if_safer")
     items = [name for name in result.maps if not name.startswith("_")]
     with rasterio.open(result.maps["_ecosystem"]) as ecosystems:
         for item in items:
