@@ -287,7 +287,11 @@ class RasterEngine:
         needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
         readers = {name: self.reader(name) for name in needed}
         formulas = self.formulas()
-        ls = self._ls_factor() if any(i.startswith("soil_retention") for i in items) else None
+        ls = None
+        if any(i.startswith("soil_retention") for i in items):
+            report("terrain (fill, routing, LS)", 0.05)
+            ls = self._ls_factor()
+            report("raster items", 0.1)
         sums = {i: np.zeros((len(self.units.leaves), len(ECO_NAMES))) for i in items}
         gaps = {i: np.zeros(len(self.units.leaves)) for i in items}
         maps = _MapWriter(Path(self.scratch.name), self.grid, [*items, "_ecosystem"]) \
