@@ -29,11 +29,12 @@ from affine import Affine
 from rasterio.windows import Window
 from shapely.geometry import box
 
-from ecoledger.testing import ACCOUNTING_CRS, CROSSWALK, ORIGIN, SYNTHETIC, synthetic_statistics
+from ecoledger.testing import ACCOUNTING_CRS, CROSSWALK, SYNTHETIC, synthetic_statistics
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work" / "scale"
 RESOLUTION = 30.0
+ORIGIN = (1_000_020.0, 3_300_000.0)  # on multiples of 30 m: the stack lies on the accounting grid
 BLOCK = 1024
 RASTERS = ("landcover", "dem", "precipitation", "actual_et", "transpiration", "npp",
            "heterotrophic_respiration", "rainfall_erosivity")

@@ -23,7 +23,7 @@ import rasterio
 from ecoledger import tables, terrain
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
 from ecoledger.errors import ParameterError
-from ecoledger.grid import Grid, LayerReader, class_lookup, landcover_index
+from ecoledger.grid import Grid, LayerReader, class_lookup, grid_anchor, landcover_index
 from ecoledger.items import (
     carbon,
     climate_regulation,
@@ -138,9 +138,9 @@ def run_account(
     catalogue = tables.items()
 
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
-    grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
-    crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
     specs = pack.layers_for(year)
+    grid = accounting_grid(pack, units, year)
+    crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
     stats = load_statistics(pack.statistics_files, year)
 
     not_applicable = set(pack.region.not_applicable)
@@ -202,6 +202,17 @@ def run_account(
         maps=engine.maps,
         scratch=engine.scratch,
     )
+
+
+def accounting_grid(pack: Pack, units: Units, year: int) -> Grid:
+    """The year's accounting grid: the units' extent, on the land-cover raster's cells when that
+    raster is already in the accounting CRS and resolution (no resampling), else on multiples of
+    the resolution."""
+    landcover = pack.layers_for(year)["landcover"]
+    region = pack.region
+    anchor = (grid_anchor(pack.path(landcover.file), region.crs, region.resolution)
+              if landcover.file else (0.0, 0.0))
+    return Grid.covering(units.table.total_bounds, region.resolution, region.crs, anchor)
 
 
 class RasterEngine:

@@ -56,7 +56,13 @@ from scipy import ndimage
 from scipy.sparse.csgraph import connected_components
 
 from ecoledger import tables, terrain
-from ecoledger.accounts import POLLUTANTS, REQUIRED_COEFFICIENTS, AccountResult, RasterEngine
+from ecoledger.accounts import (
+    POLLUTANTS,
+    REQUIRED_COEFFICIENTS,
+    AccountResult,
+    RasterEngine,
+    accounting_grid,
+)
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES
 from ecoledger.errors import ParameterError
 from ecoledger.grid import Grid, landcover_index
@@ -87,7 +93,7 @@ def _engine(job: _Job) -> RasterEngine:
     pack = load_pack(job.pack_root)  # validated by the caller of run_distributed
     params = Parameters.load(job.year, [*pack.parameter_files, *map(Path, job.parameter_overrides)])
     units = Units.read(pack.path(pack.manifest.units.file), pack.manifest.units, pack.region.crs)
-    grid = Grid.covering(units.table.total_bounds, pack.region.resolution, pack.region.crs)
+    grid = accounting_grid(pack, units, job.year)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
     return RasterEngine(pack, grid, units, crosswalk, pack.layers_for(job.year), params, job.routing)
 

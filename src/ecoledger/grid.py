@@ -46,11 +46,14 @@ class Grid:
         return x0, y1 - rows * self.resolution, x0 + cols * self.resolution, y1
 
     @classmethod
-    def covering(cls, bounds, resolution: float, crs: CRS) -> Grid:
-        """The smallest grid of ``resolution`` cells aligned to multiples of it covering bounds."""
+    def covering(cls, bounds, resolution: float, crs: CRS,
+                 anchor: tuple[float, float] = (0.0, 0.0)) -> Grid:
+        """The smallest grid of ``resolution`` cells covering bounds whose cell edges fall on
+        ``anchor + k × resolution`` (by default on multiples of the resolution)."""
         minx, miny, maxx, maxy = bounds
-        x0 = math.floor(minx / resolution) * resolution
-        y1 = math.ceil(maxy / resolution) * resolution
+        ax, ay = anchor
+        x0 = ax + math.floor((minx - ax) / resolution) * resolution
+        y1 = ay + math.ceil((maxy - ay) / resolution) * resolution
         cols = math.ceil((maxx - x0) / resolution)
         rows = math.ceil((y1 - miny) / resolution)
         return cls(CRS.from_user_input(crs), Affine(resolution, 0, x0, 0, -resolution, y1),
@@ -62,6 +65,17 @@ class Grid:
         step = rows if not block_rows else block_rows
         for row0 in range(0, rows, step):
             yield Window(0, row0, cols, min(step, rows - row0))
+
+
+def grid_anchor(path, crs, resolution: float) -> tuple[float, float]:
+    """Cell-edge anchor that puts the grid on a raster already in the accounting CRS at the
+    accounting resolution (e.g. a 30 m land-cover map), so it is read without resampling;
+    (0, 0) otherwise."""
+    with rasterio.open(path) as src:
+        t = src.transform
+        same = (src.crs is not None and CRS.from_user_input(src.crs) == CRS.from_user_input(crs)
+                and np.isclose(t.a, resolution) and np.isclose(t.e, -resolution))
+    return (t.c % resolution, t.f % resolution) if same else (0.0, 0.0)
 
 
 def _source_is_finer(src, grid: Grid) -> bool:
