@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -183,34 +184,40 @@ MAP_BLOCK_ROWS = 1024
 
 def write_maps(result: AccountResult, folder: Path) -> None:
     """Per-cell physical quantity and value GeoTIFFs for every computed raster item, copied and
-    priced block by block from the run's maps (so memory follows the block, not the grid)."""
+    priced block by block from the run's maps (memory follows the block, not the grid). Items
+    are written on two threads: GDAL compresses without holding Python's lock."""
     folder.mkdir()
-    grid = result.grid
     price = (result.accounts[result.accounts["ecosystem"] != ALL]
              .groupby(["item", "ecosystem"])["unit_price"].first())
+    items = [name for name in result.maps if not name.startswith("_")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(_write_item_maps, result, item, price, folder) for item in items]:
+            done.result()
+
+
+def _write_item_maps(result: AccountResult, item: str, price: pd.Series, folder: Path) -> None:
+    grid = result.grid
     profile = dict(driver="GTiff", height=grid.shape[0], width=grid.shape[1], count=1,
                    dtype="float32", crs=grid.crs, transform=grid.transform, nodata=np.nan,
                    tiled=True, blockxsize=256, blockysize=256, compress="zstd", zstd_level=1,
                    bigtiff="if_safer")
-    items = [name for name in result.maps if not name.startswith("_")]
-    with rasterio.open(result.maps["_ecosystem"]) as ecosystems:
-        for item in items:
-            unit = tables.items().at[item, "physical_unit"]
-            by_code = np.full(len(ECOSYSTEM_CODES) + 1, np.nan)
-            for eco, code in ECOSYSTEM_CODES.items():
-                if (item, eco) in price.index:
-                    by_code[code] = price[(item, eco)]
-            tags = dict(item=item, note="per-cell values before capping purification by loads")
-            with (rasterio.open(result.maps[item]) as source,
-                  rasterio.open(folder / f"{item}_physical.tif", "w", **profile) as physical,
-                  rasterio.open(folder / f"{item}_value.tif", "w", **profile) as value):
-                physical.update_tags(quantity="physical", unit=f"{unit} per cell", **tags)
-                value.update_tags(quantity="value", unit="yuan per cell", **tags)
-                for window in grid.blocks(MAP_BLOCK_ROWS):
-                    quantity = source.read(1, window=window)
-                    codes = ecosystems.read(1, window=window)
-                    physical.write(quantity, 1, window=window)
-                    value.write((quantity * by_code[codes]).astype(np.float32), 1, window=window)
+    unit = tables.items().at[item, "physical_unit"]
+    by_code = np.full(len(ECOSYSTEM_CODES) + 1, np.nan)
+    for eco, code in ECOSYSTEM_CODES.items():
+        if (item, eco) in price.index:
+            by_code[code] = price[(item, eco)]
+    tags = dict(item=item, note="per-cell values before capping purification by loads")
+    with (rasterio.open(result.maps["_ecosystem"]) as ecosystems,
+          rasterio.open(result.maps[item]) as source,
+          rasterio.open(folder / f"{item}_physical.tif", "w", **profile) as physical,
+          rasterio.open(folder / f"{item}_value.tif", "w", **profile) as value):
+        physical.update_tags(quantity="physical", unit=f"{unit} per cell", **tags)
+        value.update_tags(quantity="value", unit="yuan per cell", **tags)
+        for window in grid.blocks(MAP_BLOCK_ROWS):
+            quantity = source.read(1, window=window)
+            codes = ecosystems.read(1, window=window)
+            physical.write(quantity, 1, window=window)
+            value.write((quantity * by_code[codes]).astype(np.float32), 1, window=window)
 
 
 def _sha256(path: Path) -> str:
