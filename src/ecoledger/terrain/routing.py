@@ -19,17 +19,22 @@ Conventions
 * Flow accumulation counts the cell itself (a ridge cell has 1), unit: cells, or the unit of
   ``weights`` × cells when weights are given.
 
-Kernels are single linear passes compiled with numba (priority queue for the fill, breadth-first
-searches on flats, a topological order for accumulation); they accept ``np.memmap`` inputs and
-``out=`` arrays, so inputs and results can live on disk. Their working arrays stay in memory: up
-to 25 bytes per cell (fill: heap and pit queue; direction: plateau distances; accumulation:
-topological order).
+Kernels are compiled with numba and release the GIL (``nogil``), so callers can overlap them
+with I/O in threads. Local work runs in parallel (cells with a strictly lower neighbour get their
+direction in a parallel first pass; in-degrees are counted in parallel); what is inherently
+ordered stays sequential: the Priority-Flood fill (heap plus plain queues for pit and slope
+cells), the plateau searches (in pygeoprocessing's block order, since it breaks D8 ties) and the
+topological accumulation pass. Internally the grid is copied with a one-cell nodata border and
+addressed by flat index, so neighbour access needs no bounds checks. Kernels accept ``np.memmap``
+inputs and ``out=`` arrays, so inputs and results can live on disk; their working arrays stay in
+memory: about 21 (fill), 23 (D8) and 30 (MFD) bytes per cell for a float32 DEM, partly touched
+only on plateau cells, and 1–2 bytes per cell for accumulation.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ecoledger.errors import TerrainError
 
@@ -41,30 +46,85 @@ _DC = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)  # column offset of 
 _SQRT2 = 1.4142135623730951
 _SQRT2_INV = 1.0 / 1.4142135623730951
 _SCAN_BLOCK = 256  # pygeoprocessing scans its 256×256 GeoTIFF blocks; plateau ties depend on it
+_NBITS = np.array([bin(m).count("1") for m in range(256)], dtype=np.int64)  # set bits of a mask
+_BITS = np.array([[k for k in range(8) if m >> k & 1] + [0] * (8 - bin(m).count("1")) for m in range(256)])
+"""``_BITS[m, :_NBITS[m]]``: the neighbour indices k set in the 8-bit mask m, ascending."""
+# Bits of the per-cell plateau ``state`` (the low 3 bits hold a direction)
+_HAS_NODATA_DIR = 8  # a nodata/edge neighbour: the direction in bits 0–2 drains off the grid
+_UNDECIDED = 16  # no lower neighbour: the plateau search decides the direction
+_VISITED = 32  # reached by a plateau search
+_DRAINED = 64  # MFD: a plateau drain, or queued for its proportions
+
+
+# --------------------------------------------------------------------------- padded flat grids
+#
+# The kernels work on a copy of the grid with a one-cell NaN (or "no direction") border, stored
+# flat: neighbour k of flat index i is i + off[k], with no bounds checks and no divisions. The
+# border is nodata, which is exactly how pygeoprocessing treats cells outside the raster.
+
+
+@njit(cache=True, nogil=True)
+def _offsets(cols):
+    """Flat offsets of the 8 neighbours in a grid padded to ``cols + 2`` columns."""
+    cp = cols + 2
+    off = np.empty(8, dtype=np.int64)
+    for k in range(8):
+        off[k] = _DR[k] * cp + _DC[k]
+    return off
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _pad(z, fill):
+    """Flat copy of ``z`` with a one-cell border of ``fill``: shape ((rows+2)·(cols+2),)."""
+    rows, cols = z.shape
+    cp = cols + 2
+    zp = np.empty((rows + 2) * cp, dtype=z.dtype)
+    for c in range(cp):
+        zp[c] = fill
+        zp[(rows + 1) * cp + c] = fill
+    for r in prange(rows):
+        base = (r + 1) * cp
+        zp[base] = fill
+        zp[base + cp - 1] = fill
+        for c in range(cols):
+            zp[base + 1 + c] = z[r, c]
+    return zp
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _unpad(zp, out):
+    rows, cols = out.shape
+    cp = cols + 2
+    for r in prange(rows):
+        base = (r + 1) * cp + 1
+        for c in range(cols):
+            out[r, c] = zp[base + c]
+
+
+def _index_dtype(rows: int, cols: int):
+    """int32 flat indices while the padded grid has fewer than 2³¹ cells (halves queue memory)."""
+    return np.dtype(np.int32) if (rows + 2) * (cols + 2) < 2**31 else np.dtype(np.int64)
 
 
 # --------------------------------------------------------------------------- small containers
 
 
-@njit(cache=True)
-def _fifo_push(buf, head, size, item):
-    """Append ``item`` to the ring buffer ``buf`` (doubling it when full); return new state."""
+@njit(cache=True, nogil=True)
+def _ring_grow(buf, head, size):
+    """Double a full ring buffer (power-of-two capacity); return (buffer, head)."""
     cap = buf.size
-    if size == cap:
-        grown = np.empty(cap * 2, dtype=buf.dtype)
-        for k in range(size):
-            grown[k] = buf[(head + k) % cap]
-        buf, head, cap = grown, 0, cap * 2
-    buf[(head + size) % cap] = item
-    return buf, head, size + 1
+    grown = np.empty(cap * 2, dtype=buf.dtype)
+    for k in range(size):
+        grown[k] = buf[(head + k) & (cap - 1)]
+    return grown, 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(keys, items, size, key, item):
-    """Push onto a binary min-heap stored in ``keys``/``items``; return the new size."""
+    """Push onto a 4-ary min-heap stored in ``keys``/``items``; return the new size."""
     i = size
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) >> 2
         if keys[parent] <= key:
             break
         keys[i] = keys[parent]
@@ -75,24 +135,28 @@ def _heap_push(keys, items, size, key, item):
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(keys, items, size):
-    """Remove the smallest key; return (item, new size)."""
+    """Remove the smallest key of the 4-ary min-heap; return (item, new size)."""
     top = items[0]
     size -= 1
     key, item = keys[size], items[size]
     i = 0
     while True:
-        child = 2 * i + 1
+        child = 4 * i + 1
         if child >= size:
             break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if keys[child] >= key:
+        best = child
+        best_key = keys[child]
+        for j in range(child + 1, min(child + 4, size)):
+            if keys[j] < best_key:
+                best = j
+                best_key = keys[j]
+        if best_key >= key:
             break
-        keys[i] = keys[child]
-        items[i] = items[child]
-        i = child
+        keys[i] = best_key
+        items[i] = items[best]
+        i = best
     if size > 0:
         keys[i] = key
         items[i] = item
@@ -102,52 +166,94 @@ def _heap_pop(keys, items, size):
 # --------------------------------------------------------------------------- depression filling
 
 
-@njit(cache=True)
-def _fill_kernel(z):
-    """Priority-Flood with a plain queue for pit cells (Barnes et al. 2014, Algorithm 2)."""
-    rows, cols = z.shape
-    closed = np.zeros((rows, cols), dtype=np.bool_)
-    # Every cell enters the heap or the pit queue at most once: size both for all cells.
-    keys = np.empty(rows * cols, dtype=np.float64)
-    items = np.empty(rows * cols, dtype=np.int64)
-    nheap = 0
-    pit = np.empty(rows * cols, dtype=np.int64)
-    phead = 0
-    ptail = 0
-    for r in range(rows):
-        for c in range(cols):
-            if np.isnan(z[r, c]):
+@njit(cache=True, nogil=True, parallel=True)
+def _fill_closed(z, cols):
+    """1 on nodata (NaN) cells, 2 on outlets (valid cells next to nodata), 0 elsewhere."""
+    n = z.size
+    cp = cols + 2
+    rows_p = n // cp
+    off = _offsets(cols)
+    closed = np.empty(n, dtype=np.uint8)
+    for r in prange(rows_p):
+        for i in range(r * cp, (r + 1) * cp):
+            if np.isnan(z[i]):
+                closed[i] = 1
                 continue
-            outlet = False
+            closed[i] = 0  # not on the border: all 8 neighbours exist
             for k in range(8):
-                rn, cn = r + _DR[k], c + _DC[k]
-                if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
-                    outlet = True
+                if np.isnan(z[i + off[k]]):
+                    closed[i] = 2
                     break
-            if outlet:
-                closed[r, c] = True
-                nheap = _heap_push(keys, items, nheap, z[r, c], r * cols + c)
-    while nheap > 0 or phead < ptail:
-        if phead < ptail:
-            cell = pit[phead]
-            phead += 1
+    return closed
+
+
+@njit(cache=True, nogil=True)
+def _fill_kernel(z, cols, itype):
+    """Priority-Flood on the padded flat grid ``z`` (in place), with two plain FIFO queues.
+
+    * pit queue (Barnes et al. 2014, Algorithm 2): cells at or below the current flood level F
+      are raised to F and expanded without the heap;
+    * slope queue (Zhou, Sun & Fu 2016): a cell reached from below keeps its own elevation (it
+      is final); it is expanded without the heap if all its open neighbours are higher (their
+      elevations are then final too), otherwise it goes on the heap to wait for its level.
+    Both queues are emptied before the next heap pop, so every cell on the heap, the queues or
+    the closed boundary is at level ≥ F when a cell is raised to F: the surface is exactly the
+    one of Algorithm 1 (each cell at the lowest level at which it can spill to an outlet).
+    """
+    n = z.size
+    off = _offsets(cols)
+    closed = _fill_closed(z, cols)
+    keys = np.empty(n, dtype=z.dtype)
+    items = np.empty(n, dtype=itype)
+    pit = np.empty(n, dtype=itype)  # each cell enters each queue at most once: no wrap-around
+    slope = np.empty(n, dtype=itype)
+    nheap = 0
+    for i in range(n):
+        if closed[i] == 2:  # an outlet
+            closed[i] = 1
+            nheap = _heap_push(keys, items, nheap, z[i], i)
+    ph, pt, sh, st = 0, 0, 0, 0
+    while True:
+        if ph < pt:
+            c = pit[ph]
+            ph += 1
+        elif sh < st:
+            s = slope[sh]
+            sh += 1
+            h = z[s]
+            low = False
+            for k in range(8):
+                m = s + off[k]
+                if closed[m] == 0 and z[m] <= h:
+                    low = True
+                    break
+            if low:
+                nheap = _heap_push(keys, items, nheap, h, s)
+                continue
+            for k in range(8):
+                m = s + off[k]
+                if closed[m] == 0:
+                    closed[m] = 1
+                    slope[st] = m
+                    st += 1
+            continue
+        elif nheap > 0:
+            c, nheap = _heap_pop(keys, items, nheap)
         else:
-            cell, nheap = _heap_pop(keys, items, nheap)
-        r, c = cell // cols, cell % cols
-        level = z[r, c]
+            break
+        level = z[c]
         for k in range(8):
-            rn, cn = r + _DR[k], c + _DC[k]
-            if rn < 0 or rn >= rows or cn < 0 or cn >= cols:
+            m = c + off[k]
+            if closed[m]:
                 continue
-            if closed[rn, cn] or np.isnan(z[rn, cn]):
-                continue
-            closed[rn, cn] = True
-            if z[rn, cn] <= level:
-                z[rn, cn] = level
-                pit[ptail] = rn * cols + cn
-                ptail += 1
+            closed[m] = 1
+            if z[m] <= level:
+                z[m] = level
+                pit[pt] = m
+                pt += 1
             else:
-                nheap = _heap_push(keys, items, nheap, z[rn, cn], rn * cols + cn)
+                slope[st] = m
+                st += 1
 
 
 def fill_depressions(dem: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -155,11 +261,15 @@ def fill_depressions(dem: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
 
     Priority-Flood (Barnes, Lehman & Mulla 2014, "Priority-Flood: an optimal depression-filling
     and watershed-labeling algorithm", Computers & Geosciences 62, Algorithm 2), O(n log n) for
-    the cells on the priority queue and O(1) per cell inside pits. Cells on the grid edge and
-    cells next to a NaN cell are outlets. Each cell is raised to the lowest elevation at which
-    water could leave it along a path of 8-connected cells, without any epsilon gradient — which
-    is what ``pygeoprocessing.routing.fill_pits`` produces (verified equal, see
-    docs/invest-comparison.md). Flats left by filling are resolved by the flow-direction kernels.
+    the cells on the priority queue and O(1) per cell inside pits; cells on slopes whose open
+    neighbours are all higher also bypass the priority queue (Zhou, Sun & Fu 2016, "An
+    efficient variant of the Priority-Flood algorithm for filling depressions in raster digital
+    elevation models", Computers & Geosciences 90). Cells on the grid edge and cells next to a
+    NaN cell are outlets. Each cell is raised to the lowest elevation at which water could
+    leave it along a path of 8-connected cells, without any epsilon gradient — which is what
+    ``pygeoprocessing.routing.fill_pits`` produces (verified equal, see
+    docs/invest-comparison.md). Flats left by filling are resolved by the flow-direction
+    kernels. Releases the GIL.
 
     Args:
         dem: 2-D float array of elevations (m), NaN = nodata.
@@ -170,116 +280,149 @@ def fill_depressions(dem: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     """
     dem = _float_grid(dem, "dem")
     if out is None:
-        out = dem.copy()
+        out = np.empty(dem.shape, dtype=dem.dtype)
     else:
         _check_out(out, dem.shape, dem.dtype)
-        out[...] = dem
-    _fill_kernel(np.asarray(out))
+    zp = _pad(dem, np.nan)
+    _fill_kernel(zp, dem.shape[1], _index_dtype(*dem.shape))
+    _unpad(zp, np.asarray(out))
     return out
 
 
 # --------------------------------------------------------------------------- D8 direction
 
 
-@njit(cache=True)
-def _d8_kernel(z, dirs):
-    """pygeoprocessing ``flow_dir_d8``: steepest descent, plateaus drained by shortest path."""
-    rows, cols = z.shape
-    flat = np.zeros((rows, cols), dtype=np.bool_)
-    dist = np.full((rows, cols), float(rows * cols))
-    search = np.empty(1024, dtype=np.int64)
-    drain = np.empty(1024, dtype=np.int64)
-    nodata_drain = np.empty(1024, dtype=np.int64)
-    nodata_dir = np.empty(1024, dtype=np.int64)
+@njit(cache=True, nogil=True, parallel=True)
+def _d8_steepest(z, rows, cols, dirs, eq, state):
+    """Direction of every cell with a strictly lower neighbour (padded flat grids), in parallel.
+
+    Such a cell gets the same direction in pygeoprocessing whether its scan or a plateau search
+    reaches it first: steepest drop (drop/1, drop/√2), first ``k`` on ties, nodata skipped.
+    Also records, per cell, the neighbours of equal elevation (bit k of ``eq``) and ``state``:
+    ``_UNDECIDED`` for a cell without a lower neighbour, with ``_HAS_NODATA_DIR | k`` if it has
+    nodata neighbours, ``k`` being the direction it takes if its plateau drains only off the
+    grid (the first straight nodata neighbour, else the last diagonal one).
+    """
+    off = _offsets(cols)
+    cp = cols + 2
+    for r in prange(1, rows + 1):
+        for i in range(r * cp + 1, r * cp + cols + 1):
+            h = np.float64(z[i])
+            if np.isnan(h):
+                continue
+            best = -1
+            best_slope = 0.0
+            mask = 0
+            for k in range(8):
+                s = h - np.float64(z[i + off[k]])  # NaN (nodata) never compares greater
+                if s == 0.0:
+                    mask |= 1 << k
+                if k & 1:
+                    s *= _SQRT2_INV
+                if s > best_slope:
+                    best, best_slope = k, s
+            eq[i] = mask
+            if best >= 0:
+                dirs[i] = best
+                state[i] = 0
+                continue
+            diagonal_nodata = 1
+            for k in range(8):
+                if np.isnan(z[i + off[k]]) and diagonal_nodata:
+                    best = k
+                    diagonal_nodata = k & 1
+            state[i] = _UNDECIDED | (_HAS_NODATA_DIR | best if best >= 0 else 0)
+
+
+@njit(cache=True, nogil=True)
+def _d8_plateaus(z, rows, cols, dirs, eq, state, itype):
+    """pygeoprocessing ``flow_dir_d8`` for the cells ``_d8_steepest`` left undecided (plateaus).
+
+    Scans in pygeoprocessing's 256×256 block order; each undecided cell starts a breadth-first
+    search of its plateau (visiting neighbours in index order), whose drains start a
+    label-correcting search for shortest paths; queue orders are pygeoprocessing's, so equal
+    paths are broken the same way. Only equal-elevation neighbours (``eq``) are visited.
+    """
+    n = z.size
+    off = _offsets(cols)
+    cp = cols + 2
+    far = float(rows * cols)
+    dist = np.empty(n)  # set to ``far`` when the plateau search reaches a cell
+    search = np.empty(n, dtype=itype)  # a cell enters the search once: no wrap-around
+    nodata_drain = np.empty(n, dtype=itype)
+    drain = np.empty(1 << 16, dtype=itype)  # label-correcting: a cell may re-enter
     for br in range(0, rows, _SCAN_BLOCK):
         for bc in range(0, cols, _SCAN_BLOCK):
             for r0 in range(br, min(br + _SCAN_BLOCK, rows)):
+                base = (r0 + 1) * cp + 1
                 for c0 in range(bc, min(bc + _SCAN_BLOCK, cols)):
-                    h = z[r0, c0]
-                    if np.isnan(h) or dirs[r0, c0] != 255:
-                        continue
-                    best = -1
-                    best_slope = 0.0
-                    for k in range(8):
-                        rn, cn = r0 + _DR[k], c0 + _DC[k]
-                        if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
-                            continue
-                        s = h - z[rn, cn]
-                        if k & 1:
-                            s *= _SQRT2_INV
-                        if s > best_slope:
-                            best, best_slope = k, s
-                    if best >= 0:
-                        dirs[r0, c0] = best
+                    i0 = base + c0
+                    if dirs[i0] != 255 or np.isnan(z[i0]):
                         continue
                     # A plateau: find its drains (downhill first, else nodata/edge) by BFS.
-                    sh, ss = 0, 0
+                    sh, se = 0, 1
+                    search[0] = i0
+                    state[i0] |= _VISITED
                     dh, ds = 0, 0
-                    nh, ns = 0, 0
-                    mh, ms = 0, 0
-                    search, sh, ss = _fifo_push(search, sh, ss, r0 * cols + c0)
-                    flat[r0, c0] = True
-                    while ss > 0:
+                    ns = 0
+                    while sh < se:
                         q = search[sh]
-                        sh = (sh + 1) % search.size
-                        ss -= 1
-                        rq, cq = q // cols, q % cols
-                        best = -1
-                        best_slope = 0.0
-                        diagonal_nodata = 1
-                        for k in range(8):
-                            rn, cn = rq + _DR[k], cq + _DC[k]
-                            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
-                                if diagonal_nodata and best_slope == 0.0:
-                                    best = k
-                                    diagonal_nodata = k & 1
+                        sh += 1
+                        e = eq[q]
+                        undecided_neighbour = False
+                        for j in range(_NBITS[e]):
+                            m = q + off[_BITS[e, j]]
+                            sm = state[m]
+                            if not sm & _VISITED:
+                                search[se] = m
+                                se += 1
+                                state[m] = sm | _VISITED
+                            if sm & _UNDECIDED:
+                                undecided_neighbour = True
+                        sq = state[q]
+                        if not sq & _UNDECIDED:  # a lower neighbour: a drain, direction known
+                            dist[q] = 0.0
+                            # A drain next to drains only changes nothing when popped below:
+                            # leaving it out keeps the order of every effective step.
+                            if not undecided_neighbour:
                                 continue
-                            s = h - z[rn, cn]
-                            if s < 0:
-                                continue
-                            if s == 0.0:
-                                if not flat[rn, cn]:
-                                    search, sh, ss = _fifo_push(search, sh, ss, rn * cols + cn)
-                                    flat[rn, cn] = True
-                                continue
-                            if k & 1:
-                                s *= _SQRT2_INV
-                            if s > best_slope:
-                                best, best_slope = k, s
-                        if best >= 0:
-                            if best_slope > 0.0:
-                                dirs[rq, cq] = best
-                                dist[rq, cq] = 0.0
-                                drain, dh, ds = _fifo_push(drain, dh, ds, q)
-                            else:
-                                nodata_drain, nh, ns = _fifo_push(nodata_drain, nh, ns, q)
-                                nodata_dir, mh, ms = _fifo_push(nodata_dir, mh, ms, best)
+                            if ds == drain.size:
+                                drain, dh = _ring_grow(drain, dh, ds)
+                            drain[(dh + ds) & (drain.size - 1)] = q
+                            ds += 1
+                        else:
+                            dist[q] = far
+                            if sq & _HAS_NODATA_DIR:
+                                nodata_drain[ns] = q
+                                ns += 1
                     if ds == 0:  # only nodata/edge drains: use them
-                        while ns > 0:
-                            q = nodata_drain[nh]
-                            nh = (nh + 1) % nodata_drain.size
-                            ns -= 1
-                            dirs[q // cols, q % cols] = nodata_dir[mh]
-                            mh = (mh + 1) % nodata_dir.size
-                            dist[q // cols, q % cols] = 0.0
-                            drain, dh, ds = _fifo_push(drain, dh, ds, q)
+                        for j in range(ns):
+                            q = nodata_drain[j]
+                            dirs[q] = state[q] & 7
+                            dist[q] = 0.0
+                            if ds == drain.size:
+                                drain, dh = _ring_grow(drain, dh, ds)
+                            drain[(dh + ds) & (drain.size - 1)] = q
+                            ds += 1
                     # Label-correcting BFS from the drains; each cell points to the neighbour
                     # that first offered it its shortest distance (1 or √2 per step).
                     while ds > 0:
                         q = drain[dh]
-                        dh = (dh + 1) % drain.size
+                        dh = (dh + 1) & (drain.size - 1)
                         ds -= 1
-                        rq, cq = q // cols, q % cols
-                        d = dist[rq, cq]
-                        for k in range(8):
-                            rn, cn = rq + _DR[k], cq + _DC[k]
-                            if rn < 0 or rn >= rows or cn < 0 or cn >= cols:
-                                continue
+                        d = dist[q]
+                        e = eq[q]
+                        for j in range(_NBITS[e]):
+                            k = _BITS[e, j]
+                            m = q + off[k]
                             nd = d + (_SQRT2 if k & 1 else 1.0)
-                            if z[rn, cn] == h and dist[rn, cn] > nd:
-                                dirs[rn, cn] = (k + 4) % 8
-                                dist[rn, cn] = nd
-                                drain, dh, ds = _fifo_push(drain, dh, ds, rn * cols + cn)
+                            if dist[m] > nd:
+                                dirs[m] = (k + 4) & 7
+                                dist[m] = nd
+                                if ds == drain.size:
+                                    drain, dh = _ring_grow(drain, dh, ds)
+                                drain[(dh + ds) & (drain.size - 1)] = m
+                                ds += 1
 
 
 def flow_direction_d8(filled: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -292,7 +435,9 @@ def flow_direction_d8(filled: np.ndarray, out: np.ndarray | None = None) -> np.n
     if it has none, the cells next to nodata/the edge, pointing off the grid — a straight
     neighbour preferred over a diagonal), and every other plateau cell points along its shortest
     path (steps 1 and √2) to the nearest drain. Cells are scanned in 256×256 blocks like
-    pygeoprocessing so that equal-length paths are broken the same way.
+    pygeoprocessing so that equal-length paths are broken the same way. Cells with a lower
+    neighbour are decided first, in parallel (their direction does not depend on the scan
+    order); only the plateaus are searched sequentially. Releases the GIL.
 
     Args:
         filled: 2-D float array, a DEM without pits (m), NaN = nodata (see ``fill_depressions``).
@@ -304,18 +449,24 @@ def flow_direction_d8(filled: np.ndarray, out: np.ndarray | None = None) -> np.n
     """
     filled = _float_grid(filled, "filled")
     if out is None:
-        out = np.full(filled.shape, D8_NODATA, dtype=np.uint8)
+        out = np.empty(filled.shape, dtype=np.uint8)
     else:
         _check_out(out, filled.shape, np.uint8)
-        out[...] = D8_NODATA
-    _d8_kernel(filled, np.asarray(out))
+    rows, cols = filled.shape
+    zp = _pad(filled, np.nan)
+    dirs = np.full(zp.size, D8_NODATA, dtype=np.uint8)
+    eq = np.zeros(zp.size, dtype=np.uint8)
+    state = np.zeros(zp.size, dtype=np.uint8)
+    _d8_steepest(zp, rows, cols, dirs, eq, state)
+    _d8_plateaus(zp, rows, cols, dirs, eq, state, _index_dtype(rows, cols))
+    _unpad(dirs, np.asarray(out))
     return out
 
 
 # --------------------------------------------------------------------------- MFD direction
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pack(weights, total):
     """Quantise 8 weights to 4-bit shares of 15 packed in an int (pygeoprocessing encoding)."""
     code = 0
@@ -324,134 +475,188 @@ def _pack(weights, total):
     return code
 
 
-@njit(cache=True)
-def _mfd_kernel(z, code):
-    """pygeoprocessing ``flow_dir_mfd`` into packed 4-bit codes (0 = no direction/nodata)."""
-    rows, cols = z.shape
-    flat = np.zeros((rows, cols), dtype=np.bool_)
-    drained = np.zeros((rows, cols), dtype=np.bool_)  # plateau drain mask
-    far = float(rows * cols)
-    dist = np.full((rows, cols), far)
-    w = np.zeros(8)
-    wn = np.zeros(8)
-    search = np.empty(1024, dtype=np.int64)
-    drain = np.empty(1024, dtype=np.int64)
-    direction = np.empty(1024, dtype=np.int64)
-    nodata_drain = np.empty(1024, dtype=np.int64)
-    nodata_code = np.empty(1024, dtype=np.int64)
-    for r0 in range(rows):
-        for c0 in range(cols):
-            h = z[r0, c0]
-            if np.isnan(h) or code[r0, c0] != 0:
+@njit(cache=True, nogil=True, parallel=True)
+def _mfd_steepest(z, rows, cols, code, eq, state):
+    """Packed MFD code of every cell with a strictly lower neighbour, in parallel.
+
+    Also records the neighbours of equal elevation of every cell (bit k of ``eq``) and marks the
+    cells without a lower neighbour ``_UNDECIDED`` in ``state``.
+    """
+    off = _offsets(cols)
+    cp = cols + 2
+    for r in prange(1, rows + 1):
+        for i in range(r * cp + 1, r * cp + cols + 1):
+            h = np.float64(z[i])
+            if np.isnan(h):
                 continue
             total = 0.0
+            mask = 0
             for k in range(8):
-                w[k] = 0.0
-                rn, cn = r0 + _DR[k], c0 + _DC[k]
-                if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
-                    continue
-                s = h - z[rn, cn]
-                if s > 0.0:
+                s = h - np.float64(z[i + off[k]])
+                if s > 0.0:  # False for NaN (nodata)
                     if k & 1:
                         s *= _SQRT2_INV
-                    w[k] = s
                     total += s
-            if total > 0.0:
-                code[r0, c0] = _pack(w, total)
+                elif s == 0.0:
+                    mask |= 1 << k
+            eq[i] = mask
+            if total <= 0.0:
+                state[i] = _UNDECIDED
+            else:
+                packed = 0
+                for k in range(8):
+                    s = h - np.float64(z[i + off[k]])
+                    if s > 0.0:
+                        if k & 1:
+                            s *= _SQRT2_INV
+                        packed |= int(0.5 + s / total * 15.0) << (4 * k)
+                code[i] = packed
+
+
+@njit(cache=True, nogil=True)
+def _mfd_plateaus(z, rows, cols, code, eq, state, itype):
+    """pygeoprocessing ``flow_dir_mfd`` for the cells ``_mfd_steepest`` left at 0 (plateaus).
+
+    Only equal-elevation neighbours (``eq``) are visited by the plateau searches.
+    """
+    n = z.size
+    off = _offsets(cols)
+    cp = cols + 2
+    far = float(rows * cols)
+    dist = np.empty(n)  # set to ``far`` when the plateau search reaches a cell
+    w = np.zeros(8)
+    wn = np.zeros(8)
+    search = np.empty(n, dtype=itype)
+    nodata_drain = np.empty(n, dtype=itype)
+    nodata_code = np.empty(n, dtype=np.uint32)
+    drain = np.empty(1 << 16, dtype=itype)
+    direction = np.empty(1 << 16, dtype=itype)
+    for r0 in range(rows):
+        base = (r0 + 1) * cp + 1
+        for c0 in range(cols):
+            i0 = base + c0
+            if code[i0] != 0 or np.isnan(z[i0]):
                 continue
             # Plateau: drains are cells with a lower neighbour, else cells next to nodata.
-            sh, ss = 0, 0
+            sh, se = 0, 1
+            search[0] = i0
+            state[i0] |= _VISITED
             dh, ds = 0, 0
-            nh, ns = 0, 0
-            mh, ms = 0, 0
-            search, sh, ss = _fifo_push(search, sh, ss, r0 * cols + c0)
-            flat[r0, c0] = True
-            while ss > 0:
+            ns = 0
+            while sh < se:
                 q = search[sh]
-                sh = (sh + 1) % search.size
-                ss -= 1
-                rq, cq = q // cols, q % cols
-                total = 0.0
+                sh += 1
+                e = eq[q]
+                undecided_neighbour = False
+                for j in range(_NBITS[e]):
+                    m = q + off[_BITS[e, j]]
+                    sm = state[m]
+                    if not sm & _VISITED:
+                        search[se] = m
+                        se += 1
+                        state[m] = sm | _VISITED
+                    if sm & _UNDECIDED:
+                        undecided_neighbour = True
+                if not state[q] & _UNDECIDED:  # a lower neighbour: a drain, proportions known
+                    dist[q] = 0.0
+                    state[q] |= _DRAINED
+                    if not undecided_neighbour:  # would change nothing below
+                        continue
+                    if ds == drain.size:
+                        drain, dh = _ring_grow(drain, dh, ds)
+                    drain[(dh + ds) & (drain.size - 1)] = q
+                    ds += 1
+                    continue
+                dist[q] = far
                 total_nodata = 0.0
                 for k in range(8):
-                    w[k] = 0.0
                     wn[k] = 0.0
-                    rn, cn = rq + _DR[k], cq + _DC[k]
-                    if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
+                    if np.isnan(z[q + off[k]]):
                         wn[k] = _SQRT2_INV if k & 1 else 1.0
                         total_nodata += wn[k]
-                        continue
-                    s = h - z[rn, cn]
-                    if s < 0:
-                        continue
-                    if s == 0.0:
-                        if not flat[rn, cn]:
-                            search, sh, ss = _fifo_push(search, sh, ss, rn * cols + cn)
-                            flat[rn, cn] = True
-                        continue
-                    if k & 1:
-                        s *= _SQRT2_INV
-                    w[k] = s
-                    total += s
-                if total > 0.0:
-                    code[rq, cq] = _pack(w, total)
-                    dist[rq, cq] = 0.0
-                    drained[rq, cq] = True
-                    drain, dh, ds = _fifo_push(drain, dh, ds, q)
-                elif total_nodata > 0.0:
-                    nodata_drain, nh, ns = _fifo_push(nodata_drain, nh, ns, q)
-                    nodata_code, mh, ms = _fifo_push(nodata_code, mh, ms, _pack(wn, total_nodata))
+                if total_nodata > 0.0:
+                    nodata_drain[ns] = q
+                    nodata_code[ns] = _pack(wn, total_nodata)
+                    ns += 1
             if ds == 0:
-                while ns > 0:
-                    q = nodata_drain[nh]
-                    nh = (nh + 1) % nodata_drain.size
-                    ns -= 1
-                    code[q // cols, q % cols] = nodata_code[mh]
-                    mh = (mh + 1) % nodata_code.size
-                    dist[q // cols, q % cols] = 0.0
-                    drained[q // cols, q % cols] = True
-                    drain, dh, ds = _fifo_push(drain, dh, ds, q)
+                for j in range(ns):
+                    q = nodata_drain[j]
+                    code[q] = nodata_code[j]
+                    dist[q] = 0.0
+                    state[q] |= _DRAINED
+                    if ds == drain.size:
+                        drain, dh = _ring_grow(drain, dh, ds)
+                    drain[(dh + ds) & (drain.size - 1)] = q
+                    ds += 1
             th, ts = 0, 0
-            for i in range(ds):
-                direction, th, ts = _fifo_push(direction, th, ts, drain[(dh + i) % drain.size])
+            for j in range(ds):
+                if ts == direction.size:
+                    direction, th = _ring_grow(direction, th, ts)
+                direction[(th + ts) & (direction.size - 1)] = drain[(dh + j) & (drain.size - 1)]
+                ts += 1
             # Shortest distance (steps 1 and √2) of every plateau cell to a drain.
             while ds > 0:
                 q = drain[dh]
-                dh = (dh + 1) % drain.size
+                dh = (dh + 1) & (drain.size - 1)
                 ds -= 1
-                rq, cq = q // cols, q % cols
-                d = dist[rq, cq]
-                for k in range(8):
-                    rn, cn = rq + _DR[k], cq + _DC[k]
-                    if rn < 0 or rn >= rows or cn < 0 or cn >= cols:
-                        continue
+                d = dist[q]
+                e = eq[q]
+                for j in range(_NBITS[e]):
+                    k = _BITS[e, j]
+                    m = q + off[k]
                     nd = d + (_SQRT2 if k & 1 else 1.0)
-                    if z[rn, cn] == h and dist[rn, cn] > nd:
-                        dist[rn, cn] = nd
-                        drain, dh, ds = _fifo_push(drain, dh, ds, rn * cols + cn)
+                    if dist[m] > nd:
+                        dist[m] = nd
+                        if ds == drain.size:
+                            drain, dh = _ring_grow(drain, dh, ds)
+                        drain[(dh + ds) & (drain.size - 1)] = m
+                        ds += 1
             # Each plateau cell drains to all nearer neighbours, weight 1 (edge) or 1/√2.
             while ts > 0:
                 q = direction[th]
-                th = (th + 1) % direction.size
+                th = (th + 1) & (direction.size - 1)
                 ts -= 1
-                rq, cq = q // cols, q % cols
-                d = dist[rq, cq]
+                d = dist[q]
                 total = 0.0
                 for k in range(8):
                     w[k] = 0.0
-                    rn, cn = rq + _DR[k], cq + _DC[k]
-                    if rn < 0 or rn >= rows or cn < 0 or cn >= cols or z[rn, cn] != h:
+                e = eq[q]
+                for j in range(_NBITS[e]):
+                    k = _BITS[e, j]
+                    m = q + off[k]
+                    if dist[m] == far:
                         continue
-                    if dist[rn, cn] == far:
-                        continue
-                    if dist[rn, cn] < d:
+                    if dist[m] < d:
                         w[k] = _SQRT2_INV if k & 1 else 1.0
                         total += w[k]
-                    elif not drained[rn, cn]:
-                        direction, th, ts = _fifo_push(direction, th, ts, rn * cols + cn)
-                        drained[rn, cn] = True
+                    elif not state[m] & _DRAINED:
+                        if ts == direction.size:
+                            direction, th = _ring_grow(direction, th, ts)
+                        direction[(th + ts) & (direction.size - 1)] = m
+                        ts += 1
+                        state[m] |= _DRAINED
                 if total > 0:
-                    code[rq, cq] = _pack(w, total)
+                    code[q] = _pack(w, total)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _mfd_unpack(code, out):
+    """Proportions ``nibble_k / Σ nibbles`` (float64 division, stored as float32)."""
+    _, rows, cols = out.shape
+    cp = cols + 2
+    share = np.zeros((121, 16), dtype=np.float32)  # [Σ nibbles, nibble]; Σ ≤ 8 · 15
+    for t in range(1, 121):
+        for v in range(16):
+            share[t, v] = np.float64(v) / np.float64(t)
+    for r in prange(rows):
+        base = (r + 1) * cp + 1
+        for c in range(cols):
+            v = np.int64(code[base + c])
+            total = 0
+            for k in range(8):
+                total += (v >> (4 * k)) & 0xF
+            for k in range(8):  # total 0 (nodata): row 0 of ``share`` is all 0
+                out[k, r, c] = share[total, (v >> (4 * k)) & 0xF]
 
 
 def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -464,7 +669,8 @@ def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.
     the integers, so proportions are multiples of 1/Σ. Plateau cells drain to all neighbours on
     the plateau that are nearer (steps 1 and √2) to the plateau's drains, weighted 1 (edge) or
     1/√2 (diagonal); a plateau with no lower neighbour drains off the grid/into nodata with the
-    same weights.
+    same weights. Cells with a lower neighbour are computed in parallel, plateaus sequentially;
+    the 4-bit codes live in a uint32 grid (4 bytes per cell). Releases the GIL.
 
     Freeman, T.G. 1991, Computers & Geosciences 17(3); Quinn, P. et al. 1991, Hydrological
     Processes 5(1).
@@ -485,27 +691,31 @@ def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.
         out = np.empty(shape, dtype=np.float32)
     else:
         _check_out(out, shape, np.float32)
-    code = np.zeros(filled.shape, dtype=np.int64)
-    _mfd_kernel(filled, code)
-    nibbles = [(code >> (4 * k)) & 0xF for k in range(8)]
-    total = np.maximum(sum(nibbles), 1)  # 0 only on nodata cells, whose nibbles are all 0
-    for k in range(8):
-        out[k] = nibbles[k] / total
+    rows, cols = filled.shape
+    zp = _pad(filled, np.nan)
+    code = np.zeros(zp.size, dtype=np.uint32)
+    eq = np.zeros(zp.size, dtype=np.uint8)
+    state = np.zeros(zp.size, dtype=np.uint8)
+    _mfd_steepest(zp, rows, cols, code, eq, state)
+    _mfd_plateaus(zp, rows, cols, code, eq, state, _index_dtype(rows, cols))
+    del eq, state
+    del zp
+    _mfd_unpack(code, np.asarray(out))
     return out
 
 
 # --------------------------------------------------------------------------- accumulation
 
 
-@njit(cache=True)
-def _accumulate_d8(dirs, weights, use_weights, acc):
+@njit(cache=True, nogil=True, parallel=True)
+def _d8_indegree(dirs, weights, use_weights, acc, indeg):
+    """Initial accumulation (own weight) and in-degree of every cell, pulled from neighbours."""
     rows, cols = dirs.shape
-    indeg = np.zeros((rows, cols), dtype=np.uint8)
-    for r in range(rows):
+    for r in prange(rows):
         for c in range(cols):
-            k = dirs[r, c]
-            if k > 7:
+            if dirs[r, c] > 7:
                 acc[r, c] = np.nan
+                indeg[r, c] = 0
                 continue
             w = 1.0
             if use_weights:
@@ -513,29 +723,40 @@ def _accumulate_d8(dirs, weights, use_weights, acc):
                 if np.isnan(w):
                     w = 0.0
             acc[r, c] = w
-            rn, cn = r + _DR[k], c + _DC[k]
-            if 0 <= rn < rows and 0 <= cn < cols and dirs[rn, cn] <= 7:
-                indeg[rn, cn] += 1
-    order = np.empty(rows * cols, dtype=np.int64)  # Kahn's topological order, sources first
-    n = 0
-    for r in range(rows):
-        for c in range(cols):
-            if dirs[r, c] <= 7 and indeg[r, c] == 0:
-                order[n] = r * cols + c
-                n += 1
-    i = 0
-    while i < n:
-        cell = order[i]
-        i += 1
-        r, c = cell // cols, cell % cols
-        k = dirs[r, c]
-        rn, cn = r + _DR[k], c + _DC[k]
-        if 0 <= rn < rows and 0 <= cn < cols and dirs[rn, cn] <= 7:
-            acc[rn, cn] += acc[r, c]
-            indeg[rn, cn] -= 1
-            if indeg[rn, cn] == 0:
-                order[n] = rn * cols + cn
-                n += 1
+            n = 0
+            for k in range(8):
+                rn, cn = r + _DR[k], c + _DC[k]
+                if 0 <= rn < rows and 0 <= cn < cols and dirs[rn, cn] == ((k + 4) & 7):
+                    n += 1
+            indeg[r, c] = n
+
+
+@njit(cache=True, nogil=True)
+def _accumulate_d8(dirs, acc, indeg):
+    """Push each complete cell's total down its flow path, in raster order.
+
+    A walk stops at a cell that still waits for an inflow, or that is complete but not yet
+    reached by the scan (the scan starts a walk there), so the work mostly streams row by row.
+    """
+    rows, cols = dirs.shape
+    done = np.uint8(255)
+    for r0 in range(rows):
+        for c0 in range(cols):
+            if indeg[r0, c0] != 0 or dirs[r0, c0] > 7:
+                continue
+            r, c = r0, c0
+            while True:
+                k = dirs[r, c]
+                rn, cn = r + _DR[k], c + _DC[k]
+                if rn < 0 or rn >= rows or cn < 0 or cn >= cols or dirs[rn, cn] > 7:
+                    break
+                acc[rn, cn] += acc[r, c]
+                left = indeg[rn, cn] - 1
+                if left != 0 or rn > r0 or (rn == r0 and cn > c0):
+                    indeg[rn, cn] = left  # waiting, or complete and ahead: the scan starts there
+                    break
+                indeg[rn, cn] = done  # complete behind the scan: continue downstream from it
+                r, c = rn, cn
 
 
 def flow_accumulation_d8(
@@ -543,9 +764,10 @@ def flow_accumulation_d8(
 ) -> np.ndarray:
     """Upstream cell count (or weight sum) along D8 directions, like ``flow_accumulation_d8``.
 
-    ``acc[c] = w[c] + Σ acc[u]`` over the cells ``u`` draining into ``c``, evaluated in one pass
-    over a topological order (Kahn 1962). Flow leaving the grid or entering a nodata cell is
-    dropped.
+    ``acc[c] = w[c] + Σ acc[u]`` over the cells ``u`` draining into ``c``, evaluated in
+    topological order (Kahn 1962): in-degrees are counted in parallel, then each source cell
+    pushes its total downstream until it reaches a cell that still waits for another inflow.
+    Flow leaving the grid or entering a nodata cell is dropped. Releases the GIL.
 
     Args:
         directions: uint8 D8 directions from ``flow_direction_d8`` (255 = nodata).
@@ -564,25 +786,28 @@ def flow_accumulation_d8(
         out = np.empty(directions.shape, dtype=np.float64)
     else:
         _check_out(out, directions.shape, np.float64)
-    _accumulate_d8(directions, w, weights is not None, np.asarray(out))
+    acc = np.asarray(out)
+    indeg = np.empty(directions.shape, dtype=np.uint8)
+    _d8_indegree(directions, w, weights is not None, acc, indeg)
+    _accumulate_d8(directions, acc, indeg)
     return out
 
 
-@njit(cache=True)
-def _accumulate_mfd(prop, weights, use_weights, acc):
+@njit(cache=True, nogil=True, parallel=True)
+def _mfd_indegree(prop, weights, use_weights, valid, acc, indeg):
+    """Validity (some positive share), own weight and in-degree of every cell, in parallel."""
     _, rows, cols = prop.shape
-    indeg = np.zeros((rows, cols), dtype=np.uint8)
-    valid = np.zeros((rows, cols), dtype=np.bool_)
-    for r in range(rows):
+    for r in prange(rows):
         for c in range(cols):
+            v = False
             for k in range(8):
                 if prop[k, r, c] > 0:
-                    valid[r, c] = True
+                    v = True
                     break
-    for r in range(rows):
-        for c in range(cols):
-            if not valid[r, c]:
+            valid[r, c] = v
+            if not v:
                 acc[r, c] = np.nan
+                indeg[r, c] = 0
                 continue
             w = 1.0
             if use_weights:
@@ -590,34 +815,56 @@ def _accumulate_mfd(prop, weights, use_weights, acc):
                 if np.isnan(w):
                     w = 0.0
             acc[r, c] = w
+            n = 0
             for k in range(8):
                 rn, cn = r + _DR[k], c + _DC[k]
-                if prop[k, r, c] > 0 and 0 <= rn < rows and 0 <= cn < cols and valid[rn, cn]:
-                    indeg[rn, cn] += 1
-    order = np.empty(rows * cols, dtype=np.int64)
-    n = 0
-    for r in range(rows):
-        for c in range(cols):
-            if valid[r, c] and indeg[r, c] == 0:
-                order[n] = r * cols + c
-                n += 1
-    i = 0
-    while i < n:
-        cell = order[i]
-        i += 1
-        r, c = cell // cols, cell % cols
-        total = 0.0  # renormalise: float32 shares need not sum to exactly 1
-        for k in range(8):
-            total += prop[k, r, c]
-        for k in range(8):
-            p = prop[k, r, c]
-            rn, cn = r + _DR[k], c + _DC[k]
-            if p > 0 and 0 <= rn < rows and 0 <= cn < cols and valid[rn, cn]:
-                acc[rn, cn] += acc[r, c] * (p / total)
-                indeg[rn, cn] -= 1
-                if indeg[rn, cn] == 0:
-                    order[n] = rn * cols + cn
-                    n += 1
+                if 0 <= rn < rows and 0 <= cn < cols and prop[(k + 4) & 7, rn, cn] > 0:
+                    n += 1  # a valid neighbour: nodata cells have no positive share
+            indeg[r, c] = n
+
+
+@njit(cache=True, nogil=True)
+def _accumulate_mfd(prop, valid, acc, indeg):
+    """Topological pass in raster order: a cell is processed when the scan reaches it with all
+    inflows in, or at once (depth-first) when its last inflow arrives after the scan passed it.
+    Most work thus streams through the eight proportion planes row by row.
+    """
+    _, rows, cols = prop.shape
+    stack_r = np.empty(64, dtype=np.int64)
+    stack_c = np.empty(64, dtype=np.int64)
+    done = np.uint8(255)
+    for r0 in range(rows):
+        for c0 in range(cols):
+            if indeg[r0, c0] != 0 or not valid[r0, c0]:
+                continue
+            indeg[r0, c0] = done
+            stack_r[0], stack_c[0] = r0, c0
+            top = 1
+            while top > 0:
+                top -= 1
+                r, c = stack_r[top], stack_c[top]
+                total = 0.0  # renormalise: float32 shares need not sum to exactly 1
+                for k in range(8):
+                    total += prop[k, r, c]
+                a = acc[r, c]
+                for k in range(8):
+                    p = prop[k, r, c]
+                    if p <= 0:
+                        continue
+                    rn, cn = r + _DR[k], c + _DC[k]
+                    if rn < 0 or rn >= rows or cn < 0 or cn >= cols or not valid[rn, cn]:
+                        continue
+                    acc[rn, cn] += a * (p / total)
+                    left = indeg[rn, cn] - 1
+                    if left != 0 or rn > r0 or (rn == r0 and cn > c0):
+                        indeg[rn, cn] = left  # waiting, or ready and ahead of the scan
+                        continue
+                    indeg[rn, cn] = done  # ready behind the scan: process now
+                    if top == stack_r.size:
+                        stack_r = np.concatenate((stack_r, np.empty_like(stack_r)))
+                        stack_c = np.concatenate((stack_c, np.empty_like(stack_c)))
+                    stack_r[top], stack_c[top] = rn, cn
+                    top += 1
 
 
 def flow_accumulation_mfd(
@@ -625,10 +872,10 @@ def flow_accumulation_mfd(
 ) -> np.ndarray:
     """Upstream cell count (or weight sum) along MFD proportions, like ``flow_accumulation_mfd``.
 
-    ``acc[c] = w[c] + Σ p(u→c) · acc[u]``, evaluated in one pass over a topological order, with
-    each cell's proportions divided by their sum (in float64) so that no mass is created or lost
-    by float32 rounding. The share of flow sent off the grid or into nodata cells leaves the
-    grid.
+    ``acc[c] = w[c] + Σ p(u→c) · acc[u]``, evaluated in topological order (in-degrees counted
+    in parallel, then depth-first from each source), with each cell's proportions divided by
+    their sum (in float64) so that no mass is created or lost by float32 rounding. The share of
+    flow sent off the grid or into nodata cells leaves the grid. Releases the GIL.
 
     Args:
         proportions: float array ``(8, rows, cols)`` from ``flow_direction_mfd``; a cell whose
@@ -650,7 +897,11 @@ def flow_accumulation_mfd(
         out = np.empty(shape, dtype=np.float64)
     else:
         _check_out(out, shape, np.float64)
-    _accumulate_mfd(proportions, w, weights is not None, np.asarray(out))
+    acc = np.asarray(out)
+    valid = np.empty(shape, dtype=np.bool_)
+    indeg = np.empty(shape, dtype=np.uint8)
+    _mfd_indegree(proportions, w, weights is not None, valid, acc, indeg)
+    _accumulate_mfd(proportions, valid, acc, indeg)
     return out
 
 
