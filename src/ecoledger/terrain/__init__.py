@@ -13,7 +13,7 @@ array, which may be an ``np.memmap`` too, so inputs and results can stay on disk
 kernels (slope, LS) can also be run tile by tile with ``map_tiles`` (1-cell halo for slope, none
 for LS), giving exactly the untiled result. The routing kernels are global (one drop of water
 can cross the whole grid); they work on the whole grid at once and keep their working arrays
-(up to 25 bytes per cell) in memory.
+(about 10–30 bytes per cell; MFD direction needs the most) in memory.
 
 See docs/invest-comparison.md for the measured agreement with InVEST.
 """
