@@ -4,12 +4,12 @@ Usage (from the repository root, after ``bash bench/install_invest.sh``)::
 
     .venv/bin/python bench/compare_invest_routing.py --size 500 1000
 
-For each size it writes a synthetic 30 m DEM (EPSG:32650; multi-octave noise, carved valleys,
-closed depressions, terraced flats and a nodata lake) with R, K, land cover and a biophysical
-table, runs ``natcap.invest.sdr.sdr.execute`` with D8 and with MFD routing in
-``bench/.invest-venv`` (a subprocess, so this venv needs no GDAL bindings), reads InVEST's
-intermediate outputs, computes the same quantities with ``ecoledger.terrain`` and prints, per
-quantity, the largest relative difference of the watershed sums (four quadrant watersheds),
+For each size it writes a synthetic 30 m DEM (``bench/stacks.py``: EPSG:32650; multi-octave
+noise, carved valleys, closed depressions, terraced flats and a nodata lake) with R, K, four
+land-cover classes and a biophysical table, runs ``natcap.invest.sdr.sdr.execute`` with D8 and
+with MFD routing in ``bench/.invest-venv`` (a subprocess, so this venv needs no GDAL bindings),
+reads InVEST's intermediate outputs, computes the same quantities with ``ecoledger.terrain``
+and prints, per quantity, the largest relative difference of the watershed sums (four quadrant watersheds),
 per-pixel difference statistics and the wall times.
 
 InVEST masks RKLS (and so USLE and avoided erosion) on stream cells; we apply InVEST's own
@@ -32,10 +32,11 @@ import rasterio
 
 from ecoledger import terrain
 
-ROOT = Path(__file__).resolve().parents[1]
-INVEST_PYTHON = ROOT / "bench" / ".invest-venv" / "bin" / "python"
-CELL = 30.0
-NODATA = -9999.0
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by the tests
+import stacks
+
+INVEST_PYTHON = Path(__file__).resolve().parent / ".invest-venv" / "bin" / "python"
+CELL = stacks.CELL
 THRESHOLD_FLOW_ACCUMULATION = 1000
 L_MAX = 122.0
 LULC_TABLE = {  # lucode: (usle_c, usle_p)
@@ -45,30 +46,11 @@ LULC_TABLE = {  # lucode: (usle_c, usle_p)
     4: (0.45, 0.8),  # cropland
 }
 
-# Runs inside bench/.invest-venv: builds the watershed vector, runs SDR, times the routing chain.
+# Runs inside bench/.invest-venv: runs SDR, times the routing chain.
 _INVEST_RUNNER = r"""
 import json, logging, os, sys, time
-from osgeo import ogr, osr
 cfg = json.loads(sys.argv[1])
 logging.basicConfig(level=logging.WARNING)
-x0, y0, x1, y1, xm, ym = cfg["bounds"]
-srs = osr.SpatialReference()
-srs.ImportFromEPSG(32650)
-ds = ogr.GetDriverByName("GPKG").CreateDataSource(cfg["watersheds_path"])
-layer = ds.CreateLayer("watersheds", srs, ogr.wkbPolygon)
-layer.CreateField(ogr.FieldDefn("ws_id", ogr.OFTInteger))
-for ws_id, (a, b, c, d) in enumerate(
-        [(x0, ym, xm, y1), (xm, ym, x1, y1), (x0, y0, xm, ym), (xm, y0, x1, ym)]):
-    ring = ogr.Geometry(ogr.wkbLinearRing)
-    for x, y in [(a, b), (c, b), (c, d), (a, d), (a, b)]:
-        ring.AddPoint_2D(x, y)
-    poly = ogr.Geometry(ogr.wkbPolygon)
-    poly.AddGeometry(ring)
-    feature = ogr.Feature(layer.GetLayerDefn())
-    feature.SetField("ws_id", ws_id)
-    feature.SetGeometry(poly)
-    layer.CreateFeature(feature)
-ds = None
 from natcap.invest.sdr import sdr
 import pygeoprocessing
 import pygeoprocessing.routing as routing
@@ -100,63 +82,13 @@ print(json.dumps(times))
 # --------------------------------------------------------------------------- synthetic inputs
 
 
-def _octave_noise(rng: np.random.Generator, n: int, octaves: int = 6) -> np.ndarray:
-    """Sum of bilinearly upsampled random grids, amplitude halving with each octave."""
-    out = np.zeros((n, n))
-    for o in range(octaves):
-        k = 2 ** (o + 2)
-        coarse = rng.standard_normal((k + 1, k + 1))
-        t = np.linspace(0, k, n)
-        i = np.minimum(t.astype(int), k - 1)
-        f = t - i
-        rows = coarse[i] * (1 - f)[:, None] + coarse[i + 1] * f[:, None]
-        out += (rows[:, i] * (1 - f) + rows[:, i + 1] * f) / 2**o
-    return out
-
-
 def make_inputs(n: int, seed: int = 42) -> dict[str, np.ndarray]:
-    """Synthetic n×n inputs: DEM (m, NaN lake), R, K (SI units) and land cover codes."""
+    """Synthetic n×n inputs: DEM (m, NaN lake), R, K (SI units) and four land-cover codes."""
     rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:n, 0:n] / n
-    dem = 400 + 120 * _octave_noise(rng, n) + 150 * x + 60 * y
-    for phase in rng.uniform(0, 2 * np.pi, 3):  # meandering valleys
-        centre = 0.5 + 0.3 * np.sin(4 * np.pi * y + phase)
-        dem -= 60 * np.exp(-(((x - centre) / 0.03) ** 2))
-    for cy, cx in rng.uniform(0.1, 0.9, (12, 2)):  # closed depressions
-        dem -= 25 * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 0.0008)
-    dem = np.round(dem * 2) / 2  # 0.5 m terraces: many flats
-    dem[int(0.20 * n) : int(0.30 * n), int(0.60 * n) : int(0.75 * n)] = np.round(
-        dem[int(0.25 * n), int(0.675 * n)]
-    )  # a large plateau
-    lake = (x - 0.3) ** 2 + (y - 0.7) ** 2 < 0.004
-    dem[lake] = np.nan
-    erosivity = 3000 + 1500 * x + 200 * _octave_noise(rng, n, 3)
-    erodibility = 0.02 + 0.01 * np.clip(_octave_noise(rng, n, 3), -1, 1)
-    lulc = 1 + np.digitize(_octave_noise(rng, n, 4), [-0.6, 0.0, 0.6])
-    return {
-        "dem": dem.astype(np.float32),
-        "erosivity": erosivity.astype(np.float32),
-        "erodibility": erodibility.astype(np.float32),
-        "lulc": lulc.astype(np.int32),
-    }
-
-
-def _write(path: Path, array: np.ndarray, nodata: float | None) -> None:
-    n = array.shape[0]
-    data = np.where(np.isnan(array), nodata, array) if array.dtype.kind == "f" else array
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=n,
-        height=n,
-        count=1,
-        dtype=array.dtype,
-        crs="EPSG:32650",
-        transform=rasterio.Affine(CELL, 0.0, 500000.0, 0.0, -CELL, 3000000.0),
-        nodata=nodata,
-    ) as dst:
-        dst.write(data, 1)
+    dem = stacks.make_dem(rng, n)
+    erosivity, erodibility = stacks.erosion_factors(rng, n)
+    lulc = 1 + np.digitize(stacks.octave_noise(rng, n, 4), [-0.6, 0.0, 0.6])
+    return {"dem": dem, "erosivity": erosivity, "erodibility": erodibility, "lulc": lulc.astype(np.int32)}
 
 
 def _read(path: Path) -> np.ndarray:
@@ -170,20 +102,15 @@ def _read(path: Path) -> np.ndarray:
 
 def run_invest(inputs: dict[str, np.ndarray], work: Path) -> dict[str, float]:
     """Write inputs, run InVEST SDR (D8 and MFD) in its venv; return its wall times (s)."""
-    n = inputs["dem"].shape[0]
     paths = {}
-    for key, nodata in (("dem", NODATA), ("erosivity", NODATA), ("erodibility", NODATA), ("lulc", None)):
+    for key in ("dem", "erosivity", "erodibility", "lulc"):
         paths[key] = work / f"{key}.tif"
-        _write(paths[key], inputs[key], nodata)
+        stacks.write_raster(paths[key], inputs[key])
+    stacks.write_watersheds(work / "watersheds.gpkg", inputs["dem"].shape[0])
     table = work / "biophysical.csv"
     table.write_text("lucode,usle_c,usle_p\n" + "".join(f"{k},{c},{p}\n" for k, (c, p) in LULC_TABLE.items()))
-    x0, y1 = 500000.0, 3000000.0
-    x1, y0 = x0 + n * CELL, y1 - n * CELL
-    half = n // 2 * CELL
     cfg = {
         "workspace": str(work),
-        "watersheds_path": str(work / "watersheds.gpkg"),
-        "bounds": [x0 - CELL, y0 - CELL, x1 + CELL, y1 + CELL, x0 + half, y1 - half],
         "args": {
             "results_suffix": "",
             "dem_path": str(paths["dem"]),
@@ -256,11 +183,6 @@ def _describe(dem: np.ndarray, filled: np.ndarray) -> str:
     )
 
 
-def _quadrant_sums(a: np.ndarray) -> np.ndarray:
-    h = a.shape[0] // 2
-    return np.array([np.nansum(q) for q in (a[:h, :h], a[:h, h:], a[h:, :h], a[h:, h:])])
-
-
 def compare(inputs: dict[str, np.ndarray], work: Path, algorithm: str) -> tuple[list, float]:
     """Rows ``(quantity, ws_sum_rel, pixel_max_rel, pixel_mean_rel, n_differ)`` and our time."""
     inter = work / algorithm / "intermediate_outputs"
@@ -292,7 +214,7 @@ def compare(inputs: dict[str, np.ndarray], work: Path, algorithm: str) -> tuple[
         nan_mismatch = int((np.isnan(ours_a) != np.isnan(theirs_a)).sum())
         both = ~np.isnan(ours_a) & ~np.isnan(theirs_a)
         rel = np.abs(ours_a[both] - theirs_a[both]) / np.maximum(np.abs(theirs_a[both]), 1e-12)
-        s_ours, s_theirs = _quadrant_sums(ours_a), _quadrant_sums(theirs_a)
+        s_ours, s_theirs = stacks.quadrant_sums(ours_a), stacks.quadrant_sums(theirs_a)
         ws_rel = np.max(np.abs(s_ours - s_theirs) / np.abs(s_theirs))
         rows.append((key, ws_rel, rel.max(), rel.mean(), int((rel > 1e-5).sum()) + nan_mismatch))
     return rows, seconds

@@ -1,0 +1,200 @@
+"""Synthetic 30 m input stacks (EPSG:32650) shared by the InVEST comparisons.
+
+``make_dem`` draws the terrain: six octaves of noise, a regional tilt, three meandering valleys,
+twelve closed depressions, 0.5 m terraces (many flats), one large flat plateau and a circular
+nodata lake (NaN). ``build_stack`` adds erosivity R, erodibility K, eight land-cover classes,
+annual precipitation, reference ET0, plant-available water content, root-restricting depth,
+the biophysical tables of InVEST SDR / Annual Water Yield / Carbon and four quadrant
+watersheds, and caches the whole stack under ``bench/work/stack-<n>-s<seed>/``.
+The per-pixel loops are compiled with numba, so 8000² takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numba
+import numpy as np
+import rasterio
+
+WORK = Path(__file__).resolve().parent / "work"
+CELL = 30.0
+NODATA = -9999.0
+CRS = "EPSG:32650"
+X0, Y1 = 500000.0, 3000000.0  # upper-left corner
+SEASONALITY_Z = 5.0
+
+# lucode: name, usle_c, usle_p, kc, root_depth (mm), lulc_veg, c_above, c_below, c_soil, c_dead (t C/ha)
+LANDCOVER = {
+    1: ("broadleaf forest", 0.006, 1.0, 1.0, 5000, 1, 90.0, 22.0, 120.0, 8.0),
+    2: ("coniferous forest", 0.01, 1.0, 1.0, 4000, 1, 70.0, 17.0, 100.0, 6.0),
+    3: ("shrubland", 0.05, 1.0, 0.8, 2000, 1, 20.0, 8.0, 80.0, 2.0),
+    4: ("grassland", 0.08, 1.0, 0.65, 1500, 1, 3.0, 6.0, 70.0, 1.0),
+    5: ("paddy", 0.18, 0.3, 1.05, 600, 1, 5.0, 1.0, 60.0, 0.0),
+    6: ("dry cropland", 0.3, 0.6, 0.75, 1000, 1, 4.0, 1.0, 50.0, 0.0),
+    7: ("water", 0.0, 1.0, 1.0, 1, 0, 0.0, 0.0, 0.0, 0.0),
+    8: ("built-up", 0.01, 1.0, 0.3, 1, 0, 2.0, 0.0, 30.0, 0.0),
+}
+TABLE_COLUMNS = ("usle_c", "usle_p", "kc", "root_depth", "lulc_veg", "c_above", "c_below", "c_soil", "c_dead")
+RASTERS = ("dem", "erosivity", "erodibility", "landcover", "precip", "et0", "awc", "depth")
+
+
+@numba.njit(parallel=True, cache=True)
+def _noise_kernel(coarse, idx, frac, out):
+    n = out.shape[0]
+    for r in numba.prange(n):
+        for c in range(n):
+            v = 0.0
+            for o in range(coarse.shape[0]):
+                ir, fr, ic, fc = idx[o, r], frac[o, r], idx[o, c], frac[o, c]
+                a = coarse[o, ir, ic] * (1 - fr) + coarse[o, ir + 1, ic] * fr
+                b = coarse[o, ir, ic + 1] * (1 - fr) + coarse[o, ir + 1, ic + 1] * fr
+                v += (a * (1 - fc) + b * fc) / 2.0**o
+            out[r, c] = v
+
+
+def octave_noise(rng: np.random.Generator, n: int, octaves: int = 6) -> np.ndarray:
+    """Sum of bilinearly upsampled random grids, amplitude halving with each octave."""
+    kmax = 2 ** (octaves + 1)
+    coarse = np.zeros((octaves, kmax + 1, kmax + 1))
+    idx = np.zeros((octaves, n), dtype=np.int64)
+    frac = np.zeros((octaves, n))
+    for o in range(octaves):
+        k = 2 ** (o + 2)
+        coarse[o, : k + 1, : k + 1] = rng.standard_normal((k + 1, k + 1))
+        t = np.linspace(0, k, n)
+        idx[o] = np.minimum(t.astype(int), k - 1)
+        frac[o] = t - idx[o]
+    out = np.empty((n, n))
+    _noise_kernel(coarse, idx, frac, out)
+    return out
+
+
+@numba.njit(parallel=True, cache=True)
+def _dem_kernel(noise, phases, pits, out):
+    n = out.shape[0]
+    for r in numba.prange(n):
+        y = r / n
+        for c in range(n):
+            x = c / n
+            z = 400 + 120 * noise[r, c] + 150 * x + 60 * y
+            # exp(-50) · 60 is far below half an ulp of z (> 200 m): skipping it changes nothing
+            for phase in phases:  # meandering valleys
+                centre = 0.5 + 0.3 * np.sin(4 * np.pi * y + phase)
+                e = -(((x - centre) / 0.03) ** 2)
+                if e > -50:
+                    z -= 60 * np.exp(e)
+            for p in range(pits.shape[0]):  # closed depressions
+                e = -((x - pits[p, 1]) ** 2 + (y - pits[p, 0]) ** 2) / 0.0008
+                if e > -50:
+                    z -= 25 * np.exp(e)
+            out[r, c] = np.round(z * 2) / 2  # 0.5 m terraces: many flats
+            if (x - 0.3) ** 2 + (y - 0.7) ** 2 < 0.004:
+                out[r, c] = np.nan  # a lake: nodata
+
+
+def make_dem(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n×n float32 DEM (m) with NaN for the nodata lake."""
+    noise = octave_noise(rng, n)
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    pits = rng.uniform(0.1, 0.9, (12, 2))
+    dem = np.empty((n, n))
+    _dem_kernel(noise, phases, pits, dem)
+    dem[int(0.20 * n) : int(0.30 * n), int(0.60 * n) : int(0.75 * n)] = np.round(
+        dem[int(0.25 * n), int(0.675 * n)]
+    )  # a large plateau
+    return dem.astype(np.float32)
+
+
+def erosion_factors(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rainfall erosivity R (MJ·mm/(ha·h·yr)) and soil erodibility K (t·ha·h/(ha·MJ·mm))."""
+    x = np.arange(n) / n
+    erosivity = 3000 + 1500 * x + 200 * octave_noise(rng, n, 3)
+    erodibility = 0.02 + 0.01 * np.clip(octave_noise(rng, n, 3), -1, 1)
+    return erosivity.astype(np.float32), erodibility.astype(np.float32)
+
+
+def make_arrays(n: int, seed: int = 42) -> dict[str, np.ndarray]:
+    """Every raster of the stack as an n×n array (float32, NaN nodata; land cover int32)."""
+    rng = np.random.default_rng(seed)
+    dem = make_dem(rng, n)
+    erosivity, erodibility = erosion_factors(rng, n)
+    relief = np.nan_to_num(dem, nan=float(np.nanmin(dem))) - 400
+    lake = np.isnan(dem)
+    # eight classes: forest on high ground, crops and built-up land low down, water in the lake
+    cover = octave_noise(rng, n, 4) + relief / 150
+    landcover = 1 + np.digitize(cover, np.quantile(cover[::7, ::7], [0.1, 0.2, 0.35, 0.5, 0.7]))
+    landcover = (7 - landcover).astype(np.int32)  # 1 = forest (highest) … 6 = dry cropland
+    town = octave_noise(rng, n, 5)
+    landcover[(town > np.quantile(town[::7, ::7], 0.93)) & (relief < np.median(relief[::7, ::7]))] = 8
+    landcover[lake] = 7
+    precip = 1500 + 0.8 * relief + 120 * octave_noise(rng, n, 4)
+    et0 = 1050 - 0.3 * relief + 40 * octave_noise(rng, n, 3)
+    awc = 0.14 + 0.04 * np.clip(octave_noise(rng, n, 4), -1.5, 1.5)
+    depth = 900 + 400 * np.clip(octave_noise(rng, n, 4), -1.5, 1.5)
+    f32 = {"precip": precip, "et0": et0, "awc": awc, "depth": depth}
+    return {"dem": dem, "erosivity": erosivity, "erodibility": erodibility, "landcover": landcover} | {
+        k: v.astype(np.float32) for k, v in f32.items()
+    }
+
+
+def write_raster(path: Path, array: np.ndarray) -> None:
+    """A tiled GeoTIFF on the bench grid; float NaN is written as NODATA."""
+    n = array.shape[0]
+    is_float = array.dtype.kind == "f"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype=array.dtype,
+        crs=CRS,
+        transform=rasterio.Affine(CELL, 0.0, X0, 0.0, -CELL, Y1),
+        nodata=NODATA if is_float else None,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        BIGTIFF="IF_SAFER",
+    ) as dst:
+        dst.write(np.where(np.isnan(array), NODATA, array) if is_float else array, 1)
+
+
+def write_watersheds(path: Path, n: int) -> None:
+    """Four quadrant polygons (``ws_id`` 0–3), reaching one cell beyond the raster."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    x0, y0, x1, y1 = X0 - CELL, Y1 - n * CELL - CELL, X0 + n * CELL + CELL, Y1 + CELL
+    xm, ym = X0 + n // 2 * CELL, Y1 - n // 2 * CELL
+    quads = [box(x0, ym, xm, y1), box(xm, ym, x1, y1), box(x0, y0, xm, ym), box(xm, y0, x1, ym)]
+    gpd.GeoDataFrame({"ws_id": range(4)}, geometry=quads, crs=CRS).to_file(path, layer="watersheds")
+
+
+def quadrant_sums(a: np.ndarray) -> np.ndarray:
+    """Sums over the four watersheds (NaN ignored), in ``ws_id`` order."""
+    h = a.shape[0] // 2
+    return np.array([np.nansum(q) for q in (a[:h, :h], a[:h, h:], a[h:, :h], a[h:, h:])])
+
+
+def build_stack(n: int, seed: int = 42, root: Path = WORK) -> dict:
+    """Write (once) and return the stack manifest: ``{"size", "seed", "paths": {name: path}}``."""
+    folder = root / f"stack-{n}-s{seed}"
+    manifest_path = folder / "stack.json"
+    if manifest_path.exists():
+        return json.loads(manifest_path.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: str(folder / f"{name}.tif") for name in RASTERS}
+    for name, array in make_arrays(n, seed).items():
+        write_raster(Path(paths[name]), array)
+    table = folder / "biophysical.csv"
+    rows = [",".join(map(str, (code, *values[1:]))) for code, values in LANDCOVER.items()]
+    table.write_text("\n".join(["lucode," + ",".join(TABLE_COLUMNS), *rows]) + "\n")
+    paths["biophysical_table"] = str(table)
+    paths["watersheds"] = str(folder / "watersheds.gpkg")
+    write_watersheds(Path(paths["watersheds"]), n)
+    manifest = {"size": n, "seed": seed, "cell": CELL, "seasonality_z": SEASONALITY_Z, "paths": paths}
+    manifest_path.write_text(json.dumps(manifest, indent=1))  # last: marks the stack complete
+    return manifest
