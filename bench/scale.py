@@ -17,7 +17,6 @@ import json
 import re
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -29,7 +28,13 @@ from affine import Affine
 from rasterio.windows import Window
 from shapely.geometry import box
 
-from ecoledger.testing import ACCOUNTING_CRS, CROSSWALK, SYNTHETIC, synthetic_statistics
+from ecoledger.testing import (
+    ACCOUNTING_CRS,
+    CROSSWALK,
+    SYNTHETIC,
+    synthetic_manifest,
+    synthetic_statistics,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work" / "scale"
@@ -97,22 +102,8 @@ def build_stack(size: int, seed: int = 1) -> Path:
     layers += [f'{n} = {{ constant = {v}, source = "{SYNTHETIC}" }}' for n, v in CONSTANTS.items()]
     layers += [f'{n} = {{ by_landcover = "{n}", source = "{SYNTHETIC}" }}'
                for n in ("cover_management", "support_practice")]
-    (folder / "pack.toml").write_text(textwrap.dedent(f"""\
-        [region]
-        name = "Synthetic province {size}x{size}"
-        crs = "{ACCOUNTING_CRS}"
-        resolution = {RESOLUTION}
-        not_applicable = ["coastal_protection"]
-        description = "{SYNTHETIC}"
-        [units]
-        file = "units.gpkg"
-        [landcover]
-        scheme = "TEST"
-        crosswalk = "crosswalk.csv"
-        [statistics]
-        files = ["statistics.csv"]
-        [years.2020.layers]
-        """) + "\n".join(layers) + "\n", encoding="utf-8")
+    manifest = synthetic_manifest(f"Synthetic province {size}x{size}", RESOLUTION, 2020, layers)
+    (folder / "pack.toml").write_text(manifest, encoding="utf-8")
     return folder
 
 

@@ -169,9 +169,23 @@ def make_pack(
         statistics = pd.concat([synthetic_statistics(y) for y in (year, *extra_years)])
     statistics.to_csv(folder / "statistics.csv", index=False)
 
-    manifest = textwrap.dedent(f"""\
+    manifest = synthetic_manifest("Synthetic region", resolution, year, layer_lines,
+                                  water_section)
+    for n, extra in enumerate(extra_years, start=1):
+        wetter = float(np.mean(defaults["precipitation"])) * (1 + 0.1 * n)
+        lines = [line for line in layer_lines if not line.startswith("precipitation ")]
+        lines.append(f'precipitation = {{ constant = {wetter!r}, source = "{SYNTHETIC}" }}')
+        manifest += f"\n[years.{extra}.layers]\n" + "\n".join(lines) + "\n"
+    (folder / "pack.toml").write_text(manifest, encoding="utf-8")
+    return folder
+
+
+def synthetic_manifest(name: str, resolution: float, year: int, layer_lines: list[str],
+                       water_section: str = "") -> str:
+    """The ``pack.toml`` of a synthetic pack (units.gpkg, crosswalk.csv, statistics.csv)."""
+    return textwrap.dedent(f"""\
         [region]
-        name = "Synthetic region"
+        name = "{name}"
         name_zh = "合成测试区"
         crs = "{ACCOUNTING_CRS}"
         resolution = {resolution}
@@ -191,13 +205,6 @@ def make_pack(
 
         [years.{year}.layers]
         """) + "\n".join(layer_lines) + "\n"
-    for n, extra in enumerate(extra_years, start=1):
-        wetter = float(np.mean(defaults["precipitation"])) * (1 + 0.1 * n)
-        lines = [line for line in layer_lines if not line.startswith("precipitation ")]
-        lines.append(f'precipitation = {{ constant = {wetter!r}, source = "{SYNTHETIC}" }}')
-        manifest += f"\n[years.{extra}.layers]\n" + "\n".join(lines) + "\n"
-    (folder / "pack.toml").write_text(manifest, encoding="utf-8")
-    return folder
 
 
 def synthetic_statistics(year: int) -> pd.DataFrame:
