@@ -83,6 +83,9 @@ def test_report_shows_every_county_in_a_browser(pack, result, tmp_path):
     from ecoledger.report import browser, numbers
 
     out = write_outputs(result, tmp_path / "out", pack, report=True)
+    # derived layers' methods appear in the reader's language
+    assert "垂直递减率" in (out / "report.zh.html").read_text(encoding="utf-8")
+    assert "lapse rate" in (out / "report.en.html").read_text(encoding="utf-8")
     if browser.chromium() is None:
         pytest.skip("chromium is not installed (scripts/setup-system installs it)")
     dom = browser.run(out / "report.zh.html", "--dump-dom")

@@ -54,6 +54,7 @@ class LayerSpec(BaseModel):
     unit: str | None = None
     source: str = ""
     method: str = ""
+    method_zh: str = ""  # the method in Chinese, for the zh report
     status: str = "measured"  # measured | derived
 
     @model_validator(mode="after")

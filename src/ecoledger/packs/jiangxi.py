@@ -121,6 +121,7 @@ class Layer:
     method: str
     source: str
     status: str = "derived"
+    method_zh: str = ""
 
 
 def build(out: str | Path, source: str | Path | None = None,
@@ -155,13 +156,14 @@ class _Builder:
         dem = self._warp(self.source / "dem/dem_jiangxi_30arcsec_bbox.tif", Resampling.average)
         self._write("dem", dem, "DEM (30″, GTOPO30/SRTM30 class) averaged onto the 1 km grid",
                     "meteva 1.9.6.2 resources/stations/dem_0.00833.nc (see data/jiangxi/SOURCES.md)",
-                    status="measured")
+                    status="measured", method_zh="30″ DEM（GTOPO30/SRTM30 类）按面积平均重采样到 1 km 网格")
         landcover = self._warp(self.source / "landcover/mcd12c1_igbp_2019_jiangxi_0p05deg.tif",
                                Resampling.nearest, dtype="uint8", nodata=255)
         self._write("landcover", landcover, "MODIS MCD12C1 v006 2019 IGBP classes, nearest cell "
                     "(used for every year: no other year is in the open data)",
                     "NASA LP DAAC MCD12C1 v006, doi:10.5067/MODIS/MCD12C1.006", status="measured",
-                    dtype="uint8", nodata=255)
+                    dtype="uint8", nodata=255,
+                    method_zh="MODIS MCD12C1 v006 2019 年 IGBP 分类，最近邻取值；开放数据仅有该年，各年共用")
         table = jiangxi_crosswalk()
         table.to_csv(self.folder / "crosswalk.csv", index=False)
         self._water_bodies(landcover)
@@ -225,7 +227,7 @@ class _Builder:
 
     def _write(self, name: str, array: np.ndarray, method: str, source: str,
                status: str = "derived", dtype: str = "float32", nodata: float = NODATA,
-               file: str | None = None) -> None:
+               file: str | None = None, method_zh: str = "") -> None:
         file = file or f"layers/{name}.tif"
         data = array.astype(dtype)
         if np.issubdtype(data.dtype, np.floating):
@@ -235,9 +237,9 @@ class _Builder:
                            count=1, dtype=dtype, crs=self.grid.crs, transform=self.grid.transform,
                            nodata=nodata, compress="deflate", tiled=True) as dst:
             dst.write(data, 1)
-        self.layers.append(Layer(name, file, method, source, status))
-        self.metadata["layers"][file] = {"layer": name, "method": method, "source": source,
-                                         "status": status}
+        self.layers.append(Layer(name, file, method, source, status, method_zh))
+        self.metadata["layers"][file] = {"layer": name, "method": method, "method_zh": method_zh,
+                                         "source": source, "status": status}
 
     # ---- water bodies ---------------------------------------------------------------------
     def _water_bodies(self, landcover: np.ndarray) -> None:
@@ -326,11 +328,15 @@ class _Builder:
                     f"records to 1988) at {z_ref} m")
         self._write("temperature", temperature,
                     f"{derive.METHODS['lapse_rate_temperature']} Annual mean of the 12 monthly fields. "
-                    "No latitude gradient: southern Jiangxi is 1–2 °C warmer than this field.", nanchang)
-        self._write("hot_days", hot_days, derive.METHODS["hot_days_from_monthly_tmax"], nanchang)
+                    "No latitude gradient: southern Jiangxi is 1–2 °C warmer than this field.", nanchang,
+                    method_zh=f"{derive.METHODS_ZH['lapse_rate_temperature']} 年均温为 12 个月之平均。"
+                              "未考虑纬度梯度：赣南实际比本场偏暖 1–2 °C。")
+        self._write("hot_days", hot_days, derive.METHODS["hot_days_from_monthly_tmax"], nanchang,
+                    method_zh=derive.METHODS_ZH["hot_days_from_monthly_tmax"])
         self._write("water_evaporation", pet,
                     f"Open-water evaporation approximated by reference evapotranspiration. "
-                    f"{derive.METHODS['annual_pet_hargreaves']}", nanchang)
+                    f"{derive.METHODS['annual_pet_hargreaves']}", nanchang,
+                    method_zh=f"水面蒸发以参考蒸散近似。{derive.METHODS_ZH['annual_pet_hargreaves']}")
         return {"tmean": monthly["tmean"], "temperature": temperature, "pet": pet,
                 "precip_normals": normals["tot.precip"].to_numpy()}
 
@@ -352,7 +358,12 @@ class _Builder:
                     f"{derive.METHODS['fractional_vegetation_cover']} (NDVI soil {ndvi_soil:.3f}, "
                     f"vegetation {ndvi_veg:.3f}: 5th/95th percentiles in Jiangxi) "
                     f"{derive.METHODS['cover_management_cai2000']} Cropland: C = {CROPLAND_C[0]} "
-                    f"({CROPLAND_C[1]}); water and built-up: 0.", ndvi_source)
+                    f"({CROPLAND_C[1]}); water and built-up: 0.", ndvi_source,
+                    method_zh=f"年 NDVI 取最大值与最小值气候态之平均；"
+                              f"{derive.METHODS_ZH['fractional_vegetation_cover']}（端元：裸土 "
+                              f"{ndvi_soil:.3f}，全覆盖 {ndvi_veg:.3f}，取江西境内 5 %/95 % 分位）"
+                              f"{derive.METHODS_ZH['cover_management_cai2000']} 耕地 C = "
+                              f"{CROPLAND_C[0]}（水田 0.1–0.2 的中值，记忆值）；水体与建设用地为 0。")
         self.metadata["checks"]["ndvi_endmembers"] = [ndvi_soil, ndvi_veg]
         return fvc
 
@@ -407,34 +418,47 @@ class _Builder:
                     "Each sub-basin's areal precipitation of the year spread uniformly over the "
                     "basin, delineated by D8 routing on the DEM from its gauge; cells outside the "
                     "seven basins take the nearest basin's value.", basin_source,
-                    file=f"layers/precipitation_{year}.tif")
+                    file=f"layers/precipitation_{year}.tif",
+                    method_zh="各子流域当年面雨量均匀分布于由 DEM D8 汇流从其水文站划定的流域内；"
+                              "七个流域以外的网格取最近流域之值。")
         actual_et = derive.fu_actual_et(precipitation, climate["pet"], climate["omega"])
         self._write("actual_et", actual_et,
                     f"{derive.METHODS['fu_actual_et']} ω fitted per sub-basin on its 2006–2019 mean "
                     "water balance (ET = P − runoff depth) and applied to the year's precipitation; "
                     "energy-limited basins take ω = 20 (ET ≈ min(P, PET)); values in metadata.json. "
                     "PET: the Hargreaves field.", basin_source,
-                    file=f"layers/actual_et_{year}.tif")
+                    file=f"layers/actual_et_{year}.tif",
+                    method_zh=f"{derive.METHODS_ZH['fu_actual_et']} ω 按各子流域 2006–2019 年多年平均"
+                              "水量平衡（ET = P − 径流深）率定并用于当年降水；能量限制流域取 ω = 20"
+                              "（ET ≈ min(P, PET)）；取值见 metadata.json。PET 取 Hargreaves 场。")
         erosivity = derive.rainfall_erosivity_annual(precipitation) * self._erosivity_scale(hydrology)
         self._write("rainfall_erosivity", erosivity,
                     f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "
                     f"mean over the seven basins equals the published Poyang basin mean "
                     f"{PUBLISHED_R_MEAN} (Ji & Zhang 2019, 人民黄河 41(6)).", basin_source,
-                    file=f"layers/rainfall_erosivity_{year}.tif")
+                    file=f"layers/rainfall_erosivity_{year}.tif",
+                    method_zh=f"{derive.METHODS_ZH['rainfall_erosivity_annual']} 并按比例缩放，使七流域"
+                              f" 2006–2019 年平均等于已发表的鄱阳湖流域均值 {PUBLISHED_R_MEAN}"
+                              "（姬志军、张连明 2019，《人民黄河》41(6)）。")
         npp = derive.dry_matter_to_carbon(derive.miami_npp(climate["temperature"], precipitation)) * fvc
         self._write("npp", npp,
                     f"{derive.METHODS['miami_npp']} Potential NPP scaled by fractional vegetation "
                     "cover (from NDVI) to approximate actual NPP; carbon fraction 0.45.", basin_source,
-                    file=f"layers/npp_{year}.tif")
+                    file=f"layers/npp_{year}.tif",
+                    method_zh=f"{derive.METHODS_ZH['miami_npp']} 潜在 NPP 乘以植被覆盖度（由 NDVI 得）"
+                              "近似实际 NPP；含碳率 0.45。")
         monthly_p = derive.distribute_annual_by_normals(precipitation, climate["precip_normals"])
         respiration = derive.heterotrophic_respiration_annual(climate["tmean"], monthly_p)
         self._write("heterotrophic_respiration", respiration,
                     f"{derive.METHODS['heterotrophic_respiration_annual']} Monthly precipitation: "
                     "the year's total split by Nanchang's monthly normal shares.", basin_source,
-                    file=f"layers/heterotrophic_respiration_{year}.tif")
+                    file=f"layers/heterotrophic_respiration_{year}.tif",
+                    method_zh=f"{derive.METHODS_ZH['heterotrophic_respiration_annual']} 月降水按南昌"
+                              "多年月平均比例分配当年总量。")
         self._write("transpiration", derive.transpiration_from_et(actual_et),
                     derive.METHODS["transpiration_from_et"], basin_source,
-                    file=f"layers/transpiration_{year}.tif")
+                    file=f"layers/transpiration_{year}.tif",
+                    method_zh=derive.METHODS_ZH["transpiration_from_et"])
 
     # ---- statistics -----------------------------------------------------------------------
     def _statistics(self) -> None:
@@ -465,6 +489,7 @@ class _Builder:
         def spec(layer: Layer) -> str:
             return (f'{layer.name} = {{ file = {json.dumps(layer.file)}, status = "{layer.status}", '
                     f'method = {json.dumps(layer.method, ensure_ascii=False)}, '
+                    f'method_zh = {json.dumps(layer.method_zh, ensure_ascii=False)}, '
                     f'source = {json.dumps(layer.source, ensure_ascii=False)} }}')
 
         common = [spec(layer) for layer in self.layers if "_20" not in layer.file]

@@ -125,7 +125,8 @@ def layers(data: RunOutputs, t: Translator) -> Table:
     for name, spec in data.run["layers"].items():
         kind = next(k for k in ("file", "constant", "by_landcover") if k in spec)
         derived = spec["status"] == "derived"
-        method = spec.get("method") or (t("no_method") if derived else "")
+        localized = spec.get("method_zh") if t.lang == "zh" else None
+        method = localized or spec.get("method") or (t("no_method") if derived else "")
         table.rows.append([name, f"{kind}: {spec[kind]}", spec.get("source", ""), method,
                            t.status(spec["status"])])
         table.row_classes.append(spec["status"])
