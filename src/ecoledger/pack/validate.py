@@ -159,12 +159,20 @@ def _accounting_crs(pack: Pack, out: list[Problem]) -> CRS | None:
 # --- vectors -----------------------------------------------------------------------------------
 
 
+def _existing(pack: Pack, relative: str, field: str, out: list[Problem]) -> Path | None:
+    """The file's path, or None (and a problem naming the manifest field) if it is missing."""
+    path = pack.path(relative)
+    if path.is_file():
+        return path
+    out.append(Problem(relative, field, "file not found",
+                       f"put the file at {path} or correct {field} in {MANIFEST}"))
+    return None
+
+
 def _read_vector(pack: Pack, relative: str, layer: str | None, field: str,
                  out: list[Problem]) -> gpd.GeoDataFrame | None:
-    path = pack.path(relative)
-    if not path.is_file():
-        out.append(Problem(relative, field, "file not found",
-                           f"put the file at {path} or correct {field} in {MANIFEST}"))
+    path = _existing(pack, relative, field, out)
+    if path is None:
         return None
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
@@ -316,10 +324,8 @@ def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
 def _read_csv(pack: Pack, relative: str, field: str, columns: tuple[str, ...],
               out: list[Problem]) -> pd.DataFrame | None:
     """The table as text, or None (and a problem) if missing, unreadable or lacking columns."""
-    path = pack.path(relative)
-    if not path.is_file():
-        out.append(Problem(relative, field, "file not found",
-                           f"put the file at {path} or correct {field} in {MANIFEST}"))
+    path = _existing(pack, relative, field, out)
+    if path is None:
         return None
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -426,10 +432,8 @@ def _check_statistic_value(rows: _Rows, row: int, spec: pd.Series, indicator: st
 
 def _check_parameters(pack: Pack, out: list[Problem]) -> None:
     for file in pack.manifest.parameters.files:
-        path = pack.path(file)
-        if not path.is_file():
-            out.append(Problem(file, "parameters.files", "file not found",
-                               f"put the file at {path} or correct parameters.files in {MANIFEST}"))
+        path = _existing(pack, file, "parameters.files", out)
+        if path is None:
             continue
         try:
             _read_table(path, file)

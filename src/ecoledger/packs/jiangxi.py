@@ -122,6 +122,7 @@ class Layer:
     source: str
     status: str = "derived"
     method_zh: str = ""
+    year: int | None = None  # None: the same for every year
 
 
 def build(out: str | Path, source: str | Path | None = None,
@@ -227,8 +228,9 @@ class _Builder:
 
     def _write(self, name: str, array: np.ndarray, method: str, source: str,
                status: str = "derived", dtype: str = "float32", nodata: float = NODATA,
-               file: str | None = None, method_zh: str = "") -> None:
-        file = file or f"layers/{name}.tif"
+               year: int | None = None, method_zh: str = "") -> None:
+        """Write a layer on the grid; a yearly layer's file name carries its year."""
+        file = f"layers/{name}_{year}.tif" if year else f"layers/{name}.tif"
         data = array.astype(dtype)
         if np.issubdtype(data.dtype, np.floating):
             data = np.where(np.isfinite(data), data, nodata).astype(dtype)
@@ -237,7 +239,7 @@ class _Builder:
                            count=1, dtype=dtype, crs=self.grid.crs, transform=self.grid.transform,
                            nodata=nodata, compress="deflate", tiled=True) as dst:
             dst.write(data, 1)
-        self.layers.append(Layer(name, file, method, source, status, method_zh))
+        self.layers.append(Layer(name, file, method, source, status, method_zh, year))
         self.metadata["layers"][file] = {"layer": name, "method": method, "method_zh": method_zh,
                                          "source": source, "status": status}
 
@@ -418,7 +420,7 @@ class _Builder:
                     "Each sub-basin's areal precipitation of the year spread uniformly over the "
                     "basin, delineated by D8 routing on the DEM from its gauge; cells outside the "
                     "seven basins take the nearest basin's value.", basin_source,
-                    file=f"layers/precipitation_{year}.tif",
+                    year=year,
                     method_zh="各子流域当年面雨量均匀分布于由 DEM D8 汇流从其水文站划定的流域内；"
                               "七个流域以外的网格取最近流域之值。")
         actual_et = derive.fu_actual_et(precipitation, climate["pet"], climate["omega"])
@@ -427,7 +429,7 @@ class _Builder:
                     "water balance (ET = P − runoff depth) and applied to the year's precipitation; "
                     "energy-limited basins take ω = 20 (ET ≈ min(P, PET)); values in metadata.json. "
                     "PET: the Hargreaves field.", basin_source,
-                    file=f"layers/actual_et_{year}.tif",
+                    year=year,
                     method_zh=f"{derive.METHODS_ZH['fu_actual_et']} ω 按各子流域 2006–2019 年多年平均"
                               "水量平衡（ET = P − 径流深）率定并用于当年降水；能量限制流域取 ω = 20"
                               "（ET ≈ min(P, PET)）；取值见 metadata.json。PET 取 Hargreaves 场。")
@@ -436,7 +438,7 @@ class _Builder:
                     f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "
                     f"mean over the seven basins equals the published Poyang basin mean "
                     f"{PUBLISHED_R_MEAN} (Ji & Zhang 2019, 人民黄河 41(6)).", basin_source,
-                    file=f"layers/rainfall_erosivity_{year}.tif",
+                    year=year,
                     method_zh=f"{derive.METHODS_ZH['rainfall_erosivity_annual']} 并按比例缩放，使七流域"
                               f" 2006–2019 年平均等于已发表的鄱阳湖流域均值 {PUBLISHED_R_MEAN}"
                               "（姬志军、张连明 2019，《人民黄河》41(6)）。")
@@ -444,7 +446,7 @@ class _Builder:
         self._write("npp", npp,
                     f"{derive.METHODS['miami_npp']} Potential NPP scaled by fractional vegetation "
                     "cover (from NDVI) to approximate actual NPP; carbon fraction 0.45.", basin_source,
-                    file=f"layers/npp_{year}.tif",
+                    year=year,
                     method_zh=f"{derive.METHODS_ZH['miami_npp']} 潜在 NPP 乘以植被覆盖度（由 NDVI 得）"
                               "近似实际 NPP；含碳率 0.45。")
         monthly_p = derive.distribute_annual_by_normals(precipitation, climate["precip_normals"])
@@ -452,12 +454,12 @@ class _Builder:
         self._write("heterotrophic_respiration", respiration,
                     f"{derive.METHODS['heterotrophic_respiration_annual']} Monthly precipitation: "
                     "the year's total split by Nanchang's monthly normal shares.", basin_source,
-                    file=f"layers/heterotrophic_respiration_{year}.tif",
+                    year=year,
                     method_zh=f"{derive.METHODS_ZH['heterotrophic_respiration_annual']} 月降水按南昌"
                               "多年月平均比例分配当年总量。")
         self._write("transpiration", derive.transpiration_from_et(actual_et),
                     derive.METHODS["transpiration_from_et"], basin_source,
-                    file=f"layers/transpiration_{year}.tif",
+                    year=year,
                     method_zh=derive.METHODS_ZH["transpiration_from_et"])
 
     # ---- statistics -----------------------------------------------------------------------
@@ -492,13 +494,13 @@ class _Builder:
                     f'method_zh = {json.dumps(layer.method_zh, ensure_ascii=False)}, '
                     f'source = {json.dumps(layer.source, ensure_ascii=False)} }}')
 
-        common = [spec(layer) for layer in self.layers if "_20" not in layer.file]
+        common = [spec(layer) for layer in self.layers if layer.year is None]
         for name, (value, source) in SOIL_CONSTANTS.items():
             common.append(f'{name} = {{ constant = {value}, status = "derived", '
                           f'source = {json.dumps(source, ensure_ascii=False)} }}')
         common.append('support_practice = { by_landcover = "support_practice", status = "derived", '
                       f'source = {json.dumps(SUPPORT_PRACTICE_NOTE, ensure_ascii=False)} }}')
-        per_year = {y: [spec(layer) for layer in self.layers if f"_{y}." in layer.file] for y in years}
+        per_year = {y: [spec(layer) for layer in self.layers if layer.year == y] for y in years}
         lines = [
             textwrap.dedent(f"""\
             [region]
