@@ -12,3 +12,43 @@ def synthetic_pack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def synthetic_result(synthetic_pack):
     return run_account(synthetic_pack, 2020, profile="mee2020")
+
+
+# --- the platform ------------------------------------------------------------------------------
+
+PLATFORM_YEAR = 2020
+
+
+@pytest.fixture(scope="session")
+def platform_pack(tmp_path_factory):
+    """The synthetic pack without county 990101's agricultural output (a submission supplies it)."""
+    from ecoledger.testing import synthetic_statistics
+
+    table = synthetic_statistics(PLATFORM_YEAR)
+    table = table[~((table["code"] == "990101") & (table["indicator"] == "agriculture_output_value"))]
+    return make_pack(tmp_path_factory.mktemp("platform-pack"), statistics=table)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """An empty store of each kind; PostgreSQL is required in CI and skipped elsewhere if absent."""
+    import os
+
+    from ecoledger.platform.testing import database_url
+
+    try:
+        return database_url(request.param, tmp_path)
+    except LookupError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def platform_client(tmp_path, store_url, platform_pack):
+    """A TestClient of a platform on ``platform_pack`` whose runs execute inside the request."""
+    from ecoledger.platform.testing import make_client, make_settings
+
+    with make_client(make_settings(tmp_path, store_url, platform_pack, run_in_background=False)) as client:
+        yield client
+    client.app.state.platform.db.dispose()

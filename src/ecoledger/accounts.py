@@ -8,6 +8,7 @@ platform and notebooks all call this one function.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import tempfile
 import time
@@ -106,6 +107,7 @@ def run_account(
     progress: Progress | None = None,
     provisioning_basis: str | None = None,
     price_year: int | None = None,
+    statistics_overrides: list[Path] | tuple[Path, ...] = (),
 ) -> AccountResult:
     """Run the GEP accounts of a region pack for one year.
 
@@ -115,6 +117,8 @@ def run_account(
     the profile's basis for material products. ``price_year`` values the year's quantities at
     that year's prices (constant prices for comparisons across years; default: current prices):
     table prices are carried to it by their index, reported money values by the CPI.
+    ``statistics_overrides`` are statistics files (the pack's format) whose rows take precedence
+    over the pack's own: the platform passes its accepted submissions this way.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -141,7 +145,7 @@ def run_account(
     specs = pack.layers_for(year)
     grid = accounting_grid(pack, units, year)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
-    stats = load_statistics(pack.statistics_files, year)
+    stats = load_statistics([*map(Path, statistics_overrides), *pack.statistics_files], year)
 
     not_applicable = set(pack.region.not_applicable)
     wanted = [i for i in chosen.items if i not in not_applicable]
@@ -182,6 +186,8 @@ def run_account(
         "provisioning_basis": provisioning_basis or chosen.provisioning_basis,
         "price_year": params.year,
         "parameter_table_version": params.version,
+        "statistics_overrides": {Path(f).name: hashlib.sha256(Path(f).read_bytes()).hexdigest()
+                                 for f in statistics_overrides},
         "routing": routing,
         "grid": {"crs": grid.crs.to_string(), "resolution_m": grid.resolution,
                  "shape": list(grid.shape), "bounds": list(grid.bounds)},

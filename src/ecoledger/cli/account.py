@@ -19,6 +19,8 @@ def account(
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
     profile: str = typer.Option("ndrc2022", help="ndrc2022 | mee2020 | db36_1402"),
     parameters: list[Path] = typer.Option([], help="parameter override table(s)"),
+    statistics: list[Path] = typer.Option(
+        [], help="statistics file(s) whose rows take precedence over the pack's (e.g. a run archive's)"),
     block_rows: int | None = typer.Option(None, help="process the grid in row blocks"),
     routing: str = typer.Option("mfd", help="flow routing for LS: mfd | d8"),
     maps: bool = typer.Option(True, help="write per-cell maps"),
@@ -34,6 +36,7 @@ def account(
             task = bar.add_task("validating", total=1.0)
             result = run_account(
                 pack, year, profile=profile, parameter_overrides=parameters,
+                statistics_overrides=statistics,
                 block_rows=block_rows, routing=routing, keep_maps=maps,
                 provisioning_basis=provisioning_basis,
                 progress=lambda step, done: bar.update(task, description=step, completed=done),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoledger.cli import account, distributed, pack, report, series, validate
+from ecoledger.cli import account, distributed, pack, platform, report, series, serve, validate
 
 app = typer.Typer(
     name="ecoledger",
@@ -17,7 +17,9 @@ app.command("account")(account.account)
 app.command("series")(series.series)
 app.command("report")(report.report)
 app.command("distributed")(distributed.distributed)
+app.command("serve")(serve.serve)
 app.add_typer(pack.app, name="pack")
+app.add_typer(platform.app, name="platform")
 
 if __name__ == "__main__":
     app()

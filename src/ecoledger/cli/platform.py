@@ -1,0 +1,76 @@
+"""``ecoledger platform …``: administer a platform's store from the shell (users, audit, archives)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+
+from ecoledger.errors import EcoledgerError
+
+app = typer.Typer(help="Administer the platform's store.", no_args_is_help=True)
+DATA = typer.Option(Path("platform-data"), help="the platform's data folder")
+URL = typer.Option(None, envvar="ECOLEDGER_DATABASE_URL", help="database URL (default: SQLite in --data)")
+
+
+def _database(data: Path, database_url: str | None):
+    from ecoledger.platform.app import Settings
+    from ecoledger.platform.db import Database
+
+    db = Database(Settings(data_dir=data, database_url=database_url).url)
+    db.migrate()
+    return db
+
+
+@app.command("add-user")
+def add_user(
+    username: str,
+    role: str = typer.Option(..., help="viewer | submitter | reviewer | administrator"),
+    unit: list[str] = typer.Option([], help="unit code a submitter may submit for (repeat)"),
+    pack: Path | None = typer.Option(None, help="region pack, to load the units if the store has none"),
+    data: Path = DATA, database_url: str | None = URL,
+) -> None:
+    """Create a user; the password is read from ECOLEDGER_PASSWORD or asked for."""
+    from ecoledger.platform import seed, users
+
+    db = _database(data, database_url)
+    password = os.environ.get("ECOLEDGER_PASSWORD") or typer.prompt("password", hide_input=True,
+                                                                    confirmation_prompt=True)
+    try:
+        seed.ensure_reference_data(db, pack)
+        users.create_user(db, username, password, role, unit, actor="cli")
+    except EcoledgerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"user {username} ({role}) created")
+
+
+@app.command("verify-audit")
+def verify_audit(data: Path = DATA, database_url: str | None = URL) -> None:
+    """Recompute the audit log's hash chain; exit 1 if any entry was altered."""
+    from ecoledger.platform import audit
+
+    with _database(data, database_url).transaction() as s:
+        result = audit.verify(s)
+    typer.echo(json.dumps(result.__dict__))
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("rerun")
+def rerun(
+    archive: Path = typer.Argument(..., help="run-<id>.zip downloaded from the platform"),
+    pack: Path = typer.Option(..., help="the region pack the run used"),
+    out: Path = typer.Option(..., help="folder for the recomputed outputs"),
+) -> None:
+    """Recompute a platform run from its archive and check the accounts are identical."""
+    from ecoledger.platform.runs import verify_archive
+
+    try:
+        result = verify_archive(archive, pack, out)
+    except EcoledgerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps({k: v for k, v in result.items() if k != "outputs"}, indent=2))
+    raise typer.Exit(0 if result["identical"] else 1)

@@ -1,0 +1,411 @@
+"""The versioned JSON API (``/api/v1``).
+
+Anyone may read units, published accounts, the published run history and the parameter
+library; everything else needs a session (``POST /api/v1/login``). Unsafe methods need the
+``X-CSRF-Token`` header holding the token from ``GET /api/v1/csrf`` (or from login).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from ecoledger.platform import audit, queries, reporting, runs, seed, submissions, users
+from ecoledger.platform.deps import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    check_csrf,
+    client_address,
+    csrf_token,
+    current_user,
+    platform,
+)
+from ecoledger.platform.models import ParameterTable, Run, Submission, User
+from ecoledger.platform.policy import NotFound, PlatformError, require_login, require_role
+
+ERRORS = {code: {"description": text} for code, text in (
+    (400, "invalid request"), (401, "not logged in"), (403, "not allowed, or CSRF check failed"),
+    (404, "not found"), (409, "conflicts with the current state"), (413, "too large"),
+    (422, "invalid input"), (429, "too many attempts"))}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+UserDep = Annotated[User | None, Depends(current_user)]
+Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
+Year = Annotated[int, Query(ge=1900, le=2200)]
+CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
+MEDIA_CSV = "text/csv; charset=utf-8"
+
+
+def _csrf(request: Request, token: str | None) -> None:
+    check_csrf(request, token)
+
+
+def _read_upload(file: UploadFile) -> bytes:
+    content = file.file.read(submissions.MAX_UPLOAD_BYTES + 1)
+    return content
+
+
+# --- session ---------------------------------------------------------------------------------
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+@router.get("/csrf", summary="CSRF token for this browser")
+def get_csrf(request: Request) -> dict:
+    return {"csrf_token": csrf_token(request)}
+
+
+@router.post("/login", summary="Log in; sets the session cookie")
+def login(request: Request, response: Response, body: Credentials, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    user, token = users.login(platform(request).db, body.username, body.password, client_address(request))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=platform(request).settings.cookie_secure,
+                        max_age=int(users.SESSION_LIFETIME.total_seconds()))
+    return {**user_json(user), "csrf_token": csrf_token(request)}
+
+
+@router.post("/logout", summary="End the session")
+def logout(request: Request, response: Response, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    users.logout(platform(request).db, request.cookies.get(SESSION_COOKIE))
+    response.delete_cookie(SESSION_COOKIE)
+    return {"ok": True}
+
+
+@router.get("/me", summary="The logged-in user")
+def me(user: UserDep) -> dict:
+    return user_json(require_login(user))
+
+
+def user_json(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "unit_codes": user.unit_codes}
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(max_length=256)
+    role: Literal["viewer", "submitter", "reviewer", "administrator"]
+    unit_codes: list[Annotated[str, Field(max_length=12)]] = Field(default=[], max_length=500)
+
+
+@router.get("/users", summary="Users (administrators)")
+def list_users(request: Request, user: UserDep) -> list[dict]:
+    require_role(user, "administrator")
+    return [user_json(u) for u in users.list_users(platform(request).db)]
+
+
+@router.post("/users", status_code=201, summary="Create a user (administrators)")
+def create_user(request: Request, body: NewUser, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    actor = require_role(user, "administrator")
+    created = users.create_user(platform(request).db, body.username, body.password, body.role,
+                                body.unit_codes, actor=actor.username)
+    return user_json(created)
+
+
+# --- units and accounts ----------------------------------------------------------------------
+
+@router.get("/units", summary="Administrative units")
+def list_units(request: Request, level: Literal["province", "city", "county"] | None = None,
+               parent: Code | None = None) -> list[dict]:
+    return [queries.unit_json(u) for u in queries.units(platform(request).db, level, parent)]
+
+
+@router.get("/units.geojson", summary="Unit boundaries (EPSG:4326) as GeoJSON")
+def units_geojson(request: Request, level: Literal["province", "city", "county"] | None = None) -> Response:
+    found = queries.units(platform(request).db, level)
+    return _geojson([(u, queries.unit_json(u)) for u in found])
+
+
+@router.get("/units/{code}", summary="One unit")
+def get_unit(request: Request, code: str) -> dict:
+    return queries.unit_json(queries.unit(platform(request).db, code), geometry=True)
+
+
+@router.get("/units/{code}/breakdown", summary="A unit's accounts by group, item and ecosystem")
+def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
+                   run: int | None = None) -> dict:
+    found = queries.breakdown(platform(request).db, user, code, year, run)
+    return {"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
+            "statistics": found["statistics"], "rows": found["rows"],
+            "previous_rows": found["previous_rows"]}
+
+
+@router.get("/years", summary="Years with published accounts")
+def years(request: Request) -> list[int]:
+    return runs.published_years(platform(request).db)
+
+
+@router.get("/accounts", summary="Account rows (published, or a readable provisional run)")
+def accounts(request: Request, user: UserDep, year: Year | None = None, run: int | None = None,
+             unit: Code | None = None, item: str | None = Query(None, max_length=64),
+             level: Literal["province", "city", "county"] | None = None,
+             group: Literal["provisioning", "regulating", "cultural"] | None = None,
+             ecosystem: str | None = Query(None, max_length=16),
+             format: Literal["json", "csv", "geojson"] = "json") -> Response:
+    db = platform(request).db
+    found_run, rows = queries.account_rows(db, user, year=year, run_id=run, unit_code=unit, item=item,
+                                           level=level, group=group, ecosystem=ecosystem)
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["run"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response("\ufeff" + buffer.getvalue(), media_type=MEDIA_CSV, headers={
+            "Content-Disposition": f'attachment; filename="accounts-run{found_run.id}.csv"'})
+    if format == "geojson":
+        shapes = {u.code: u for u in queries.units(db)}
+        return _geojson([(shapes[r["code"]], r) for r in rows])
+    return Response(json.dumps({"run": run_json(found_run), "rows": rows}, ensure_ascii=False,
+                               allow_nan=False), media_type="application/json")
+
+
+@router.get("/map", summary="One value per unit for the map, as GeoJSON")
+def map_layer(request: Request, user: UserDep, year: Year,
+              level: Literal["province", "city", "county"] = "county",
+              measure: str = Query("gep", max_length=80), run: int | None = None) -> Response:
+    found_run, values = queries.map_values(platform(request).db, user, year, level, measure, run)
+    return _geojson([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
+                                  "unit": v["unit_label"], "data_status": v["data_status"],
+                                  "run": found_run.id}) for v in values])
+
+
+def _geojson(pairs) -> Response:
+    features = [{"type": "Feature", "properties": props,
+                 "geometry": json.loads(u.geometry) if u.geometry else None} for u, props in pairs]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                      allow_nan=False)
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get("/hillshade", summary="Hillshade image bounds (from the pack's DEM)")
+def hillshade(request: Request) -> dict:
+    from ecoledger.platform.hillshade import hillshade_png
+
+    state = platform(request)
+    found = hillshade_png(state.settings.pack, state.settings.data_dir)
+    if found is None:
+        raise NotFound("the region pack has no DEM", "区域数据包没有高程数据")
+    return {"url": "/api/v1/hillshade.png", "bounds": found[1]}
+
+
+@router.get("/hillshade.png", summary="Hillshade image", response_class=FileResponse)
+def hillshade_image(request: Request) -> FileResponse:
+    from ecoledger.platform.hillshade import hillshade_png
+
+    state = platform(request)
+    found = hillshade_png(state.settings.pack, state.settings.data_dir)
+    if found is None:
+        raise NotFound("the region pack has no DEM", "区域数据包没有高程数据")
+    return FileResponse(found[0], media_type="image/png")
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+def run_json(run: Run, superseded: dict[int, int] | None = None) -> dict:
+    return {"id": run.id, "year": run.year, "profile": run.profile, "status": run.status,
+            "origin": run.origin, "progress": run.progress, "step": run.step, "error": run.error,
+            "created_at": _iso(run.created_at), "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at), "published_at": _iso(run.published_at),
+            "started_by": run.starter.username if run.starter else None,
+            "published_by": run.publisher.username if run.publisher else None,
+            "supersedes_id": run.supersedes_id,
+            "superseded_by_id": (superseded or {}).get(run.id),
+            "parameter_version": run.parameter_version, "code_version": run.code_version,
+            "gep_yuan": run.gep_yuan, "statistics_sha256": run.statistics_sha256,
+            "has_archive": bool(run.archive)}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+class NewRun(BaseModel):
+    year: int = Field(ge=1900, le=2200)
+    profile: str = Field("ndrc2022", max_length=32)
+    supersedes: int | None = None
+
+
+@router.get("/runs", summary="Run history (published runs for everyone)")
+def list_runs(request: Request, user: UserDep) -> list[dict]:
+    db = platform(request).db
+    superseded = runs.superseded_by(db)
+    return [run_json(r, superseded) for r in runs.list_runs(db, user)]
+
+
+@router.get("/runs/{run_id}", summary="One run, with its progress")
+def get_run(request: Request, run_id: int, user: UserDep) -> dict:
+    db = platform(request).db
+    return run_json(runs.get_run(db, user, run_id), runs.superseded_by(db))
+
+
+@router.post("/runs", status_code=202, summary="Start an accounting run (reviewers, administrators)")
+def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    return run_json(launch(request, user, body.year, body.profile, body.supersedes))
+
+
+def launch(request: Request, user: User | None, year: int, profile: str, supersedes: int | None) -> Run:
+    state = platform(request)
+    run = runs.start(state.db, user, year, profile, state.pack_years, supersedes)
+    if state.settings.run_in_background:
+        state.runner.submit(run.id)
+    else:
+        runs.execute(state.db, state.settings.data_dir, state.settings.pack, run.id)
+    return runs.get_run(state.db, user, run.id)
+
+
+@router.post("/runs/{run_id}/publish", summary="Publish a provisional run (reviewers, administrators)")
+def publish_run(request: Request, run_id: int, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    return run_json(runs.publish(platform(request).db, user, run_id))
+
+
+@router.get("/runs/{run_id}/archive", summary="The run's reproducible archive (zip)",
+            response_class=FileResponse)
+def run_archive(request: Request, run_id: int, user: UserDep) -> FileResponse:
+    path = runs.archive_path(platform(request).db, user, run_id)
+    return FileResponse(path, media_type="application/zip", filename=path.name)
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+@router.get("/parameters/versions", summary="Parameter-table versions")
+def parameter_versions(request: Request) -> list[dict]:
+    with platform(request).db.transaction() as s:
+        found = s.scalars(select(ParameterTable).order_by(ParameterTable.created_at.desc()))
+        return [{"version": p.version, "created_at": _iso(p.created_at), "note": p.note,
+                 "overrides": bool(p.content.strip())} for p in found]
+
+
+@router.get("/parameters", summary="The parameter library: value, unit, price year, source")
+def parameters(request: Request, version: str | None = Query(None, max_length=32),
+               parameter: str | None = Query(None, max_length=64)) -> dict:
+    found_version, rows = parameter_rows(request, version)
+    if parameter:
+        rows = [r for r in rows if r["parameter"] == parameter]
+    return {"version": found_version, "rows": rows}
+
+
+def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dict]]:
+    import tempfile
+    from pathlib import Path
+
+    from ecoledger.pack.manifest import load_pack
+    from ecoledger.params import Parameters
+
+    state = platform(request)
+    with state.db.transaction() as s:
+        query = select(ParameterTable).order_by(ParameterTable.created_at.desc())
+        if version:
+            query = query.where(ParameterTable.version == version)
+        table = s.scalars(query.limit(1)).first()
+    if table is None:
+        raise NotFound(f"no parameter table version {version!r}", f"没有参数表版本 {version!r}")
+    files = load_pack(state.settings.pack).parameter_files if state.settings.pack else []
+    with tempfile.TemporaryDirectory() as tmp:
+        if table.content.strip():
+            (Path(tmp) / "parameters.csv").write_text(table.content, encoding="utf-8")
+            files = [*files, Path(tmp) / "parameters.csv"]
+        loaded = Parameters.load(2020, files).table
+    rows = loaded.astype(object).where(loaded.notna(), None).to_dict("records")
+    return table.version, rows
+
+
+@router.post("/parameters", status_code=201, summary="Register a parameter override table (administrators)")
+def upload_parameters(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
+                      note: Annotated[str, Form(max_length=500)] = "",
+                      x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    actor = require_role(user, "administrator")
+    content = _read_upload(file)
+    if len(content) > submissions.MAX_UPLOAD_BYTES:
+        raise PlatformError("the parameter table is larger than 2 MiB", "参数表超过 2 MiB")
+    state = platform(request)
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlatformError("the parameter table must be UTF-8 CSV", "参数表须为 UTF-8 编码的 CSV") from exc
+    version = seed.register_parameters(state.db, state.settings.pack, content, note, actor.username)
+    return {"version": version}
+
+
+# --- submissions -----------------------------------------------------------------------------
+
+def submission_json(x: Submission, rows: bool = False) -> dict:
+    out = {"id": x.id, "filename": x.filename, "status": x.status, "row_count": x.row_count,
+           "unit_codes": sorted({r.code for r in x.rows}), "years": sorted({r.year for r in x.rows}),
+           "submitted_by": x.submitter.username, "submitted_at": _iso(x.submitted_at),
+           "reviewed_by": x.reviewer.username if x.reviewer else None,
+           "reviewed_at": _iso(x.reviewed_at), "reason": x.reason, "sha256": x.content_sha256}
+    if rows:
+        out["rows"] = [{"row": r.row, "code": r.code, "year": r.year, "indicator": r.indicator,
+                        "value": r.value, "unit": r.unit, "source": r.source,
+                        "value_canonical": r.value_canonical, "canonical_unit": r.canonical_unit}
+                       for r in x.rows]
+    return out
+
+
+@router.get("/submissions/template.csv", summary="The statistics template", response_class=Response)
+def submission_template() -> Response:
+    return Response(submissions.template_csv(), media_type=MEDIA_CSV, headers={
+        "Content-Disposition": 'attachment; filename="ecoledger-statistics-template.csv"'})
+
+
+@router.get("/submissions", summary="Submissions the user may see")
+def list_submissions(request: Request, user: UserDep,
+                     status: Literal["pending", "accepted", "returned"] | None = None) -> list[dict]:
+    return [submission_json(x) for x in reporting.list_for(platform(request).db, user, status)]
+
+
+@router.get("/submissions/{submission_id}", summary="One submission with its rows")
+def get_submission(request: Request, submission_id: int, user: UserDep) -> dict:
+    return submission_json(reporting.get(platform(request).db, user, submission_id), rows=True)
+
+
+@router.post("/submissions", status_code=201, summary="Upload statistics (CSV or XLSX template)")
+def submit(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
+           x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    require_login(user)
+    content = _read_upload(file)
+    created = reporting.submit(platform(request).db, user, file.filename or "upload", content)
+    return submission_json(created)
+
+
+class Review(BaseModel):
+    reason: str = Field("", max_length=2000)
+
+
+@router.post("/submissions/{submission_id}/accept", summary="Accept a submission (reviewers)")
+def accept(request: Request, submission_id: int, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    return submission_json(reporting.review(platform(request).db, user, submission_id, accept=True))
+
+
+@router.post("/submissions/{submission_id}/return", summary="Return a submission with a reason (reviewers)")
+def return_submission(request: Request, submission_id: int, body: Review, user: UserDep,
+                      x_csrf_token: CsrfHeader = None) -> dict:
+    _csrf(request, x_csrf_token)
+    return submission_json(reporting.review(platform(request).db, user, submission_id, accept=False,
+                                            reason=body.reason))
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+@router.get("/audit/verify", summary="Verify the hash chain of the audit log (administrators)")
+def verify_audit(request: Request, user: UserDep) -> dict:
+    require_role(user, "administrator")
+    with platform(request).db.transaction() as s:
+        result = audit.verify(s)
+    return {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq,
+            "reason": result.reason}

@@ -1,0 +1,149 @@
+"""The FastAPI application: settings, start-up, sessions, CSRF, security headers, errors.
+
+``create_app(Settings(...))`` migrates the store, marks runs a dead server left behind as
+interrupted, starts the background runner and mounts the JSON API (``/api/v1``, described by
+``/api/v1/openapi.json``), the pages and the built front-end assets (``/static``).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ecoledger.errors import EcoledgerError, SubmissionError
+from ecoledger.platform import runs, security
+from ecoledger.platform.db import Database, sqlite_url
+from ecoledger.platform.deps import CSRF_COOKIE
+from ecoledger.platform.policy import PlatformError, TooManyAttempts
+
+UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024
+REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's other fields
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                           "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+                           "form-action 'self'")
+
+
+@dataclass
+class Settings:
+    """Where the platform keeps its data and which region pack it accounts."""
+
+    data_dir: Path
+    database_url: str | None = None  # default: SQLite file in data_dir
+    pack: Path | None = None
+    cookie_secure: bool = True
+    run_in_background: bool = True
+    seed_outputs: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        values = {"data_dir": Path(os.environ.get("ECOLEDGER_DATA", "platform-data")),
+                  "database_url": os.environ.get("ECOLEDGER_DATABASE_URL") or None,
+                  "pack": Path(os.environ["ECOLEDGER_PACK"]) if os.environ.get("ECOLEDGER_PACK") else None}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / "ecoledger.db")
+
+
+class State:
+    """What every request handler reaches through ``request.app.state.platform``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.url)
+        self.secret = security.load_secret(settings.data_dir / "secret.key")
+        self.runner = runs.Runner(self.db, settings.data_dir, settings.pack)
+
+    @property
+    def pack_years(self) -> list[int]:
+        if self.settings.pack is None:
+            return []
+        from ecoledger.pack.manifest import load_pack
+
+        return load_pack(self.settings.pack).years
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from ecoledger.platform import api, seed, web
+
+    state = State(settings)
+    state.db.migrate()
+    runs.recover(state.db)
+    seed.ensure_reference_data(state.db, settings.pack, settings.seed_outputs)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        state.runner.shutdown()
+        state.db.dispose()
+
+    app = FastAPI(title="ecoledger platform", version="1", lifespan=lifespan,
+                  docs_url="/api/v1/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.platform = state
+    app.include_router(api.router)
+    app.include_router(web.router)
+    static = resources.files("ecoledger.platform") / "static"
+    Path(str(static)).mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > REQUEST_LIMIT_BYTES):
+            return JSONResponse(
+                {"detail": f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB",
+                 "detail_zh": f"请求超过 {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB 上限"}, status_code=413)
+        nonce = request.cookies.get(CSRF_COOKIE)
+        fresh = nonce is None or len(nonce) > 100
+        request.state.csrf_nonce = security.new_token() if fresh else nonce
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(CSRF_COOKIE, request.state.csrf_nonce, httponly=True,
+                                secure=settings.cookie_secure, samesite="strict")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(PlatformError)
+    async def platform_error(request: Request, exc: PlatformError):
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooManyAttempts) else None
+        if _wants_html(request):
+            return web.message_page(request, exc.status, exc.message, exc.message_zh, headers)
+        return JSONResponse({"detail": exc.message, "detail_zh": exc.message_zh},
+                            status_code=exc.status, headers=headers)
+
+    @app.exception_handler(SubmissionError)
+    async def submission_error(request: Request, exc: SubmissionError):
+        return JSONResponse({"detail": "the file was refused; nothing was stored",
+                             "detail_zh": "文件未通过校验，未保存任何数据",
+                             "problems": [problem_json(p) for p in exc.problems]}, status_code=422)
+
+    @app.exception_handler(EcoledgerError)
+    async def ecoledger_error(request: Request, exc: EcoledgerError):
+        if _wants_html(request):
+            return web.message_page(request, 400, str(exc), str(exc))
+        return JSONResponse({"detail": str(exc), "detail_zh": str(exc)}, status_code=400)
+
+    return app
+
+
+def problem_json(p) -> dict:
+    return {"file": p.file, "field": p.field, "message": p.message, "fix": p.fix,
+            "message_zh": getattr(p, "message_zh", "") or p.message,
+            "fix_zh": getattr(p, "fix_zh", "") or p.fix, "severity": p.severity}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")

@@ -1,0 +1,372 @@
+"""Accounting runs on the platform: start, execute in the background, publish, archive.
+
+Life of a run: ``queued`` → ``running`` (progress and step visible) → ``provisional`` (results
+stored, readable by reviewers and by the submitters of each unit) → ``published`` (public, never
+changed again). A correction is a new run naming the published one in ``supersedes_id``;
+publishing it makes it the year's current run and the history shows both. A run that fails
+ends ``failed``; one whose server died ends ``interrupted`` at the next start-up.
+
+Each run works in its own folder (``<data>/runs/<id>/``): the statistics it used (pack rows with
+accepted submissions taking precedence), the parameter override table of its version, and the
+engine's outputs, written atomically. The account rows, the outputs' hashes and the status
+change are committed in one transaction, so a crash leaves either a finished run or none.
+The archive (``run-<id>.zip``) holds all of that plus a manifest; ``ecoledger rerun`` recomputes
+it from the same region pack and proves the numbers equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from ecoledger import __version__, tables
+from ecoledger.outputs import output_hashes, write_outputs
+from ecoledger.platform import audit, reporting
+from ecoledger.platform.db import Database
+from ecoledger.platform.models import AccountRow, ParameterTable, Run, User, utcnow
+from ecoledger.platform.policy import (
+    Conflict,
+    NotFound,
+    PlatformError,
+    require_login,
+    require_role,
+)
+
+ACCOUNT_COLUMNS = ["adcode", "year", "group", "service", "item", "item_zh", "ecosystem",
+                   "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
+                   "data_status", "note"]
+ARCHIVE_FORMAT = "ecoledger-run-archive/1"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _published_current(s, year: int) -> Run | None:
+    """The year's published run that no published run supersedes."""
+    published = list(s.scalars(select(Run).where(Run.year == year, Run.status == "published")))
+    superseded = {r.supersedes_id for r in published}
+    current = [r for r in published if r.id not in superseded]
+    return max(current, key=lambda r: r.id) if current else None
+
+
+def current_run(db: Database, year: int) -> Run | None:
+    with db.transaction() as s:
+        return _published_current(s, year)
+
+
+def published_years(db: Database) -> list[int]:
+    with db.transaction() as s:
+        return sorted(set(s.scalars(select(Run.year).where(Run.status == "published"))))
+
+
+def superseded_by(db: Database) -> dict[int, int]:
+    """Published run id → id of the published run that corrects it."""
+    with db.transaction() as s:
+        return {r.supersedes_id: r.id for r in s.scalars(select(Run).where(
+            Run.status == "published", Run.supersedes_id.is_not(None)))}
+
+
+def list_runs(db: Database, user: User | None) -> list[Run]:
+    """Published runs for everyone; every run for logged-in users."""
+    with db.transaction() as s:
+        query = select(Run).order_by(Run.id.desc())
+        if user is None:
+            query = query.where(Run.status == "published")
+        return list(s.scalars(query))
+
+
+def get_run(db: Database, user: User | None, run_id: int) -> Run:
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+    if run is None or (user is None and run.status != "published"):
+        raise NotFound(f"no run {run_id}", f"没有编号为 {run_id} 的核算运行")
+    return run
+
+
+def start(db: Database, user: User | None, year: int, profile: str, pack_years: list[int],
+          supersedes_id: int | None = None) -> Run:
+    user = require_role(user, "reviewer", "administrator")
+    tables.profile(profile)  # raises ParameterError naming the profiles
+    if year not in pack_years:
+        raise PlatformError(f"the region pack has no layers for {year}; choose one of "
+                            f"{', '.join(map(str, pack_years))}",
+                            f"区域数据包没有 {year} 年的图层，可选：{', '.join(map(str, pack_years))}")
+    with db.transaction() as s:
+        if supersedes_id is not None:
+            old = s.get(Run, supersedes_id)
+            if old is None or old.status != "published" or old.year != year:
+                raise PlatformError(f"run {supersedes_id} is not a published run of {year}",
+                                    f"运行 {supersedes_id} 不是 {year} 年已发布的运行")
+        version = s.scalar(select(ParameterTable.version).order_by(
+            ParameterTable.created_at.desc()).limit(1))
+        run = Run(year=year, profile=profile, status="queued", started_by=user.id,
+                  supersedes_id=supersedes_id, parameter_version=version, code_version=__version__)
+        s.add(run)
+        s.flush()
+        audit.append(s, user.username, "run.start", "run", run.id,
+                     {"year": year, "profile": profile, "supersedes": supersedes_id,
+                      "parameter_version": version})
+    return run
+
+
+def publish(db: Database, user: User | None, run_id: int) -> Run:
+    user = require_role(user, "reviewer", "administrator")
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+        if run is None:
+            raise NotFound(f"no run {run_id}", f"没有编号为 {run_id} 的核算运行")
+        if run.status != "provisional":
+            raise Conflict(f"only a provisional run can be published; run {run_id} is {run.status}",
+                           f"只有暂定结果可以发布；运行 {run_id} 的状态是 {run.status}")
+        current = _published_current(s, run.year)
+        if current is not None and run.supersedes_id != current.id:
+            raise Conflict(
+                f"{run.year} has a published run ({current.id}); a correction must name it as the "
+                "run it supersedes", f"{run.year} 年已有已发布的运行（{current.id}），更正须注明所替代的运行")
+        run.status, run.published_by, run.published_at = "published", user.id, utcnow()
+        audit.append(s, user.username, "run.publish", "run", run.id,
+                     {"year": run.year, "supersedes": run.supersedes_id, "gep_yuan": run.gep_yuan,
+                      "outputs": run.outputs})
+    return run
+
+
+def recover(db: Database) -> list[int]:
+    """At start-up: runs left queued or running by a dead server end ``interrupted``."""
+    with db.transaction() as s:
+        stale = list(s.scalars(select(Run).where(Run.status.in_(["queued", "running"]))))
+        for run in stale:
+            run.status, run.finished_at = "interrupted", utcnow()
+            run.error = "the server stopped during the run"
+            audit.append(s, "system", "run.interrupted", "run", run.id, {})
+    return [r.id for r in stale]
+
+
+class Runner:
+    """Executes queued runs one at a time in a background thread of the server."""
+
+    def __init__(self, db: Database, data_dir: Path, pack: Path | None):
+        self.db, self.data_dir, self.pack = db, data_dir, pack
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoledger-run")
+
+    def submit(self, run_id: int):
+        return self._pool.submit(execute, self.db, self.data_dir, self.pack, run_id)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _set(db: Database, run_id: int, **fields) -> None:
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+        for key, value in fields.items():
+            setattr(run, key, value)
+
+
+def execute(db: Database, data_dir: Path, pack: Path | None, run_id: int,
+            progress_every: float = 0.02) -> None:
+    """Run a queued run to ``provisional`` or ``failed``; never raises."""
+    from ecoledger.accounts import run_account
+
+    folder = Path(data_dir) / "runs" / str(run_id)
+    try:
+        if pack is None:
+            raise PlatformError("the platform was started without a region pack (--pack)")
+        with db.transaction() as s:
+            run = s.get(Run, run_id)
+            run.status, run.started_at, run.step = "running", utcnow(), "preparing"
+            year, profile, version = run.year, run.profile, run.parameter_version
+            overrides = s.get(ParameterTable, version).content if version else ""
+        inputs = folder / "inputs"
+        inputs.mkdir(parents=True, exist_ok=True)
+        statistics = reporting.accepted_statistics(db, year)
+        statistics_file = inputs / "statistics.csv"
+        statistics.to_csv(statistics_file, index=False, encoding="utf-8")
+        parameter_files = []
+        if overrides.strip():
+            (inputs / "parameters.csv").write_text(overrides, encoding="utf-8")
+            parameter_files.append(inputs / "parameters.csv")
+        last = [0.0]
+
+        def progress(step: str, fraction: float) -> None:
+            if fraction - last[0] >= progress_every or fraction >= 1:
+                last[0] = fraction
+                _set(db, run_id, step=step[:100], progress=round(min(fraction, 0.99), 3))
+
+        result = run_account(pack, year, profile=profile, parameter_overrides=parameter_files,
+                             statistics_overrides=[statistics_file], keep_maps=False, progress=progress)
+        _set(db, run_id, step="writing outputs", progress=0.99)
+        outputs = write_outputs(result, folder / "outputs", pack)
+        run_json = json.loads((outputs / "run.json").read_text(encoding="utf-8"))
+        summary = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))
+        _store_results(db, run_id, result.accounts, run_json, summary,
+                       _sha256(statistics_file.read_bytes()), result.statistics)
+        _write_archive(db, run_id, folder)
+    except Exception as exc:  # a failed run is recorded, never lost silently
+        with db.transaction() as s:
+            run = s.get(Run, run_id)
+            run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:4000], utcnow()
+            audit.append(s, "system", "run.failed", "run", run_id, {"error": run.error})
+        shutil.rmtree(folder / "outputs", ignore_errors=True)
+
+
+def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """GDP and population per unit code (what the map's GEP/GDP and per-capita views need)."""
+    wanted = [c for c in ("gdp", "population") if c in stats.columns]
+    return {str(code): {k: float(v) for k, v in row.items() if pd.notna(v)}
+            for code, row in stats[wanted].iterrows() if row.notna().any()} if wanted else {}
+
+
+def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: dict, summary: dict,
+                   statistics_sha256: str, statistics: pd.DataFrame) -> None:
+    rows = accounts[ACCOUNT_COLUMNS].astype(object).where(accounts[ACCOUNT_COLUMNS].notna(), None)
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+        s.add_all(_account_row(run_id, r) for r in rows.itertuples(index=False))
+        s.flush()
+        reporting._maybe_crash("run-results")
+        run.status, run.progress, run.step, run.finished_at = "provisional", 1.0, "done", utcnow()
+        run.inputs = {"pack": run_json.get("inputs", {}),
+                      "statistics_overrides": run_json.get("statistics_overrides", {})}
+        run.outputs = run_json.get("outputs", {})
+        run.summary = {**summary, "unit_statistics": unit_statistics(statistics)}
+        run.gep_yuan = summary.get("gep_yuan")
+        run.statistics_sha256 = statistics_sha256
+        run.parameter_version = run_json.get("parameter_table_version", run.parameter_version)
+        audit.append(s, "system", "run.provisional", "run", run_id,
+                     {"gep_yuan": run.gep_yuan, "parameter_table_version": run.parameter_version})
+
+
+def _account_row(run_id: int, r) -> AccountRow:
+    return AccountRow(
+        run_id=run_id, unit_code=str(r.adcode), year=int(r.year), group=r.group, service=r.service,
+        item=r.item, item_zh=r.item_zh, ecosystem=r.ecosystem, physical_value=_number(r.physical_value),
+        physical_unit=r.physical_unit or "", unit_price=_number(r.unit_price), price_unit=r.price_unit or "",
+        value_yuan=_number(r.value_yuan), data_status=r.data_status, note=r.note or "")
+
+
+def _write_archive(db: Database, run_id: int, folder: Path) -> None:
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+        manifest = {
+            "format": ARCHIVE_FORMAT, "run": run_id, "year": run.year, "profile": run.profile,
+            "code_version": run.code_version, "parameter_table_version": run.parameter_version,
+            "statistics_sha256": run.statistics_sha256, "pack_inputs": run.inputs.get("pack", {}),
+            "outputs": run.outputs,
+            "rerun": f"ecoledger rerun run-{run_id}.zip --pack <the region pack> --out <folder>",
+        }
+    archive = folder / f"run-{run_id}.zip"
+    staging = archive.with_name(archive.name + ".partial")
+    with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        for sub in ("inputs", "outputs"):
+            for path in sorted((folder / sub).rglob("*")):
+                if path.is_file():
+                    z.write(path, str(path.relative_to(folder)))
+    os.replace(staging, archive)  # a crash leaves a .partial file, never a truncated archive
+    _set(db, run_id, archive=str(archive))
+
+
+def import_outputs(db: Database, outputs: Path, actor: str = "import", publish: bool = True) -> Run:
+    """Load a CLI run's output folder (accounts.csv, run.json, summary.json) as a run.
+
+    Used to seed the platform with accounts computed outside it; the run is marked
+    ``origin = import`` and, with ``publish``, published at once. Importing the same outputs
+    twice returns the existing run.
+    """
+    outputs = Path(outputs)
+    run_json = json.loads((outputs / "run.json").read_text(encoding="utf-8"))
+    summary = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))
+    accounts = pd.read_csv(outputs / "accounts.csv", dtype={"adcode": str}, keep_default_na=False,
+                           na_values={c: [""] for c in ("physical_value", "unit_price", "value_yuan")})
+    fingerprint = run_json["outputs"].get("accounts.csv")
+    with db.transaction() as s:
+        for run in s.scalars(select(Run).where(Run.origin == "import", Run.year == run_json["year"])):
+            if run.outputs.get("accounts.csv") == fingerprint:
+                return run
+        run = Run(year=int(run_json["year"]), profile=run_json["profile"], status="running",
+                  origin="import", code_version=run_json.get("code_version", ""),
+                  parameter_version=None, started_at=utcnow())
+        s.add(run)
+        s.flush()
+        run_id = run.id
+        audit.append(s, actor, "run.import", "run", run_id, {"from": str(outputs)})
+    _store_results(db, run_id, accounts, run_json, summary,
+                   run_json.get("statistics_overrides", {}).get("statistics.csv", ""),
+                   _pack_statistics(Path(run_json["pack"]), int(run_json["year"])))
+    with db.transaction() as s:
+        run = s.get(Run, run_id)
+        if publish and _published_current(s, run.year) is None:
+            run.status, run.published_at = "published", utcnow()
+            audit.append(s, actor, "run.publish", "run", run_id, {"year": run.year, "import": True})
+        return run
+
+
+def _pack_statistics(pack: Path, year: int) -> pd.DataFrame:
+    """The statistics a CLI run read from its pack (empty when the pack is no longer there)."""
+    from ecoledger.pack.manifest import load_pack
+    from ecoledger.statistics import load_statistics
+
+    if not (pack / "pack.toml").is_file():
+        return pd.DataFrame()
+    return load_statistics(load_pack(pack).statistics_files, year)
+
+
+def archive_path(db: Database, user: User | None, run_id: int) -> Path:
+    run = get_run(db, user, run_id)
+    if run.status != "published":
+        require_login(user)
+    if not run.archive or not Path(run.archive).is_file():
+        raise NotFound(f"run {run_id} has no archive (imported runs and failed runs have none)",
+                       f"运行 {run_id} 没有归档（导入或失败的运行没有归档）")
+    return Path(run.archive)
+
+
+def verify_archive(archive: Path, pack: Path, out: Path,
+                   progress: Callable[[str, float], None] | None = None) -> dict:
+    """Re-run an archive's inputs on ``pack``; compare with the archived accounts."""
+    from ecoledger.accounts import run_account
+
+    with zipfile.ZipFile(archive) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        if manifest.get("format") != ARCHIVE_FORMAT:
+            raise PlatformError(f"{archive}: not an ecoledger run archive ({ARCHIVE_FORMAT})")
+        inputs = out / "archive-inputs"
+        inputs.mkdir(parents=True, exist_ok=True)
+        names = [n for n in z.namelist() if n.startswith(("inputs/", "outputs/accounts.csv"))]
+        z.extractall(inputs, members=names)
+    from ecoledger.outputs import input_hashes
+
+    differing = sorted(name for name, digest in input_hashes(pack).items()
+                       if manifest["pack_inputs"].get(name) not in (None, digest))
+    if differing:
+        raise PlatformError(f"the region pack differs from the archived run's in {', '.join(differing)}; "
+                            "re-run on the same pack version")
+    parameters = inputs / "inputs" / "parameters.csv"
+    result = run_account(pack, manifest["year"], profile=manifest["profile"],
+                         parameter_overrides=[parameters] if parameters.exists() else [],
+                         statistics_overrides=[inputs / "inputs" / "statistics.csv"],
+                         keep_maps=False, progress=progress)
+    write_outputs(result, out / "outputs", pack)
+    archived = pd.read_csv(inputs / "outputs" / "accounts.csv", dtype={"adcode": str})
+    fresh = pd.read_csv(out / "outputs" / "accounts.csv", dtype={"adcode": str})
+    same = archived.equals(fresh)
+    return {"run": manifest["run"], "year": manifest["year"], "identical": bool(same),
+            "parameter_table_version": result.provenance["parameter_table_version"],
+            "archived_parameter_table_version": manifest["parameter_table_version"],
+            "outputs": output_hashes(out / "outputs")}
+
