@@ -9,6 +9,7 @@ year and indicator the most recently accepted value takes precedence over the re
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pandas as pd
 from sqlalchemy import select
@@ -28,14 +29,13 @@ from ecoledger.platform.policy import (
     submittable_units,
 )
 
-# test hook: the crash test sets this to make the process die half-way through a write
-CRASH_POINTS: set[str] = set()
+# Test hook for the crash test: ECOLEDGER_TEST_CRASH_AT=submission,run-results makes the server
+# process die (os._exit, no clean-up) half-way through those writes, after some rows are flushed.
+CRASH_POINTS = set(filter(None, os.environ.get("ECOLEDGER_TEST_CRASH_AT", "").split(",")))
 
 
 def _maybe_crash(point: str) -> None:
     if point in CRASH_POINTS:
-        import os
-
         os._exit(70)
 
 
