@@ -1,0 +1,19 @@
+// One bundle for every page: each part starts only where its elements are on the page.
+import "leaflet/dist/leaflet.css";
+import "./app.css";
+import { initMap } from "./map.js";
+import { initRuns } from "./runs.js";
+import { initParameterFilter } from "./parameters.js";
+import { initUploadForm } from "./forms.js";
+import { syncLanguageLinks } from "./query.js";
+
+function start() {
+  syncLanguageLinks();
+  initParameterFilter();
+  initUploadForm();
+  initRuns();
+  initMap();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
