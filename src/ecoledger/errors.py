@@ -14,13 +14,19 @@ class EcoledgerError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a region pack: where it is and how to fix it."""
+    """One problem found in a region pack or an upload: where it is and how to fix it.
+
+    ``message_zh`` and ``fix_zh`` say the same in Chinese where the check provides it (uploads
+    always do); a row problem's ``message_zh`` names the rows itself, since ``field`` is English.
+    """
 
     file: str
     field: str
     message: str
     fix: str
     severity: str = "error"  # "error" stops a run; "warning" is reported only
+    message_zh: str = ""
+    fix_zh: str = ""
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.file} · {self.field}: {self.message} → fix: {self.fix}"
@@ -34,6 +40,16 @@ class PackError(EcoledgerError):
         errors = [p for p in self.problems if p.severity == "error"]
         lines = "\n".join(f"  - {p}" for p in errors)
         super().__init__(f"the region pack has {len(errors)} problem(s):\n{lines}")
+
+
+class SubmissionError(EcoledgerError):
+    """An uploaded statistics file is refused; ``problems`` lists every problem found at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        lines = "\n".join(f"  - {p}" for p in errors)
+        super().__init__(f"the upload has {len(errors)} problem(s):\n{lines}")
 
 
 class ParameterError(EcoledgerError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import difflib
 import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,23 +77,45 @@ def raise_if_invalid(root: str | Path, year: int | None = None) -> Pack:
     return pack
 
 
-class _Rows:
-    """Per-row problems of a table, gathered into one Problem per column and message."""
+ROW_LABELS_ZH = {"row": "行", "feature": "个要素"}
+
+
+class RowProblems:
+    """Per-row problems of a table, gathered into one Problem per column and message.
+
+    Shared with ``ecoledger.platform.submissions``. A problem given in Chinese too gets a
+    ``message_zh`` that names its rows in Chinese (第 3、5 行 · unit：…), as ``field`` is English.
+    """
 
     def __init__(self, file: str, label: str = "row"):
         self.file = file
         self.label = label
-        self.found: dict[tuple[str, str, str, str], list[int]] = {}
+        self.found: dict[tuple[str, str, str, str, str, str], list[int]] = {}
 
-    def add(self, row: int, column: str, message: str, fix: str, severity: str = "error"):
-        self.found.setdefault((column, message, fix, severity), []).append(row)
+    def add(self, row: int, column: str, message: str, fix: str, severity: str = "error",
+            message_zh: str = "", fix_zh: str = ""):
+        self.found.setdefault((column, message, fix, severity, message_zh, fix_zh), []).append(row)
+
+    def field(self, rows: list[int], column: str) -> str:
+        return f"{self.label}{'s' if len(rows) > 1 else ''} {_listing(rows)} · {column}"
+
+    def where_zh(self, rows: list[int], column: str) -> str:
+        label = ROW_LABELS_ZH.get(self.label, self.label)
+        more = f"等，共 {len(rows)} {label}" if len(rows) > 10 else ""
+        return f"第 {'、'.join(str(r) for r in rows[:10])} {label}{more} · {column}"
 
     def problems(self) -> list[Problem]:
         return [
-            Problem(self.file, f"{self.label}{'s' if len(rows) > 1 else ''} {_listing(rows)} · "
-                    f"{column}", message, fix, severity)
-            for (column, message, fix, severity), rows in self.found.items()
+            Problem(self.file, self.field(rows, column), message, fix, severity,
+                    f"{self.where_zh(rows, column)}：{message_zh}" if message_zh else "", fix_zh)
+            for (column, message, fix, severity, message_zh, fix_zh), rows in self.found.items()
         ]
+
+
+def _listing_zh(values, limit: int = 10) -> str:
+    values = [str(v) for v in values]
+    shown = "、".join(values[:limit])
+    return shown if len(values) <= limit else f"{shown}等 {len(values)} 项"
 
 
 def _listing(values, limit: int = 10) -> str:
@@ -289,7 +313,7 @@ def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
     bodies = _read_vector(pack, file, section.layer, "water_bodies.file", out)
     if bodies is None:
         return
-    rows = _Rows(file, "feature")
+    rows = RowProblems(file, "feature")
     numbers = pd.Series(range(1, len(bodies) + 1), index=bodies.index)
     capacity = pd.Series(np.nan, index=bodies.index)
     for column in ("capacity_m3", "flood_storage_m3"):
@@ -347,7 +371,7 @@ def _check_crosswalk(pack: Pack, out: list[Problem]) -> pd.DataFrame | None:
     table = _read_csv(pack, file, "landcover.crosswalk", ("class", "ecosystem"), out)
     if table is None:
         return None
-    rows = _Rows(file)
+    rows = RowProblems(file)
     classes = pd.to_numeric(table["class"], errors="coerce")
     whole = classes.notna() & (classes % 1 == 0)
     subtypes = table.get("subtype", pd.Series("", index=table.index))
@@ -377,57 +401,222 @@ def _check_crosswalk(pack: Pack, out: list[Problem]) -> pd.DataFrame | None:
 
 def _check_statistics(pack: Pack, codes: set[str] | None, out: list[Problem]) -> None:
     """Statistics rows; ``codes`` are the unit codes (None when the units are unreadable)."""
-    known = indicators()
-    seen: set[tuple[str, str, str]] = set()
+    units_file = pack.manifest.units.file
+    rules = StatisticsRules(known_codes=codes, codes_from=(units_file, units_file),
+                            first_year=FIRST_YEAR, last_year=datetime.date.today().year + 1)
+    earlier: dict[StatisticKey, tuple[str, int]] = {}  # shared, so repeats across files are found
     for file in pack.manifest.statistics.files:
         table = _read_csv(pack, file, "statistics.files", STATISTICS_COLUMNS, out)
-        if table is None:
-            continue
-        rows = _Rows(file)
-        records = table[list(STATISTICS_COLUMNS)].itertuples(index=False)
-        for row, (code, year, indicator, value, unit, source) in enumerate(records, start=2):
-            code, year, indicator = code.strip(), year.strip(), indicator.strip()
-            if codes is not None and code not in codes:
-                rows.add(row, "code", f"code {code!r} is not a unit of {pack.manifest.units.file}",
-                         "use the code of an administrative unit")
-            if not year.isdigit() or not FIRST_YEAR <= int(year) <= datetime.date.today().year + 1:
-                rows.add(row, "year", f"year {year!r} is not a year",
-                         f"write a year from {FIRST_YEAR} on, e.g. 2020")
-            if (code, year, indicator) in seen:
-                rows.add(row, "indicator", "repeats the code, year and indicator of an earlier row",
-                         "keep one row per code, year and indicator")
-            seen.add((code, year, indicator))
-            if not source.strip():
-                rows.add(row, "source", "the source is empty",
-                         "cite the yearbook or bulletin the value comes from", "warning")
-            if indicator not in known.index:
-                close = difflib.get_close_matches(indicator, known.index, n=3)
-                rows.add(row, "indicator", f"unknown indicator {indicator!r}"
-                         + (f" (did you mean {', '.join(close)}?)" if close else ""),
-                         "use an indicator of ecoledger/data/indicators.csv")
-                continue
-            _check_statistic_value(rows, row, known.loc[indicator], indicator, value, unit)
-        out.extend(rows.problems())
+        if table is not None:
+            numbered = table.assign(row=range(2, len(table) + 2))  # row 1 is the header
+            out.extend(check_statistics_rows(numbered, file, rules, earlier))
 
 
-def _check_statistic_value(rows: _Rows, row: int, spec: pd.Series, indicator: str, value: str,
-                           unit: str) -> None:
+# --- statistics rows: one set of rules for region packs and platform uploads -------------------
+
+# ASCII digits only: float() would also take "1_000", "nan", "inf" and full-width digits
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:[,，][0-9]{3})+(?:\.[0-9]*)?")
+SHOWN_CHARS = 40  # user text quoted in a message is cut to this length
+
+StatisticKey = tuple[str, str, str]  # code, year, indicator
+
+
+@dataclass(frozen=True)
+class StatisticsRules:
+    """What statistics rows are checked against.
+
+    ``known_codes`` are the administrative units' codes (None: not checked, e.g. when the units
+    file is unreadable); ``codes_from`` names where they come from, in English and Chinese;
+    ``allowed_codes`` are the codes the submitter may report for (None: any); years run from
+    ``first_year`` to ``last_year`` inclusive.
+    """
+
+    known_codes: set[str] | None
+    codes_from: tuple[str, str]
+    first_year: int
+    last_year: int
+    allowed_codes: set[str] | None = None
+
+
+def plain_number(text: str) -> float | None:
+    """The finite number ``text`` spells plainly (e.g. "-1.5", "2.5e8"), or None."""
+    text = text.strip()
+    if not PLAIN_NUMBER.fullmatch(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None  # "1e999" overflows to inf
+
+
+def check_statistics_rows(table: pd.DataFrame, file: str, rules: StatisticsRules,
+                          earlier: dict[StatisticKey, tuple[str, int]] | None = None
+                          ) -> list[Problem]:
+    """Every problem of statistics rows, in English and Chinese.
+
+    ``table`` holds the columns of ``STATISTICS_COLUMNS`` as text and ``row``, the row number
+    the user sees. ``earlier`` maps each (code, year, indicator) to the file and row it was first
+    seen in; it is updated, so a caller checking several files finds repeats across them.
+    """
+    earlier = {} if earlier is None else earlier
+    catalogue = indicators()
+    specs = catalogue.to_dict("index")  # plain dicts: uploads have up to 20 000 rows
+    rows = RowProblems(file)
+    repeats: list[tuple[int, tuple[str, int]]] = []
+    columns = [_text(table[column]).tolist() for column in STATISTICS_COLUMNS]
+    for row, code, year, indicator, value, unit, source in zip(
+        table["row"].astype(int).tolist(), *columns, strict=True
+    ):
+        _check_code(rows, row, code, rules)
+        _check_year(rows, row, year, rules)
+        _check_number(rows, row, value)
+        if indicator in specs:
+            _check_unit_and_range(rows, row, specs[indicator], indicator, value, unit)
+        else:
+            _check_indicator(rows, row, indicator, catalogue)
+        if not source:
+            rows.add(row, "source", "the source is empty",
+                     "cite the yearbook or bulletin the value comes from", "warning",
+                     "数据来源为空", "请注明数据出处，如《江西统计年鉴2020》表 x-x")
+        key = (code, year, indicator)
+        if all(key) and key in earlier:
+            repeats.append((row, earlier[key]))
+        elif all(key):
+            earlier[key] = (file, row)
+    problems = rows.problems()
+    if repeats:
+        problems.append(_repeats_problem(rows, repeats))
+    return problems
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
+
+
+def _quoted_zh(text: str) -> str:
+    return f"“{text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + '…'}”"
+
+
+def _check_code(rows: RowProblems, row: int, code: str, rules: StatisticsRules) -> None:
+    if not code:
+        rows.add(row, "code", "the code is empty",
+                 "write the administrative code of the unit, e.g. 360124", "error",
+                 "行政区划代码为空", "请填写单位的行政区划代码，如 360124")
+    elif rules.known_codes is not None and code not in rules.known_codes:
+        where, where_zh = rules.codes_from
+        rows.add(row, "code", f"code {_quoted(code)} is not a unit of {where}",
+                 "use the code of an administrative unit", "error",
+                 f"代码{_quoted_zh(code)}不是{where_zh}中的行政单位", "请填写有效的行政区划代码")
+    elif rules.allowed_codes is not None and code not in rules.allowed_codes:
+        allowed = sorted(rules.allowed_codes)
+        rows.add(row, "code", f"you may not submit statistics for {code}: you may submit for "
+                 f"{_listing(allowed) if allowed else 'no unit'} only",
+                 f"remove these rows, or ask an administrator to let you submit for {code}",
+                 "error",
+                 f"您无权报送 {code} 的统计数据：您只能报送 {_listing_zh(allowed)} 的数据"
+                 if allowed else f"您无权报送 {code} 的统计数据：您目前没有可报送的单位",
+                 f"请删除这些行，或请管理员为您开通 {code} 的报送权限")
+
+
+def _check_year(rows: RowProblems, row: int, year: str, rules: StatisticsRules) -> None:
+    first, last = rules.first_year, rules.last_year
+    example = min(max(2020, first), last)
+    if not year:
+        rows.add(row, "year", "the year is empty", f"write the year, e.g. {example}", "error",
+                 "年份为空", f"请填写年份，如 {example}")
+    elif not (year.isascii() and year.isdigit() and len(year) <= 4 and first <= int(year) <= last):
+        rows.add(row, "year", f"year {_quoted(year)} is not a year from {first} to {last}",
+                 f"write the year as a whole number from {first} to {last}, e.g. {example}",
+                 "error", f"年份{_quoted_zh(year)}不是 {first}—{last} 年间的年份",
+                 f"请填写 {first}—{last} 之间的四位整数年份，如 {example}")
+
+
+def _check_number(rows: RowProblems, row: int, value: str) -> None:
+    if not value:
+        rows.add(row, "value", "the value is empty",
+                 "write the number, or delete the row if the statistic is not available",
+                 "error", "数值为空", "请填写数值；没有该项数据时请删除此行")
+    elif GROUPED_NUMBER.fullmatch(value):
+        # "1,234" is one thousand and more here but 1.234 where the comma is a decimal mark
+        plain = value.replace(",", "").replace("，", "")
+        rows.add(row, "value", f"value {_quoted(value)} has thousands separators",
+                 f"write the number without separators, e.g. {plain}", "error",
+                 f"数值{_quoted_zh(value)}含有千位分隔符", f"请去掉分隔符，写作 {plain}")
+    elif plain_number(value) is None:
+        rows.add(row, "value", f"value {_quoted(value)} is not a number",
+                 "write a plain number: ASCII digits, '.' as the decimal point, no unit",
+                 "error", f"数值{_quoted_zh(value)}不是数字",
+                 "请只填写数字：半角数字，小数点用“.”，不带单位或分隔符")
+
+
+def _check_indicator(rows: RowProblems, row: int, indicator: str, catalogue: pd.DataFrame) -> None:
+    if not indicator:
+        rows.add(row, "indicator", "the indicator is empty",
+                 "write an indicator of ecoledger/data/indicators.csv, e.g. gdp", "error",
+                 "指标为空", "请填写指标目录（ecoledger/data/indicators.csv）中的指标代码，如 gdp")
+        return
+    close = _similar_indicators(indicator, catalogue)
+    rows.add(row, "indicator", f"unknown indicator {_quoted(indicator)}"
+             + (f" (did you mean {', '.join(close)}?)" if close else ""),
+             "use an indicator of ecoledger/data/indicators.csv", "error",
+             f"未知指标{_quoted_zh(indicator)}" + ("（是否为 " + "、".join(
+                 f"{c}（{catalogue.at[c, 'name_zh']}）" for c in close) + "？）" if close else ""),
+             "请使用指标目录（ecoledger/data/indicators.csv）中的指标代码，如 gdp（地区生产总值）")
+
+
+def _similar_indicators(indicator: str, catalogue: pd.DataFrame) -> list[str]:
+    """Indicators ``indicator`` may mean: near its code, or named by its Chinese name."""
+    by_name = dict(zip(catalogue["name_zh"], catalogue.index, strict=True))
+    close = difflib.get_close_matches(indicator.lower(), catalogue.index, n=3)
+    named = difflib.get_close_matches(indicator, by_name, n=3, cutoff=0.7)
+    return list(dict.fromkeys([*(by_name[n] for n in named), *close]))
+
+
+def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: str,
+                          value: str, unit: str) -> None:
+    """``spec`` is the indicator's row of the catalogue: unit, name_zh, minimum, maximum."""
     canonical = spec["unit"]
     factor = unit_factor(unit, canonical)
     if factor is None:
-        rows.add(row, "unit", f"unit {unit!r} cannot be converted to {canonical} "
-                 f"({indicator})", f"use one of {', '.join(known_units_for(canonical))}")
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        rows.add(row, "value", f"value {value!r} is not a number", "write a plain number")
-    elif factor is not None:
-        lo, hi = (None if pd.isna(spec[k]) else float(spec[k]) for k in ("minimum", "maximum"))
-        if _outside(number * factor, lo, hi):
-            rows.add(row, "value", f"{number:g} {unit} of {indicator} is outside "
-                     f"{_range_text(lo, hi, canonical)}", "check the value and its unit")
+        accepted = known_units_for(canonical)
+        accepted_zh = [u for u in accepted if not u.isascii()] or accepted
+        said = f"unit {_quoted(unit)} cannot" if unit else "the unit is empty: it must"
+        said_zh = f"单位{_quoted_zh(unit)}无法换算为" if unit else "单位为空，须可换算为"
+        rows.add(row, "unit", f"{said} be converted to {canonical} ({indicator})",
+                 f"use one of {', '.join(accepted)}", "error",
+                 f"{said_zh} {canonical}（{indicator}）", f"请使用：{'、'.join(accepted_zh)}")
+        return
+    number = plain_number(value)
+    lo, hi = (None if pd.isna(spec[k]) else float(spec[k]) for k in ("minimum", "maximum"))
+    if number is not None and _outside_scalar(number * factor, lo, hi):  # inf is outside too
+        allowed = _range_text(lo, hi, canonical)
+        rows.add(row, "value", f"{number:g} {unit} of {indicator} is outside {allowed}",
+                 "check the value and its unit", "error",
+                 f"{indicator}（{spec['name_zh']}）的数值 {number:g} {unit} 超出允许范围 {allowed}",
+                 "请核对数值及其单位")
+
+
+def _outside_scalar(value: float, lo: float | None, hi: float | None) -> bool:
+    return not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi)
+
+
+def _repeats_problem(rows: RowProblems, repeats: list[tuple[int, tuple[str, int]]]) -> Problem:
+    """One problem naming each repeated row and the row it repeats."""
+
+    def first(file: str, row: int, zh: bool) -> str:
+        if zh:
+            return f"第 {row} 行" if file == rows.file else f"{file} 第 {row} 行"
+        return f"row {row}" if file == rows.file else f"row {row} of {file}"
+
+    later = [row for row, _ in repeats]
+    pairs = _listing(f"row {row} = {first(*seen, zh=False)}" for row, seen in repeats)
+    pairs_zh = "；".join(f"第 {row} 行 = {first(*seen, zh=True)}" for row, seen in repeats[:10])
+    pairs_zh += f"等 {len(repeats)} 处" if len(repeats) > 10 else ""
+    return Problem(rows.file, rows.field(later, "indicator"),
+                   f"repeats the code, year and indicator of an earlier row: {pairs}",
+                   "keep one row per code, year and indicator (delete or merge the repeats)",
+                   "error",
+                   f"{rows.where_zh(later, 'indicator')}：代码、年份和指标与前面的行重复（{pairs_zh}）",
+                   "每个代码、年份和指标只保留一行（删除或合并重复行）")
 
 
 def _check_parameters(pack: Pack, out: list[Problem]) -> None:
@@ -500,7 +689,7 @@ def _check_by_landcover(pack: Pack, field: str, kind: LayerKind, column: str,
         out.append(Problem(file, f"{field}.by_landcover", f"the crosswalk has no column {column!r}",
                            f"add a column {column!r} with a value per class, or correct the name"))
         return
-    rows = _Rows(file)
+    rows = RowProblems(file)
     values = pd.to_numeric(crosswalk[column], errors="coerce")
     for row in crosswalk.index[values.isna()] + 2:
         rows.add(row, column, f"{kind.name} is not a number", "write a number for every class")
