@@ -2,8 +2,8 @@
 
 Horn's slope and aspect (the formula of ``gdaldem hillshade``), sun azimuth 315°, altitude 45°,
 on the DEM reprojected to EPSG:4326 so Leaflet can lay it under the boundaries as an image
-overlay; grey with transparency, no-data transparent. Cached in the platform's data folder
-(keyed by the DEM's modification time and size).
+overlay; grey with transparency, transparent outside the region's units and where there is no
+data. Cached in the platform's data folder (keyed by the DEM's modification time and size).
 """
 
 from __future__ import annotations
@@ -42,14 +42,18 @@ def hillshade_png(pack: Path | None, data_dir: Path) -> tuple[Path, list[list[fl
         return None
     dem = loaded.path(spec.file)
     stat = dem.stat()
-    return _render(str(dem), stat.st_mtime_ns, stat.st_size, str(data_dir))
+    return _render(str(dem), stat.st_mtime_ns, stat.st_size, str(data_dir), str(pack))
 
 
 @lru_cache(maxsize=4)
-def _render(dem: str, _mtime: int, _size: int, data_dir: str) -> tuple[Path, list[list[float]]]:
+def _render(dem: str, _mtime: int, _size: int, data_dir: str, pack: str) -> tuple[Path, list[list[float]]]:
     import matplotlib.image
     import rasterio
+    from rasterio.features import geometry_mask
     from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    from ecoledger.pack.manifest import load_pack
+    from ecoledger.zonal import Units
 
     out = Path(data_dir) / "hillshade.png"
     with rasterio.open(dem) as src:
@@ -64,9 +68,12 @@ def _render(dem: str, _mtime: int, _size: int, data_dir: str) -> tuple[Path, lis
     dy = abs(transform.e) * metres
     dx = transform.a * metres * np.cos(np.radians((north + south) / 2))
     light = shade(np.nan_to_num(target, nan=float(np.nanmean(target))), dx, dy)
+    loaded = load_pack(pack)
+    units = Units.read(loaded.path(loaded.manifest.units.file), loaded.manifest.units, loaded.region.crs)
+    outside = geometry_mask(units.table.to_crs("EPSG:4326").geometry, (height, width), transform)
     rgba = np.zeros((height, width, 4), dtype="float64")
     rgba[..., :3] = light[..., None]
-    rgba[..., 3] = np.where(np.isnan(target), 0.0, 0.45 * (1.0 - light) + 0.1)
+    rgba[..., 3] = np.where(np.isnan(target) | outside, 0.0, 0.45 * (1.0 - light) + 0.1)
     staging = out.with_name("hillshade.partial.png")
     matplotlib.image.imsave(staging, rgba)
     staging.replace(out)

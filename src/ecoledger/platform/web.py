@@ -78,8 +78,13 @@ def map_page(request: Request):
     wanted = request.query_params.get("year")
     year = int(wanted) if wanted and wanted.isdigit() and int(wanted) in years else None
     year = year or (years[-1] if years else None)
-    return render(request, "map.html", {"years": years, "year": year, "measures": queries.measures(),
-                                        "levels": ["county", "city"]})
+    measures = queries.measures()
+    measure = request.query_params.get("measure")
+    level = request.query_params.get("level")
+    return render(request, "map.html", {
+        "years": years, "year": year, "measures": measures, "levels": ["county", "city"],
+        "measure": measure if measure in {m["key"] for m in measures} else "gep",
+        "level": level if level in ("county", "city") else "county"})
 
 
 @router.get("/units/{code}", response_class=HTMLResponse)
