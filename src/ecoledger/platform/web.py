@@ -35,6 +35,7 @@ from ecoledger.platform.policy import PlatformError, is_staff, require_login, re
 router = APIRouter(include_in_schema=False)
 UserDep = Annotated[User | None, Depends(current_user)]
 LANG_COOKIE = "ecoledger_lang"
+DEFAULT_PROFILE = "ndrc2022"
 
 _env = Environment(loader=PackageLoader("ecoledger.platform", "templates"),
                    autoescape=select_autoescape(["html"]))
@@ -219,7 +220,8 @@ def submissions_upload(request: Request, user: UserDep, file: Annotated[UploadFi
     try:
         created = reporting.submit(platform(request).db, user, file.filename or "upload", _read_upload(file))
     except SubmissionError as exc:
-        problems = [{**problem_json(p), "row_label": p.field} for p in exc.problems]
+        problems = [{**problem_json(p), "row_label": p.field.partition(" · ")[0],
+                     "field": p.field.partition(" · ")[2] or p.field} for p in exc.problems]
         return render(request, "submissions.html", _submissions_context(request, user, problems=problems),
                       status_code=422)
     return render(request, "submissions.html", _submissions_context(
@@ -263,7 +265,8 @@ def runs_page(request: Request, user: UserDep):
     superseded = runs.superseded_by(state.db)
     listed = [{**run_json(r, superseded), "gep": r.gep_yuan} for r in runs.list_runs(state.db, user)]
     return render(request, "runs.html", {
-        "runs": listed, "profiles": sorted(tables.profiles()), "years": state.pack_years,
+        "runs": listed, "years": state.pack_years,
+        "profiles": sorted(tables.profiles(), key=lambda name: (name != DEFAULT_PROFILE, name)),
         "can_start": is_staff(user), "can_publish": is_staff(user),
     })
 
