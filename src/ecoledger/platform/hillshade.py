@@ -37,7 +37,8 @@ def hillshade_png(pack: Path | None, data_dir: Path) -> tuple[Path, list[list[fl
     from ecoledger.pack.manifest import load_pack
 
     loaded = load_pack(pack)
-    spec = loaded.manifest.layers.get("dem")
+    layers = loaded.layers_for(loaded.years[-1]) if loaded.years else loaded.manifest.layers
+    spec = layers.get("dem")  # the newest year's DEM (packs may give one per year)
     if spec is None or spec.file is None:
         return None
     dem = loaded.path(spec.file)
