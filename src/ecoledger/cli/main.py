@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from ecoledger.cli import account, distributed, pack, platform, report, series, serve, validate
+from ecoledger.cli import (
+    account,
+    applications,
+    carbon,
+    distributed,
+    monitoring,
+    pack,
+    platform,
+    report,
+    series,
+    serve,
+    validate,
+)
 
 app = typer.Typer(
     name="ecoledger",
@@ -20,6 +32,9 @@ app.command("distributed")(distributed.distributed)
 app.command("serve")(serve.serve)
 app.add_typer(pack.app, name="pack")
 app.add_typer(platform.app, name="platform")
+app.add_typer(applications.app, name="applications")
+app.add_typer(carbon.app, name="carbon")
+app.add_typer(monitoring.app, name="monitoring")
 
 if __name__ == "__main__":
     app()

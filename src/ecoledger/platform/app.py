@@ -7,6 +7,7 @@ interrupted, starts the background runner and mounts the JSON API (``/api/v1``, 
 
 from __future__ import annotations
 
+import importlib
 import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ecoledger.platform.policy import PlatformError, TooManyAttempts
 
 UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024
 REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's other fields
+MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.monitoring")  # routers mounted
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
                            "form-action 'self'")
@@ -92,6 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.platform = state
     app.include_router(api.router)
     app.include_router(web.router)
+    for module in MODULES:
+        app.include_router(importlib.import_module(f"{module}.api").router)
     static = resources.files("ecoledger.platform") / "static"
     Path(str(static)).mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

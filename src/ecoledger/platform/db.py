@@ -74,10 +74,10 @@ class Database:
             yield session
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision of every branch (core and modules)."""
         from alembic import command
 
-        command.upgrade(alembic_config(self.url), "head")
+        command.upgrade(alembic_config(self.url), "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -271,7 +271,18 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "Accounts are issued by the administrator. Published accounts can be viewed "
                      "without logging in."),
     "message.home": _m("返回首页", "Back to the map"),
+    "nav.applications": _m("成果应用", "Applications"),
+    "nav.carbon": _m("双碳", "Carbon"),
+    "nav.monitoring": _m("监测预警", "Monitoring"),
 }
+
+
+def register(messages: dict[str, dict[str, str]]) -> None:
+    """Add a module's messages (key → {"zh", "en"}); a key may not be given two texts."""
+    for key, entry in messages.items():
+        if key in MESSAGES and MESSAGES[key] != entry:
+            raise ValueError(f"i18n key {key!r} is defined twice with different texts")
+        MESSAGES[key] = entry
 
 
 def translator(lang: str) -> Callable[..., str]:

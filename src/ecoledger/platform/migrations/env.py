@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from ecoledger.platform.models import Base
+from ecoledger.platform.schema import metadata
 
 config = context.config
 
@@ -11,7 +11,7 @@ config = context.config
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata,
+        context.configure(connection=connection, target_metadata=metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

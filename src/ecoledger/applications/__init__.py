@@ -1,0 +1,1 @@
+"""Using the accounts: fiscal transfers, ecological compensation, assessment, asset valuation (VEP)."""

@@ -1,0 +1,5 @@
+"""`ecoledger carbon …`."""
+
+import typer
+
+app = typer.Typer(help="carbon", no_args_is_help=True)

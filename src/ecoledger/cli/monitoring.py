@@ -1,0 +1,5 @@
+"""`ecoledger monitoring …`."""
+
+import typer
+
+app = typer.Typer(help="monitoring", no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""Environmental quality (surface water, Poyang Lake phosphorus, air) and early warning."""
