@@ -164,3 +164,12 @@ def test_serve_starts_with_cli_accounts_published(tmp_path, platform_pack):
             expected = cli[(cli["adcode"] == "990000") & (cli["ecosystem"] == "all")]["value_yuan"].sum()
             assert sum(r["value_yuan"] or 0 for r in rows) == pytest.approx(expected, rel=1e-12)
             assert len(client.get("/api/v1/units").json()) == 7
+
+
+def test_bodies_of_unknown_length_are_refused(client):
+    def chunks():
+        yield b"code,year,indicator,value,unit,source\n"
+
+    response = client.post("/api/v1/submissions", content=chunks(),
+                           headers={"content-type": "text/csv", "transfer-encoding": "chunked"})
+    assert response.status_code == 411 and "Content-Length" in response.json()["detail"]

@@ -103,6 +103,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next):
         length = request.headers.get("content-length")
+        if length is None and "transfer-encoding" in request.headers:
+            # a body of unknown length could be spooled to disk without bound before any check
+            return JSONResponse({"detail": "send the request with a Content-Length header",
+                                 "detail_zh": "请求须带 Content-Length 头"}, status_code=411)
         if length and (not length.isdigit() or int(length) > REQUEST_LIMIT_BYTES):
             return JSONResponse(
                 {"detail": f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB",
