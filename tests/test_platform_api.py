@@ -368,7 +368,7 @@ def test_parameter_library_and_versions(platform_client):
 
 
 def test_audit_log_verifies_and_detects_tampering(platform_client):
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from ecoledger.platform.models import AuditEntry
 
@@ -379,9 +379,8 @@ def test_audit_log_verifies_and_detects_tampering(platform_client):
     login(client, "admin")
     verdict = client.get("/api/v1/audit/verify").json()
     assert verdict["ok"] and verdict["entries"] >= 8
-    with client.app.state.platform.db.transaction() as s:
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "run.publish")).first()
-        entry.detail = {**entry.detail, "gep_yuan": 1.0}
-        seq = entry.seq
+    with client.app.state.platform.db.transaction() as s:  # edited behind the application's back
+        seq = s.scalars(select(AuditEntry.seq).where(AuditEntry.action == "run.publish")).first()
+        s.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(detail={"gep_yuan": 1.0}))
     verdict = client.get("/api/v1/audit/verify").json()
     assert not verdict["ok"] and verdict["first_bad_seq"] == seq

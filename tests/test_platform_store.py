@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ecoledger.platform import audit, security
 from ecoledger.platform.db import Database, StoreError, alembic_config
@@ -73,19 +73,31 @@ def test_audit_tampering_is_detected(db, tamper, reason):
     with db.transaction() as s:
         for i in range(3):
             audit.append(s, "alice", "test", "thing", i, {"i": i})
+    statements = {  # an attacker with write access to the database, bypassing the application
+        "edit": "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2",
+        "delete_middle": "DELETE FROM audit_log WHERE seq = 2",
+        "delete_last": "DELETE FROM audit_log WHERE seq = 3",
+        "relink": "UPDATE audit_log SET prev_hash = 'ffff' WHERE seq = 2",
+    }
     with db.transaction() as s:
-        entries = {e.seq: e for e in s.scalars(select(AuditEntry))}
-        if tamper == "edit":
-            entries[2].actor = "mallory"
-        elif tamper == "delete_middle":
-            s.delete(entries[2])
-        elif tamper == "delete_last":
-            s.delete(entries[3])
-        else:  # rewrite entry 2 with a fresh but unlinked hash
-            entries[2].prev_hash = "f" * 64
+        s.execute(text(statements[tamper]))
     with db.transaction() as s:
         verdict = audit.verify(s)
     assert not verdict.ok and reason in verdict.reason
+
+
+def test_records_are_append_only_in_the_application(db):
+    from ecoledger.platform.models import ImmutableRecordError, Run
+
+    with db.transaction() as s:
+        audit.append(s, "alice", "test", "thing", 1)
+        s.add(Run(year=2020, profile="ndrc2022", status="published"))
+    with pytest.raises(ImmutableRecordError), db.transaction() as s:
+        s.scalars(select(AuditEntry)).one().actor = "mallory"
+    with pytest.raises(ImmutableRecordError), db.transaction() as s:
+        s.delete(s.scalars(select(AuditEntry)).one())
+    with pytest.raises(ImmutableRecordError), db.transaction() as s:
+        s.scalars(select(Run)).one().gep_yuan = 1.0
 
 
 def test_audit_head_tracks_the_chain(db):

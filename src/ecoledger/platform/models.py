@@ -21,8 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Session as OrmSession
 
 ROLES = ("viewer", "submitter", "reviewer", "administrator")
 SUBMISSION_STATUSES = ("pending", "accepted", "returned")
@@ -216,3 +219,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImmutableRecordError(RuntimeError):
+    """Code tried to change a record the platform never changes once written."""
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_changes_to_records(session, _context, _instances) -> None:
+    """Published runs, account rows and audit entries are written once, never changed or deleted."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, (AccountRow, AuditEntry)) and (obj in session.deleted or session.is_modified(obj)):
+            raise ImmutableRecordError(f"{type(obj).__name__} rows are append-only")
+        if isinstance(obj, Run) and session.is_modified(obj):
+            before = inspect(obj).attrs.status.history.deleted
+            if (before[0] if before else obj.status) == "published" or obj in session.deleted:
+                raise ImmutableRecordError(f"run {obj.id} is published and cannot change")
