@@ -1,0 +1,201 @@
+"""Value of ecosystem products of a site or project (VEP) from the account's per-cell maps.
+
+The yearly flow of each service inside a polygon is Σ_cells v_c × f_c, where v_c is the cell's
+value (``maps/<item>_value.tif`` of ``ecoledger account``, yuan per cell) and f_c the fraction of
+the cell inside the polygon (exactextract, as the engine's zonal sums): the per-pixel values,
+not a county average. Items accounted from statistics (material products, recreation) have no
+per-cell map and are not part of a site's flow. The present value discounts the flow
+(valuation.py) and the certificate carries the method, parameters, data vintage (the run's
+run.json hashes) and a content hash (certificate.py).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from exactextract import exact_extract
+
+from ecoledger.applications import certificate, parameters, valuation
+from ecoledger.applications.errors import ApplicationError
+
+SUFFIX = "_value.tif"
+METHOD = ("Yearly flow = Σ over the cells of each service's value map (yuan per cell, from the GEP "
+          "account) × the fraction of the cell inside the site (exact fractional coverage at the "
+          "edges, exactextract); items valued from statistics (material products, recreation) have no "
+          "per-cell map and are excluded. Present value V = F × [1 − (1 + r)^−T] / r with the flow at "
+          "each year's end (SEEA EA 2021 NPV logic; carbon-and-policy-methods.md §7.1).")
+COLLATERAL_NOTE = ("An accounting value is not a collateral value: for a loan only monetisable flows "
+                   "count, at risk-adjusted rates, with haircuts, over the remaining tenure, appraised "
+                   "under 资产评估 practice.")
+
+
+def read_site(source: str | Path | dict, file: str = "site") -> gpd.GeoDataFrame:
+    """One (multi)polygon from a GeoJSON file or mapping (CRS84 unless it names another)."""
+    try:
+        frame = (gpd.read_file(source) if isinstance(source, str | Path)
+                 else gpd.GeoDataFrame.from_features(_features(source), crs="EPSG:4326"))
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise ApplicationError(file, "geometry", f"not readable as GeoJSON: {exc}",
+                               "upload a GeoJSON Feature, FeatureCollection or Polygon") from exc
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    if frame.empty or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        raise ApplicationError(file, "geometry", "no polygon found",
+                               "give a Polygon or MultiPolygon (a site's boundary)")
+    if frame.crs is None:
+        frame = frame.set_crs("EPSG:4326")
+    geometry = frame.geometry.make_valid().union_all()
+    return gpd.GeoDataFrame({"site": [1]}, geometry=[geometry], crs=frame.crs)
+
+
+def _features(source: dict) -> list[dict]:
+    if source.get("type") == "FeatureCollection":
+        return source["features"]
+    if source.get("type") == "Feature":
+        return [source]
+    return [{"type": "Feature", "geometry": source, "properties": {}}]
+
+
+def value_maps(maps_dir: Path) -> dict[str, Path]:
+    """item → its value map in ``maps_dir``."""
+    found = {p.name[: -len(SUFFIX)]: p for p in sorted(Path(maps_dir).glob(f"*{SUFFIX}"))}
+    if not found:
+        raise ApplicationError(maps_dir, "maps/*_value.tif", "no value maps",
+                               "account the year with maps on (`ecoledger account PACK --year Y --out DIR`, "
+                               "the default) and give that output folder")
+    return found
+
+
+def site_flows(maps_dir: Path, site: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per item: yearly value inside the site (yuan), covered cells (Σ coverage of cells with a
+    value), cells of the site without a value, and the cell size (m)."""
+    rows = []
+    for item, path in value_maps(maps_dir).items():
+        with rasterio.open(path) as src:
+            crs, cell = src.crs, abs(src.transform.a)
+            cell_area = abs(src.transform.a * src.transform.e)
+        local = site.to_crs(crs)
+        stats = exact_extract(str(path), local, ["sum", "count"], output="pandas")
+        site_cells = float(local.geometry.area.iloc[0] / cell_area)
+        covered = float(stats["count"].iloc[0])
+        rows.append({"item": item, "value_yuan": float(stats["sum"].iloc[0]) if covered > 0 else np.nan,
+                     "covered_cells": covered, "cells_without_value": max(0.0, site_cells - covered),
+                     "site_cells": site_cells, "cell_size_m": cell})
+    return pd.DataFrame(rows)
+
+
+def _run_record(run_dir: Path) -> tuple[dict, pd.DataFrame | None]:
+    run_json = run_dir / "run.json"
+    if not run_json.is_file():
+        raise ApplicationError(run_dir, "run.json", "no run.json next to the maps",
+                               "give the whole output folder of `ecoledger account`")
+    record = json.loads(run_json.read_text(encoding="utf-8"))
+    accounts = run_dir / "accounts.csv"
+    rows = pd.read_csv(accounts, dtype={"adcode": str}) if accounts.is_file() else None
+    return record, rows
+
+
+def item_status(rows: pd.DataFrame | None) -> dict[str, str]:
+    """item → data_status of the region's total row (measured, derived, …)."""
+    if rows is None:
+        return {}
+    totals = rows[rows["ecosystem"] == "all"]
+    top = totals[totals["level"] == totals["level"].iloc[0]]
+    return dict(zip(top["item"], top["data_status"], strict=False))
+
+
+def warnings(flows: pd.DataFrame, status: dict[str, str]) -> list[str]:
+    """Why a valuation may not bear weight: derived or coarse inputs, cells without values."""
+    coarse = parameters.value("param:vep_coarse_cell_m")
+    min_cells = parameters.value("param:vep_min_cells")
+    out = []
+    derived = [i for i in flows["item"] if status.get(i) == "derived"]
+    if derived:
+        out.append(f"{len(derived)} of {len(flows)} services rest on derived (modelled, not measured) input "
+                   f"layers: {', '.join(derived)}")
+    cell = float(flows["cell_size_m"].max())
+    if cell > coarse:
+        out.append(f"the value maps have {cell:g} m cells (coarser than {coarse:g} m): a cell spans many "
+                   f"parcels, so the site's value is an average over its cells, not a survey of the site")
+    site_cells = float(flows["site_cells"].max())
+    if site_cells < min_cells:
+        out.append(f"the site covers {site_cells:.2f} cells (fewer than {min_cells:g}): its value rests on "
+                   "a few coarse cells")
+    gaps = flows[flows["cells_without_value"] > 1e-6]
+    if len(gaps):
+        worst = gaps["cells_without_value"].max()
+        out.append(f"{len(gaps)} services have no value on part of the site (up to {worst:.2f} of "
+                   f"{site_cells:.2f} cells: outside the region, open water or missing cells); that part "
+                   f"counts nothing: {', '.join(gaps['item'])}")
+    return out
+
+
+def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float, horizon: int,
+            rates: list[float], horizons: list[int], issued_by: str = "ecoledger",
+            issued_at: str | None = None) -> dict:
+    """The sealed VEP certificate (a dict) of ``site`` on the account in ``run_dir``."""
+    run_dir = Path(run_dir)
+    record, rows = _run_record(run_dir)
+    flows = site_flows(run_dir / "maps", site)
+    status = item_status(rows)
+    flows["data_status"] = [status.get(i, "unknown") for i in flows["item"]]
+    annual = float(flows["value_yuan"].sum(min_count=1)) if flows["value_yuan"].notna().any() else None
+    table = valuation.sensitivity(annual or 0.0, rates, horizons)
+    equal_area = site.to_crs(record["grid"]["crs"]) if record.get("grid") else site
+    maps = {k: v for k, v in record.get("outputs", {}).items()
+            if k.startswith("maps/") and k.endswith(SUFFIX)}
+    cert = {
+        "format": certificate.FORMAT,
+        "issued_at": issued_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "issued_by": issued_by,
+        "site": {"name": name, "area_km2": float(equal_area.geometry.area.iloc[0] / 1e6),
+                 "geometry_crs84": json.loads(gpd.GeoSeries(site.geometry, crs=site.crs)
+                                              .to_crs("EPSG:4326").to_json())["features"][0]["geometry"]},
+        "method": {"text": METHOD, "collateral_note": COLLATERAL_NOTE, "coverage": "exactextract fractional"},
+        "parameters": {"discount_rate": rate, "horizon_years": horizon,
+                       "policy_table_version": parameters.version()},
+        "flows": [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+                  for row in flows.to_dict("records")],
+        "annual_flow_yuan": annual,
+        "present_value_yuan": valuation.present_value(annual, rate, horizon) if annual is not None else None,
+        "sensitivity": {"rates": list(rates), "horizons": list(horizons),
+                        "rows": [{"rate": r, "values": [float(v) for v in table.loc[r]]} for r in rates]},
+        "warnings": warnings(flows, status),
+        "data_vintage": {k: record.get(k) for k in ("region", "year", "profile", "parameter_table_version",
+                                                    "code_version", "price_year")}
+        | {"inputs_sha256": record.get("inputs", {}), "maps_sha256": maps},
+    }
+    return certificate.seal(cert)
+
+
+def write(cert: dict, out: Path) -> dict:
+    """certificate.json, certificate.html and (with chromium) certificate.pdf in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    certificate.write_json(cert, out / "certificate.json")
+    html = out / "certificate.html"
+    html.write_text(certificate.render_html(cert), encoding="utf-8")
+    skipped = certificate.write_pdf(html, out / "certificate.pdf")
+    return {"json": out / "certificate.json", "html": html,
+            "pdf": None if skipped else out / "certificate.pdf", "pdf_skipped": skipped}
+
+
+def damage_case(run_dir: str | Path, site: gpd.GeoDataFrame, damaged_fraction: float, recovery_years: int,
+                rate: float, restoration_cost: float, other_costs: float = 0.0) -> dict:
+    """Damage compensation of a damaged area (carbon-and-policy-methods.md §7.2): its yearly
+    service flow from the value maps, the discounted interim loss under linear recovery
+    (valuation.damage) and the restoration and other costs, with the valuation's warnings."""
+    run_dir = Path(run_dir)
+    _, rows = _run_record(run_dir)
+    flows = site_flows(run_dir / "maps", site)
+    flow = float(flows["value_yuan"].sum())
+    case = valuation.damage(flow, damaged_fraction, recovery_years, rate, restoration_cost, other_costs)
+    return {"annual_flow_yuan": flow, "damaged_fraction": damaged_fraction, "recovery_years": recovery_years,
+            "recovery_curve": "linear: the lost fraction falls from d at the damage to 0 after R years",
+            "discount_rate": rate, **case, "warnings": warnings(flows, item_status(rows)),
+            "method": ("total = restoration cost + other costs "
+                       "+ Σ_t F·d·(1 − (t − ½)/R) / (1 + r)^t, t = 1..R")}
