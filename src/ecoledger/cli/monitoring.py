@@ -1,5 +1,109 @@
-"""`ecoledger monitoring …`."""
+"""``ecoledger monitoring …``: water classes, AQI, early-warning alerts and the Jiangxi demo."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
 import typer
 
+from ecoledger.atomic import atomic_directory
+from ecoledger.errors import EcoledgerError, SubmissionError
+
 app = typer.Typer(help="monitoring", no_args_is_help=True)
+
+
+def _fail(exc: EcoledgerError) -> typer.Exit:
+    if isinstance(exc, SubmissionError):
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+    else:
+        typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` whole or not at all (a sibling temporary file, renamed)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)
+
+
+@app.command("demo")
+def demo_command(
+    out: Path = typer.Option(Path("out/monitoring"), help="output folder (replaced atomically)"),
+    data: Path = typer.Option(Path("data/jiangxi"), help="the Jiangxi data folder"),
+    accounts: list[Path] = typer.Option([], help="accounts.csv of an account year (repeat) for change rules"),
+    rules: Path | None = typer.Option(None, help="rule file (TOML); default: the shipped Jiangxi rules"),
+    target: float = typer.Option(0.05, help="Poyang TP target, mg/L (default: lake class III limit)"),
+    target_year: int = typer.Option(2025, help="year the target path reaches the target (illustrative)"),
+) -> None:
+    """Poyang TP, Nanchang and Jiujiang PM2.5 indicators, alerts on real data, and index.html."""
+    from ecoledger.monitoring import demo
+
+    try:
+        result = demo.build(data, accounts, rules.read_text("utf-8") if rules else None, target, target_year)
+    except EcoledgerError as exc:
+        raise _fail(exc) from exc
+    demo.write(result, out)
+    typer.echo(f"{len(result['alerts'])} alerts; Poyang TP years reported: "
+               f"{(result['poyang_tp']['status'] == 'reported').sum()} → {out / 'index.html'}")
+
+
+@app.command("water")
+def water_command(
+    file: Path = typer.Argument(..., help="monitoring records (CSV or XLSX, see docs/monitoring.md)"),
+    out: Path = typer.Option(..., help="output folder (replaced atomically)"),
+    period: str = typer.Option("year", help="year | month"),
+) -> None:
+    """Validate records; write records.csv, classes.csv (class, determining parameter, TLI) and
+    shares by city, basin and region."""
+    from ecoledger.monitoring import records, water
+
+    try:
+        rows = records.load(file.name, file.read_bytes())
+    except EcoledgerError as exc:
+        raise _fail(exc) from exc
+    evaluated = water.evaluate(rows, period)
+    with atomic_directory(out) as folder:
+        rows.to_csv(folder / "records.csv", index=False)
+        evaluated.to_csv(folder / "classes.csv", index=False)
+        for by in ("city", "basin", None):
+            water.shares_by(evaluated, by).to_csv(folder / f"shares_{by or 'region'}.csv", index=False)
+    typer.echo(f"{len(rows)} records, {len(evaluated)} station-{period}s → {out}")
+
+
+@app.command("aqi")
+def aqi_command(
+    file: Path = typer.Argument(..., help="CSV: city, date and any of so2_24h, no2_24h, pm10_24h, "
+                                          "co_24h (mg/m³), o3_8h, o3_1h, pm25_24h (µg/m³)"),
+    out: Path = typer.Option(..., help="output CSV"),
+) -> None:
+    """Daily IAQI, AQI, primary pollutant and category per HJ 633-2012."""
+    from ecoledger.monitoring import air
+
+    frame = pd.read_csv(file)
+    pollutants = [f"{p}_{a}" for p, a in air.DAILY_POLLUTANTS if f"{p}_{a}" in frame.columns]
+    scored = pd.DataFrame([air.daily_aqi({k: row[k] for k in pollutants}) for _, row in frame.iterrows()])
+    result = pd.concat([frame.reset_index(drop=True), scored], axis=1)
+    _write_file(out, result.to_csv(index=False).encode("utf-8"))
+    typer.echo(f"{len(result)} days → {out}")
+
+
+@app.command("alerts")
+def alerts_command(
+    series: Path = typer.Argument(..., help="CSV with series, unit_code, unit_name, period, value, unit"),
+    rules: Path = typer.Option(..., help="rule file (TOML)"),
+    out: Path = typer.Option(..., help="alerts CSV"),
+) -> None:
+    """Evaluate early-warning rules on indicator series and export the alerts."""
+    from ecoledger.monitoring import warning
+
+    try:
+        parsed = warning.parse_rules(rules.read_text("utf-8"), rules.name)
+    except EcoledgerError as exc:
+        raise _fail(exc) from exc
+    frame = pd.read_csv(series, dtype={"unit_code": str})
+    alerts = warning.evaluate(parsed, frame)
+    _write_file(out, warning.alerts_csv(alerts))
+    typer.echo(f"{len(alerts)} alerts → {out}")

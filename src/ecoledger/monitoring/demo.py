@@ -1,0 +1,119 @@
+"""The Jiangxi monitoring demo: Poyang TP 2016–2022 (missing years marked), Nanchang and
+Jiujiang PM2.5 indicators 2014–2016, early-warning alerts on real data, and an HTML page.
+
+Inputs (``data/jiangxi/``): ``statistics/jiangxi_statistics.csv`` (Poyang TP and other
+provincial indicators, reposts of the official bulletins), ``air/pm25_daily_nanchang_jiujiang_2014_2016.csv``
+(daily PM2.5, SpTe2M 1.0.3), ``literature/poyang_station_trophic_grade_2006_2014.csv``, and
+optionally published ``accounts.csv`` files of several years for the account-change rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from ecoledger.atomic import atomic_directory
+from ecoledger.monitoring import air, indicators, phosphorus, warning
+from ecoledger.monitoring.tables import table_versions
+
+CITY_CODES = {"Nanchang": ("360100", "南昌市"), "Jiujiang": ("360400", "九江市")}
+TP_YEARS = range(2016, 2023)
+STATISTICS = Path("statistics/jiangxi_statistics.csv")
+AIR = Path("air/pm25_daily_nanchang_jiujiang_2014_2016.csv")
+STATION_GRADES = Path("literature/poyang_station_trophic_grade_2006_2014.csv")
+
+
+def default_rules() -> str:
+    return resources.files("ecoledger.data").joinpath("monitoring/jiangxi_rules.toml").read_text("utf-8")
+
+
+def read_daily_pm25(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    return pd.DataFrame({"city": frame["City"], "date": pd.to_datetime(frame["date"]).dt.date.astype(str),
+                         "pm25": frame["PM2.5"].astype(float)})
+
+
+def read_accounts(files: list[Path]) -> pd.DataFrame | None:
+    if not files:
+        return None
+    return pd.concat([pd.read_csv(f, dtype={"adcode": str}) for f in files], ignore_index=True)
+
+
+def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = None,
+          target: float = 0.05, target_year: int = 2025) -> dict:
+    """Every table of the demo, in memory: {"poyang_tp", "tp_load_account", "station_grades",
+    "air_daily", "air_annual", "alerts", "summary"}."""
+    statistics = pd.read_csv(data / STATISTICS, dtype={"adcode": str})
+    tp = phosphorus.tp_readings(phosphorus.statistic_series(statistics, "poyang_lake_tp", "360000", TP_YEARS))
+    first = tp[tp["status"] == "reported"].iloc[0]
+    path = phosphorus.target_path(int(first["year"]), float(first["value"]), target_year, target, TP_YEARS)
+    def cuts(relation: str) -> list[float]:
+        return [phosphorus.required_load_cut(v, target, relation) if v == v else float("nan")
+                for v in tp["value"]]
+
+    tp = tp.assign(target_path=path.values, above_path=tp["value"].values > path.values,
+                   load_cut_linear=cuts("vollenweider_linear"), load_cut_oecd=cuts("oecd_1982"))
+    daily = read_daily_pm25(data / AIR)
+    scored = daily.assign(
+        iaqi_pm25_exact=[air.iaqi_exact("pm25", "24h", c) for c in daily["pm25"]],
+        iaqi_pm25=[air.iaqi("pm25", "24h", c) for c in daily["pm25"]])
+    scored["category"] = [air.category(v)[0] for v in scored["iaqi_pm25"]]
+    annual = air.annual_pm25(daily)
+    monthly = daily.assign(period=daily["date"].str[:7]).groupby(["city", "period"])["pm25"].mean()
+    monthly = monthly.reset_index()
+    series = [indicators.from_statistics(statistics), indicators.from_air_daily(daily, CITY_CODES),
+              indicators.from_air_annual(annual, CITY_CODES),
+              pd.DataFrame({"series": "pm25_monthly_mean",
+                            "unit_code": monthly["city"].map(lambda c: CITY_CODES[c][0]),
+                            "unit_name": monthly["city"].map(lambda c: CITY_CODES[c][1]),
+                            "period": monthly["period"], "value": monthly["pm25"], "unit": "µg/m³"})]
+    accounts = read_accounts(list(accounts_files))
+    if accounts is not None:
+        series.append(indicators.from_accounts(accounts))
+    rules = warning.parse_rules(rules_text or default_rules())
+    alerts = warning.evaluate(rules, pd.concat(series, ignore_index=True))
+    inputs = [data / STATISTICS, data / AIR, data / STATION_GRADES, *accounts_files]
+    summary = {
+        "table_versions": table_versions(),
+        "inputs": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
+        "rules": [r.id for r in rules],
+        "alerts_by_rule": {r.id: sum(a.rule_id == r.id for a in alerts) for r in rules},
+        "target": {"tp_mg_l": target, "year": target_year,
+                   "note": "illustrative: the GB 3838 lake class III limit reached on a straight path "
+                           "from the first reported year; not an official campaign target"},
+        "notes": ["The AQI columns of the air tables are PM2.5 IAQIs: HJ 633's AQI needs all six "
+                  "pollutants, and the shipped data hold PM2.5 only.",
+                  "The TP load account is missing: no open load coefficients or activity data are "
+                  "shipped (tp_load_coefficients.csv says what would fill each source)."],
+    }
+    return {"poyang_tp": tp, "tp_load_account": phosphorus.load_account({}),
+            "station_grades": pd.read_csv(data / STATION_GRADES), "air_daily": scored,
+            "air_annual": annual, "alerts": warning.alerts_frame(alerts), "summary": summary}
+
+
+def write(result: dict, out: Path) -> None:
+    """The demo's CSV tables, summary.json and index.html, written atomically to ``out``."""
+    with atomic_directory(out) as staging:
+        for name, frame in result.items():
+            if isinstance(frame, pd.DataFrame):
+                frame.to_csv(staging / f"{name}.csv", index=False)
+        (staging / "summary.json").write_text(json.dumps(result["summary"], ensure_ascii=False, indent=2),
+                                              encoding="utf-8")
+        (staging / "index.html").write_text(render_html(result), encoding="utf-8")
+
+
+def render_html(result: dict) -> str:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["num"] = lambda v, d=1: "—" if v is None or v != v else f"{v:,.{d}f}"
+    template = environment.from_string(
+        resources.files("ecoledger.data").joinpath("monitoring/demo.html").read_text("utf-8"))
+    return template.render(tp=result["poyang_tp"].to_dict("records"),
+                           load=result["tp_load_account"].to_dict("records"),
+                           grades=result["station_grades"].to_dict("records"),
+                           annual=result["air_annual"].to_dict("records"),
+                           alerts=result["alerts"].to_dict("records"), summary=result["summary"])

@@ -1,0 +1,108 @@
+"""Poyang Lake total phosphorus: the lake series against a target path, the TP load account by
+source, and the load cut a target concentration needs.
+
+Load account: load_s = activity_s × coefficient_s for each source of
+``data/monitoring/tp_load_coefficients.csv`` (point sources, agriculture, livestock, urban runoff,
+atmospheric deposition, inflow of the five rivers). A missing activity or coefficient leaves that
+source missing and the total missing (the sum of the known sources is given apart, labelled).
+
+Load–concentration relation (``load_concentration.csv``): the steady-state Vollenweider mass
+balance C = L / (q_s (1 + √τ_w)) makes C proportional to L at fixed hydrology, so a target C*
+needs the load cut 1 − C*/C. With the OECD (1982) regression C ∝ L^0.82 the cut is
+1 − (C*/C)^(1/0.82). Both assume the hydrology (q_s, τ_w) of the base year; Poyang's water level
+swings make that a first estimate, not a plan.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ecoledger.monitoring.tables import table
+from ecoledger.monitoring.water import parameter_class
+
+
+def statistic_series(statistics: pd.DataFrame, indicator: str, adcode: str, years: range) -> pd.DataFrame:
+    """One indicator of a ``jiangxi_statistics.csv``-style table, one row per year of ``years``.
+
+    Repeated rows of a year (several reposts) must agree; their sources are listed. A year
+    without a row is ``missing``. Columns: year, value, unit, status (reported | missing |
+    conflicting), sources.
+    """
+    rows = statistics[(statistics["indicator"] == indicator) & (statistics["adcode"].astype(str) == adcode)]
+    out = []
+    for year in years:
+        found = rows[rows["year"].astype(int) == year]
+        values = sorted({float(v) for v in found["value"]})
+        status = "missing" if not values else "reported" if len(values) == 1 else "conflicting"
+        out.append({"year": year, "value": values[0] if len(values) == 1 else float("nan"),
+                    "unit": found["unit"].iloc[0] if len(found) else "",
+                    "status": status, "alternatives": ";".join(map(str, values)) if len(values) > 1 else "",
+                    "sources": " | ".join(dict.fromkeys(found["source_url"])) if len(found) else ""})
+    return pd.DataFrame(out)
+
+
+def target_path(start_year: int, start_value: float, target_year: int, target_value: float,
+                years) -> pd.Series:
+    """A straight-line path from (start_year, start_value) to (target_year, target_value), held
+    at the target afterwards; NaN before the start."""
+    def on_path(year: int) -> float:
+        if year < start_year:
+            return float("nan")
+        if year >= target_year:
+            return target_value
+        return start_value + (target_value - start_value) * (year - start_year) / (target_year - start_year)
+    return pd.Series([on_path(y) for y in years], index=list(years), dtype=float)
+
+
+def tp_readings(series: pd.DataFrame) -> pd.DataFrame:
+    """The series with its GB 3838 class read against the lake and against the river TP limits."""
+    return series.assign(
+        class_lake_reading=[parameter_class("tp", v, "lake") if not math.isnan(v) else None
+                            for v in series["value"]],
+        class_river_reading=[parameter_class("tp", v, "river") if not math.isnan(v) else None
+                             for v in series["value"]])
+
+
+def load_account(activity: dict[str, float], coefficients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """TP load (t/a) by source: activity × coefficient; missing where either is missing.
+
+    ``activity`` maps the ``activity`` names of the coefficient table (cropland_area, …) to
+    values in its ``activity_unit``. The last row, ``total``, is missing unless every source is
+    known; ``known_sources_sum`` gives the partial sum.
+    """
+    coefficients = table("tp_load_coefficients") if coefficients is None else coefficients
+    to_tonnes = {"t TP per t": 1.0, "kg TP/(hm²·a)": 1e-3, "kg TP/(head·a)": 1e-3, "kg TP/(km²·a)": 1e-3}
+    rows = []
+    for c in coefficients.to_dict("records"):
+        amount = activity.get(c["activity"])
+        coefficient = float(c["coefficient"]) if str(c["coefficient"]).strip() else None
+        known = amount is not None and coefficient is not None and not math.isnan(amount)
+        why = "" if known else ("no coefficient" if coefficient is None else "no activity data")
+        rows.append({"source": c["source"], "source_zh": c["source_zh"], "activity": c["activity"],
+                     "activity_value": amount, "activity_unit": c["activity_unit"],
+                     "coefficient": coefficient, "coefficient_unit": c["coefficient_unit"],
+                     "load_t": (amount * coefficient * to_tonnes[c["coefficient_unit"]] if known
+                                else float("nan")),
+                     "status": "computed" if known else "missing", "why_missing": why,
+                     "reference": c["reference"], "confidence": c["confidence"]})
+    frame = pd.DataFrame(rows)
+    complete = (frame["status"] == "computed").all()
+    missing = ", ".join(frame.loc[frame["status"] == "missing", "source"])
+    total = {"source": "total", "source_zh": "合计",
+             "load_t": frame["load_t"].sum() if complete else float("nan"),
+             "status": "computed" if complete else "missing",
+             "why_missing": "" if complete else f"sources missing: {missing}",
+             "known_sources_sum_t": float(frame["load_t"].sum(min_count=1))}
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def required_load_cut(current: float, target: float, relation: str = "vollenweider_linear") -> float:
+    """Fraction (0–1) by which the TP load must fall for the lake TP to go from ``current`` to
+    ``target`` (same unit), under ``relation`` of load_concentration.csv; 0 if already met."""
+    rows = table("load_concentration").set_index("relation")
+    exponent = float(rows.loc[relation, "exponent"])
+    if current <= target:
+        return 0.0
+    return 1 - (target / current) ** (1 / exponent)
