@@ -157,7 +157,7 @@ def period_years(periods: pd.Series) -> pd.Series:
         return numeric.astype(float)
     dates = pd.to_datetime(periods.astype(str))
     days = dates.dt.is_leap_year.map({True: 366, False: 365})
-    return dates.dt.year + (dates.dt.dayofyear - 1) / days
+    return dates.dt.year + (dates.dt.day_of_year - 1) / days
 
 
 def _change(options: dict, group: pd.DataFrame):

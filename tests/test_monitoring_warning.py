@@ -1,0 +1,173 @@
+"""Early-warning rules (threshold, exceedance count, Mann–Kendall trend, change), Poyang TP
+series, load account and load cut, and the Jiangxi demo on the shipped data."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecoledger.monitoring import demo, phosphorus, warning
+from ecoledger.monitoring.trend import mann_kendall
+
+JIANGXI = Path(__file__).resolve().parents[1] / "data" / "jiangxi"
+
+
+def series(name, values, code="1", unit_name="A"):
+    return pd.DataFrame({"series": name, "unit_code": code, "unit_name": unit_name,
+                         "period": list(values), "value": list(values.values()), "unit": "u"})
+
+
+def rules(text):
+    return warning.parse_rules(text, "test.toml")
+
+
+def test_mann_kendall_by_hand():
+    # 1..5: S = 10 pairs all rising; Var S = 5·4·15/18 = 16.667; Z = (10 − 1)/4.0825 = 2.2045;
+    # p = 2 (1 − Φ(2.2045)) = 0.0275; Sen's slope 1
+    result = mann_kendall([1, 2, 3, 4, 5])
+    assert result["s"] == 10 and result["var_s"] == pytest.approx(16.6667, abs=1e-4)
+    assert result["z"] == pytest.approx(2.2045, abs=1e-4) and result["p"] == pytest.approx(0.0275, abs=1e-4)
+    assert result["sen_slope"] == 1 and result["trend"] == "increasing"
+    # ties: 1, 1, 2, 3 → S = 5; Var S = (4·3·13 − 2·1·9)/18 = 7.6667
+    tied = mann_kendall([1, 1, 2, 3])
+    assert tied["s"] == 5 and tied["var_s"] == pytest.approx(7.6667, abs=1e-4)
+    assert mann_kendall([0.082, 0.069, 0.058], [2018, 2019, 2020])["trend"] == "too short"
+
+
+def test_threshold_and_exceedance_count_rules():
+    found = warning.evaluate(rules('''
+[[rule]]
+id = "t"
+series = "tp"
+kind = "threshold"
+above = 0.05
+severity = "high"
+message = "above"
+'''), series("tp", {2018: 0.082, 2019: 0.05, 2020: 0.058}))
+    assert [(a.period, a.evidence["value"]) for a in found] == [("2018", 0.082), ("2020", 0.058)]
+    assert found[0].responsible == "A (1)"
+    days = {f"2015-01-{d:02d}": (80 if d <= 3 else 20) for d in range(1, 32)}
+    counted = warning.evaluate(rules('''
+[[rule]]
+id = "c"
+series = "pm"
+kind = "exceedance_count"
+above = 75
+count_at_least = 3
+severity = "medium"
+message = "many"
+responsible = "环保局"
+'''), series("pm", days))
+    assert len(counted) == 1 and counted[0].evidence["periods_above"] == 3
+    assert counted[0].responsible == "环保局"
+
+
+def test_trend_and_change_rules():
+    found = warning.evaluate(rules('''
+[[rule]]
+id = "up"
+series = "x"
+kind = "trend"
+direction = "increasing"
+severity = "low"
+message = "rising"
+
+[[rule]]
+id = "drop"
+series = "x"
+kind = "change"
+drop_percent = 10
+severity = "medium"
+message = "fell"
+'''), series("x", {2015: 1, 2016: 2, 2017: 3, 2018: 4, 2019: 5, 2020: 4.4}))
+    trend = next(a for a in found if a.rule_id == "up")
+    # S = 14 − 1 = 13 (five rising values, 4.4 below 5 only), n = 6: Var S = 6·5·17/18 = 28.33,
+    # Z = 12/5.323 = 2.254, p = 0.024 < 0.05
+    assert trend.evidence["s"] == 13 and trend.evidence["p"] == pytest.approx(0.0242, abs=1e-3)
+    drop = [a for a in found if a.rule_id == "drop"]
+    # 5 → 4.4 is −12 %; every other step rises
+    assert [(a.period, a.evidence["change_percent"]) for a in drop] == [("2019–2020", -12.0)]
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ('[[rule]]\nid = "a"\nseries = "s"\nkind = "threshold"\nseverity = "high"\nmessage = "m"\n', "above or below"),
+    ('[[rule]]\nid = "a"\nseries = "s"\nkind = "guess"\nseverity = "high"\nmessage = "m"\n', "kind"),
+    ('[[rule]]\nid = "a"\nseries = "s"\nkind = "trend"\nseverity = "dire"\nmessage = "m"\ndirection = "x"\n',
+     "severity"),
+    ('[[rule]]\nseries = "s"\n', "id"),
+    ("rule = [", "not valid TOML"),
+])
+def test_bad_rule_files_name_the_rule_and_field(text, field):
+    with pytest.raises(warning.RuleError) as caught:
+        warning.parse_rules(text, "r.toml")
+    assert "r.toml" in str(caught.value) and field in str(caught.value)
+
+
+def test_alerts_export_as_csv():
+    alert = warning.Alert("r", "high", "tp", "360000", "江西省", "2020", "m", "厅", {"value": 0.058})
+    text = warning.alerts_csv([alert]).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("rule_id,severity,series") and "0.058" in text
+
+
+def test_statistic_series_marks_missing_and_conflicting_years():
+    stats = pd.DataFrame({"adcode": "360000", "indicator": "poyang_lake_tp",
+                          "year": [2018, 2019, 2019, 2020, 2020], "value": [0.082, 0.069, 0.069, 0.058, 0.06],
+                          "unit": "mg/L", "source_url": ["a", "b", "c", "d", "e"]})
+    out = phosphorus.statistic_series(stats, "poyang_lake_tp", "360000", range(2017, 2022)).set_index("year")
+    assert out.loc[2017, "status"] == "missing" and math.isnan(out.loc[2017, "value"])
+    assert out.loc[2019, "value"] == 0.069 and out.loc[2019, "sources"] == "b | c"
+    assert out.loc[2020, "status"] == "conflicting" and out.loc[2020, "alternatives"] == "0.058;0.06"
+
+
+def test_target_path_and_load_cut():
+    path = phosphorus.target_path(2018, 0.082, 2025, 0.05, range(2017, 2027))
+    # 0.082 − (0.032/7) × 1 = 0.077429
+    assert math.isnan(path[2017]) and path[2019] == pytest.approx(0.077429, abs=1e-6)
+    assert path[2026] == 0.05
+    # linear Vollenweider: 1 − 0.05/0.058 = 0.137931; OECD: 1 − (0.05/0.058)^(1/0.82) = 0.165565
+    assert phosphorus.required_load_cut(0.058, 0.05) == pytest.approx(0.137931, abs=1e-6)
+    assert phosphorus.required_load_cut(0.058, 0.05, "oecd_1982") == pytest.approx(0.165565, abs=1e-6)
+    assert phosphorus.required_load_cut(0.04, 0.05) == 0.0
+
+
+def test_load_account_by_source_reports_missing_sources():
+    coefficients = pd.DataFrame([
+        {"source": "agriculture", "source_zh": "种植业", "activity": "cropland_area", "activity_unit": "hm²",
+         "coefficient": "0.5", "coefficient_unit": "kg TP/(hm²·a)", "reference": "test value", "confidence": "M"},
+        {"source": "inflow_five_rivers", "source_zh": "五河", "activity": "five_river_tp_flux",
+         "activity_unit": "t/a", "coefficient": "1", "coefficient_unit": "t TP per t", "reference": "identity",
+         "confidence": "V"}])
+    # 200 000 hm² × 0.5 kg/hm² = 100 000 kg = 100 t; the inflow has no activity data
+    account = phosphorus.load_account({"cropland_area": 200_000}, coefficients).set_index("source")
+    assert account.loc["agriculture", "load_t"] == pytest.approx(100.0)
+    assert account.loc["inflow_five_rivers", "status"] == "missing"
+    assert math.isnan(account.loc["total", "load_t"]) and account.loc["total", "known_sources_sum_t"] == 100.0
+    full = phosphorus.load_account({"cropland_area": 200_000, "five_river_tp_flux": 50}, coefficients)
+    assert full.set_index("source").loc["total", "load_t"] == pytest.approx(150.0)
+    shipped = phosphorus.load_account({})
+    assert (shipped["status"] == "missing").all()
+
+
+def test_jiangxi_demo_on_the_shipped_data(tmp_path):
+    result = demo.build(JIANGXI)
+    tp = result["poyang_tp"].set_index("year")
+    assert tp.loc[[2018, 2019, 2020], "value"].tolist() == [0.082, 0.069, 0.058]
+    assert set(tp.loc[[2016, 2017, 2021, 2022], "status"]) == {"missing"}
+    assert tp.loc[2020, "class_lake_reading"] == 4 and tp.loc[2020, "class_river_reading"] == 2
+    annual = result["air_annual"].set_index(["city", "year"])
+    daily = pd.read_csv(JIANGXI / "air" / "pm25_daily_nanchang_jiujiang_2014_2016.csv")
+    nanchang_2014 = daily[(daily["City"] == "Nanchang") & daily["date"].str.startswith("2014")]["PM2.5"]
+    assert annual.loc[("Nanchang", 2014), "pm25_annual_mean"] == pytest.approx(nanchang_2014.mean())
+    assert annual.loc[("Nanchang", 2014), "exceedance_days"] == int((nanchang_2014 > 75).sum())
+    alerts = result["alerts"]
+    tp_alerts = alerts[alerts["rule_id"] == "poyang-tp-above-lake-class-iii"]
+    assert tp_alerts["period"].tolist() == ["2018", "2019", "2020"]
+    demo.write(result, tmp_path / "out")
+    page = (tmp_path / "out" / "index.html").read_text("utf-8")
+    assert "missing" in page and "0.082" in page and "PM2.5 IAQI" in page
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert len(summary["table_versions"]["gb3838_limits"]) == 12
