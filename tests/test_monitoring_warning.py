@@ -94,7 +94,8 @@ message = "fell"
 
 
 @pytest.mark.parametrize(("text", "field"), [
-    ('[[rule]]\nid = "a"\nseries = "s"\nkind = "threshold"\nseverity = "high"\nmessage = "m"\n', "above or below"),
+    ('[[rule]]\nid = "a"\nseries = "s"\nkind = "threshold"\nseverity = "high"\nmessage = "m"\n',
+     "above or below"),
     ('[[rule]]\nid = "a"\nseries = "s"\nkind = "guess"\nseverity = "high"\nmessage = "m"\n', "kind"),
     ('[[rule]]\nid = "a"\nseries = "s"\nkind = "trend"\nseverity = "dire"\nmessage = "m"\ndirection = "x"\n',
      "severity"),
@@ -136,11 +137,12 @@ def test_target_path_and_load_cut():
 
 def test_load_account_by_source_reports_missing_sources():
     coefficients = pd.DataFrame([
-        {"source": "agriculture", "source_zh": "种植业", "activity": "cropland_area", "activity_unit": "hm²",
-         "coefficient": "0.5", "coefficient_unit": "kg TP/(hm²·a)", "reference": "test value", "confidence": "M"},
+        {"source": "agriculture", "source_zh": "种植业", "activity": "cropland_area",
+         "activity_unit": "hm²", "coefficient": "0.5", "coefficient_unit": "kg TP/(hm²·a)",
+         "reference": "test value", "confidence": "M"},
         {"source": "inflow_five_rivers", "source_zh": "五河", "activity": "five_river_tp_flux",
-         "activity_unit": "t/a", "coefficient": "1", "coefficient_unit": "t TP per t", "reference": "identity",
-         "confidence": "V"}])
+         "activity_unit": "t/a", "coefficient": "1", "coefficient_unit": "t TP per t",
+         "reference": "identity", "confidence": "V"}])
     # 200 000 hm² × 0.5 kg/hm² = 100 000 kg = 100 t; the inflow has no activity data
     account = phosphorus.load_account({"cropland_area": 200_000}, coefficients).set_index("source")
     assert account.loc["agriculture", "load_t"] == pytest.approx(100.0)
