@@ -12,7 +12,7 @@ import io
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -39,6 +39,9 @@ UserDep = Annotated[User | None, Depends(current_user)]
 Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
 Year = Annotated[int, Query(ge=1900, le=2200)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
+MAX_ID = 2**31 - 1  # the stores' INTEGER range (PostgreSQL's is the narrower)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+RunQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 MEDIA_CSV = "text/csv; charset=utf-8"
 
 
@@ -133,7 +136,7 @@ def get_unit(request: Request, code: str) -> dict:
 
 @router.get("/units/{code}/breakdown", summary="A unit's accounts by group, item and ecosystem")
 def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
-                   run: int | None = None) -> dict:
+                   run: RunQuery = None) -> dict:
     found = queries.breakdown(platform(request).db, user, code, year, run)
     return {"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
             "statistics": found["statistics"], "rows": found["rows"],
@@ -146,7 +149,7 @@ def years(request: Request) -> list[int]:
 
 
 @router.get("/accounts", summary="Account rows (published, or a readable provisional run)")
-def accounts(request: Request, user: UserDep, year: Year | None = None, run: int | None = None,
+def accounts(request: Request, user: UserDep, year: Year | None = None, run: RunQuery = None,
              unit: Code | None = None, item: str | None = Query(None, max_length=64),
              level: Literal["province", "city", "county"] | None = None,
              group: Literal["provisioning", "regulating", "cultural"] | None = None,
@@ -172,7 +175,7 @@ def accounts(request: Request, user: UserDep, year: Year | None = None, run: int
 @router.get("/map", summary="One value per unit for the map, as GeoJSON")
 def map_layer(request: Request, user: UserDep, year: Year,
               level: Literal["province", "city", "county"] = "county",
-              measure: str = Query("gep", max_length=80), run: int | None = None) -> Response:
+              measure: str = Query("gep", max_length=80), run: RunQuery = None) -> Response:
     found_run, values = queries.map_values(platform(request).db, user, year, level, measure, run)
     return _geojson([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
                                   "unit": v["unit_label"], "data_status": v["data_status"],
@@ -232,7 +235,7 @@ def _iso(value) -> str | None:
 class NewRun(BaseModel):
     year: int = Field(ge=1900, le=2200)
     profile: str = Field("ndrc2022", max_length=32)
-    supersedes: int | None = None
+    supersedes: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.get("/runs", summary="Run history (published runs for everyone)")
@@ -243,7 +246,7 @@ def list_runs(request: Request, user: UserDep) -> list[dict]:
 
 
 @router.get("/runs/{run_id}", summary="One run, with its progress")
-def get_run(request: Request, run_id: int, user: UserDep) -> dict:
+def get_run(request: Request, run_id: Id, user: UserDep) -> dict:
     db = platform(request).db
     return run_json(runs.get_run(db, user, run_id), runs.superseded_by(db))
 
@@ -265,14 +268,14 @@ def launch(request: Request, user: User | None, year: int, profile: str, superse
 
 
 @router.post("/runs/{run_id}/publish", summary="Publish a provisional run (reviewers, administrators)")
-def publish_run(request: Request, run_id: int, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def publish_run(request: Request, run_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     _csrf(request, x_csrf_token)
     return run_json(runs.publish(platform(request).db, user, run_id))
 
 
 @router.get("/runs/{run_id}/archive", summary="The run's reproducible archive (zip)",
             response_class=FileResponse)
-def run_archive(request: Request, run_id: int, user: UserDep) -> FileResponse:
+def run_archive(request: Request, run_id: Id, user: UserDep) -> FileResponse:
     path = runs.archive_path(platform(request).db, user, run_id)
     return FileResponse(path, media_type="application/zip", filename=path.name)
 
@@ -368,7 +371,7 @@ def list_submissions(request: Request, user: UserDep,
 
 
 @router.get("/submissions/{submission_id}", summary="One submission with its rows")
-def get_submission(request: Request, submission_id: int, user: UserDep) -> dict:
+def get_submission(request: Request, submission_id: Id, user: UserDep) -> dict:
     return submission_json(reporting.get(platform(request).db, user, submission_id), rows=True)
 
 
@@ -387,13 +390,13 @@ class Review(BaseModel):
 
 
 @router.post("/submissions/{submission_id}/accept", summary="Accept a submission (reviewers)")
-def accept(request: Request, submission_id: int, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def accept(request: Request, submission_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     _csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=True))
 
 
 @router.post("/submissions/{submission_id}/return", summary="Return a submission with a reason (reviewers)")
-def return_submission(request: Request, submission_id: int, body: Review, user: UserDep,
+def return_submission(request: Request, submission_id: Id, body: Review, user: UserDep,
                       x_csrf_token: CsrfHeader = None) -> dict:
     _csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=False,

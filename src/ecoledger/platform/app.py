@@ -108,9 +108,13 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"detail": "send the request with a Content-Length header",
                                  "detail_zh": "请求须带 Content-Length 头"}, status_code=411)
         if length and (not length.isdigit() or int(length) > REQUEST_LIMIT_BYTES):
-            return JSONResponse(
-                {"detail": f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB",
-                 "detail_zh": f"请求超过 {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB 上限"}, status_code=413)
+            message = f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB"
+            message_zh = f"请求超过 {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB 上限"
+            fix = "split the file or remove unused sheets and columns"
+            fix_zh = "请拆分文件或删除无用的工作表和列"
+            return JSONResponse({"detail": message, "detail_zh": message_zh, "problems": [
+                {"file": "upload", "field": "file", "message": message, "message_zh": message_zh,
+                 "fix": fix, "fix_zh": fix_zh, "severity": "error"}]}, status_code=413)
         nonce = request.cookies.get(CSRF_COOKIE)
         fresh = nonce is None or len(nonce) > 100
         request.state.csrf_nonce = security.new_token() if fresh else nonce

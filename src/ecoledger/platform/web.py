@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,7 +18,7 @@ from ecoledger import tables
 from ecoledger.ecosystems import ALL, ECOSYSTEMS
 from ecoledger.errors import SubmissionError
 from ecoledger.platform import i18n, queries, reporting, runs, users
-from ecoledger.platform.api import launch, parameter_rows, submission_json
+from ecoledger.platform.api import MAX_ID, Id, RunQuery, launch, parameter_rows, submission_json
 from ecoledger.platform.api import parameter_versions as api_parameter_versions
 from ecoledger.platform.app import problem_json
 from ecoledger.platform.deps import (
@@ -89,7 +89,8 @@ def map_page(request: Request):
 
 
 @router.get("/units/{code}", response_class=HTMLResponse)
-def unit_page(request: Request, code: str, user: UserDep, year: int | None = None, run: int | None = None):
+def unit_page(request: Request, code: str, user: UserDep, year: int | None = Query(None, ge=1900, le=2200),
+              run: RunQuery = None):
     db = platform(request).db
     years = runs.published_years(db)
     if year is None and run is None:
@@ -239,7 +240,7 @@ def reviews_page(request: Request, user: UserDep):
 
 
 @router.post("/submissions/{submission_id}/accept")
-def accept_form(request: Request, submission_id: int, user: UserDep,
+def accept_form(request: Request, submission_id: Id, user: UserDep,
                 csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     reporting.review(platform(request).db, user, submission_id, accept=True)
@@ -247,7 +248,7 @@ def accept_form(request: Request, submission_id: int, user: UserDep,
 
 
 @router.post("/submissions/{submission_id}/return")
-def return_form(request: Request, submission_id: int, user: UserDep,
+def return_form(request: Request, submission_id: Id, user: UserDep,
                 reason: Annotated[str, Form(max_length=2000)] = "",
                 csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
@@ -277,12 +278,13 @@ def start_run_form(request: Request, user: UserDep, year: Annotated[int, Form()]
                    supersedes: Annotated[str, Form(max_length=12)] = "",
                    csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
-    launch(request, user, year, profile, int(supersedes) if supersedes.isdigit() else None)
+    corrected = int(supersedes) if supersedes.isdigit() and int(supersedes) <= MAX_ID else None
+    launch(request, user, year, profile, corrected)
     return _back("/runs")
 
 
 @router.post("/runs/{run_id}/publish")
-def publish_form(request: Request, run_id: int, user: UserDep,
+def publish_form(request: Request, run_id: Id, user: UserDep,
                  csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     runs.publish(platform(request).db, user, run_id)
