@@ -1,5 +1,175 @@
-"""API routes (`/api/v1/...`) and pages of `ecoledger.monitoring` on the platform."""
+"""API routes (``/api/v1/monitoring/...``) and pages (``/monitoring``) of `ecoledger.monitoring`.
 
-from fastapi import APIRouter
+Reading needs a login; uploading records needs a submitter, reviewer or administrator;
+evaluating the early-warning rules a reviewer or administrator. Unsafe requests carry the CSRF
+token (``X-CSRF-Token`` header for the API, ``csrf_token`` form field for pages).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ecoledger.errors import SubmissionError
+from ecoledger.monitoring import records, service
+from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
+from ecoledger.monitoring.water import CLASS_NAMES_ZH
+from ecoledger.platform import i18n
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
+from ecoledger.platform.models import User
+from ecoledger.platform.policy import is_staff, require_login
+from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
 
 router = APIRouter()
+UserDep = Annotated[User | None, Depends(current_user)]
+CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
+PREFIX = "/api/v1/monitoring"
+
+i18n.register({
+    "monitoring.title": {"zh": "监测预警", "en": "Monitoring and early warning"},
+    "monitoring.lede": {"zh": "地表水水质类别（GB 3838-2002，湖库总磷按湖库标准）、富营养化指数、"
+                              "预警规则与预警信息。",
+                        "en": "Surface-water classes (GB 3838-2002, lake TP limits for lakes and "
+                              "reservoirs), "
+                              "the trophic level index, early-warning rules and their alerts."},
+    "monitoring.upload": {"zh": "上传监测数据", "en": "Upload monitoring records"},
+    "monitoring.upload_help": {"zh": "CSV 或 XLSX，每个断面、日期、指标一行；有任何错误则整份文件不入库。",
+                               "en": "CSV or XLSX, one row per station, date and parameter; a file with "
+                                     "any error is refused whole."},
+    "monitoring.template": {"zh": "下载模板", "en": "Download the template"},
+    "monitoring.uploaded": {"zh": "已入库：{rows} 行（上传 #{id}）",
+                            "en": "Stored: {rows} rows (upload #{id})"},
+    "monitoring.problems": {"zh": "文件未入库，问题如下", "en": "The file was refused"},
+    "monitoring.classes": {"zh": "断面年度水质", "en": "Stations by year"},
+    "monitoring.alerts": {"zh": "预警信息", "en": "Alerts"},
+    "monitoring.evaluate": {"zh": "运行预警规则", "en": "Run the early-warning rules"},
+    "monitoring.evaluated": {"zh": "新增预警 {count} 条", "en": "{count} new alerts"},
+    "monitoring.export": {"zh": "导出 CSV", "en": "Export CSV"},
+    "monitoring.none": {"zh": "暂无", "en": "None yet"},
+    "monitoring.uploads": {"zh": "已上传文件", "en": "Uploads"},
+})
+
+
+def alert_json(a: MonitoringAlert) -> dict:
+    return {"id": a.id, "rule_id": a.rule_id, "severity": a.severity, "series": a.series,
+            "unit_code": a.unit_code, "unit_name": a.unit_name, "period": a.period, "message": a.message,
+            "responsible": a.responsible, "evidence": a.evidence, "rules_sha256": a.rules_sha256,
+            "created_by": a.created_by, "created_at": a.created_at.isoformat() if a.created_at else None}
+
+
+def upload_json(u: MonitoringUpload) -> dict:
+    return {"id": u.id, "filename": u.filename, "sha256": u.content_sha256, "uploaded_by": u.uploaded_by,
+            "uploaded_at": u.uploaded_at.isoformat() if u.uploaded_at else None, "rows": u.row_count,
+            "table_versions": u.table_versions}
+
+
+def _clean(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+
+
+def _content(file: UploadFile) -> bytes:
+    return file.file.read(MAX_UPLOAD_BYTES + 1)
+
+
+@router.get(f"{PREFIX}/records/template.csv", summary="The monitoring-records template", tags=["monitoring"])
+def records_template() -> Response:
+    return Response(records.template_csv(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="monitoring-template.csv"'})
+
+
+@router.post(f"{PREFIX}/records", status_code=201, summary="Upload surface-water records (CSV or XLSX)",
+             tags=["monitoring"])
+def upload_records(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
+                   x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    created = service.store_upload(platform(request).db, user, file.filename or "upload", _content(file))
+    return upload_json(created)
+
+
+@router.get(f"{PREFIX}/uploads", summary="Accepted record uploads", tags=["monitoring"])
+def list_uploads(request: Request, user: UserDep) -> list[dict]:
+    require_login(user)
+    return [upload_json(u) for u in service.uploads(platform(request).db)]
+
+
+@router.get(f"{PREFIX}/water/classes", summary="Class, determining parameter and TLI per station",
+            tags=["monitoring"])
+def water_classes(request: Request, user: UserDep,
+                  year: Annotated[int | None, Query(ge=1950, le=2200)] = None,
+                  period: Annotated[str, Query(pattern="^(year|month)$")] = "year") -> list[dict]:
+    require_login(user)
+    frame = service.evaluated(platform(request).db, year, period)
+    return [_clean(r) for r in frame.to_dict("records")]
+
+
+@router.get(f"{PREFIX}/water/section", summary="One station's annual quality (for compensation rules)",
+            tags=["monitoring"])
+def water_section(request: Request, user: UserDep, station: Annotated[str, Query(max_length=100)],
+                  year: Annotated[int, Query(ge=1950, le=2200)]) -> dict:
+    require_login(user)
+    found = service.section_quality(platform(request).db, station, year)
+    return _clean(found) if found else {"station": station, "year": year, "class": None,
+                                        "status": "missing"}
+
+
+@router.get(f"{PREFIX}/alerts", summary="Stored alerts", tags=["monitoring"])
+def list_alerts(request: Request, user: UserDep) -> list[dict]:
+    return [alert_json(a) for a in service.list_alerts(platform(request).db, user)]
+
+
+@router.get(f"{PREFIX}/alerts.csv", summary="Stored alerts as CSV", tags=["monitoring"])
+def export_alerts(request: Request, user: UserDep) -> Response:
+    content = service.alerts_csv(service.list_alerts(platform(request).db, user))
+    return Response(content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="alerts.csv"'})
+
+
+@router.post(f"{PREFIX}/alerts/evaluate", summary="Run the early-warning rules (reviewers)",
+             tags=["monitoring"])
+def evaluate_alerts(request: Request, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    new = service.evaluate_rules(platform(request).db, user)
+    return {"new": [alert_json(a) for a in new]}
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+def _page(request: Request, user: User, status_code: int = 200, **extra) -> HTMLResponse:
+    from ecoledger.platform.web import render
+
+    db = platform(request).db
+    classes = service.evaluated(db)
+    return render(request, "monitoring_index.html", {
+        "can_upload": user.role in service.UPLOADERS, "can_evaluate": is_staff(user),
+        "template_url": f"{PREFIX}/records/template.csv",
+        "alerts": [alert_json(a) for a in service.list_alerts(db, user)][:500],
+        "uploads": [upload_json(u) for u in service.uploads(db)][:50],
+        "classes": [_clean(r) for r in classes.to_dict("records")], "class_names_zh": CLASS_NAMES_ZH,
+        **extra}, status_code=status_code)
+
+
+@router.get("/monitoring", response_class=HTMLResponse, include_in_schema=False)
+def monitoring_page(request: Request, user: UserDep):
+    return _page(request, require_login(user))
+
+
+@router.post("/monitoring/records", response_class=HTMLResponse, include_in_schema=False)
+def upload_form(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
+                csrf_token: Annotated[str, Form(max_length=200)] = ""):
+    check_csrf(request, csrf_token)
+    user = require_login(user)
+    try:
+        created = service.store_upload(platform(request).db, user, file.filename or "upload", _content(file))
+    except SubmissionError as exc:
+        return _page(request, user, 422, problems=exc.problems)
+    return _page(request, user, 201, uploaded=upload_json(created))
+
+
+@router.post("/monitoring/alerts/evaluate", include_in_schema=False)
+def evaluate_form(request: Request, user: UserDep, csrf_token: Annotated[str, Form(max_length=200)] = ""):
+    check_csrf(request, csrf_token)
+    new = service.evaluate_rules(platform(request).db, user)
+    return RedirectResponse(f"/monitoring?new={len(new)}", status_code=303)
