@@ -1,5 +1,244 @@
-"""API routes (`/api/v1/...`) and pages of `ecoledger.applications` on the platform."""
+"""API routes (`/api/v1/applications/...`) and pages (`/applications`) of `ecoledger.applications`.
 
-from fastapi import APIRouter
+Anyone may verify a certificate; applying a rule or valuing a site needs a session (they compute
+on the server) and, as every unsafe request, the CSRF token. Rules run on the year's current
+published accounts; rule files may name one CSV (scores, samples) uploaded alongside.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from ecoledger.applications import certificate, outputs, rules, service
+from ecoledger.applications.errors import ApplicationError
+from ecoledger.platform import i18n
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
+from ecoledger.platform.models import User
+from ecoledger.platform.policy import PlatformError, require_login
 
 router = APIRouter()
+UserDep = Annotated[User | None, Depends(current_user)]
+CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
+RULE_LIMIT_BYTES = 256 * 1024
+RATES, HORIZONS = [0.03, 0.045, 0.08], [20, 40, 70]
+Digest = Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$")]
+
+i18n.register({
+    "applications.title": {"zh": "核算成果应用", "en": "Using the accounts"},
+    "applications.lede": {"zh": "以已发布的核算结果计算财政转移支付、生态补偿、综合考核与"
+                                "生态资产价值（VEP）。",
+                          "en": "Fiscal transfers, ecological compensation, assessment and ecological asset "
+                                "valuation (VEP) on the published accounts."},
+    "applications.rule": {"zh": "按规则文件分配或考核", "en": "Allocate or assess by a rule file"},
+    "applications.example": {"zh": "示例规则", "en": "Example rule"},
+    "applications.upload_rule": {"zh": "或上传规则文件（TOML）", "en": "or upload a rule file (TOML)"},
+    "applications.data_file": {"zh": "规则引用的数据表（CSV，可选）",
+                               "en": "table the rule names (CSV, optional)"},
+    "applications.year": {"zh": "年份", "en": "Year"},
+    "applications.apply": {"zh": "计算", "en": "Compute"},
+    "applications.vep": {"zh": "生态资产价值（VEP）核算", "en": "Site valuation (VEP)"},
+    "applications.site": {"zh": "地块边界（GeoJSON 多边形，WGS84）",
+                          "en": "Site boundary (GeoJSON polygon, WGS84)"},
+    "applications.site_name": {"zh": "名称", "en": "Name"},
+    "applications.rate": {"zh": "折现率", "en": "Discount rate"},
+    "applications.horizon": {"zh": "年限（年）", "en": "Horizon (years)"},
+    "applications.certify": {"zh": "核算并签发证书", "en": "Value and issue a certificate"},
+    "applications.verify": {"zh": "验证证书", "en": "Verify a certificate"},
+    "applications.hash": {"zh": "证书 SHA-256", "en": "Certificate SHA-256"},
+    "applications.valid": {"zh": "证书有效：内容与哈希一致，且由本平台签发",
+                           "en": "Valid: the content matches its hash and this platform issued it"},
+    "applications.invalid": {"zh": "证书无效", "en": "Not valid"},
+    "applications.login_needed": {"zh": "计算与签发需要登录。", "en": "Computing and issuing need a login."},
+    "applications.flow": {"zh": "年服务流量（元/年）", "en": "Yearly service flow (yuan/yr)"},
+    "applications.present_value": {"zh": "现值（元）", "en": "Present value (yuan)"},
+    "applications.warnings": {"zh": "提示", "en": "Warnings"},
+    "applications.download": {"zh": "下载", "en": "Download"},
+    "applications.print": {"zh": "可打印证书", "en": "Printable certificate"},
+    "applications.not_price": {"zh": "GEP 是服务流量价值，不是价格；核算价值不等于抵押价值。",
+                               "en": "GEP is a flow of value, not a price; an accounting value is not a "
+                                     "collateral value."},
+})
+
+
+def example_rules() -> dict[str, Path]:
+    folder = resources.files("ecoledger.data") / "applications" / "rules"
+    return {p.name: Path(str(p)) for p in sorted(folder.iterdir(), key=lambda p: p.name)
+            if p.name.endswith(".toml")}
+
+
+def _read(file: UploadFile | None, what: str) -> bytes | None:
+    if file is None or not file.filename:
+        return None
+    content = file.file.read(RULE_LIMIT_BYTES + 1)
+    if len(content) > RULE_LIMIT_BYTES:
+        raise PlatformError(f"the {what} is larger than 256 KiB", f"{what} 超过 256 KiB")
+    return content
+
+
+def _apply(request: Request, user: User | None, year: int, example: str, rule: UploadFile | None,
+           data: UploadFile | None) -> rules.Result:
+    user = require_login(user)
+    rule_bytes, data_bytes = _read(rule, "rule file"), _read(data, "data table")
+    state = platform(request)
+    _, units = service.unit_table(state.db, user, year)
+    with tempfile.TemporaryDirectory(prefix="ecoledger-rule-") as scratch:
+        if rule_bytes is None:
+            known = example_rules()
+            if example not in known:
+                raise PlatformError(f"choose an example rule ({', '.join(known)}) or upload one",
+                                    "请选择示例规则或上传规则文件")
+            path = known[example]
+        else:
+            path = Path(scratch) / "rule.toml"
+            path.write_bytes(rule_bytes)
+        if data_bytes is not None:
+            name = Path(data.filename).name
+            if not name.endswith(".csv"):
+                raise PlatformError("the data table must be a .csv file", "数据表须为 .csv 文件")
+            (Path(scratch) / name).write_bytes(data_bytes)
+            if rule_bytes is None:
+                raise PlatformError("a data table goes with an uploaded rule", "数据表须与上传的规则一起提交")
+        return rules.apply(path, units)
+
+
+def result_json(result: rules.Result) -> dict:
+    table = result.table.reset_index()
+    return outputs.clean({"kind": result.kind, "title": result.title, "record": result.record,
+                           "rows": table.astype(object).where(table.notna(), None).to_dict("records")})
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+@router.get("/api/v1/applications/rules", summary="Example rule files")
+def list_rules() -> list[dict]:
+    return [{"name": name, "text": path.read_text(encoding="utf-8")}
+            for name, path in example_rules().items()]
+
+
+@router.post("/api/v1/applications/apply", summary="Apply a rule (example or uploaded) to a year's published "
+                                                   "accounts")
+def apply_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
+              example: Annotated[str, Form(max_length=100)] = "",
+              rule: Annotated[UploadFile | None, File()] = None,
+              data: Annotated[UploadFile | None, File()] = None, x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    return result_json(_apply(request, user, year, example, rule, data))
+
+
+@router.post("/api/v1/applications/vep", status_code=201, summary="Value a site (GeoJSON polygon) and issue "
+                                                                  "its certificate")
+def vep_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
+            site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
+            rate: Annotated[float, Form(gt=0, lt=1)] = 0.03, horizon: Annotated[int, Form(ge=1, le=100)] = 20,
+            x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    return _issue(request, user, year, site, name, rate, horizon)
+
+
+def _issue(request, user, year, site, name, rate, horizon) -> dict:
+    user = require_login(user)
+    content = _read(site, "site file")
+    try:
+        geojson = json.loads(content or b"")
+    except ValueError as exc:
+        raise ApplicationError(site.filename or "site", "GeoJSON", f"not JSON: {exc}",
+                               "upload a GeoJSON polygon") from exc
+    if not isinstance(geojson, dict):
+        raise ApplicationError(site.filename or "site", "GeoJSON", "not a GeoJSON object", "upload a polygon")
+    return service.issue(platform(request), user, year, geojson, name, rate, horizon, RATES, HORIZONS)
+
+
+@router.get("/api/v1/applications/certificates/{digest}", summary="Is this certificate valid (intact and "
+                                                                  "issued here)?")
+def certificate_api(request: Request, digest: Digest) -> dict:
+    return service.check(platform(request).db, digest.lower())
+
+
+@router.post("/api/v1/applications/certificates/verify",
+             summary="Verify a certificate JSON (changes nothing, so no session or CSRF token is needed)")
+def verify_api(request: Request, submitted: Annotated[dict, Body()]) -> dict:
+    digest = str(submitted.get("content_sha256", ""))
+    return service.check(platform(request).db, digest, submitted)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+def _page(request: Request, status_code: int = 200, **context):
+    from ecoledger.platform import runs
+    from ecoledger.platform.web import render
+
+    years = runs.published_years(platform(request).db)
+    return render(request, "applications_index.html",
+                  {"years": years, "examples": list(example_rules()), **context}, status_code=status_code)
+
+
+@router.get("/applications", response_class=HTMLResponse)
+def applications_page(request: Request):
+    return _page(request)
+
+
+@router.post("/applications/apply", response_class=HTMLResponse)
+def apply_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
+               example: Annotated[str, Form(max_length=100)] = "",
+               rule: Annotated[UploadFile | None, File()] = None,
+               data: Annotated[UploadFile | None, File()] = None,
+               csrf_token: Annotated[str, Form(max_length=200)] = ""):
+    check_csrf(request, csrf_token)
+    try:
+        result = _apply(request, user, year, example, rule, data)
+    except ApplicationError as exc:
+        return _page(request, error=str(exc), status_code=422)
+    return _page(request, result_html=outputs.render(result, page=False))
+
+
+@router.post("/applications/vep", response_class=HTMLResponse)
+def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
+             site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
+             rate: Annotated[float, Form(gt=0, lt=1)] = 0.03,
+             horizon: Annotated[int, Form(ge=1, le=100)] = 20,
+             csrf_token: Annotated[str, Form(max_length=200)] = ""):
+    check_csrf(request, csrf_token)
+    try:
+        cert = _issue(request, user, year, site, name, rate, horizon)
+    except ApplicationError as exc:
+        return _page(request, error=str(exc), status_code=422)
+    return _certificate_page(request, cert["content_sha256"], status_code=201)
+
+
+@router.get("/applications/certificates")
+def certificate_lookup(sha256: Annotated[str, Query(pattern=r"^[0-9a-fA-F]{64}$")]):
+    return RedirectResponse(f"/applications/certificates/{sha256.lower()}", status_code=303)
+
+
+@router.get("/applications/certificates/{digest}", response_class=HTMLResponse)
+def certificate_page(request: Request, digest: Digest):
+    return _certificate_page(request, digest.lower())
+
+
+def _certificate_page(request: Request, digest: str, status_code: int = 200):
+    from ecoledger.platform.web import render
+
+    check = service.check(platform(request).db, digest)
+    return render(request, "applications_certificate.html", {"check": check, "cert": check["certificate"]},
+                  status_code=status_code)
+
+
+@router.get("/applications/certificates/{digest}/certificate.json")
+def certificate_json(request: Request, digest: Digest):
+    cert = service.certificate_or_404(platform(request).db, digest.lower())
+    disposition = f'attachment; filename="vep-{digest[:12]}.json"'
+    return JSONResponse(cert, headers={"Content-Disposition": disposition})
+
+
+@router.get("/applications/certificates/{digest}/print", response_class=HTMLResponse)
+def certificate_print(request: Request, digest: Digest):
+    cert = service.certificate_or_404(platform(request).db, digest.lower())
+    return HTMLResponse(certificate.render_html(cert))

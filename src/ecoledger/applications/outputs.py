@@ -34,15 +34,15 @@ INTRO = {
 }
 
 
-def _clean(value):
+def clean(value):
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
@@ -52,7 +52,7 @@ def write(result: Result, folder: Path, stem: str | None = None) -> dict[str, Pa
     folder.mkdir(parents=True, exist_ok=True)
     table = result.table.reset_index()
     table.to_csv(folder / f"{stem}.csv", index=False)
-    (folder / f"{stem}.json").write_text(json.dumps(_clean({
+    (folder / f"{stem}.json").write_text(json.dumps(clean({
         "kind": result.kind, "title": result.title, "record": result.record,
         "rows": table.to_dict("records")}), ensure_ascii=False, indent=2), encoding="utf-8")
     (folder / f"{stem}.html").write_text(render(result), encoding="utf-8")

@@ -137,8 +137,12 @@ def warnings(flows: pd.DataFrame, status: dict[str, str]) -> list[str]:
 
 def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float, horizon: int,
             rates: list[float], horizons: list[int], issued_by: str = "ecoledger",
-            issued_at: str | None = None) -> dict:
-    """The sealed VEP certificate (a dict) of ``site`` on the account in ``run_dir``."""
+            issued_at: str | None = None, published: dict | None = None) -> dict:
+    """The sealed VEP certificate (a dict) of ``site`` on the account in ``run_dir``.
+
+    ``published`` (platform): the published run the valuation stands for (id, year, parameter
+    version) and, per item, its regional value; an item whose map total differs from it is warned.
+    """
     run_dir = Path(run_dir)
     record, rows = _run_record(run_dir)
     flows = site_flows(run_dir / "maps", site)
@@ -165,12 +169,28 @@ def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float,
         "present_value_yuan": valuation.present_value(annual, rate, horizon) if annual is not None else None,
         "sensitivity": {"rates": list(rates), "horizons": list(horizons),
                         "rows": [{"rate": r, "values": [float(v) for v in table.loc[r]]} for r in rates]},
-        "warnings": warnings(flows, status),
+        "warnings": warnings(flows, status) + _differences(run_dir, rows, published),
         "data_vintage": {k: record.get(k) for k in ("region", "year", "profile", "parameter_table_version",
                                                     "code_version", "price_year")}
         | {"inputs_sha256": record.get("inputs", {}), "maps_sha256": maps},
     }
+    if published is not None:
+        cert["published_run"] = {k: v for k, v in published.items() if k != "item_values"}
     return certificate.seal(cert)
+
+
+def _differences(run_dir: Path, rows: pd.DataFrame | None, published: dict | None) -> list[str]:
+    """Items whose regional value in the maps' account differs from the published run's."""
+    if published is None or rows is None:
+        return []
+    top = rows[(rows["ecosystem"] == "all") & (rows["level"] == rows["level"].iloc[0])]
+    ours = dict(zip(top["item"], top["value_yuan"], strict=False))
+    differing = [item for item in value_maps(run_dir / "maps")
+                 if not np.isclose(ours.get(item, np.nan), published["item_values"].get(item, np.nan),
+                                   rtol=1e-6, equal_nan=True)]
+    return [f"the value maps were computed from the region pack; for {', '.join(differing)} their regional "
+            f"total differs from published run {published.get('run_id')} (its statistics or parameters "
+            "differ), so the site's flow follows the pack, not the published figure"] if differing else []
 
 
 def write(cert: dict, out: Path) -> dict:

@@ -1,0 +1,112 @@
+"""The applications on the platform: published accounts from the store, maps, certificates.
+
+The unit table is built from the year's current published run (and the previous year's, for
+change), as ``accounts.load`` builds it from files. Value maps are not kept with runs, so the
+first valuation of a year computes them from the platform's region pack (``run_account`` with
+maps) into ``<data>/applications/maps-<year>/`` and later ones reuse them; a certificate names
+the published run it stands for and warns where the maps' totals differ from it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from ecoledger.applications import accounts, certificate, vep
+from ecoledger.applications.store import Certificate
+from ecoledger.platform import audit, queries
+from ecoledger.platform.db import Database
+from ecoledger.platform.models import User
+from ecoledger.platform.policy import NotFound, PlatformError
+
+_MAPS_LOCK = threading.Lock()
+
+
+def _rows(db: Database, user: User | None, year: int):
+    run, rows = queries.account_rows(db, user, year=year, ecosystem="all")
+    frame = pd.DataFrame(rows).rename(columns={"code": "adcode"})
+    frame["value_yuan"] = pd.to_numeric(frame["value_yuan"])
+    return run, frame
+
+
+def unit_table(db: Database, user: User | None, year: int) -> tuple[int, pd.DataFrame]:
+    """(run id, unit table) of the year's published accounts, with change on the previous year."""
+    run, rows = _rows(db, user, year)
+    extra = pd.DataFrame.from_dict(run.summary.get("unit_statistics", {}), orient="index")
+    areas = pd.Series({u.code: u.area_km2 for u in queries.units(db)}, name="area_km2")
+    extra = extra.join(areas, how="outer")
+    current = accounts.unit_table(rows, extra)
+    try:
+        previous = accounts.unit_table(_rows(db, user, year - 1)[1])
+    except PlatformError:
+        previous = None
+    return run.id, accounts.add_ratios(accounts.with_change(current, previous))
+
+
+def maps_folder(data_dir: Path, pack: Path | None, year: int) -> Path:
+    """An account folder of ``year`` with value maps, computed once from the pack."""
+    folder = Path(data_dir) / "applications" / f"maps-{year}"
+    with _MAPS_LOCK:
+        if not (folder / "run.json").is_file():
+            if pack is None:
+                raise PlatformError("the platform has no region pack to compute value maps from",
+                                    "平台未配置区域数据包，无法计算价值栅格")
+            from ecoledger.accounts import run_account
+            from ecoledger.outputs import write_outputs
+
+            write_outputs(run_account(pack, year, keep_maps=True), folder, pack)
+    return folder
+
+
+def issue(state, user: User, year: int, site_geojson: dict, name: str, rate: float, horizon: int,
+          rates: list[float], horizons: list[int]) -> dict:
+    """Value a site on the year's published accounts; store the certificate with an audit entry."""
+    run, rows = _rows(state.db, user, year)
+    run_id = run.id
+    top = rows[rows["level"] == "province"] if (rows["level"] == "province").any() else rows
+    published = {"run_id": run_id, "year": year,
+                 "item_values": top.groupby("item")["value_yuan"].sum(min_count=1).to_dict()}
+    folder = maps_folder(state.settings.data_dir, state.settings.pack, year)
+    cert = vep.certify(folder, vep.read_site(site_geojson, "upload"), name, rate, horizon, rates, horizons,
+                       issued_by=user.username, published=published)
+    with state.db.transaction() as s:
+        s.add(Certificate(content_sha256=cert["content_sha256"], kind="vep", site_name=name[:200], year=year,
+                          run_id=run_id, issued_by=user.username, body=json.dumps(cert, ensure_ascii=False)))
+        audit.append(s, user.username, "applications.certificate", "certificate", cert["content_sha256"],
+                     {"site": name, "year": year, "run_id": run_id,
+                      "present_value_yuan": cert["present_value_yuan"]})
+    return cert
+
+
+def stored(db: Database, digest: str) -> dict | None:
+    with db.transaction() as s:
+        row = s.scalars(select(Certificate).where(Certificate.content_sha256 == digest)).first()
+        return json.loads(row.body) if row else None
+
+
+def check(db: Database, digest: str, submitted: dict | None = None) -> dict:
+    """Is the certificate with this hash (or the submitted one) intact and issued here?"""
+    kept = stored(db, digest)
+    if submitted is not None:
+        intact, reason = certificate.verify(submitted)
+    elif kept is not None:
+        intact, reason = certificate.verify(kept)
+    else:
+        intact, reason = False, "no certificate with this hash was issued by this platform"
+    issued_here = kept is not None and (submitted is None or submitted.get("content_sha256") == digest)
+    valid = intact and issued_here
+    if intact and not issued_here:
+        reason = "the content matches its hash, but this platform did not issue it"
+    return {"content_sha256": digest, "valid": valid, "intact": intact, "issued_here": issued_here,
+            "reason": reason, "certificate": kept if valid else None}
+
+
+def certificate_or_404(db: Database, digest: str) -> dict:
+    kept = stored(db, digest)
+    if kept is None:
+        raise NotFound(f"no certificate {digest}", f"没有哈希为 {digest} 的证书")
+    return kept
