@@ -42,7 +42,8 @@ def test_example_transfer_on_published_accounts(published):
                        headers={"X-CSRF-Token": client.get("/api/v1/csrf").json()["csrf_token"]}
                        ).status_code in (401, 403)  # a session is needed
     csrf = login(client, "viewer")
-    response = client.post("/api/v1/applications/apply", data={"year": YEAR, "example": "transfer-by-gep.toml"},
+    response = client.post("/api/v1/applications/apply",
+                           data={"year": YEAR, "example": "transfer-by-gep.toml"},
                            headers={"X-CSRF-Token": csrf})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -56,7 +57,7 @@ def test_example_transfer_on_published_accounts(published):
 def test_uploaded_rule_and_its_errors(published):
     _, client = published
     csrf = login(client, "viewer")
-    rule = ('kind = "assessment"\nlevel = "city"\n[[indicator]]\nname = "gep_per_km2"\nweight = 1\n').encode()
+    rule = b'kind = "assessment"\nlevel = "city"\n[[indicator]]\nname = "gep_per_km2"\nweight = 1\n'
     ok = client.post("/api/v1/applications/apply", data={"year": YEAR},
                      files={"rule": ("r.toml", rule, "application/toml")}, headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 200, ok.text
@@ -72,9 +73,9 @@ def test_uploaded_rule_and_its_errors(published):
 def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform_pack):
     run, client = published
     csrf = login(client, "county-a")
+    site = ("site.geojson", site_geojson(platform_pack), "application/geo+json")
     response = client.post("/api/v1/applications/vep", data={"year": YEAR, "name": "test site", "rate": 0.04},
-                           files={"site": ("site.geojson", site_geojson(platform_pack), "application/geo+json")},
-                           headers={"X-CSRF-Token": csrf})
+                           files={"site": site}, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 201, response.text
     cert = response.json()
     assert cert["annual_flow_yuan"] > 0 and cert["published_run"]["run_id"] == run["id"]
@@ -98,7 +99,8 @@ def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform
     assert page.status_code == 200 and 'id="certificate-valid"' in page.text
     assert client.get(f"/applications/certificates/{digest}/certificate.json").json() == cert
     assert "VEP" in client.get(f"/applications/certificates/{digest}/print").text
-    assert client.get(f"/applications/certificates?sha256={digest}", follow_redirects=False).status_code == 303
+    lookup = client.get(f"/applications/certificates?sha256={digest}", follow_redirects=False)
+    assert lookup.status_code == 303
 
 
 def test_vep_refuses_a_point(published):
@@ -106,7 +108,8 @@ def test_vep_refuses_a_point(published):
     csrf = login(client, "viewer")
     point = json.dumps({"type": "Point", "coordinates": [100, 30]}).encode()
     response = client.post("/api/v1/applications/vep", data={"year": YEAR, "name": "p"},
-                           files={"site": ("p.geojson", point, "application/json")}, headers={"X-CSRF-Token": csrf})
+                           files={"site": ("p.geojson", point, "application/json")},
+                           headers={"X-CSRF-Token": csrf})
     assert response.status_code == 400 and "polygon" in response.json()["detail"]
 
 
