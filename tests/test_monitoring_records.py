@@ -81,3 +81,10 @@ def test_xlsx_uploads_are_read_and_formulas_refused():
 
 def test_the_template_loads():
     assert len(records.load("template.csv", records.template_csv())) == 2
+
+
+def test_unusually_high_values_are_warned_not_refused():
+    rows = records.load("w.csv", csv_bytes("星子,lake,,,2020-07-15,tp,71,mg/L"))
+    assert rows["value"].tolist() == [71.0]
+    (warning,) = rows.attrs["warnings"]
+    assert warning.severity == "warning" and warning.field == "row 2 · value" and "µg/L" in warning.fix

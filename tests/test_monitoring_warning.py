@@ -173,3 +173,21 @@ def test_jiangxi_demo_on_the_shipped_data(tmp_path):
     assert "missing" in page and "0.082" in page and "PM2.5 IAQI" in page
     summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
     assert len(summary["table_versions"]["gb3838_limits"]) == 12
+
+
+def test_links_to_the_applications_and_the_gep_purification_caps():
+    from ecoledger.monitoring import links, records
+
+    rows = records.load("r.csv", (
+        "station,water_type,city,basin,date,parameter,value,unit\n"
+        "甲,river,,,2019-01-15,codmn,1.9,mg/L\n甲,river,,,2019-01-15,nh3n,<0.05,mg/L\n"
+        "甲,river,,,2020-01-15,tp,0.1,mg/L\n乙,river,,,2019-01-15,tp,0.1,mg/L\n").encode())
+    samples = links.compensation_samples(rows, "甲", 2019)
+    # below detection: 0.05 × 0.5 = 0.025; names as in the applications' sample tables
+    assert samples.to_dict("list") == {"date": ["2019-01-15", "2019-01-15"], "indicator": ["CODMn", "NH3-N"],
+                                       "concentration": [1.9, 0.025]}
+    coefficients = phosphorus.table("tp_load_coefficients").iloc[[0]]  # point sources: identity
+    account = phosphorus.load_account({"point_source_tp_discharge": 12.5}, coefficients)
+    # 12.5 t = 12 500 kg
+    assert links.load_statistics_rows(account, "360000", 2020, "test").iloc[0]["value"] == 12_500
+    assert links.load_statistics_rows(phosphorus.load_account({}), "360000", 2020, "x").empty

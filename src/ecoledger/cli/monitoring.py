@@ -64,6 +64,8 @@ def water_command(
         rows = records.load(file.name, file.read_bytes())
     except EcoledgerError as exc:
         raise _fail(exc) from exc
+    for problem in rows.attrs.get("warnings", []):
+        typer.echo(f"warning: {problem}", err=True)
     evaluated = water.evaluate(rows, period)
     with atomic_directory(out) as folder:
         rows.to_csv(folder / "records.csv", index=False)
@@ -107,3 +109,52 @@ def alerts_command(
     alerts = warning.evaluate(parsed, frame)
     _write_file(out, warning.alerts_csv(alerts))
     typer.echo(f"{len(alerts)} alerts → {out}")
+
+
+@app.command("tp-load")
+def tp_load_command(
+    activity: Path = typer.Argument(..., help="CSV: activity, value (as in the coefficient table)"),
+    out: Path = typer.Option(..., help="output folder (replaced atomically)"),
+    coefficients: Path | None = typer.Option(None, help="coefficient table (default: the shipped one)"),
+    code: str = typer.Option("360000", help="unit code for the statistics row"),
+    year: int = typer.Option(..., help="year of the activity data"),
+    source: str = typer.Option(..., help="citation written into the statistics row"),
+) -> None:
+    """Poyang TP load account by source; a complete total also as a total_phosphorus_load
+    statistics row (kg) for the GEP water-purification cap."""
+    from ecoledger.monitoring import links, phosphorus
+
+    values = pd.read_csv(activity)
+    table = pd.read_csv(coefficients, dtype=str, keep_default_na=False) if coefficients else None
+    try:
+        account = phosphorus.load_account(dict(zip(values["activity"], values["value"].astype(float),
+                                                   strict=True)), table)
+    except EcoledgerError as exc:
+        raise _fail(exc) from exc
+    with atomic_directory(out) as folder:
+        account.to_csv(folder / "tp_load_account.csv", index=False)
+        links.load_statistics_rows(account, code, year, source).to_csv(folder / "statistics_rows.csv",
+                                                                       index=False)
+    total = account.set_index("source").loc["total"]
+    computed = total["status"] == "computed"
+    said = f"{total['load_t']:.1f} t/a" if computed else f"missing ({total['why_missing']})"
+    typer.echo(f"total TP load: {said} → {out}")
+
+
+@app.command("samples")
+def samples_command(
+    file: Path = typer.Argument(..., help="monitoring records (CSV or XLSX)"),
+    station: str = typer.Option(..., help="the border section"),
+    year: int = typer.Option(..., help="the year"),
+    out: Path = typer.Option(..., help="samples CSV (date, indicator, concentration)"),
+) -> None:
+    """One section's samples of a year in the layout of the compensation rules' samples tables."""
+    from ecoledger.monitoring import links, records
+
+    try:
+        rows = records.load(file.name, file.read_bytes())
+    except EcoledgerError as exc:
+        raise _fail(exc) from exc
+    samples = links.compensation_samples(rows, station, year)
+    _write_file(out, samples.to_csv(index=False).encode("utf-8"))
+    typer.echo(f"{len(samples)} samples of {station} in {year} → {out}")

@@ -19,8 +19,15 @@ import math
 
 import pandas as pd
 
+from ecoledger.errors import EcoledgerError
 from ecoledger.monitoring.tables import table
 from ecoledger.monitoring.water import parameter_class
+
+TO_TONNES = {"t TP per t": 1.0, "kg TP/(hm²·a)": 1e-3, "kg TP/(head·a)": 1e-3, "kg TP/(km²·a)": 1e-3}
+
+
+class LoadAccountError(EcoledgerError):
+    """A coefficient table the load account cannot use; the message names the row and field."""
 
 
 def statistic_series(statistics: pd.DataFrame, indicator: str, adcode: str, years: range) -> pd.DataFrame:
@@ -73,9 +80,12 @@ def load_account(activity: dict[str, float], coefficients: pd.DataFrame | None =
     known; ``known_sources_sum`` gives the partial sum.
     """
     coefficients = table("tp_load_coefficients") if coefficients is None else coefficients
-    to_tonnes = {"t TP per t": 1.0, "kg TP/(hm²·a)": 1e-3, "kg TP/(head·a)": 1e-3, "kg TP/(km²·a)": 1e-3}
     rows = []
-    for c in coefficients.to_dict("records"):
+    for number, c in enumerate(coefficients.to_dict("records"), start=2):
+        if c["coefficient_unit"] not in TO_TONNES:
+            raise LoadAccountError(
+                f"coefficients row {number} ({c['source']}) · coefficient_unit: {c['coefficient_unit']!r} "
+                f"is not one of {', '.join(TO_TONNES)}; convert the coefficient to one of them")
         amount = activity.get(c["activity"])
         coefficient = float(c["coefficient"]) if str(c["coefficient"]).strip() else None
         known = amount is not None and coefficient is not None and not math.isnan(amount)
@@ -83,7 +93,7 @@ def load_account(activity: dict[str, float], coefficients: pd.DataFrame | None =
         rows.append({"source": c["source"], "source_zh": c["source_zh"], "activity": c["activity"],
                      "activity_value": amount, "activity_unit": c["activity_unit"],
                      "coefficient": coefficient, "coefficient_unit": c["coefficient_unit"],
-                     "load_t": (amount * coefficient * to_tonnes[c["coefficient_unit"]] if known
+                     "load_t": (amount * coefficient * TO_TONNES[c["coefficient_unit"]] if known
                                 else float("nan")),
                      "status": "computed" if known else "missing", "why_missing": why,
                      "reference": c["reference"], "confidence": c["confidence"]})

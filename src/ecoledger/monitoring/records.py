@@ -99,7 +99,8 @@ def parse(filename: str, content: bytes) -> pd.DataFrame:
 
 def check(rows: pd.DataFrame, file: str = "upload", known_cities: set[str] | None = None) -> list[Problem]:
     """Every problem of the rows of ``parse``: required cells, water types, dates, parameters,
-    units, numbers and detection limits, impossible values, repeated (station, date, parameter)."""
+    units, numbers and detection limits, impossible values, repeated (station, date, parameter)
+    as errors; unusually high values (``plausible_max``) as warnings, which do not refuse."""
     problems = RowProblems(display_name(file))
     seen: dict[tuple[str, str, str], int] = {}
     today = dt.date.today()
@@ -157,6 +158,13 @@ def check(rows: pd.DataFrame, file: str = "upload", known_cities: set[str] | Non
                              f"{found['bounds_reason']})",
                              "check the value and its unit (µg/L entered as mg/L?)", "error",
                              f"{r.value} {r.unit} 超出{found['parameter_zh']}的可能范围", "请核对数值和单位")
+            elif found["plausible_max"] and value > float(found["plausible_max"]):
+                problems.add(r.row, "value",
+                             f"{r.value} {r.unit} is unusually high for {found['parameter']} in "
+                             f"surface water (above {found['plausible_max']} {found['canonical_unit']})",
+                             "check the value and its unit (µg/L entered as mg/L?); kept as given",
+                             "warning", f"{r.value} {r.unit} 对地表水{found['parameter_zh']}而言异常偏高",
+                             "请核对数值和单位（是否将 µg/L 填成了 mg/L？）；已按原值保留")
         if date is not None and found is not None and r.station:
             key = (r.station, date.isoformat(), found["parameter"])
             if key in seen:
@@ -189,12 +197,15 @@ def normalise(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(filename: str, content: bytes, known_cities: set[str] | None = None) -> pd.DataFrame:
-    """``parse`` → ``check`` → ``normalise``; raises MonitoringFileError with every problem."""
+    """``parse`` → ``check`` → ``normalise``; raises MonitoringFileError with every problem
+    if any is an error. The warnings are in ``frame.attrs["warnings"]``."""
     rows = parse(filename, content)
-    problems = [p for p in check(rows, filename, known_cities) if p.severity == "error"]
-    if problems:
+    problems = check(rows, filename, known_cities)
+    if any(p.severity == "error" for p in problems):
         raise MonitoringFileError(problems)
-    return normalise(rows)
+    frame = normalise(rows)
+    frame.attrs["warnings"] = problems
+    return frame
 
 
 def _date(text: str) -> dt.date | None:

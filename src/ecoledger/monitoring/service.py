@@ -41,7 +41,8 @@ def store_upload(db: Database, user: User | None, filename: str, content: bytes)
         s.add_all([MonitoringRecord(upload_id=upload.id, **{k: r[k] for k in RECORD_FIELDS})
                    for r in rows.to_dict("records")])
         audit.append(s, user.username, "monitoring.upload", "monitoring_upload", upload.id,
-                     {"filename": upload.filename, "sha256": upload.content_sha256, "rows": len(rows)})
+                     {"filename": upload.filename, "sha256": upload.content_sha256, "rows": len(rows),
+                      "warnings": [str(p) for p in rows.attrs.get("warnings", [])]})
         s.flush()
         s.expunge(upload)
     return upload
