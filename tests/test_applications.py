@@ -268,7 +268,7 @@ def test_site_partly_outside_is_flagged(value_run):
     flows = vep.site_flows(value_run / "maps", _site(-1000, 0, 1000, 1000))  # half outside: 1 × cell 1
     assert flows.at[0, "value_yuan"] == pytest.approx(1.0)
     assert flows.at[0, "cells_without_value"] == pytest.approx(1.0)
-    assert any("no value on part" in w for w in vep.warnings(flows, {}))
+    assert any("1.00 of the site's 2.00 cells" in w for w in vep.warnings(flows, {}))
 
 
 def test_damage_case_on_a_site(value_run):

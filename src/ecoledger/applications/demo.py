@@ -11,6 +11,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
 from jinja2 import Environment, select_autoescape
 
 from ecoledger.applications import accounts, certificate, outputs, rules, vep
@@ -54,7 +55,12 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
         lines.append(f"{rule.stem}: {_headline(result)}")
     maps = maps_folder(accounts_dir, maps_run, pack, out / "account-with-maps")
     site = vep.read_site(examples / SITE, SITE)
-    cert = vep.certify(maps, site, "庐山 Lushan (hand-drawn outline)", RATES[0], HORIZONS[0], RATES, HORIZONS)
+    province = pd.read_csv(Path(accounts_dir) / "accounts.csv", dtype={"adcode": str})
+    province = province[(province["level"] == "province") & (province["ecosystem"] == "all")]
+    published = {"run_id": str(accounts_dir), "year": int(province["year"].iloc[0]),
+                 "item_values": dict(zip(province["item"], province["value_yuan"], strict=True))}
+    cert = vep.certify(maps, site, "庐山 Lushan (hand-drawn outline)", RATES[0], HORIZONS[0], RATES, HORIZONS,
+                       published=published)
     written = vep.write(cert, out / "vep")
     tampered = json.loads(json.dumps(cert))
     tampered["present_value_yuan"] *= 2

@@ -126,12 +126,12 @@ def warnings(flows: pd.DataFrame, status: dict[str, str]) -> list[str]:
     if site_cells < min_cells:
         out.append(f"the site covers {site_cells:.2f} cells (fewer than {min_cells:g}): its value rests on "
                    "a few coarse cells")
-    gaps = flows[flows["cells_without_value"] > 1e-6]
-    if len(gaps):
-        worst = gaps["cells_without_value"].max()
-        out.append(f"{len(gaps)} services have no value on part of the site (up to {worst:.2f} of "
-                   f"{site_cells:.2f} cells: outside the region, open water or missing cells); that part "
-                   f"counts nothing: {', '.join(gaps['item'])}")
+    # a map is empty where its service does not occur (evaporation off water): only cells with no
+    # value in any map lie outside the accounted region
+    outside = site_cells - float(flows["covered_cells"].max())
+    if outside > 1e-6:
+        out.append(f"{outside:.2f} of the site's {site_cells:.2f} cells have a value in no service map "
+                   "(outside the accounted region or missing): that part counts nothing")
     return out
 
 
