@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from ecoledger.carbon import claims, footprint, inclusion, inventory, label, records
 from ecoledger.carbon.factors import default_registry
-from ecoledger.platform import i18n
+from ecoledger.carbon.store import CarbonLabel
+from ecoledger.platform import i18n, queries
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import Submission, SubmissionRow, User
 from ecoledger.platform.policy import NotFound, require_login, require_role
@@ -110,6 +111,12 @@ def _statistics(request: Request):
         frames.append(inventory.from_store_rows(rows))
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else inventory.from_store_rows([])
+
+
+def _province(db) -> str:
+    """The platform's province (the pack's), Jiangxi when the store has no units yet."""
+    provinces = queries.units(db, level="province")
+    return provinces[0].code if provinces else PROVINCE
 
 
 def _dual_control(request: Request, code: str) -> dict:
@@ -261,8 +268,6 @@ def carbon_page(request: Request):
     registry = default_registry()
     db = platform(request).db
     with db.transaction() as s:
-        from ecoledger.carbon.store import CarbonLabel
-
         labels = [
             {
                 "label_id": r.label_id,
@@ -277,7 +282,7 @@ def carbon_page(request: Request):
         request,
         "carbon_index.html",
         {
-            "control": _dual_control(request, PROVINCE),
+            "control": _dual_control(request, _province(db)),
             "summary": records.public_summary(db),
             "labels": labels,
             "claims": records.list_claims(db),

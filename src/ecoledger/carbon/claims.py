@@ -1,8 +1,8 @@
 """One claims table across the carbon modules, so no tonne is counted twice.
 
-A claim says who (``holder``: a unit code, project or account) claims how many tonnes of CO₂ of
-which ``asset`` (the physical source or sink: ``territory:360000``, ``parcel:…``,
-``inclusion:<account>``, ``product:<label id>``) for which years, under which scope
+A claim says who (``holder``: a unit code, project or account) claims how many tonnes of CO₂
+(in total over its years) of which ``asset`` (the physical source or sink: ``territory:360000``,
+``parcel:…``, ``inclusion:<account>``, ``product:<label id>``) for which years, under which scope
 (``inventory``, ``sink``, ``inclusion``, ``label``). Two claims on the same asset whose years
 overlap are refused, whoever makes them (methods notes §10.4). The territorial inventory claims
 ``territory:<code>``; sink credits claim their parcels, inclusion reductions their account and a

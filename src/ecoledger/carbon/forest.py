@@ -160,3 +160,21 @@ def gep_overlap(creditable_t_co2, gep_forest_sequestration_t_co2):
     if gep_forest_sequestration_t_co2 is None or not gep_forest_sequestration_t_co2 > 0:
         return None
     return creditable_t_co2 / gep_forest_sequestration_t_co2
+
+
+def load_project(path) -> AfforestationProject:
+    """An ``AfforestationProject`` from its JSON file (``examples/carbon/sink_project.json``)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        stands = {k: [Stand(**s) for s in data.pop(k)] for k in ("start", "end")}
+        return AfforestationProject(**data, **stands)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise CarbonError(
+            f"{path.name}: not a sink project ({exc}) → fix: follow examples/carbon/sink_project.json "
+            "(name, county, year_start, year_end, start and end stands with parcel, species, area_ha, "
+            "volume_m3_per_ha)"
+        ) from None

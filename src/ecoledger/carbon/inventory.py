@@ -203,14 +203,16 @@ def inventory(
     registry: Registry,
     series: str = "mee_nbs_consumption",
     years: list[int] | None = None,
+    codes: list[str] | None = None,
 ) -> list[dict]:
-    """Per unit and year: CO₂ and intensity, with every year of ``years`` present (missing if no data).
+    """Per unit and year: CO₂ and intensity, with every unit of ``codes`` and year of ``years``
+    present (missing if no data; default: the units and years of the table).
 
     An indicator given twice for a unit and year with different values (two sources disagree) is
     not used and is listed under ``conflicting``; equal repeats count once.
     """
     results = []
-    for code in sorted(table["code"].unique()):
+    for code in codes or sorted(table["code"].unique()):
         unit_rows = table[table["code"] == code]
         for year in years or sorted(unit_rows["year"].unique()):
             rows = unit_rows[unit_rows["year"] == year]
@@ -301,7 +303,7 @@ def dual_control(
     """One unit's CO₂ totals, intensity and path against the five-year target, years without data
     reported as missing, with the LMDI attribution between the first and last complete years."""
     target = registry[target_id]
-    results = inventory(table[table["code"] == code], registry, series=series, years=years)
+    results = inventory(table, registry, series=series, years=years, codes=[code])
     complete = [r for r in results if r["co2_t"] is not None and r["gdp_yuan"]]
     return {
         "code": code,

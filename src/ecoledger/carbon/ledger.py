@@ -131,13 +131,19 @@ def lots(chain: list[dict]) -> list[list]:
 
 
 def balance(chain: list[dict], today: dt.date) -> int:
-    """Points that can be spent today (earned, not spent, not past their expiry)."""
-    return sum(p for expires, p in lots(chain) if expires is None or expires > today.isoformat())
+    """Points that can be spent on ``today`` (earned by then, not spent, not past their expiry)."""
+    day = today.isoformat()
+    return sum(p for expires, p in lots(_until(chain, day)) if expires is None or expires > day)
 
 
 def expired_points(chain: list[dict], today: dt.date) -> int:
     """Unspent points whose validity ended on or before ``today`` (to be written off by an expire entry)."""
-    return sum(p for expires, p in lots(chain) if expires is not None and expires <= today.isoformat())
+    day = today.isoformat()
+    return sum(p for expires, p in lots(_until(chain, day)) if expires is not None and expires <= day)
+
+
+def _until(chain: list[dict], day: str) -> list[dict]:
+    return [e for e in chain if e["day"] <= day]
 
 
 def check_earn(

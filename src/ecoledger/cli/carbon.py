@@ -1,5 +1,131 @@
-"""`ecoledger carbon …`."""
+"""`ecoledger carbon …`: dual control, product footprints and labels, forest sinks, carbon inclusion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="carbon", no_args_is_help=True)
+app = typer.Typer(
+    help="Carbon: dual control, product footprints and labels, sinks, carbon inclusion.", no_args_is_help=True
+)
+EXAMPLES = Path("examples/carbon")
+JIANGXI_STATISTICS = Path("data/jiangxi/statistics/jiangxi_statistics.csv")
+JIANGXI_ACCOUNTS = Path("out/jiangxi-2019/accounts.csv")
+
+
+def _registry():
+    from ecoledger.carbon.factors import default_registry
+
+    return default_registry()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="output folder (replaced atomically)")] = Path("out/carbon"),
+    statistics: Annotated[Path, typer.Option(help="statistics CSV (long format)")] = JIANGXI_STATISTICS,
+    accounts: Annotated[Path, typer.Option(help="GEP accounts.csv for the sink/GEP link")] = JIANGXI_ACCOUNTS,
+    examples: Annotated[Path, typer.Option(help="folder of the example inputs")] = EXAMPLES,
+) -> None:
+    """The Jiangxi demo: intensity path vs target, a label, a sink project, an inclusion ledger, claims."""
+    from ecoledger.carbon.demo import run_demo
+
+    summary = run_demo(
+        out,
+        statistics,
+        examples / "product_system.json",
+        examples / "sink_project.json",
+        examples / "inclusion_actions.csv",
+        _registry(),
+        accounts if accounts.exists() else None,
+    )
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+    typer.echo(f"wrote {out}/index.html")
+
+
+@app.command()
+def footprint(
+    system: Path,
+    out: Annotated[Path, typer.Option(help="output folder")],
+    label_id: Annotated[str, typer.Option(help="label id; empty: no label")] = "",
+    verifier: Annotated[str, typer.Option(help="who verified the study")] = "",
+    valid_years: int = 3,
+) -> None:
+    """Product carbon footprint of a product-system JSON with Brightway; optionally a label."""
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.carbon import footprint as pcf
+    from ecoledger.carbon import label
+
+    result = pcf.compute(pcf.load_product_system(system), _registry())
+    with atomic_directory(out) as folder:
+        (folder / "footprint.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        if label_id:
+            record = label.make_record(
+                result, label_id, dt.date.today(), valid_years, verifier or "not verified"
+            )
+            label.write_label(record, folder / "label")
+    typer.echo(f"{result['total_kg_co2e']:.6g} kg CO2e per {result['declared_unit']} → {out}")
+
+
+@app.command("verify-label")
+def verify_label(folder: Path) -> None:
+    """Check a written label folder; exit code 1 if the record or a label file was changed."""
+    from ecoledger.carbon import label
+
+    problems = label.verify_label_folder(folder)
+    for problem in problems:
+        typer.echo(f"✘ {problem}")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("✔ label is as issued")
+
+
+@app.command()
+def inventory(
+    statistics: Path,
+    out: Annotated[Path, typer.Option(help="output folder")],
+    code: Annotated[str, typer.Option(help="unit code")] = "360000",
+    first_year: int = 2019,
+    last_year: int = 2024,
+    series: Annotated[
+        str, typer.Option(help="grid series: mee_nbs_consumption or mee_reporting")
+    ] = "mee_nbs_consumption",
+) -> None:
+    """CO₂ totals, intensity and the path against the 14th FYP target for one unit."""
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.carbon import inventory as inv
+
+    result = inv.dual_control(
+        inv.read_statistics(statistics),
+        _registry(),
+        code,
+        list(range(first_year, last_year + 1)),
+        series=series,
+    )
+    with atomic_directory(out) as folder:
+        (folder / "dual_control.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    typer.echo(f"missing years: {result['missing_years'] or 'none'} → {out}")
+
+
+@app.command()
+def sink(project: Path) -> None:
+    """Creditable removals of a forest sink project JSON (stock difference, CCER-14-001 structure)."""
+    from ecoledger.carbon import forest
+
+    typer.echo(json.dumps(forest.load_project(project).result(_registry()), ensure_ascii=False, indent=1))
+
+
+@app.command()
+def factors() -> None:
+    """The factor registry: id, value, unit, year, series, confidence."""
+    registry = _registry()
+    typer.echo(f"registry version {registry.version} ({registry.path})")
+    for f in registry.factors.values():
+        typer.echo(f"{f.id:40} {f.value:>10g} {f.unit:22} {f.year or '':5} {f.series:22} {f.confidence}")

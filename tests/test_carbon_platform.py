@@ -1,0 +1,131 @@
+"""The carbon module on the platform: pages, inclusion ledger API, claims, labels, tampering."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
+from ecoledger.platform.testing import login
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "carbon" / "product_system.json"
+
+
+@pytest.fixture
+def db(platform_client):
+    return platform_client.app.state.platform.db
+
+
+def _record(client, token, action, activity, evidence, day="2026-03-02"):
+    return client.post(
+        "/api/v1/carbon/inclusion/actions",
+        headers={"X-CSRF-Token": token},
+        data={"action": action, "activity": str(activity), "day": day},
+        files={"evidence": ("e.txt", evidence, "text/plain")},
+    )
+
+
+def test_landing_page_reports_missing_years(platform_client):
+    page = platform_client.get("/carbon?lang=en")
+    assert page.status_code == 200
+    assert 'id="dual-control-table"' in page.text and 'data-status="missing"' in page.text
+    assert 'id="missing-note"' in page.text
+    factors = platform_client.get("/api/v1/carbon/factors").json()
+    assert factors["version"] and any(f["confidence"] == "memory" for f in factors["factors"])
+    control = platform_client.get("/api/v1/carbon/dual-control?code=990000").json()
+    assert control["missing_years"] and control["target"]["id"] == "target.CN.14fyp.intensity"
+
+
+def test_inclusion_ledger_through_the_api(platform_client, db):
+    assert platform_client.get("/api/v1/carbon/inclusion/me").status_code == 401
+    token = login(platform_client, "viewer")
+    # cycling 10 km × 0.196 kg/km = 1.96 kg → 19 points
+    first = _record(platform_client, token, "cycling", 10, b"ride 1")
+    assert first.status_code == 201 and first.json()["points"] == 19
+    again = _record(platform_client, token, "cycling", 5, b"ride 1")
+    assert again.status_code == 400 and "already used" in again.json()["detail"]
+    capped = _record(platform_client, token, "cycling", 25, b"ride 2")
+    assert capped.status_code == 400 and "daily cap" in capped.json()["detail"]
+    assert _record(platform_client, token, "cycling", 20, b"ride 2").status_code == 201  # 39 points
+    no_csrf = platform_client.post("/api/v1/carbon/inclusion/redeem", json={"points": 5})
+    assert no_csrf.status_code == 403
+    redeem = platform_client.post(
+        "/api/v1/carbon/inclusion/redeem", json={"points": 50}, headers={"X-CSRF-Token": token}
+    )
+    assert redeem.status_code == 201 or redeem.status_code == 200
+    too_much = platform_client.post(
+        "/api/v1/carbon/inclusion/redeem", json={"points": 500}, headers={"X-CSRF-Token": token}
+    )
+    assert too_much.status_code == 400
+    me = platform_client.get("/api/v1/carbon/inclusion/me").json()
+    assert me["balance"] == 19 + 39 - 50 and me["chain_ok"]
+    summary = platform_client.get("/api/v1/carbon/inclusion/summary").json()
+    assert summary["accounts"] == 1 and summary["by_action"][0]["action"] == "cycling"
+    assert "viewer" not in json.dumps(summary)
+    page = platform_client.get("/carbon/inclusion")
+    assert page.status_code == 200 and 'id="chain-ok"' in page.text
+
+    with db.transaction() as s:  # someone edits a stored entry behind the platform's back
+        s.execute(update(CarbonLedgerEntry).where(CarbonLedgerEntry.seq == 1).values(points=999))
+    me = platform_client.get("/api/v1/carbon/inclusion/me").json()
+    assert not me["chain_ok"] and me["first_bad_seq"] == 1
+    assert 'id="chain-bad"' in platform_client.get("/carbon/inclusion").text
+
+
+def test_claims_refuse_double_counting(platform_client):
+    token = login(platform_client, "reviewer")
+    claim = {
+        "scope": "sink",
+        "holder": "project A",
+        "asset": "parcel:ND-01",
+        "year_from": 2022,
+        "year_to": 2026,
+        "tonnes": 1354.1,
+        "source_module": "carbon.forest",
+    }
+    assert (
+        platform_client.post("/api/v1/carbon/claims", json=claim, headers={"X-CSRF-Token": token}).status_code
+        == 201
+    )
+    twice = platform_client.post(
+        "/api/v1/carbon/claims",
+        json={**claim, "scope": "inclusion", "year_from": 2026},
+        headers={"X-CSRF-Token": token},
+    )
+    assert twice.status_code == 400 and "already claimed" in twice.json()["detail"]
+    viewer = login(platform_client, "viewer")
+    assert (
+        platform_client.post(
+            "/api/v1/carbon/claims", json=claim, headers={"X-CSRF-Token": viewer}
+        ).status_code
+        == 403
+    )
+    assert len(platform_client.get("/api/v1/carbon/claims").json()) == 1
+
+
+def test_label_issue_verify_and_tamper(platform_client, db):
+    token = login(platform_client, "admin")
+    system = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    issued = platform_client.post(
+        "/api/v1/carbon/labels",
+        headers={"X-CSRF-Token": token},
+        json={"label_id": "JX-T-9", "system": system, "verifier": "test"},
+    )
+    assert issued.status_code == 201, issued.text
+    # the Brightway result of the example product system: 0.5057982 kg CO2e (see test_carbon_footprint)
+    assert issued.json()["record"]["total_kg_co2e"] == pytest.approx(0.505798, abs=1e-6)
+    url = issued.json()["verification_url"]
+    assert platform_client.get(url).status_code == 200 and 'id="label-valid"' in platform_client.get(url).text
+    code = url.split("code=")[1]
+    assert platform_client.get(f"/api/v1/carbon/labels/JX-T-9?code={code}").json()["valid"]
+    assert not platform_client.get("/api/v1/carbon/labels/JX-T-9?code=0000").json()["valid"]
+    assert platform_client.get("/api/v1/carbon/labels/NOPE").status_code == 404
+
+    with db.transaction() as s:
+        row = s.get(CarbonLabel, "JX-T-9")
+        row.record = {**row.record, "total_kg_co2e": 0.1}
+    checked = platform_client.get(f"/api/v1/carbon/labels/JX-T-9?code={code}").json()
+    assert not checked["valid"] and "hash mismatch" in checked["problems"][0]
+    assert 'id="label-invalid"' in platform_client.get(url).text
+    assert "JX-T-9" in platform_client.get("/carbon").text
