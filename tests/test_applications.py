@@ -357,3 +357,17 @@ def test_cli_apply_on_synthetic_accounts_and_nothing_partial(synthetic_result, s
     bad = runner.invoke(app, ["applications", "apply", str(rule), "--accounts", str(run),
                               "--out", str(tmp_path / "out2")])
     assert bad.exit_code == 1 and "factor" in bad.output and not (tmp_path / "out2").exists()
+
+
+def test_assessment_writes_table_record_and_report(tmp_path):
+    from ecoledger.applications import outputs
+
+    rule = tmp_path / "a.toml"
+    rule.write_text('kind = "assessment"\n[[indicator]]\nname = "gep"\nweight = 1\ntarget = 200\n')
+    written = outputs.write(rules.apply(rule, _units()), tmp_path / "out")
+    # gep 100, 300, missing: 100 × 100/200 = 50, 100 (capped), 0
+    table = pd.read_csv(written["csv"], dtype={"code": str}).set_index("code")
+    assert table.loc[CODES, "score"].tolist() == pytest.approx([50, 100, 0])
+    report = written["report"].read_text(encoding="utf-8")
+    assert "综合考核报告" in report and "300.00" in report and "gep missing: 0 points" in report
+    assert json.loads(written["json"].read_text(encoding="utf-8"))["record"]["rule_file"] == "a.toml"

@@ -53,7 +53,7 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
         outputs.write(result, out / "results", rule.stem)
         sections.append(outputs.render(result, page=False))
         lines.append(f"{rule.stem}: {_headline(result)}")
-    maps = maps_folder(accounts_dir, maps_run, pack, out / "account-with-maps")
+    maps = Path(maps_folder(accounts_dir, maps_run, pack, out / "account-with-maps"))
     site = vep.read_site(examples / SITE, SITE)
     province = pd.read_csv(Path(accounts_dir) / "accounts.csv", dtype={"adcode": str})
     province = province[(province["level"] == "province") & (province["ecosystem"] == "all")]
@@ -77,7 +77,8 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
     page = env.from_string(source)
     (out / "index.html").write_text(page.render(
         sections=sections, cert=cert, case=case, tamper=tamper_check, pdf=written["pdf"] is not None,
-        accounts=str(accounts_dir), previous=str(previous), maps=str(maps)), encoding="utf-8")
+        accounts=str(accounts_dir), previous=str(previous),
+        maps=str(maps.relative_to(out)) if maps.is_relative_to(out) else str(maps)), encoding="utf-8")
     return lines
 
 

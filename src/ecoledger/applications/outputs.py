@@ -56,7 +56,38 @@ def write(result: Result, folder: Path, stem: str | None = None) -> dict[str, Pa
         "kind": result.kind, "title": result.title, "record": result.record,
         "rows": table.to_dict("records")}), ensure_ascii=False, indent=2), encoding="utf-8")
     (folder / f"{stem}.html").write_text(render(result), encoding="utf-8")
-    return {"csv": folder / f"{stem}.csv", "json": folder / f"{stem}.json", "html": folder / f"{stem}.html"}
+    written = {kind: folder / f"{stem}.{kind}" for kind in ("csv", "json", "html")}
+    if result.kind == "assessment":
+        written["report"] = folder / f"{stem}-report.html"
+        written["report"].write_text(assessment_report(result), encoding="utf-8")
+    return written
+
+
+LIMITATIONS = [
+    "GEP 仅含有数据的项目；缺失项目按缺失报告，不计为 0。GEP holds the items with data; missing items are "
+    "reported missing, never counted as 0 (the Jiangxi open-data accounts hold regulating services only).",
+    "多数调节服务依赖推导图层（见核算报告）。Most regulating services rest on derived layers (see the "
+    "account report); changes between years partly follow precipitation.",
+    "forest_cover 为核算土地覆盖中森林生态系统面积占比，不是官方森林覆盖率统计。forest_cover is the forest "
+    "share of the account's land cover, not the official forest-cover statistic.",
+]
+
+
+def assessment_report(result: Result) -> str:
+    """The annual assessment report (zh + en) of an assessment result, for the congress review."""
+    table = result.table.reset_index()
+    indicators = [{"name": i["name"], "weight": i["weight"], "direction": i.get("direction", "higher"),
+                   "target": i.get("target")} for i in result.record["rule"]["indicator"]]
+    names = [i["name"] for i in indicators]
+    rows = [{"rank": int(r["rank"]), "name": r["name"], "score": float(r["score"]), "note": r["note"],
+             "values": {n: _cell(r["value:" + n]) for n in names},
+             "points": {n: f"{r['points:' + n]:.1f}" for n in names}}
+            for _, r in table.iterrows()]
+    template = resources.files("ecoledger.applications") / "assessment_report.html.j2"
+    source = template.read_text(encoding="utf-8")
+    return _environment().from_string(source).render(
+        year=result.record.get("accounts_year"), count=len(rows), title=result.title, rows=rows,
+        indicators=indicators, best=rows[0], worst=rows[-1], record=result.record, limitations=LIMITATIONS)
 
 
 def _environment() -> Environment:
