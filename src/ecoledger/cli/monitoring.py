@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +61,7 @@ def water_command(
     """Validate records; write records.csv, classes.csv (class, determining parameter, TLI) and
     shares by city, basin and region."""
     from ecoledger.monitoring import records, water
+    from ecoledger.monitoring.tables import table_versions
 
     try:
         rows = records.load(file.name, file.read_bytes())
@@ -72,6 +75,11 @@ def water_command(
         evaluated.to_csv(folder / "classes.csv", index=False)
         for by in ("city", "basin", None):
             water.shares_by(evaluated, by).to_csv(folder / f"shares_{by or 'region'}.csv", index=False)
+        (folder / "run.json").write_text(json.dumps({
+            "input": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+            "period": period, "table_versions": table_versions(),
+            "warnings": [str(p) for p in rows.attrs.get("warnings", [])]}, ensure_ascii=False, indent=2),
+            encoding="utf-8")
     typer.echo(f"{len(rows)} records, {len(evaluated)} station-{period}s → {out}")
 
 

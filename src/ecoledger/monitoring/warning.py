@@ -117,9 +117,14 @@ def evaluate(rules: list[Rule], series: pd.DataFrame) -> list[Alert]:
             group = group.sort_values("period")
             alerts += [Alert(rule.id, rule.severity, rule.series, str(code), str(name), str(period),
                              rule.message, rule.responsible or f"{name} ({code})",
-                             {**evidence, "basis": rule.basis, "unit": str(group["unit"].iloc[0])})
+                             {**_rounded(evidence), "basis": rule.basis, "unit": str(group["unit"].iloc[0])})
                        for period, evidence in KIND_CHECKS[rule.kind](rule.options, group)]
     return alerts
+
+
+def _rounded(evidence: dict) -> dict:
+    """Evidence with floats to 6 significant digits (51.23573771971222 → 51.2357)."""
+    return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in evidence.items()}
 
 
 def _threshold(options: dict, group: pd.DataFrame):
@@ -146,7 +151,7 @@ def _trend(options: dict, group: pd.DataFrame):
     result = mann_kendall(group["value"].to_numpy(float), period_years(group["period"]).to_numpy(float))
     if result["trend"] == options["direction"] and result["p"] < options.get("alpha", 0.05):
         yield f"{group['period'].iloc[0]}–{group['period'].iloc[-1]}", {
-            **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()},
+            **result,
             "direction": options["direction"], "alpha": options.get("alpha", 0.05)}
 
 
