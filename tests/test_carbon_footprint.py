@@ -85,3 +85,50 @@ def test_label_written_verified_and_tampering_found(result, tmp_path):
     assert label.check_record(record, issued["record_sha256"], code="0" * 16) == [
         "the verification code does not belong to this label"
     ]
+
+
+def test_imported_database_activity_is_characterised():
+    """A licensed database the user imported (here a stand-in written straight into the project)
+    links through ``activity`` and its biosphere3 emissions get the IPCC 2021 factors."""
+    import bw2data as bd
+    import bw2io
+
+    footprint.compute(footprint.load_product_system(EXAMPLE), REG)  # sets up the project
+    with footprint._lock:
+        bd.projects.set_current(footprint.PROJECT)
+        if "biosphere3" not in bd.databases:
+            bw2io.create_default_biosphere3()
+        flows = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}
+        co2 = flows[("Carbon dioxide, fossil", ("air", "urban air close to ground"))]
+        ch4 = flows[("Methane, fossil", ("air", "urban air close to ground"))]
+        bd.Database("licensed-stand-in").write(
+            {
+                ("licensed-stand-in", "glaze"): {
+                    "name": "glaze frit",
+                    "unit": "kg",
+                    "exchanges": [
+                        {"input": ("licensed-stand-in", "glaze"), "amount": 1.0, "type": "production"},
+                        {"input": co2, "amount": 2.0, "type": "biosphere"},
+                        {"input": ch4, "amount": 0.01, "type": "biosphere"},
+                    ],
+                }
+            }
+        )
+    system = {
+        "product": "p",
+        "declared_unit": "1 kg",
+        "reference": "p",
+        "processes": [
+            {"code": "p", "exchanges": [{"activity": ["licensed-stand-in", "glaze"], "amount": 0.5}]}
+        ],
+    }
+    result = footprint.compute(system, REG)
+    # 0.5 kg frit × (2.0 kg CO2 + 0.01 kg CH4 × 29.8) = 0.5 × 2.298 = 1.149 kg CO2e, all fossil
+    assert result["fossil_kg_co2e"] == pytest.approx(1.149, rel=1e-6)
+    assert result["contributions"][0]["process"] == "imported"
+    missing = {
+        **system,
+        "processes": [{"code": "p", "exchanges": [{"activity": ["ecoinvent-3.9", "x"], "amount": 1}]}],
+    }
+    with pytest.raises(CarbonError, match="is not imported"):
+        footprint.compute(missing, REG)

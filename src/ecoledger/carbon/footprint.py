@@ -1,8 +1,9 @@
 """Product carbon footprint (GB/T 24067-2024 / ISO 14067) computed with Brightway.
 
 A product system file (JSON; ``examples/carbon/product_system.json``) lists processes, their
-technosphere inputs (other processes), background inputs taken from the factor registry (grid
-electricity ``factor``, fuel burnt ``fuel``) and direct emissions (``flow``), with an allocation
+technosphere inputs (other processes, ``input``), background inputs taken from the factor registry
+(grid electricity ``factor``, fuel burnt ``fuel``) or from a licensed database the user imported
+(``activity``: [database, code]; ``import_ecospold2``) and direct emissions (``flow``), with an allocation
 choice for multi-output processes (mass or economic, ISO 14044 §4.3.4). It becomes a Brightway
 database; ``bw2calc.LCA`` solves ``A·s = f``, ``g = B·s`` and scores ``h = C·g`` with three IPCC
 2021 GWP100 sub-methods — fossil, biogenic and land use — whose characterisation factors are read
@@ -29,6 +30,7 @@ from ecoledger.carbon.errors import CarbonError
 from ecoledger.carbon.factors import Registry
 
 BIOSPHERE = "ecoledger-biosphere"
+PROJECT = "ecoledger-pcf"
 # flow code → (ecoinvent elementary-flow name, categories), so bw2io's IPCC 2021 factors apply
 FLOWS = {
     "co2_fossil": ("Carbon dioxide, fossil", ("air",)),
@@ -67,18 +69,59 @@ def allocation_share(method: str, reference: dict, coproducts: list[dict]) -> fl
 
 
 @cache
-def ipcc2021_factors() -> dict[str, dict[str, float]]:
-    """part → flow code → GWP100 factor, read from the LCIA file inside the bw2io wheel."""
+def _bw2io_methods() -> dict[tuple, list[dict]]:
     import bw2io
 
     path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
     with zipfile.ZipFile(path) as archive:
-        methods = {tuple(m["name"]): m["exchanges"] for m in json.loads(archive.read("data.json"))}
+        return {tuple(m["name"]): m["exchanges"] for m in json.loads(archive.read("data.json"))}
+
+
+@cache
+def ipcc2021_factors() -> dict[str, dict[str, float]]:
+    """part → flow code → GWP100 factor, read from the LCIA file inside the bw2io wheel."""
     found: dict[str, dict[str, float]] = {}
     for part, name in PARTS.items():
-        by_flow = {(e["name"], tuple(e["categories"])): e["amount"] for e in methods[name]}
+        by_flow = {(e["name"], tuple(e["categories"])): e["amount"] for e in _bw2io_methods()[name]}
         found[part] = {code: by_flow[flow] for code, flow in FLOWS.items() if flow in by_flow}
     return found
+
+
+def biosphere3_factors(part: str) -> list[tuple[tuple[str, str], float]]:
+    """The same sub-method's factors keyed on ecoinvent's ``biosphere3`` flows, for imported databases.
+
+    bw2io stores the keys as lists, which bw2data 4.8 refuses (the reason ``bw2setup()`` fails
+    offline); they are turned into tuples here.
+    """
+    return [
+        (tuple(e["input"]), e["amount"])
+        for e in _bw2io_methods()[PARTS[part]]
+        if e["input"][0] == "biosphere3"
+    ]
+
+
+def import_ecospold2(folder: str | Path, name: str) -> int:
+    """Import a licensed ecospold2 database (ecoinvent, or CLCD exported as ecospold2) that the user
+    holds into the footprint project, with the biosphere3 flows bw2io ships; returns the activity
+    count. Nothing is downloaded; the data stay under ``BRIGHTWAY2_DIR``, never in the repository."""
+    bd, _ = _bw()
+    import bw2io
+
+    with _lock:
+        bd.projects.set_current(PROJECT)
+        if "biosphere3" not in bd.databases:
+            bw2io.create_default_biosphere3()
+        importer = bw2io.SingleOutputEcospold2Importer(str(folder), name)
+        importer.apply_strategies()
+        importer.match_database("biosphere3", fields=("name", "categories", "unit"))
+        unlinked = list(importer.unlinked)
+        if unlinked:
+            raise CarbonError(
+                f"{folder}: {len(unlinked)} exchanges do not link (first: {unlinked[0].get('name')}) → fix: "
+                "import the matching biosphere or technosphere database first"
+            )
+        importer.write_database()
+        return len(bd.Database(name))
 
 
 def load_product_system(path: str | Path) -> dict:
@@ -116,9 +159,11 @@ def check_product_system(system: dict, file: str) -> None:
         if process.get("allocation") and process["allocation"] not in ALLOCATIONS:
             raise CarbonError(f"{where} · allocation: {process['allocation']!r} → fix: mass or economic")
         for n, exchange in enumerate(process.get("exchanges", []), start=1):
-            kinds = [k for k in ("input", "factor", "fuel", "flow") if k in exchange]
+            kinds = [k for k in ("input", "activity", "factor", "fuel", "flow") if k in exchange]
             if len(kinds) != 1:
-                raise CarbonError(f"{where} · exchange {n}: give exactly one of input, factor, fuel, flow")
+                raise CarbonError(
+                    f"{where} · exchange {n}: give exactly one of input, activity, factor, fuel, flow"
+                )
             amount = exchange.get("amount")
             if not isinstance(amount, int | float) or isinstance(amount, bool):
                 raise CarbonError(f"{where} · exchange {n} · amount: {amount!r} → fix: a number")
@@ -126,6 +171,13 @@ def check_product_system(system: dict, file: str) -> None:
                 raise CarbonError(
                     f"{where} · exchange {n} · input: {exchange['input']!r} is not a process code"
                 )
+            activity = exchange.get("activity")
+            if "activity" in exchange and not (
+                isinstance(activity, list)
+                and len(activity) == 2
+                and all(isinstance(a, str) for a in activity)
+            ):
+                raise CarbonError(f"{where} · exchange {n} · activity: {activity!r} → fix: [database, code]")
             if "flow" in exchange and exchange["flow"] not in FLOWS:
                 raise CarbonError(
                     f"{where} · exchange {n} · flow: {exchange['flow']!r} → fix: one of {', '.join(FLOWS)}"
@@ -159,6 +211,21 @@ def system_hash(system: dict) -> str:
     return hashlib.sha256(json.dumps(system, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def _imported(bd, key) -> tuple[str, str]:
+    """The key of an activity in a database the user imported (``[database, code]``)."""
+    database, code = key
+    if database not in bd.databases:
+        raise CarbonError(
+            f"activity {key}: database {database!r} is not imported → fix: import it first "
+            "(`ecoledger carbon import-database`), with the same BRIGHTWAY2_DIR"
+        )
+    try:
+        bd.get_node(database=database, code=code)
+    except Exception:
+        raise CarbonError(f"activity {key}: no activity {code!r} in {database} → fix: use its code") from None
+    return database, code
+
+
 def _inventory_kg(lca, flow_id: int) -> float:
     """kg of one elementary flow in the life-cycle inventory (0 when no process emits it)."""
     try:
@@ -187,7 +254,7 @@ def compute(system: dict, registry: Registry) -> dict:
 def _compute(system: dict, registry: Registry) -> dict:
     bd, bc = _bw()
     digest = system_hash(system)
-    bd.projects.set_current("ecoledger-pcf")
+    bd.projects.set_current(PROJECT)
     factors = ipcc2021_factors()
     bd.Database(BIOSPHERE).write(
         {
@@ -203,7 +270,8 @@ def _compute(system: dict, registry: Registry) -> dict:
     for part, cfs in factors.items():
         method = bd.Method(("ecoledger", *PARTS[part]))
         method.register(unit="kg CO2-Eq", description="IPCC 2021 GWP100 from bw2io's bundled LCIA data")
-        method.write([((BIOSPHERE, code), cf) for code, cf in cfs.items()])
+        imported = biosphere3_factors(part) if "biosphere3" in bd.databases else []
+        method.write([((BIOSPHERE, code), cf) for code, cf in cfs.items()] + imported)
 
     db_name = f"pcf-{digest}"
     data, background, used = {}, {}, {}
@@ -224,6 +292,10 @@ def _compute(system: dict, registry: Registry) -> dict:
             if "input" in exchange:
                 exchanges.append(
                     {"input": (db_name, exchange["input"]), "amount": amount, "type": "technosphere"}
+                )
+            elif "activity" in exchange:
+                exchanges.append(
+                    {"input": _imported(bd, exchange["activity"]), "amount": amount, "type": "technosphere"}
                 )
             elif "flow" in exchange:
                 exchanges.append(
@@ -268,6 +340,10 @@ def _compute(system: dict, registry: Registry) -> dict:
     bd.Database(db_name).deregister()
 
     total = sum(by_part.values())
+    imported = total - sum(by_process.values())  # emissions inside imported (licensed) databases
+    if abs(imported) > 1e-12 * max(1.0, abs(total)):
+        by_process["imported"] = imported
+        data[(db_name, "imported")] = {"name": "activities of imported databases"}
     contributions = sorted(
         (
             {

@@ -129,3 +129,14 @@ def factors() -> None:
     typer.echo(f"registry version {registry.version} ({registry.path})")
     for f in registry.factors.values():
         typer.echo(f"{f.id:40} {f.value:>10g} {f.unit:22} {f.year or '':5} {f.series:22} {f.confidence}")
+
+
+@app.command("import-database")
+def import_database(folder: Path, name: str) -> None:
+    """Import a licensed ecospold2 database you hold (ecoinvent, CLCD as ecospold2) for footprints.
+
+    Set BRIGHTWAY2_DIR to a lasting folder first; footprints then use it as ``activity: [name, code]``.
+    """
+    from ecoledger.carbon import footprint as pcf
+
+    typer.echo(f"{pcf.import_ecospold2(folder, name)} activities imported into {name}")
