@@ -111,6 +111,11 @@ def test_gain_loss_sink():
     assert forest.gain_loss_removal(10, 5, 20, *args) == pytest.approx(35.752342, rel=1e-7)
 
 
+def test_wetland_sink():
+    # 200 ha × 0.5 t C/ha/yr × 44/12 = 366.667 t CO2/yr
+    assert forest.wetland_removal(200, 0.5) == pytest.approx(366.6667, rel=1e-6)
+
+
 def test_sink_errors_and_gep_share():
     with pytest.raises(CarbonError, match="after"):
         forest.stock_difference_removal(1, 2, 2025, 2020)

@@ -178,3 +178,13 @@ def load_project(path) -> AfforestationProject:
             "(name, county, year_start, year_end, start and end stands with parcel, species, area_ha, "
             "volume_m3_per_ha)"
         ) from None
+
+
+def wetland_removal(area_ha, sequestration_rate_t_c_per_ha):
+    """t CO₂/yr removed by a wetland: ``A × rate × 44/12`` (rate: net t C/ha/yr buried or fixed).
+
+    No default rate is shipped: the methods notes give none for Jiangxi's wetland types, so the
+    rate must come with its own source (a measurement or a cited study); CH₄ emitted by the
+    wetland is not netted here and must be reported beside it.
+    """
+    return area_ha * sequestration_rate_t_c_per_ha * CO2_PER_C

@@ -89,29 +89,47 @@ def verify_label(folder: Path) -> None:
 def inventory(
     statistics: Path,
     out: Annotated[Path, typer.Option(help="output folder")],
-    code: Annotated[str, typer.Option(help="unit code")] = "360000",
+    code: Annotated[str, typer.Option(help="unit whose path against the target is drawn")] = "360000",
     first_year: int = 2019,
     last_year: int = 2024,
     series: Annotated[
         str, typer.Option(help="grid series: mee_nbs_consumption or mee_reporting")
     ] = "mee_nbs_consumption",
 ) -> None:
-    """CO₂ totals, intensity and the path against the 14th FYP target for one unit."""
+    """CO₂ totals and intensity of every unit and year (inventory.csv), and one unit's path against
+    the 14th FYP target (dual_control.json); years without statistics are written as missing."""
+    import csv
+
     from ecoledger.atomic import atomic_directory
     from ecoledger.carbon import inventory as inv
 
-    result = inv.dual_control(
-        inv.read_statistics(statistics),
-        _registry(),
-        code,
-        list(range(first_year, last_year + 1)),
-        series=series,
+    table = inv.read_statistics(statistics)
+    years = list(range(first_year, last_year + 1))
+    rows = inv.inventory(table, _registry(), series=series, years=years)
+    result = inv.dual_control(table, _registry(), code, years, series=series)
+    columns = (
+        "code",
+        "year",
+        "co2_t",
+        "gdp_yuan",
+        "gdp_basis",
+        "intensity_t_per_10k_yuan",
+        "status",
+        "series",
     )
     with atomic_directory(out) as folder:
+        with open(folder / "inventory.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([*columns, "not_reported", "conflicting"])
+            for r in rows:
+                writer.writerow(
+                    [("" if r[c] is None else r[c]) for c in columns]
+                    + [" ".join(r["not_reported"]), " ".join(r["conflicting"])]
+                )
         (folder / "dual_control.json").write_text(
             json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-    typer.echo(f"missing years: {result['missing_years'] or 'none'} → {out}")
+    typer.echo(f"{len(rows)} unit-years; {code} missing years: {result['missing_years'] or 'none'} → {out}")
 
 
 @app.command()
