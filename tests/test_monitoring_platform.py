@@ -35,6 +35,12 @@ def test_upload_classes_alerts_and_export(platform_client):
     fields = {p["field"] for p in refused.json()["problems"]}
     assert {"row 9 · parameter", "row 10 · value"} <= fields
     assert count(client, MonitoringUpload) == 0 and count(client, MonitoringRecord) == 0  # nothing partial
+    # county-a (990101) may report only for its own unit
+    outside = client.post("/api/v1/monitoring/records", files={"file": ("good.csv", GOOD, "text/csv")},
+                          headers={"X-CSRF-Token": token})
+    assert outside.status_code == 422 and outside.json()["problems"][0]["field"].startswith("rows 2")
+    assert count(client, MonitoringRecord) == 0
+    token = login(client, "reviewer")
     stored = client.post("/api/v1/monitoring/records", files={"file": ("good.csv", GOOD, "text/csv")},
                          headers={"X-CSRF-Token": token})
     assert stored.status_code == 201, stored.text
@@ -46,7 +52,8 @@ def test_upload_classes_alerts_and_export(platform_client):
     section = client.get("/api/v1/monitoring/water/section",
                          params={"station": "湖心", "year": 2020}).json()
     assert section["class"] == 4 and section["determining"] == "tp"
-    refused = client.post("/api/v1/monitoring/alerts/evaluate", headers={"X-CSRF-Token": token})
+    viewer = login(client, "viewer")
+    refused = client.post("/api/v1/monitoring/alerts/evaluate", headers={"X-CSRF-Token": viewer})
     assert refused.status_code == 403
 
     token = login(client, "reviewer")

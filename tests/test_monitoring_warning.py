@@ -191,3 +191,18 @@ def test_links_to_the_applications_and_the_gep_purification_caps():
     # 12.5 t = 12 500 kg
     assert links.load_statistics_rows(account, "360000", 2020, "test").iloc[0]["value"] == 12_500
     assert links.load_statistics_rows(phosphorus.load_account({}), "360000", 2020, "x").empty
+
+
+def test_station_tp_trends_from_annual_means():
+    evaluated = pd.DataFrame({"station": ["星子"] * 5 + ["都昌"], "water_type": "lake",
+                              "year": [2016, 2017, 2018, 2019, 2020, 2020],
+                              "mean_tp": [0.09, 0.08, 0.082, 0.07, 0.06, 0.05]})
+    trends = phosphorus.station_trends(evaluated).set_index("station")
+    # 星子: 9 of the 10 pairs fall (only 0.08 → 0.082 rises): S = 1 − 9 = −8; Var S = 5·4·15/18 =
+    # 16.667; Z = (−8 + 1)/4.0825 = −1.715, p = 0.086 → no trend at 5 %. Sen's slope: the 10 pair
+    # slopes sorted −0.012, −0.011, −0.01, −0.01, −0.0075, −0.00667, −0.00667, −0.005, −0.004, 0.002;
+    # median (−0.0075 − 0.006667)/2 = −0.0070833 mg/L per year
+    assert trends.loc["星子", "s"] == -8 and trends.loc["星子", "p"] == pytest.approx(0.0864, abs=1e-3)
+    assert trends.loc["星子", "trend"] == "no trend"
+    assert trends.loc["星子", "sen_slope_per_year"] == pytest.approx(-0.0070833, abs=1e-6)
+    assert trends.loc["都昌", "trend"] == "too short"

@@ -58,9 +58,9 @@ def water_command(
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
     period: str = typer.Option("year", help="year | month"),
 ) -> None:
-    """Validate records; write records.csv, classes.csv (class, determining parameter, TLI) and
-    shares by city, basin and region."""
-    from ecoledger.monitoring import records, water
+    """Validate records; write records.csv, classes.csv (class, determining parameter, TLI),
+    shares by city, basin and region, and each station's TP trend (annual means)."""
+    from ecoledger.monitoring import phosphorus, records, water
     from ecoledger.monitoring.tables import table_versions
 
     try:
@@ -75,6 +75,8 @@ def water_command(
         evaluated.to_csv(folder / "classes.csv", index=False)
         for by in ("city", "basin", None):
             water.shares_by(evaluated, by).to_csv(folder / f"shares_{by or 'region'}.csv", index=False)
+        if period == "year":
+            phosphorus.station_trends(evaluated).to_csv(folder / "trends_tp.csv", index=False)
         (folder / "run.json").write_text(json.dumps({
             "input": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
             "period": period, "table_versions": table_versions(),

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ecoledger.errors import EcoledgerError
 from ecoledger.monitoring.tables import table
+from ecoledger.monitoring.trend import mann_kendall
 from ecoledger.monitoring.water import parameter_class
 
 TO_TONNES = {"t TP per t": 1.0, "kg TP/(hm²·a)": 1e-3, "kg TP/(head·a)": 1e-3, "kg TP/(km²·a)": 1e-3}
@@ -70,6 +71,24 @@ def tp_readings(series: pd.DataFrame) -> pd.DataFrame:
                             for v in series["value"]],
         class_river_reading=[parameter_class("tp", v, "river") if not math.isnan(v) else None
                              for v in series["value"]])
+
+
+def station_trends(evaluated: pd.DataFrame, parameter: str = "tp") -> pd.DataFrame:
+    """Per station, the trend of the annual means of ``parameter`` (rows of ``water.evaluate``
+    by year): years, first and last mean, Mann–Kendall S and p, Sen's slope (unit per year)."""
+    column = f"mean_{parameter}"
+    if column not in evaluated.columns:
+        return pd.DataFrame()
+    rows = []
+    for (station, water_type), group in evaluated.dropna(subset=[column]).groupby(["station", "water_type"]):
+        group = group.sort_values("year")
+        result = mann_kendall(group[column].to_numpy(float), group["year"].to_numpy(float))
+        rows.append({"station": station, "water_type": water_type, "parameter": parameter,
+                     "years": f"{group['year'].iloc[0]}–{group['year'].iloc[-1]}", "n": result["n"],
+                     "first": float(group[column].iloc[0]), "last": float(group[column].iloc[-1]),
+                     "s": result["s"], "p": result["p"], "sen_slope_per_year": result["sen_slope"],
+                     "trend": result["trend"]})
+    return pd.DataFrame(rows)
 
 
 def load_account(activity: dict[str, float], coefficients: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -11,10 +11,12 @@ import hashlib
 import pandas as pd
 from sqlalchemy import select
 
+from ecoledger.errors import Problem
 from ecoledger.monitoring import indicators, records, warning, water
 from ecoledger.monitoring.demo import default_rules
 from ecoledger.monitoring.store import MonitoringAlert, MonitoringRecord, MonitoringUpload
 from ecoledger.monitoring.tables import table_versions
+from ecoledger.pack.validate import RowProblems
 from ecoledger.platform import audit, queries, runs
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import Unit, User
@@ -31,6 +33,9 @@ def store_upload(db: Database, user: User | None, filename: str, content: bytes)
     with db.transaction() as s:
         known = set(s.scalars(select(Unit.code)))
     rows = records.load(filename, content, known_cities=known)
+    outside = _outside_units(rows, user, filename)
+    if outside:
+        raise records.MonitoringFileError(outside)
     with db.transaction() as s:
         upload = MonitoringUpload(filename=display_name(filename)[:255],
                                   content_sha256=hashlib.sha256(content).hexdigest(),
@@ -46,6 +51,22 @@ def store_upload(db: Database, user: User | None, filename: str, content: bytes)
         s.flush()
         s.expunge(upload)
     return upload
+
+
+def _outside_units(rows, user: User, filename: str) -> list[Problem]:
+    """A submitter reports only for the units bound to them: every row's ``city`` must be one."""
+    if user.role != "submitter":
+        return []
+    allowed = set(user.unit_codes)
+    problems = RowProblems(display_name(filename))
+    for r in rows.itertuples(index=False):
+        if r.city not in allowed:
+            problems.add(r.row, "city", f"{r.city or '(empty)'} is not one of your units "
+                         f"({', '.join(sorted(allowed)) or 'none'})",
+                         "write the code of your unit, or ask the environment department to upload",
+                         "error", f"“{r.city or '空'}”不是您负责的单位",
+                         "请填写您负责单位的代码，或请生态环境部门上传")
+    return problems.problems()
 
 
 RECORD_FIELDS = ("row", "station", "water_type", "city", "basin", "date", "parameter", "value", "unit",
