@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ecoledger.applications.store import Certificate
+from ecoledger.platform.models import AuditEntry
 from ecoledger.platform.testing import login
+from ecoledger.report.browser import chromium
 
 YEAR = 2020
 
@@ -34,7 +36,7 @@ def published(platform_client):
     return publish(platform_client), platform_client
 
 
-def test_example_transfer_on_published_accounts(published):
+def test_example_rules_api_and_pages(published):
     run, client = published
     assert run["status"] == "published"
     client.cookies.clear()
@@ -53,8 +55,20 @@ def test_example_transfer_on_published_accounts(published):
     assert all(r["contribution:GEP change"] == 0 for r in body["rows"])
     assert "GEP change missing" in body["rows"][0]["note"]
 
+    client.cookies.clear()
+    page = client.get("/applications")
+    assert page.status_code == 200 and 'id="apply-form"' in page.text and 'id="login-needed"' in page.text
+    login(client, "viewer")
+    page = client.get("/applications?lang=en")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    result = client.post("/applications/apply", data={"year": YEAR, "example": "assessment-by-gep.toml",
+                                                       "csrf_token": token})
+    assert result.status_code == 200 and 'id="result-assessment"' in result.text
+    assert client.post("/applications/apply", data={"year": YEAR, "example": "x", "csrf_token": ""}
+                       ).status_code == 403
 
-def test_uploaded_rule_and_its_errors(published):
+
+def test_uploaded_rule_and_refused_inputs(published):
     _, client = published
     csrf = login(client, "viewer")
     rule = b'kind = "assessment"\nlevel = "city"\n[[indicator]]\nname = "gep_per_km2"\nweight = 1\n'
@@ -68,6 +82,11 @@ def test_uploaded_rule_and_its_errors(published):
     assert bad.status_code == 400 and "indicator.weight" in bad.json()["detail"]
     assert client.post("/api/v1/applications/apply", data={"year": 1999, "example": "transfer-by-gep.toml"},
                        headers={"X-CSRF-Token": csrf}).status_code == 404
+    point = json.dumps({"type": "Point", "coordinates": [100, 30]}).encode()
+    response = client.post("/api/v1/applications/vep", data={"year": YEAR, "name": "p"},
+                           files={"site": ("p.geojson", point, "application/json")},
+                           headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 400 and "polygon" in response.json()["detail"]
 
 
 def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform_pack):
@@ -84,6 +103,9 @@ def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform
     assert cert["verification"]["endpoint"] == f"/api/v1/applications/certificates/{digest}"
     with client.app.state.platform.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Certificate)) == 1
+        logged = (select(func.count()).select_from(AuditEntry)
+                  .where(AuditEntry.action == "applications.certificate"))
+        assert s.scalar(logged) == 1
 
     client.cookies.clear()  # verification is public
     checked = client.get(cert["verification"]["endpoint"]).json()
@@ -101,28 +123,8 @@ def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform
     assert "VEP" in client.get(f"/applications/certificates/{digest}/print").text
     lookup = client.get(f"/applications/certificates?sha256={digest}", follow_redirects=False)
     assert lookup.status_code == 303
-
-
-def test_vep_refuses_a_point(published):
-    _, client = published
-    csrf = login(client, "viewer")
-    point = json.dumps({"type": "Point", "coordinates": [100, 30]}).encode()
-    response = client.post("/api/v1/applications/vep", data={"year": YEAR, "name": "p"},
-                           files={"site": ("p.geojson", point, "application/json")},
-                           headers={"X-CSRF-Token": csrf})
-    assert response.status_code == 400 and "polygon" in response.json()["detail"]
-
-
-def test_pages(published):
-    _, client = published
-    client.cookies.clear()
-    page = client.get("/applications")
-    assert page.status_code == 200 and 'id="apply-form"' in page.text and 'id="login-needed"' in page.text
-    login(client, "viewer")
-    page = client.get("/applications?lang=en")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    result = client.post("/applications/apply", data={"year": YEAR, "example": "assessment-by-gep.toml",
-                                                       "csrf_token": token})
-    assert result.status_code == 200 and 'id="result-assessment"' in result.text
-    assert client.post("/applications/apply", data={"year": YEAR, "example": "x", "csrf_token": ""}
-                       ).status_code == 403
+    pdf = client.get(f"/applications/certificates/{digest}/certificate.pdf")
+    if chromium():
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    else:
+        assert pdf.status_code == 404 and "chromium" in pdf.json()["detail"]

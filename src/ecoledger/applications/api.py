@@ -15,14 +15,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ecoledger.applications import certificate, outputs, rules, service
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import User
-from ecoledger.platform.policy import PlatformError, require_login
+from ecoledger.platform.policy import NotFound, PlatformError, require_login
 
 router = APIRouter()
 UserDep = Annotated[User | None, Depends(current_user)]
@@ -242,3 +242,19 @@ def certificate_json(request: Request, digest: Digest):
 def certificate_print(request: Request, digest: Digest):
     cert = service.certificate_or_404(platform(request).db, digest.lower())
     return HTMLResponse(certificate.render_html(cert))
+
+
+@router.get("/applications/certificates/{digest}/certificate.pdf")
+def certificate_pdf(request: Request, digest: Digest):
+    """The certificate printed by the server's chromium (the printable page when there is none)."""
+    cert = service.certificate_or_404(platform(request).db, digest.lower())
+    with tempfile.TemporaryDirectory(prefix="ecoledger-certificate-") as scratch:
+        html = Path(scratch) / "certificate.html"
+        html.write_text(certificate.render_html(cert), encoding="utf-8")
+        skipped = certificate.write_pdf(html, Path(scratch) / "certificate.pdf")
+        if skipped:
+            raise NotFound(f"{skipped}; print /applications/certificates/{digest}/print instead",
+                           "服务器未安装 chromium，无法生成 PDF；请打印证书页面")
+        content = (Path(scratch) / "certificate.pdf").read_bytes()
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="vep-{digest[:12]}.pdf"'})
