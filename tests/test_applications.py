@@ -371,3 +371,13 @@ def test_assessment_writes_table_record_and_report(tmp_path):
     report = written["report"].read_text(encoding="utf-8")
     assert "综合考核报告" in report and "300.00" in report and "gep missing: 0 points" in report
     assert json.loads(written["json"].read_text(encoding="utf-8"))["record"]["rule_file"] == "a.toml"
+
+
+def test_rule_tables_must_sit_beside_the_rule(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "secret.csv").write_text("code,W\na,1\n")
+    rule = tmp_path / "rules" / "b.toml"
+    rule.write_text('kind = "basin_fund"\nfund_yuan = 1\nscores = "../secret.csv"\n'
+                    '[[factor]]\nname = "W"\nweight = 1\n')
+    with pytest.raises(ApplicationError, match="not in the rule file's folder"):
+        rules.apply(rule, _units())

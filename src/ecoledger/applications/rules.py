@@ -74,7 +74,11 @@ class Rule:
 
     def table(self, key: str) -> pd.DataFrame:
         name = self.get(key, str)
-        path = (self.path.parent / name).resolve()
+        folder = self.path.parent.resolve()
+        path = (folder / name).resolve()
+        if path.parent != folder:  # a rule names a table beside it, never a file elsewhere on the host
+            raise ApplicationError(self.path, key, f"{name} is not in the rule file's folder",
+                                   "put the table next to the rule file and give its bare file name")
         if not path.is_file():
             raise ApplicationError(self.path, key, f"{name} not found next to the rule file",
                                    "give a CSV path relative to the rule file")
