@@ -129,3 +129,43 @@ def test_label_issue_verify_and_tamper(platform_client, db):
     assert not checked["valid"] and "hash mismatch" in checked["problems"][0]
     assert 'id="label-invalid"' in platform_client.get(url).text
     assert "JX-T-9" in platform_client.get("/carbon").text
+
+
+def test_inclusion_page_forms_and_expiry(platform_client, db):
+    import datetime as dt
+
+    from ecoledger.carbon import ledger
+
+    login(platform_client, "county-a")
+    form_token = (
+        platform_client.get("/carbon/inclusion").text.split('name="csrf_token" value="')[1].split('"')[0]
+    )
+    posted = platform_client.post(
+        "/carbon/inclusion/actions",
+        follow_redirects=False,
+        data={"action": "energy_saving", "activity": "10", "csrf_token": form_token},
+        files={"evidence": ("m.txt", b"meter 1", "text/plain")},
+    )
+    assert posted.status_code == 303
+    # 10 kWh × 0.5752 kg/kWh = 5.752 kg → 57 points
+    assert 'id="balance">57<' in platform_client.get("/carbon/inclusion").text
+    refused = platform_client.post(
+        "/carbon/inclusion/redeem", data={"points": "58", "csrf_token": form_token}
+    )
+    assert refused.status_code == 400 and "at most 57" in refused.text
+
+    with db.transaction() as s:  # back-date the entry so that its points have expired
+        entry = s.query(CarbonLedgerEntry).one()
+        entry_dict = entry.as_entry() | {"day": "2020-01-01", "expires_on": "2020-12-31"}
+        entry.day, entry.expires_on = entry_dict["day"], entry_dict["expires_on"]
+        entry.hash = ledger.entry_hash(entry.prev_hash, entry_dict)
+    admin = login(platform_client, "admin")
+    expired = platform_client.post("/api/v1/carbon/inclusion/expire", headers={"X-CSRF-Token": admin})
+    assert expired.json() == {"expired": {"county-a": 57}}
+    assert platform_client.post(
+        "/api/v1/carbon/inclusion/expire", headers={"X-CSRF-Token": admin}
+    ).json() == {"expired": {}}
+    with db.transaction() as s:
+        chain = [e.as_entry() for e in s.query(CarbonLedgerEntry).order_by(CarbonLedgerEntry.seq)]
+    assert [e["kind"] for e in chain] == ["earn", "expire"] and ledger.verify_chain(chain).ok
+    assert ledger.balance(chain, dt.date.today()) == 0

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ecoledger.carbon import claims, footprint, inclusion, inventory, label, records
 from ecoledger.carbon.factors import default_registry
-from ecoledger.carbon.store import CarbonLabel
+from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform import i18n, queries
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import Submission, SubmissionRow, User
@@ -233,6 +233,19 @@ def redeem(request: Request, body: Redemption, user: UserDep, x_csrf_token: Csrf
     return records.redeem(
         platform(request).db, person.username, person.username, body.points, _today(), body.what
     )
+
+
+@router.post(
+    "/api/v1/carbon/inclusion/expire", summary="Write off expired points of every account (administrators)"
+)
+def expire_points(request: Request, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    actor = require_role(user, "administrator")
+    db = platform(request).db
+    with db.transaction() as s:
+        accounts = s.execute(select(CarbonLedgerEntry.account).distinct()).scalars().all()
+    written = {a: e["points"] for a in accounts if (e := records.expire(db, actor.username, a, _today()))}
+    return {"expired": written}
 
 
 @router.get("/api/v1/carbon/claims", summary="Claims on tonnes across the carbon modules (public)")

@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import threading
+import warnings
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -237,7 +238,9 @@ def _inventory_kg(lca, flow_id: int) -> float:
 
 def _bw():
     os.environ.setdefault("BRIGHTWAY2_DIR", tempfile.mkdtemp(prefix="ecoledger-brightway-"))
-    import bw2calc
+    with warnings.catch_warnings():  # bw2calc advises installing pypardiso, an optional speed-up
+        warnings.simplefilter("ignore", UserWarning)
+        import bw2calc
     import bw2data
 
     return bw2data, bw2calc
