@@ -10,12 +10,15 @@ optionally published ``accounts.csv`` files of several years for the account-cha
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import math
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from ecoledger.atomic import atomic_directory
 from ecoledger.monitoring import air, indicators, phosphorus, warning
@@ -107,6 +110,85 @@ def write(result: dict, out: Path) -> None:
         (staging / "index.html").write_text(render_html(result), encoding="utf-8")
 
 
+COLOURS = ("#1f6fb2", "#d9622b", "#2e8540", "#8e44ad")
+
+
+def svg_chart(lines: dict[str, list[tuple[float, float]]], references: dict[str, float],
+              x_ticks: list[tuple[float, str]], unit: str, dashed: tuple[str, ...] = ()) -> Markup:
+    """A small inline SVG line chart: ``lines`` label → (x, y) points (NaN y: a gap, nothing
+    drawn), ``references`` label → a horizontal line, ``x_ticks`` (x, label)."""
+    width, height, left, right, top, bottom = 660, 240, 56, 150, 12, 28
+    xs = [x for points in lines.values() for x, _ in points] + [x for x, _ in x_ticks]
+    ys = [y for points in lines.values() for _, y in points if y == y] + list(references.values())
+    x0, x1, y1 = min(xs), max(xs), max(ys) * 1.1
+
+    def px(x: float) -> float:
+        return left + (x - x0) / ((x1 - x0) or 1) * (width - left - right)
+
+    def py(y: float) -> float:
+        return top + (1 - y / y1) * (height - top - bottom)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">',
+             f'<line x1="{left}" y1="{py(0)}" x2="{width - right}" y2="{py(0)}" stroke="#444"/>',
+             f'<text x="4" y="{top + 10}" font-size="11">{html.escape(unit)}</text>']
+    for value in (y1 / 1.1 * f for f in (0.25, 0.5, 0.75, 1.0)):
+        parts.append(f'<text x="{left - 4}" y="{py(value) + 4:.1f}" font-size="10" text-anchor="end">'
+                     f"{value:.3g}</text>")
+    for x, label in x_ticks:
+        parts.append(f'<text x="{px(x):.1f}" y="{height - 8}" font-size="10" text-anchor="middle">'
+                     f"{html.escape(label)}</text>")
+    for label, value in references.items():
+        parts.append(f'<line x1="{left}" y1="{py(value):.1f}" x2="{width - right}" y2="{py(value):.1f}" '
+                     f'stroke="#b00" stroke-dasharray="2 3"/><text x="{width - right + 4}" '
+                     f'y="{py(value) + 4:.1f}" font-size="10" fill="#b00">{html.escape(label)}</text>')
+    for index, ((label, points), colour) in enumerate(zip(lines.items(), COLOURS, strict=False)):
+        style = ' stroke-dasharray="6 4"' if label in dashed else ""
+        markers = not style and len(points) <= 12  # dots on short solid series; a lone point always
+        segment: list[tuple[float, float]] = []
+        for x, y in [*points, (math.nan, math.nan)]:
+            if y == y:
+                segment.append((px(x), py(y)))
+                continue
+            if segment:
+                coordinates = " ".join(f"{a:.1f},{b:.1f}" for a, b in segment)
+                parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{colour}" '
+                             f'stroke-width="2"{style}/>')
+            if segment and (markers or len(segment) == 1):
+                parts += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2.5" fill="{colour}"/>' for a, b in segment]
+            segment = []
+        legend_y = height - bottom - 14 * (len(lines) - 1 - index)
+        parts.append(f'<text x="{width - right + 4}" y="{legend_y}" font-size="11" '
+                     f'fill="{colour}">{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def charts(result: dict) -> dict[str, Markup]:
+    """The demo's two charts: Poyang TP against its target path, and monthly PM2.5 by city."""
+    tp = result["poyang_tp"]
+    years = tp["year"].tolist()
+    tp_chart = svg_chart(
+        {"TP reported": list(zip(years, tp["value"], strict=True)),
+         "target path": list(zip(years, tp["target_path"], strict=True))},
+        {"lake class III 0.05": 0.05, "lake class IV 0.1": 0.1},
+        [(y, str(y) if status == "reported" else f"{y} missing")
+         for y, status in zip(years, tp["status"], strict=True)],
+        "mg/L", dashed=("target path",))
+    daily = result["air_daily"]
+    monthly = daily.assign(month=daily["date"].str[:7]).groupby(["city", "month"])["pm25"].mean()
+    first_year = int(daily["date"].str[:4].min())
+
+    def x_of(month: str) -> float:
+        return int(month[:4]) - first_year + (int(month[5:7]) - 1) / 12
+
+    lines = {city: [(x_of(m), v) for (c, m), v in monthly.items() if c == city]
+             for city in sorted(daily["city"].unique())}
+    last_year = int(daily["date"].str[:4].max())
+    pm_chart = svg_chart(lines, {"annual limit 35": 35, "24-h limit 75": 75},
+                         [(y - first_year, str(y)) for y in range(first_year, last_year + 1)], "µg/m³")
+    return {"tp": tp_chart, "pm25": pm_chart}
+
+
 def render_html(result: dict) -> str:
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["num"] = lambda v, d=1: "—" if v is None or v != v else f"{v:,.{d}f}"
@@ -116,4 +198,5 @@ def render_html(result: dict) -> str:
                            load=result["tp_load_account"].to_dict("records"),
                            grades=result["station_grades"].to_dict("records"),
                            annual=result["air_annual"].to_dict("records"),
-                           alerts=result["alerts"].to_dict("records"), summary=result["summary"])
+                           alerts=result["alerts"].to_dict("records"), summary=result["summary"],
+                           charts=charts(result))
