@@ -338,6 +338,7 @@ def _page(control, pcf, issued, sink, included, claim_log) -> str:
     )
     target = control["target"]
     share = sink["gep_link"]["share_of_gep_forest_sequestration"]
+    gep = sink["gep_link"]["gep_forest_carbon_sequestration"]
     return f"""<!doctype html><html lang="zh"><meta charset="utf-8"><title>Jiangxi carbon demo</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 td,th{{border:1px solid #ccc;padding:2px 6px}}
@@ -358,7 +359,8 @@ land use {pcf["land_use_kg_co2e"]:.4f});
 <h2>3. Forest sink project (illustrative)</h2>
 <p>{e(sink["project"])}: removals {sink["removal_t_co2_per_yr"]:.1f} t CO₂/yr, creditable
 <b>{sink["creditable_t_co2_per_yr"]:.1f} t CO₂/yr</b>; share of the county's GEP forest carbon sequestration:
-{"missing" if share is None else f"{share:.3%}"}.</p>
+{"missing" if share is None else f"{share:.3%} (GEP year {gep['year']}, {gep['t_co2']:.4g} t CO₂)"}.
+Credited tonnes are part of that GEP flow: the credit value is never added to the GEP value.</p>
 <h2>4. Carbon inclusion ledger</h2>
 <table><tr><th>account</th><th>day</th><th>action</th><th>activity</th><th>outcome</th><th>points</th><th>reason</th></tr>
 {ledger_rows}</table>
