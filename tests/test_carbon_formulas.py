@@ -25,6 +25,24 @@ def test_fuel_emission_factor_natural_gas_matches_the_notes():
     assert ef == pytest.approx(21.621888, rel=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("fuel", "ef"),
+    [
+        ("anthracite", 2.323),
+        ("bituminous_coal", 2.072),
+        ("coke", 2.852),
+        ("fuel_oil", 3.047),
+        ("gasoline", 3.043),
+        ("diesel", 3.145),
+        ("lpg", 2.954),
+    ],
+)
+def test_registry_fuel_factors_reproduce_the_notes_table(fuel, ef):
+    # the EF column of methods notes §2.3 (t CO2/t), rounded to 3 decimals: catches a mistyped NCV, CC or OF
+    values = [REG.value(f"fuel.{fuel}.{p}") for p in ("ncv", "cc", "of")]
+    assert round(combustion.fuel_emission_factor(*values), 3) == pytest.approx(ef, abs=0.0015)
+
+
 def test_grid_electricity_and_net_export():
     # 1000 MWh × 0.5752 t/MWh = 575.2 t; a net export of 200 MWh is −115.04 t
     factor = REG.value("grid.JX.2022.mee_nbs")
