@@ -76,6 +76,19 @@ def test_ozone_above_800_uses_the_one_hour_iaqi():
     assert result["iaqi_o3_8h"] == 350 and result["aqi"] == 350
 
 
+def test_hourly_aqi_and_the_so2_substitution():
+    hour = {"so2_1h": 900, "so2_24h": 500, "no2_1h": 100, "co_1h": 5, "o3_1h": 160, "pm10_24h": 50,
+            "pm25_24h": 35}
+    # SO2 1-h 900 is beyond its table (800): the 24-h value 500 gives 150 + 50/325 × 25 = 153.85 → 154
+    result = air.hourly_aqi(hour)
+    assert result["iaqi_so2_1h"] == 154 and result["aqi"] == 154 and result["primary"] == "so2"
+    # below 800 the 1-h table applies: SO2 1-h 650 → IAQI 150
+    assert air.hourly_aqi({**hour, "so2_1h": 650})["iaqi_so2_1h"] == 150
+    # NO2 1-h 100, CO 1-h 5, O3 1-h 160, PM10 50, PM2.5 35 are all IAQI 50: the AQI is 50, no primary
+    assert air.hourly_aqi({**hour, "so2_1h": 150})["aqi"] == 50
+    assert air.hourly_aqi({**hour, "so2_1h": 150})["primary"] == ""
+
+
 def test_hj663_percentile():
     # k = 1 + (5 − 1) × 0.9 = 4.6 → X4 + 0.6 (X5 − X4) = 4.6
     assert air.percentile_hj663([5, 1, 3, 2, 4], 90) == pytest.approx(4.6)
@@ -93,15 +106,34 @@ def test_completeness_rule():
 def test_annual_pm25_indicators():
     days = pd.date_range("2015-01-01", "2015-12-31").strftime("%Y-%m-%d")
     values = [40.0] * 355 + [80.0] * 10
-    result = air.annual_pm25(pd.DataFrame({"city": "X", "date": days, "pm25": values})).iloc[0]
+    result = air.annual_indicators(pd.DataFrame({"city": "X", "date": days, "pm25_24h": values})).iloc[0]
     # mean (355 × 40 + 10 × 80)/365 = 41.096; 10 days above 75 µg/m³; good share 355/365
     assert result["pm25_annual_mean"] == pytest.approx((355 * 40 + 800) / 365)
-    assert result["exceedance_days"] == 10
+    # P95: k = 1 + 364 × 0.95 = 346.8 → X346 = X347 = 40
+    assert result["pm25_p95_24h"] == 40
+    assert result["exceedance_days_pm25"] == 10
     assert result["good_share_pm25"] == pytest.approx(355 / 365)
-    assert result["pm25_index_term"] == pytest.approx(result["pm25_annual_mean"] / 35)
-    part = pd.DataFrame({"city": "X", "date": days[:200], "pm25": values[:200]})
-    incomplete = air.annual_pm25(part).iloc[0]
-    assert math.isnan(incomplete["pm25_annual_mean"]) and not incomplete["valid_year"]
+    assert result["index_pm25"] == pytest.approx(result["pm25_annual_mean"] / 35)
+    assert result["aqi_days"] == 0 and math.isnan(result["good_share_aqi"])  # PM2.5 only: no AQI
+    assert math.isnan(result["comprehensive_index"])
+    part = pd.DataFrame({"city": "X", "date": days[:200], "pm25_24h": values[:200]})
+    incomplete = air.annual_indicators(part).iloc[0]
+    assert math.isnan(incomplete["pm25_annual_mean"]) and not incomplete["valid_pm25_24h"]
+
+
+def test_annual_indicators_of_all_six_pollutants_and_the_comprehensive_index():
+    days = pd.date_range("2015-01-01", "2015-12-31").strftime("%Y-%m-%d")
+    n = len(days)
+    o3 = [100.0] * 300 + [200.0] * 65  # 65 days above 160
+    daily = pd.DataFrame({"city": "X", "date": days, "so2_24h": 12.0, "no2_24h": 30.0, "pm10_24h": 56.0,
+                          "co_24h": [1.0] * 340 + [2.0] * 25, "o3_8h": o3, "o3_1h": 150.0, "pm25_24h": 35.0})
+    row = air.annual_indicators(daily).iloc[0]
+    # O3 P90: k = 1 + 364 × 0.9 = 328.6 → X328 = X329 = 200; CO P95: k = 346.8 → X346 = X347 = 2.0
+    assert row["o3_p90_8h"] == 200 and row["co_p95_24h"] == 2.0
+    # index = 12/60 + 30/40 + 56/70 + 35/35 + 2/4 + 200/160 = 0.2 + 0.75 + 0.8 + 1 + 0.5 + 1.25 = 4.5
+    assert row["comprehensive_index"] == pytest.approx(4.5)
+    # O3-8h 200 → IAQI 100 + 50/55 × 40 = 136.4 > 100 on 65 days; the others ≤ 100 every day
+    assert row["aqi_days"] == n and row["good_share_aqi"] == pytest.approx(300 / n)
 
 
 PAIRS = sorted({(p, a) for p, a, _, _ in BREAKPOINTS})

@@ -164,7 +164,7 @@ def test_jiangxi_demo_on_the_shipped_data(tmp_path):
     daily = pd.read_csv(JIANGXI / "air" / "pm25_daily_nanchang_jiujiang_2014_2016.csv")
     nanchang_2014 = daily[(daily["City"] == "Nanchang") & daily["date"].str.startswith("2014")]["PM2.5"]
     assert annual.loc[("Nanchang", 2014), "pm25_annual_mean"] == pytest.approx(nanchang_2014.mean())
-    assert annual.loc[("Nanchang", 2014), "exceedance_days"] == int((nanchang_2014 > 75).sum())
+    assert annual.loc[("Nanchang", 2014), "exceedance_days_pm25"] == int((nanchang_2014 > 75).sum())
     alerts = result["alerts"]
     tp_alerts = alerts[alerts["rule_id"] == "poyang-tp-above-lake-class-iii"]
     assert tp_alerts["period"].tolist() == ["2018", "2019", "2020"]

@@ -88,18 +88,21 @@ def water_command(
 @app.command("aqi")
 def aqi_command(
     file: Path = typer.Argument(..., help="CSV: city, date and any of so2_24h, no2_24h, pm10_24h, "
-                                          "co_24h (mg/m³), o3_8h, o3_1h, pm25_24h (µg/m³)"),
+                                          "co_24h (mg/m³), o3_8h, o3_1h, pm25_24h (µg/m³); hourly: "
+                                          "so2_1h, no2_1h, co_1h, o3_1h, pm10_24h, pm25_24h"),
     out: Path = typer.Option(..., help="output CSV"),
+    hourly: bool = typer.Option(False, help="real-time (hourly) AQI instead of the daily AQI"),
 ) -> None:
-    """Daily IAQI, AQI, primary pollutant and category per HJ 633-2012."""
+    """IAQI, AQI, primary pollutant and category per HJ 633-2012, day by day (or hour by hour)."""
     from ecoledger.monitoring import air
 
     frame = pd.read_csv(file)
-    pollutants = [f"{p}_{a}" for p, a in air.DAILY_POLLUTANTS if f"{p}_{a}" in frame.columns]
-    scored = pd.DataFrame([air.daily_aqi({k: row[k] for k in pollutants}) for _, row in frame.iterrows()])
+    compute = air.hourly_aqi if hourly else air.daily_aqi
+    scored = pd.DataFrame([compute({k: v for k, v in row.items() if isinstance(v, int | float)})
+                           for row in frame.to_dict("records")])
     result = pd.concat([frame.reset_index(drop=True), scored], axis=1)
     _write_file(out, result.to_csv(index=False).encode("utf-8"))
-    typer.echo(f"{len(result)} days → {out}")
+    typer.echo(f"{len(result)} rows → {out}")
 
 
 @app.command("alerts")

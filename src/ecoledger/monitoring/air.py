@@ -82,16 +82,36 @@ def daily_aqi(concentrations: dict[str, float]) -> dict:
 
     Returns the IAQIs, ``aqi`` (max of the measured IAQIs), ``primary`` (pollutants whose IAQI
     equals the AQI, when it exceeds 50), ``category`` and ``complete`` (all six pollutants
-    measured: only then is it HJ 633's AQI; otherwise the max of the IAQIs measured).
+    measured: only then is it HJ 633's AQI; otherwise the max of the IAQIs measured). An O3-8h
+    value beyond 800 µg/m³ takes the O3-1h IAQI.
     """
+    return _aqi(concentrations, DAILY_POLLUTANTS)
+
+
+def hourly_aqi(concentrations: dict[str, float]) -> dict:
+    """Real-time (hourly) AQI from ``so2_1h, no2_1h, co_1h, o3_1h`` and the 24-h sliding means
+    ``pm10_24h, pm25_24h`` (HJ 633-2012 [M] for the choice of averaging times). An SO2 1-h value
+    beyond 800 µg/m³ takes the IAQI of ``so2_24h`` (the 24-h sliding mean), as HJ 633 has no
+    1-h breakpoints above 800. Same result keys as ``daily_aqi``."""
+    return _aqi(concentrations, HOURLY_POLLUTANTS)
+
+
+HOURLY_POLLUTANTS = (("so2", "1h"), ("no2", "1h"), ("pm10", "24h"), ("co", "1h"), ("o3", "1h"),
+                     ("pm25", "24h"))
+SUBSTITUTES = {("so2", "1h"): ("so2", "24h"), ("o3", "8h"): ("o3", "1h")}  # beyond the table
+
+
+def _aqi(concentrations: dict[str, float], pollutants) -> dict:
     result = {}
-    for pollutant, averaging in DAILY_POLLUTANTS:
+    for pollutant, averaging in pollutants:
         key = f"{pollutant}_{averaging}"
-        value = iaqi(pollutant, averaging, concentrations.get(key, float("nan")))
-        result[f"iaqi_{key}"] = value
-    o3_8h = concentrations.get("o3_8h", float("nan"))
-    if o3_8h is not None and o3_8h > breakpoints("o3", "8h")[0][-1]:  # HJ 633: use the 1-h IAQI
-        result["iaqi_o3_8h"] = result["iaqi_o3_1h"]
+        value = concentrations.get(key, float("nan"))
+        if (pollutant, averaging) in SUBSTITUTES and value is not None and \
+                value > breakpoints(pollutant, averaging)[0][-1]:
+            value = concentrations.get("_".join(SUBSTITUTES[(pollutant, averaging)]), float("nan"))
+            result[f"iaqi_{key}"] = iaqi(*SUBSTITUTES[(pollutant, averaging)], value)
+        else:
+            result[f"iaqi_{key}"] = iaqi(pollutant, averaging, value)
     measured = {k: v for k, v in result.items() if not math.isnan(v)}
     aqi = max(measured.values()) if measured else float("nan")
     threshold = setting("primary_pollutant_aqi_above")
@@ -123,30 +143,48 @@ def completeness(dates: pd.Series) -> dict:
     return {"days": len(dates), "valid_year": bool(valid), "short_months": ";".join(map(str, short))}
 
 
-def annual_pm25(daily: pd.DataFrame) -> pd.DataFrame:
-    """HJ 663 annual indicators of PM2.5 per city and year from daily 24-h means.
+def annual_indicators(daily: pd.DataFrame) -> pd.DataFrame:
+    """HJ 663-2013 annual indicators per city and year from daily values.
 
-    ``daily``: columns city, date, pm25 (µg/m³). Output per city-year: days, valid_year,
-    pm25_annual_mean, pm25_p95_24h, exceedance_days (IAQI > 100, i.e. > 75 µg/m³),
-    good_share_pm25 (share of days whose PM2.5 IAQI ≤ 100: a PM2.5-only stand-in for the
-    good-day share, which needs all six pollutants), the comprehensive-index term C/S and
-    the statistics withheld (NaN) when the year is incomplete.
+    ``daily``: columns city, date and any of so2_24h, no2_24h, pm10_24h, co_24h (mg/m³), o3_8h
+    (daily maximum 8-h mean), o3_1h, pm25_24h (µg/m³). For each pollutant present, per
+    ``hj663_statistics.csv``: annual means, percentiles of the 24-h means (CO 95th, SO2/NO2 98th,
+    PM 95th) and the 90th percentile of O3-8h, each withheld (NaN) when that input's year fails
+    GB 3095's validity rule (``days_<input>``, ``valid_<input>``). Also: ``aqi_days`` (days with
+    all six pollutants) and ``good_share_aqi`` (their share with AQI ≤ 100); for PM2.5
+    ``exceedance_days_pm25`` (IAQI > 100) and ``good_share_pm25`` (share of days with a PM2.5
+    IAQI ≤ 100: the PM2.5-only stand-in when the other pollutants are not measured);
+    ``index_<pollutant>`` = statistic / GB 3095 grade II limit and ``comprehensive_index`` = their
+    sum when all six are valid.
     """
-    limit = table("gb3095_annual_limits").set_index("pollutant").loc["pm25", "limit"]
+    statistics = table("hj663_statistics")
+    limits = table("gb3095_annual_limits").set_index("pollutant")["limit"].astype(float)
     good = setting("good_aqi_max")
-    frame = daily.assign(year=pd.to_datetime(daily["date"]).dt.year,
-                         iaqi_pm25=[iaqi("pm25", "24h", c) for c in daily["pm25"]])
+    inputs = [c for c in dict.fromkeys(statistics["input"]) if c in daily.columns]
+    frame = daily.assign(year=pd.to_datetime(daily["date"]).dt.year)
     out = []
     for (city, year), group in frame.groupby(["city", "year"], sort=True):
-        valid = completeness(group["date"])
-        values = group["pm25"].dropna()
-        mean = float(values.mean()) if valid["valid_year"] else float("nan")
-        out.append({"city": city, "year": int(year), **valid,
-                    "pm25_annual_mean": mean,
-                    "pm25_p95_24h": percentile_hj663(values, setting("pm_24h_percentile"))
-                    if valid["valid_year"] else float("nan"),
-                    "pm25_max_24h": float(values.max()),
-                    "exceedance_days": int((group["iaqi_pm25"] > good).sum()),
-                    "good_share_pm25": float((group["iaqi_pm25"] <= good).mean()),
-                    "pm25_index_term": mean / float(limit)})
+        row: dict = {"city": city, "year": int(year)}
+        for column in inputs:
+            valid = completeness(group.loc[group[column].notna(), "date"])
+            row[f"days_{column}"], row[f"valid_{column}"] = valid["days"], valid["valid_year"]
+        for s in statistics.itertuples(index=False):
+            if s.input not in inputs:
+                continue
+            values = group[s.input].dropna()
+            value = values.mean() if s.method == "mean" else percentile_hj663(values, float(s.percent))
+            row[s.statistic] = float(value) if row[f"valid_{s.input}"] else float("nan")
+            if s.in_comprehensive_index == "true":
+                row[f"index_{s.pollutant}"] = row[s.statistic] / limits[s.pollutant]
+        days = [daily_aqi({c: r[c] for c in inputs}) for r in group.to_dict("records")]
+        complete = [d["aqi"] for d in days if d["complete"]]
+        row["aqi_days"] = len(complete)
+        row["good_share_aqi"] = sum(a <= good for a in complete) / len(complete) if complete else float("nan")
+        if "pm25_24h" in inputs:
+            pm25 = [d["iaqi_pm25_24h"] for d in days if not math.isnan(d["iaqi_pm25_24h"])]
+            row["exceedance_days_pm25"] = sum(v > good for v in pm25)
+            row["good_share_pm25"] = sum(v <= good for v in pm25) / len(pm25) if pm25 else float("nan")
+        terms = [row.get(f"index_{p}", float("nan")) for p in limits.index]
+        row["comprehensive_index"] = sum(terms) if not any(math.isnan(t) for t in terms) else float("nan")
+        out.append(row)
     return pd.DataFrame(out)

@@ -38,7 +38,7 @@ def default_rules() -> str:
 def read_daily_pm25(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path)
     return pd.DataFrame({"city": frame["City"], "date": pd.to_datetime(frame["date"]).dt.date.astype(str),
-                         "pm25": frame["PM2.5"].astype(float)})
+                         "pm25_24h": frame["PM2.5"].astype(float)})
 
 
 def read_accounts(files: list[Path]) -> pd.DataFrame | None:
@@ -63,18 +63,18 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
                    load_cut_linear=cuts("vollenweider_linear"), load_cut_oecd=cuts("oecd_1982"))
     daily = read_daily_pm25(data / AIR)
     scored = daily.assign(
-        iaqi_pm25_exact=[air.iaqi_exact("pm25", "24h", c) for c in daily["pm25"]],
-        iaqi_pm25=[air.iaqi("pm25", "24h", c) for c in daily["pm25"]])
+        iaqi_pm25_exact=[air.iaqi_exact("pm25", "24h", c) for c in daily["pm25_24h"]],
+        iaqi_pm25=[air.iaqi("pm25", "24h", c) for c in daily["pm25_24h"]])
     scored["category"] = [air.category(v)[0] for v in scored["iaqi_pm25"]]
-    annual = air.annual_pm25(daily)
-    monthly = daily.assign(period=daily["date"].str[:7]).groupby(["city", "period"])["pm25"].mean()
+    annual = air.annual_indicators(daily)
+    monthly = daily.assign(period=daily["date"].str[:7]).groupby(["city", "period"])["pm25_24h"].mean()
     monthly = monthly.reset_index()
     series = [indicators.from_statistics(statistics), indicators.from_air_daily(daily, CITY_CODES),
               indicators.from_air_annual(annual, CITY_CODES),
               pd.DataFrame({"series": "pm25_monthly_mean",
                             "unit_code": monthly["city"].map(lambda c: CITY_CODES[c][0]),
                             "unit_name": monthly["city"].map(lambda c: CITY_CODES[c][1]),
-                            "period": monthly["period"], "value": monthly["pm25"], "unit": "µg/m³"})]
+                            "period": monthly["period"], "value": monthly["pm25_24h"], "unit": "µg/m³"})]
     accounts = read_accounts(list(accounts_files))
     if accounts is not None:
         series.append(indicators.from_accounts(accounts))
@@ -175,7 +175,7 @@ def charts(result: dict) -> dict[str, Markup]:
          for y, status in zip(years, tp["status"], strict=True)],
         "mg/L", dashed=("target path",))
     daily = result["air_daily"]
-    monthly = daily.assign(month=daily["date"].str[:7]).groupby(["city", "month"])["pm25"].mean()
+    monthly = daily.assign(month=daily["date"].str[:7]).groupby(["city", "month"])["pm25_24h"].mean()
     first_year = int(daily["date"].str[:4].min())
 
     def x_of(month: str) -> float:

@@ -22,16 +22,16 @@ def from_statistics(statistics: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_air_daily(daily: pd.DataFrame, codes: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Daily PM2.5 (columns city, date, pm25) as the series ``pm25_daily``; ``codes`` maps the
+    """Daily PM2.5 (columns city, date, pm25_24h) as the series ``pm25_daily``; ``codes`` maps the
     city names of the file to (adcode, Chinese name)."""
     return pd.DataFrame({"series": "pm25_daily", "unit_code": daily["city"].map(lambda c: codes[c][0]),
                          "unit_name": daily["city"].map(lambda c: codes[c][1]),
                          "period": daily["date"].astype(str),
-                         "value": daily["pm25"], "unit": "µg/m³"})[list(SERIES_COLUMNS)]
+                         "value": daily["pm25_24h"], "unit": "µg/m³"})[list(SERIES_COLUMNS)]
 
 
 def from_air_annual(annual: pd.DataFrame, codes: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """``air.annual_pm25`` rows as the series pm25_annual_mean and good_share_pm25."""
+    """``air.annual_indicators`` rows as the series pm25_annual_mean and good_share_pm25."""
     parts = [pd.DataFrame({"series": name, "unit_code": annual["city"].map(lambda c: codes[c][0]),
                            "unit_name": annual["city"].map(lambda c: codes[c][1]), "period": annual["year"],
                            "value": annual[column], "unit": unit})

@@ -18,7 +18,8 @@ import pandas as pd
 PACKAGE = "ecoledger.data"
 FOLDER = "monitoring"
 TABLES = ("gb3838_limits", "hj633_breakpoints", "tli_coefficients", "tli_grades", "parameters",
-          "evaluation_settings", "gb3095_annual_limits", "tp_load_coefficients", "load_concentration")
+          "evaluation_settings", "hj663_statistics", "gb3095_annual_limits", "tp_load_coefficients",
+          "load_concentration")
 
 
 @cache
