@@ -119,6 +119,7 @@ def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform
 
     page = client.get(f"/applications/certificates/{digest}")
     assert page.status_code == 200 and 'id="certificate-valid"' in page.text
+    assert 'id="certificate-flows"' in page.text
     assert client.get(f"/applications/certificates/{digest}/certificate.json").json() == cert
     assert "VEP" in client.get(f"/applications/certificates/{digest}/print").text
     lookup = client.get(f"/applications/certificates?sha256={digest}", follow_redirects=False)
