@@ -169,3 +169,31 @@ def test_inclusion_page_forms_and_expiry(platform_client, db):
         chain = [e.as_entry() for e in s.query(CarbonLedgerEntry).order_by(CarbonLedgerEntry.seq)]
     assert [e["kind"] for e in chain] == ["earn", "expire"] and ledger.verify_chain(chain).ok
     assert ledger.balance(chain, dt.date.today()) == 0
+
+
+def test_sink_project_with_its_share_of_published_gep(platform_client):
+    project = json.loads((EXAMPLE.parent / "sink_project.json").read_text(encoding="utf-8"))
+    token = login(platform_client, "reviewer")
+    before = platform_client.post(
+        "/api/v1/carbon/sinks", json={**project, "county": "990101"}, headers={"X-CSRF-Token": token}
+    ).json()
+    assert before["gep_link"]["share_of_gep_forest_sequestration"] is None  # nothing published yet
+    run = platform_client.post("/api/v1/runs", json={"year": 2020}, headers={"X-CSRF-Token": token}).json()
+    platform_client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": token})
+    after = platform_client.post(
+        "/api/v1/carbon/sinks", json={**project, "county": "990101"}, headers={"X-CSRF-Token": token}
+    ).json()
+    gep = after["gep_link"]["gep_forest_carbon_sequestration"]
+    rows = platform_client.get(
+        "/api/v1/accounts?year=2020&unit=990101&ecosystem=forest&item=carbon_sequestration"
+    ).json()
+    [forest_row] = rows["rows"]
+    assert gep["t_co2"] == forest_row["physical_value"] and gep["year"] == 2020
+    # share = creditable / GEP forest sequestration of the county
+    assert after["gep_link"]["share_of_gep_forest_sequestration"] == pytest.approx(
+        after["creditable_t_co2_per_yr"] / forest_row["physical_value"]
+    )
+    bad = platform_client.post(
+        "/api/v1/carbon/sinks", json={**project, "start": [{"parcel": "x"}]}, headers={"X-CSRF-Token": token}
+    )
+    assert bad.status_code == 400 and "sink_project.json" in bad.json()["detail"]

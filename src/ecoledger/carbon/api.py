@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ecoledger.carbon import claims, footprint, inclusion, inventory, label, records
+from ecoledger.carbon import claims, footprint, forest, inclusion, inventory, label, records
 from ecoledger.carbon.factors import default_registry
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
-from ecoledger.platform import i18n, queries
+from ecoledger.platform import i18n, queries, runs
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import Submission, SubmissionRow, User
 from ecoledger.platform.policy import NotFound, require_login, require_role
@@ -185,6 +185,39 @@ def verify_label(
     if found is None:
         raise NotFound(f"no carbon label {label_id} was issued", f"未签发碳标签 {label_id}")
     return found
+
+
+def _gep_forest(db, user, county: str) -> dict | None:
+    """The county's forest carbon sequestration (固碳) in the latest published GEP account, if any."""
+    years = runs.published_years(db)
+    if not years:
+        return None
+    _, rows = queries.account_rows(
+        db, user, year=years[-1], unit_code=county, item="carbon_sequestration", ecosystem="forest"
+    )
+    if not rows or rows[0]["physical_value"] is None:
+        return None
+    r = rows[0]
+    return {
+        "adcode": county,
+        "name": r["name"],
+        "year": r["year"],
+        "t_co2": r["physical_value"],
+        "value_yuan": r["value_yuan"],
+        "run": r["run"],
+    }
+
+
+@router.post(
+    "/api/v1/carbon/sinks", summary="Creditable removals of a forest sink project, with its GEP share"
+)
+def sink_project(request: Request, project: dict, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    require_login(user)
+    parsed = forest.project_from_dict(project)
+    result = parsed.result(default_registry())
+    result["gep_link"] = forest.gep_link(result, _gep_forest(platform(request).db, user, parsed.county))
+    return result
 
 
 @router.get("/api/v1/carbon/inclusion/summary", summary="Carbon inclusion totals (public)")

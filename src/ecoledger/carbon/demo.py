@@ -170,15 +170,7 @@ def run_demo(
     project = forest.load_project(sink_project)
     sink = project.result(registry)
     gep = gep_forest_sequestration(accounts_csv, project.county)
-    sink["gep_link"] = {
-        "gep_forest_carbon_sequestration": gep,
-        "share_of_gep_forest_sequestration": forest.gep_overlap(
-            sink["creditable_t_co2_per_yr"], gep and gep["t_co2"]
-        ),
-        "rule": "credited removals are part of the county's GEP forest carbon sequestration: "
-        "report the share, "
-        "never add credit value to the GEP value",
-    }
+    sink["gep_link"] = forest.gep_link(sink, gep)
     included = inclusion_demo(actions, registry)
 
     registered: list[claims.Claim] = []

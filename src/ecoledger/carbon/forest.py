@@ -162,6 +162,21 @@ def gep_overlap(creditable_t_co2, gep_forest_sequestration_t_co2):
     return creditable_t_co2 / gep_forest_sequestration_t_co2
 
 
+def gep_link(sink: dict, gep_forest: dict | None) -> dict:
+    """How a project's credited removals relate to its county's GEP forest carbon sequestration.
+
+    gep_forest: the county's GEP row (``t_co2``, ``year``, …) or None when no account is at hand.
+    """
+    return {
+        "gep_forest_carbon_sequestration": gep_forest,
+        "share_of_gep_forest_sequestration": gep_overlap(
+            sink["creditable_t_co2_per_yr"], gep_forest and gep_forest["t_co2"]
+        ),
+        "rule": "credited removals are part of the county's GEP forest carbon sequestration: report the "
+        "share, never add the credit value to the GEP value",
+    }
+
+
 def load_project(path) -> AfforestationProject:
     """An ``AfforestationProject`` from its JSON file (``examples/carbon/sink_project.json``)."""
     import json
@@ -169,15 +184,29 @@ def load_project(path) -> AfforestationProject:
 
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return project_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, CarbonError) as exc:
+        raise CarbonError(f"{path.name}: {exc}") from None
+
+
+def project_from_dict(data: dict) -> AfforestationProject:
+    """An ``AfforestationProject`` from its JSON object, with areas and volumes checked."""
+    try:
+        data = dict(data)
         stands = {k: [Stand(**s) for s in data.pop(k)] for k in ("start", "end")}
-        return AfforestationProject(**data, **stands)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+        project = AfforestationProject(**data, **stands)
+    except (TypeError, KeyError) as exc:
         raise CarbonError(
-            f"{path.name}: not a sink project ({exc}) → fix: follow examples/carbon/sink_project.json "
+            f"not a sink project ({exc}) → fix: follow examples/carbon/sink_project.json "
             "(name, county, year_start, year_end, start and end stands with parcel, species, area_ha, "
             "volume_m3_per_ha)"
         ) from None
+    for when, stand in [("start", s) for s in project.start] + [("end", s) for s in project.end]:
+        for name in ("area_ha", "volume_m3_per_ha"):
+            value = getattr(stand, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+                raise CarbonError(f"{when} stand {stand.parcel} · {name}: {value!r} → fix: a number ≥ 0")
+    return project
 
 
 def wetland_removal(area_ha, sequestration_rate_t_c_per_ha):
