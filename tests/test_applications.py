@@ -286,7 +286,8 @@ def test_bad_geometry_is_refused():
 
 def _units():
     frame = pd.DataFrame({"name": ["A", "B", "C"], "level": "county", "year": 2020,
-                          "gep": [100.0, 300.0, np.nan], "gep_change": [10.0, -5.0, 2.0],
+                          "gep": [100.0, 300.0, np.nan], "regulating": [100.0, 300.0, np.nan],
+                          "gep_change": [10.0, -5.0, 2.0],
                           "item:water_conservation": [1e9, 2e9, np.nan]}, index=pd.Index(CODES, name="code"))
     return frame
 
@@ -381,3 +382,18 @@ def test_rule_tables_must_sit_beside_the_rule(tmp_path):
                     '[[factor]]\nname = "W"\nweight = 1\n')
     with pytest.raises(ApplicationError, match="not in the rule file's folder"):
         rules.apply(rule, _units())
+
+
+def test_indicators_file_joins_population_and_names_bad_rows(tmp_path):
+    from ecoledger.applications import indicators
+
+    good = tmp_path / "pop.csv"
+    good.write_text("code,indicator,value,unit,source\na,population,100,persons,census\nb,population,300,persons,census\n")
+    units = accounts.add_ratios(accounts.join_indicators(_units(), indicators.read(good)))
+    out = transfer.allocate(units, 40, {"people": ("population", 1.0)})
+    assert out["amount_yuan"].tolist() == pytest.approx([10, 30, 0])  # 40 × 100/400, 300/400; c missing
+    assert units.at["b", "gep_per_capita"] == pytest.approx(1.0)  # 300 yuan / 300 persons
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,indicator,value,unit,source\na,population,lots,persons,census\n")
+    with pytest.raises(ApplicationError, match="row 2, value"):
+        indicators.read(bad)
