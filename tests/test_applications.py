@@ -397,3 +397,13 @@ def test_indicators_file_joins_population_and_names_bad_rows(tmp_path):
     bad.write_text("code,indicator,value,unit,source\na,population,lots,persons,census\n")
     with pytest.raises(ApplicationError, match="row 2, value"):
         indicators.read(bad)
+
+
+def test_p_index_rule_refuses_a_samples_table_without_its_columns(tmp_path):
+    (tmp_path / "s.csv").write_text("date,parameter,value\n2019-01-01,TP,0.1\n")
+    rule = tmp_path / "p.toml"
+    rule.write_text('kind = "p_index"\nsamples = "s.csv"\nk0 = 0.85\nthreshold = 1\namount_yuan = 1\n'
+                    'upstream = "u"\ndownstream = "d"\n'
+                    '[[indicator]]\nname = "TP"\nbaseline = 0.1\nweight = 1\n')
+    with pytest.raises(ApplicationError, match=r"s\.csv · indicator, concentration: columns missing"):
+        rules.apply(rule, _units())

@@ -72,7 +72,7 @@ class Rule:
                                    f"give {key} as a {kind.__name__}")
         return raw
 
-    def table(self, key: str) -> pd.DataFrame:
+    def table(self, key: str, columns: tuple[str, ...]) -> pd.DataFrame:
         name = self.get(key, str)
         folder = self.path.parent.resolve()
         path = (folder / name).resolve()
@@ -82,7 +82,12 @@ class Rule:
         if not path.is_file():
             raise ApplicationError(self.path, key, f"{name} not found next to the rule file",
                                    "give a CSV path relative to the rule file")
-        return pd.read_csv(path, dtype={"code": str}, comment="#")
+        frame = pd.read_csv(path, dtype={"code": str}, comment="#")
+        missing = [c for c in columns if c not in frame]
+        if missing:
+            raise ApplicationError(path.name, ", ".join(missing), "columns missing",
+                                   f"the header must hold {', '.join(columns)}")
+        return frame
 
     def entries(self, key: str) -> list[dict]:
         found = self.get(key, list)
@@ -183,7 +188,7 @@ def _purchase(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _basin_fund(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
-    scores = rule.table("scores").set_index("code")
+    scores = rule.table("scores", ("code",)).set_index("code")
     weights = {}
     for i, f in enumerate(rule.entries("factor")):
         name = rule.get("name", str, where=f, label=f"factor[{i}].name")
@@ -204,7 +209,7 @@ def _basin_fund(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _p_index(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
-    samples = rule.table("samples")
+    samples = rule.table("samples", ("indicator", "concentration"))
     entries = rule.entries("indicator")
     names = [rule.get("name", str, where=e, label=f"indicator[{i}].name") for i, e in enumerate(entries)]
     baseline = pd.Series({n: rule.get("baseline", float, where=e, label=f"indicator[{i}].baseline")
