@@ -407,3 +407,8 @@ def test_p_index_rule_refuses_a_samples_table_without_its_columns(tmp_path):
                     '[[indicator]]\nname = "TP"\nbaseline = 0.1\nweight = 1\n')
     with pytest.raises(ApplicationError, match=r"s\.csv · indicator, concentration: columns missing"):
         rules.apply(rule, _units())
+
+
+def test_site_outside_the_region_is_refused(value_run):
+    with pytest.raises(ApplicationError, match="outside the accounted region"):
+        vep.certify(value_run, _site(10_000, 10_000, 12_000, 12_000), "far", 0.03, 20, [0.03], [20])

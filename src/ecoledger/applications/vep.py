@@ -146,10 +146,14 @@ def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float,
     run_dir = Path(run_dir)
     record, rows = _run_record(run_dir)
     flows = site_flows(run_dir / "maps", site)
+    if not (flows["covered_cells"] > 0).any():
+        raise ApplicationError("site", "geometry",
+                               "the site lies outside the accounted region (no value-map cell inside it)",
+                               "give a polygon inside the region, in WGS84 longitude/latitude")
     status = item_status(rows)
     flows["data_status"] = [status.get(i, "unknown") for i in flows["item"]]
-    annual = float(flows["value_yuan"].sum(min_count=1)) if flows["value_yuan"].notna().any() else None
-    table = valuation.sensitivity(annual or 0.0, rates, horizons)
+    annual = float(flows["value_yuan"].sum())
+    table = valuation.sensitivity(annual, rates, horizons)
     equal_area = site.to_crs(record["grid"]["crs"]) if record.get("grid") else site
     maps = {k: v for k, v in record.get("outputs", {}).items()
             if k.startswith("maps/") and k.endswith(SUFFIX)}
@@ -166,7 +170,7 @@ def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float,
         "flows": [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
                   for row in flows.to_dict("records")],
         "annual_flow_yuan": annual,
-        "present_value_yuan": valuation.present_value(annual, rate, horizon) if annual is not None else None,
+        "present_value_yuan": valuation.present_value(annual, rate, horizon),
         "sensitivity": {"rates": list(rates), "horizons": list(horizons),
                         "rows": [{"rate": r, "values": [float(v) for v in table.loc[r]]} for r in rates]},
         "warnings": warnings(flows, status) + _differences(run_dir, rows, published),
