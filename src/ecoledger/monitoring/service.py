@@ -20,7 +20,7 @@ from ecoledger.pack.validate import RowProblems
 from ecoledger.platform import audit, queries, runs
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import Unit, User
-from ecoledger.platform.policy import NotFound, require_login, require_role
+from ecoledger.platform.policy import require_login, require_role
 from ecoledger.platform.submissions import display_name
 
 UPLOADERS = ("submitter", "reviewer", "administrator")
@@ -160,16 +160,6 @@ def list_alerts(db: Database, user: User | None) -> list[MonitoringAlert]:
         found = list(s.scalars(select(MonitoringAlert).order_by(MonitoringAlert.id.desc()).limit(5000)))
         s.expunge_all()
     return found
-
-
-def get_alert(db: Database, user: User | None, alert_id: int) -> MonitoringAlert:
-    require_login(user)
-    with db.transaction() as s:
-        alert = s.get(MonitoringAlert, alert_id)
-        if alert is None:
-            raise NotFound(f"no alert {alert_id}", f"预警 {alert_id} 不存在")
-        s.expunge(alert)
-    return alert
 
 
 def alerts_csv(alerts: list[MonitoringAlert]) -> bytes:
