@@ -101,6 +101,12 @@ def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform
     assert cert["present_value_yuan"] == pytest.approx(cert["annual_flow_yuan"] * (1 - 1.04 ** -20) / 0.04)
     digest = cert["content_sha256"]
     assert cert["verification"]["endpoint"] == f"/api/v1/applications/certificates/{digest}"
+    damage = client.post("/api/v1/applications/damage", files={"site": site}, headers={"X-CSRF-Token": csrf},
+                         data={"year": YEAR, "damaged_fraction": 0.5, "recovery_years": 4, "rate": 0,
+                               "restoration_cost": 100})
+    assert damage.status_code == 200, damage.text
+    # r = 0: F·d·R/2 + cost = F × 0.5 × 4 / 2 + 100
+    assert damage.json()["total_yuan"] == pytest.approx(cert["annual_flow_yuan"] + 100)
     with client.app.state.platform.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Certificate)) == 1
         logged = (select(func.count()).select_from(AuditEntry)

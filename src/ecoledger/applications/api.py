@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from ecoledger.applications import certificate, outputs, rules, service
+from ecoledger.applications import certificate, outputs, rules, service, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
@@ -146,8 +146,7 @@ def vep_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, 
     return _issue(request, user, year, site, name, rate, horizon)
 
 
-def _issue(request, user, year, site, name, rate, horizon) -> dict:
-    user = require_login(user)
+def _geojson(site: UploadFile) -> dict:
     content = _read(site, "site file")
     try:
         geojson = json.loads(content or b"")
@@ -156,7 +155,29 @@ def _issue(request, user, year, site, name, rate, horizon) -> dict:
                                "upload a GeoJSON polygon") from exc
     if not isinstance(geojson, dict):
         raise ApplicationError(site.filename or "site", "GeoJSON", "not a GeoJSON object", "upload a polygon")
-    return service.issue(platform(request), user, year, geojson, name, rate, horizon, RATES, HORIZONS)
+    return geojson
+
+
+def _issue(request, user, year, site, name, rate, horizon) -> dict:
+    user = require_login(user)
+    return service.issue(platform(request), user, year, _geojson(site), name, rate, horizon, RATES, HORIZONS)
+
+
+@router.post("/api/v1/applications/damage", summary="Damage compensation of an area (GeoJSON polygon): "
+                                                    "discounted interim loss under linear recovery + costs")
+def damage_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
+               site: Annotated[UploadFile, File()], damaged_fraction: Annotated[float, Form(ge=0, le=1)],
+               recovery_years: Annotated[int, Form(ge=1, le=200)],
+               restoration_cost: Annotated[float, Form(ge=0)],
+               rate: Annotated[float, Form(ge=0, lt=1)] = 0.03,
+               other_costs: Annotated[float, Form(ge=0)] = 0.0, x_csrf_token: CsrfHeader = None) -> dict:
+    check_csrf(request, x_csrf_token)
+    require_login(user)
+    state = platform(request)
+    service.unit_table(state.db, user, year)  # the year must have published accounts
+    folder = service.maps_folder(state.settings.data_dir, state.settings.pack, year)
+    return vep.damage_case(folder, vep.read_site(_geojson(site), "upload"), damaged_fraction, recovery_years,
+                           rate, restoration_cost, other_costs)
 
 
 @router.get("/api/v1/applications/certificates/{digest}", summary="Is this certificate valid (intact and "
