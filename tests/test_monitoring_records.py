@@ -58,6 +58,9 @@ def test_a_wrong_header_and_unsafe_cells_are_refused():
         records.load("h.csv", b"site,date,value\nx,2020-01-01,1\n")
     assert caught.value.problems[0].field == "row 1 · header"
     with pytest.raises(records.MonitoringFileError) as caught:
+        records.load("r.csv", (HEADER + ",unit\n星子,lake,,,2020-07-15,tp,0.06,mg/L,mg/L\n").encode())
+    assert "repeated: unit" in caught.value.problems[0].message
+    with pytest.raises(records.MonitoringFileError) as caught:
         records.load("f.csv", csv_bytes('星子,lake,,,2020-07-15,tp,"=1+1",mg/L'))
     assert "formula" in str(caught.value)
 

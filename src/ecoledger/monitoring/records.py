@@ -75,12 +75,13 @@ def parse(filename: str, content: bytes) -> pd.DataFrame:
     positions = {k: i for i, k in enumerate(keys) if k in COLUMNS}
     missing = [c for c in COLUMNS if c not in positions and c not in OPTIONAL]
     unknown = [header[i].strip() for i, k in enumerate(keys) if k and k not in COLUMNS]
+    repeated = sorted({k for k in keys if k in COLUMNS and keys.count(k) > 1})
     problems = []
-    if missing or unknown or len(positions) != len([k for k in keys if k in COLUMNS]):
+    if missing or unknown or repeated:
         problems.append(Problem(
             name, HEADER_FIELD,
             f"the header must be {','.join(COLUMNS)} (missing: {', '.join(missing) or 'none'}; "
-            f"unknown or repeated: {', '.join(unknown) or 'none'})",
+            f"unknown: {', '.join(unknown) or 'none'}; repeated: {', '.join(repeated) or 'none'})",
             "start from the template (GET /api/v1/monitoring/records/template.csv)",
             message_zh=f"第 1 行（表头）应为 {','.join(COLUMNS)}", fix_zh="请使用监测数据模板"))
     data = [(number, cells) for number, cells in sheet.rows if number > 1]

@@ -156,7 +156,7 @@ def tli_single(parameter: str, value: float) -> float:
 
 
 def tli(chla: float, tp: float, tn: float, sd: float, codmn: float) -> float:
-    """The composite trophic level index TLI(Σ) = Σ W_j TLI(j) (0–100); NaN if any is missing.
+    """The composite trophic level index TLI(Σ) = Σ W_j TLI(j); NaN if any parameter is missing.
 
     The CNEMC method evaluates all five parameters: a lake missing one gets no TLI rather than
     one reweighted over fewer parameters.
@@ -211,7 +211,7 @@ def evaluate(records: pd.DataFrame, period: str = "year") -> pd.DataFrame:
             row["class_tp_lake_reading"] = parameter_class("tp", values.get("tp"), "lake")
             row["class_tp_river_reading"] = parameter_class("tp", values.get("tp"), "river")
             row["class_tn_lake"] = parameter_class("tn", values.get("tn"), "lake")
-            index = tli(*(values.get(p, float("nan")) for p in TLI_PARAMETERS))
+            index = tli(**{p: values.get(p, float("nan")) for p in TLI_PARAMETERS})
             row["tli"] = None if math.isnan(index) else round(index, 2)
             row["trophic_grade"] = trophic_grade(index)
         rows.append(row)
