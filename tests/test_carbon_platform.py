@@ -197,3 +197,38 @@ def test_sink_project_with_its_share_of_published_gep(platform_client):
         "/api/v1/carbon/sinks", json={**project, "start": [{"parcel": "x"}]}, headers={"X-CSRF-Token": token}
     )
     assert bad.status_code == 400 and "sink_project.json" in bad.json()["detail"]
+
+
+def test_label_from_an_uploaded_file_on_the_page(platform_client):
+    login(platform_client, "reviewer")
+    page = platform_client.get("/carbon").text
+    assert 'id="label-form"' in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    posted = platform_client.post(
+        "/carbon/labels",
+        follow_redirects=False,
+        data={"label_id": "JX-P-1", "verifier": "test", "csrf_token": token},
+        files={"system": ("tile.json", EXAMPLE.read_bytes(), "application/json")},
+    )
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/carbon/labels/JX-P-1?code=")
+    assert 'id="label-valid"' in platform_client.get(posted.headers["location"]).text
+    png = platform_client.get("/carbon/labels/JX-P-1.png")
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    broken = platform_client.post(
+        "/carbon/labels",
+        data={"label_id": "JX-P-2", "verifier": "t", "csrf_token": token},
+        files={"system": ("x.json", b"{", "application/json")},
+    )
+    assert broken.status_code == 400 and "x.json" in broken.text
+    login(platform_client, "viewer")
+    assert 'id="label-form"' not in platform_client.get("/carbon").text
+
+
+def test_oversized_evidence_is_refused(platform_client, monkeypatch):
+    import ecoledger.carbon.api
+
+    monkeypatch.setattr(ecoledger.carbon.api, "MAX_EVIDENCE_BYTES", 8)
+    token = login(platform_client, "viewer")
+    refused = _record(platform_client, token, "metro", 5, b"123456789")
+    assert refused.status_code == 400 and "larger than" in refused.json()["detail"]
+    assert platform_client.get("/api/v1/carbon/inclusion/me").json()["entries"] == []

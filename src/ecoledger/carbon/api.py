@@ -9,14 +9,18 @@ administrators register claims and issue labels. Unsafe requests carry the CSRF 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ecoledger.carbon import claims, footprint, forest, inclusion, inventory, label, records
+from ecoledger.carbon.errors import CarbonError, LedgerRefused
 from ecoledger.carbon.factors import default_registry
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform import i18n, queries, runs
@@ -28,6 +32,7 @@ router = APIRouter()
 UserDep = Annotated[User | None, Depends(current_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
+MAX_SYSTEM_BYTES = 512 * 1024
 PROVINCE = "360000"
 FIRST_YEAR = 2019
 
@@ -78,12 +83,25 @@ i18n.register(
         "carbon.label_valid": {"zh": "标签有效：记录与签发时一致。", "en": "Valid: the record is as issued."},
         "carbon.label_invalid": {"zh": "标签无效", "en": "Not valid"},
         "carbon.factors": {"zh": "因子库", "en": "Factor registry"},
+        "carbon.product_system": {"zh": "产品系统文件（JSON）", "en": "Product system file (JSON)"},
+        "carbon.label_id": {"zh": "标签编号", "en": "Label id"},
+        "carbon.verifier": {"zh": "核查机构", "en": "Verifier"},
+        "carbon.issue": {"zh": "计算并签发碳标签", "en": "Compute and issue the label"},
         "carbon.factors_note": {
             "zh": "共 {count} 个因子，其中 {memory} 个为待核实的记忆值（memory）。",
             "en": "{count} factors; {memory} are unverified placeholders (memory).",
         },
     }
 )
+
+
+def _read_limited(upload: UploadFile, limit: int, field: str) -> bytes:
+    content = upload.file.read(limit + 1)
+    if len(content) > limit:
+        raise LedgerRefused(
+            f"{field}: {upload.filename} is larger than {limit // 1024} KiB → fix: send a smaller file"
+        )
+    return content
 
 
 def _today() -> dt.date:
@@ -248,7 +266,7 @@ def record_action(
         person.username,
         action,
         activity,
-        evidence.file.read(MAX_EVIDENCE_BYTES),
+        _read_limited(evidence, MAX_EVIDENCE_BYTES, "evidence"),
         day or _today(),
         default_registry(),
     )
@@ -339,6 +357,17 @@ def carbon_page(request: Request):
     )
 
 
+@router.get("/carbon/labels/{label_id}.png", include_in_schema=False)
+def label_png(request: Request, label_id: str) -> Response:
+    """The label image, drawn from the stored record (its QR code carries the verification address)."""
+    found = records.verify_label(platform(request).db, label_id, None)
+    if found is None or not found["valid"]:
+        raise NotFound(f"no valid carbon label {label_id}", f"无有效碳标签 {label_id}")
+    with tempfile.TemporaryDirectory() as folder:
+        label.write_label(found["record"], Path(folder), str(request.base_url))
+        return Response((Path(folder) / "label.png").read_bytes(), media_type="image/png")
+
+
 @router.get("/carbon/labels/{label_id}", response_class=HTMLResponse, include_in_schema=False)
 def label_page(request: Request, label_id: str, code: Annotated[str | None, Query(max_length=64)] = None):
     from ecoledger.platform.web import render
@@ -347,6 +376,35 @@ def label_page(request: Request, label_id: str, code: Annotated[str | None, Quer
     if found is None:
         raise NotFound(f"no carbon label {label_id} was issued", f"未签发碳标签 {label_id}")
     return render(request, "carbon_label.html", {"found": found})
+
+
+@router.post("/carbon/labels", include_in_schema=False)
+def issue_label_form(
+    request: Request,
+    user: UserDep,
+    system: Annotated[UploadFile, File()],
+    label_id: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9-]+$")],
+    verifier: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+):
+    """Issue a label from an uploaded product-system JSON file (reviewers, administrators)."""
+    check_csrf(request, csrf_token)
+    actor = require_role(user, "reviewer", "administrator")
+    try:
+        parsed = json.loads(_read_limited(system, MAX_SYSTEM_BYTES, "product system"))
+    except ValueError as exc:
+        raise CarbonError(
+            f"{system.filename}: not JSON ({exc}) → fix: follow examples/carbon/product_system.json"
+        ) from None
+    if not isinstance(parsed, dict):
+        raise CarbonError(
+            f"{system.filename}: not a product system → fix: follow examples/carbon/product_system.json"
+        )
+    footprint.check_product_system(parsed, system.filename or "upload")
+    result = footprint.compute(parsed, default_registry())
+    record = label.make_record(result, label_id, _today(), 3, verifier)
+    issued = records.issue_label(platform(request).db, actor.username, record, result)
+    return RedirectResponse(issued["verification_url"], status_code=303)
 
 
 @router.get("/carbon/inclusion", response_class=HTMLResponse, include_in_schema=False)
@@ -383,7 +441,7 @@ def inclusion_form(
         person.username,
         action,
         activity,
-        evidence.file.read(MAX_EVIDENCE_BYTES),
+        _read_limited(evidence, MAX_EVIDENCE_BYTES, "evidence"),
         day or _today(),
         default_registry(),
     )
