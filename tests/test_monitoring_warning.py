@@ -191,6 +191,14 @@ def test_links_to_the_applications_and_the_gep_purification_caps():
     # 12.5 t = 12 500 kg
     assert links.load_statistics_rows(account, "360000", 2020, "test").iloc[0]["value"] == 12_500
     assert links.load_statistics_rows(phosphorus.load_account({}), "360000", 2020, "x").empty
+    air = pd.DataFrame({"code": ["360100", "360400"], "year": 2016, "pm25_annual_mean": [52.2, float("nan")],
+                        "good_share_pm25": [0.69, 0.75]})
+    water_shares = pd.DataFrame({"city": ["360100"], "year": [2016], "sections": [4], "share_I_III": [0.75],
+                                 "share_worse_than_V": [0.0]})
+    rows = links.assessment_rows(2016, "test", air, water_shares)
+    # the NaN annual mean (an invalid year) gives no row: 1 + 2 air rows, 2 water rows
+    assert len(rows) == 5 and set(rows["indicator"]) == {"pm25_annual_mean", "good_share_pm25",
+                                                         "water_share_I_III", "water_share_worse_than_V"}
 
 
 def test_station_tp_trends_from_annual_means():

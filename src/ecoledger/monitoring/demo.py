@@ -21,7 +21,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ecoledger.atomic import atomic_directory
-from ecoledger.monitoring import air, indicators, phosphorus, warning
+from ecoledger.monitoring import air, indicators, links, phosphorus, warning
 from ecoledger.monitoring.tables import table_versions
 
 CITY_CODES = {"Nanchang": ("360100", "南昌市"), "Jiujiang": ("360400", "九江市")}
@@ -49,8 +49,9 @@ def read_accounts(files: list[Path]) -> pd.DataFrame | None:
 
 def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = None,
           target: float = 0.05, target_year: int = 2025) -> dict:
-    """Every table of the demo, in memory: {"poyang_tp", "tp_load_account", "station_grades",
-    "air_daily", "air_annual", "alerts", "summary"}."""
+    """Every table of the demo, in memory: {"poyang_tp", "tp_load_account",
+    "assessment_indicators" (the last year's air indicators for the assessment rules),
+    "station_grades", "air_daily", "air_annual", "alerts", "summary"}."""
     statistics = pd.read_csv(data / STATISTICS, dtype={"adcode": str})
     tp = phosphorus.tp_readings(phosphorus.statistic_series(statistics, "poyang_lake_tp", "360000", TP_YEARS))
     first = tp[tp["status"] == "reported"].iloc[0]
@@ -94,7 +95,12 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
                   "The TP load account is missing: no open load coefficients or activity data are "
                   "shipped (tp_load_coefficients.csv says what would fill each source)."],
     }
+    assessment = links.assessment_rows(
+        int(annual["year"].max()), "ecoledger monitoring demo: HJ 663 indicators of the daily PM2.5 "
+        "of data/jiangxi/air (SpTe2M 1.0.3)",
+        annual.assign(code=annual["city"].map(lambda c: CITY_CODES[c][0])))
     return {"poyang_tp": tp, "tp_load_account": phosphorus.load_account({}),
+            "assessment_indicators": assessment,
             "station_grades": pd.read_csv(data / STATION_GRADES), "air_daily": scored,
             "air_annual": annual, "alerts": warning.alerts_frame(alerts), "summary": summary}
 
