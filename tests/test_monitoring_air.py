@@ -136,6 +136,13 @@ def test_annual_indicators_of_all_six_pollutants_and_the_comprehensive_index():
     assert row["aqi_days"] == n and row["good_share_aqi"] == pytest.approx(300 / n)
 
 
+def test_breakpoints_rise_with_the_index():
+    for pair in {(p, a) for p, a, _, _ in BREAKPOINTS}:
+        concentrations, indices = air.breakpoints(*pair)
+        assert list(concentrations) == sorted(set(concentrations)), pair
+        assert list(indices) == sorted(set(indices)) and indices[0] == 0, pair
+
+
 PAIRS = sorted({(p, a) for p, a, _, _ in BREAKPOINTS})
 
 

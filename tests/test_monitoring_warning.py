@@ -168,6 +168,8 @@ def test_jiangxi_demo_on_the_shipped_data(tmp_path):
     alerts = result["alerts"]
     tp_alerts = alerts[alerts["rule_id"] == "poyang-tp-above-lake-class-iii"]
     assert tp_alerts["period"].tolist() == ["2018", "2019", "2020"]
+    # without account files the account-change rule has no series, and says so
+    assert "county-regulating-services-drop" in result["summary"]["rules_without_data"]
     demo.write(result, tmp_path / "out")
     page = (tmp_path / "out" / "index.html").read_text("utf-8")
     assert "missing" in page and "0.082" in page and "PM2.5 IAQI" in page

@@ -119,6 +119,15 @@ def test_evaluate_gives_both_tp_readings_for_lake_stations():
     assert shares.loc["360400", "share_I_III"] == 0.0 and shares.loc["360100", "share_I_III"] == 1.0
 
 
+def test_limits_get_stricter_from_class_v_to_class_i():
+    for row in table("gb3838_limits").itertuples(index=False):
+        if row.bound == "range":
+            continue
+        limits = [float(getattr(row, c)) for c in water.LIMIT_COLUMNS]
+        ordered = sorted(limits) if row.bound == "max" else sorted(limits, reverse=True)
+        assert limits == ordered, (row.parameter, row.water_type)
+
+
 def test_tables_cite_a_source_and_a_confidence():
     for name in table_versions():
         rows = table(name)

@@ -80,13 +80,15 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
     if accounts is not None:
         series.append(indicators.from_accounts(accounts))
     rules = warning.parse_rules(rules_text or default_rules())
-    alerts = warning.evaluate(rules, pd.concat(series, ignore_index=True))
+    series = pd.concat(series, ignore_index=True)
+    alerts = warning.evaluate(rules, series)
     inputs = [data / STATISTICS, data / AIR, data / STATION_GRADES, *accounts_files]
     summary = {
         "table_versions": table_versions(),
         "inputs": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
         "rules": [r.id for r in rules],
         "alerts_by_rule": {r.id: sum(a.rule_id == r.id for a in alerts) for r in rules},
+        "rules_without_data": warning.rules_without_data(rules, series),
         "target": {"tp_mg_l": target, "year": target_year,
                    "note": "illustrative: the GB 3838 lake class III limit reached on a straight path "
                            "from the first reported year; not an official campaign target"},

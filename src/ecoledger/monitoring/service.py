@@ -136,7 +136,8 @@ def evaluate_rules(db: Database, user: User | None, rules_text: str | None = Non
     user = require_role(user, *EVALUATORS)
     text = rules_text or default_rules()
     rules = warning.parse_rules(text, "rules.toml")
-    alerts = warning.evaluate(rules, platform_series(db, user))
+    series = platform_series(db, user)
+    alerts = warning.evaluate(rules, series)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with db.transaction() as s:
         existing = set(s.execute(select(MonitoringAlert.rule_id, MonitoringAlert.series,
@@ -149,7 +150,8 @@ def evaluate_rules(db: Database, user: User | None, rules_text: str | None = Non
         s.add_all(new)
         s.flush()
         audit.append(s, user.username, "monitoring.evaluate", "monitoring_rules", digest[:16],
-                     {"rules": [r.id for r in rules], "alerts": len(alerts), "new": len(new)})
+                     {"rules": [r.id for r in rules], "alerts": len(alerts), "new": len(new),
+                      "rules_without_data": warning.rules_without_data(rules, series)})
         s.expunge_all()
     return new
 

@@ -122,6 +122,12 @@ def evaluate(rules: list[Rule], series: pd.DataFrame) -> list[Alert]:
     return alerts
 
 
+def rules_without_data(rules: list[Rule], series: pd.DataFrame) -> list[str]:
+    """Ids of the rules whose series is absent (they can raise nothing: say so, not silence)."""
+    present = set(series["series"])
+    return [r.id for r in rules if r.series not in present]
+
+
 def _rounded(evidence: dict) -> dict:
     """Evidence with floats to 6 significant digits (51.23573771971222 → 51.2357)."""
     return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in evidence.items()}
