@@ -216,3 +216,26 @@ def test_station_tp_trends_from_annual_means():
     assert trends.loc["星子", "trend"] == "no trend"
     assert trends.loc["星子", "sen_slope_per_year"] == pytest.approx(-0.0070833, abs=1e-6)
     assert trends.loc["都昌", "trend"] == "too short"
+
+
+def test_account_series_sum_only_items_computed_every_year():
+    from ecoledger.monitoring import indicators
+
+    rows = []
+    for year, water, soil, carbon in ((2018, 100.0, 50.0, 30.0), (2019, 80.0, 45.0, float("nan"))):
+        for item, value in (("water_conservation", water), ("soil_retention", soil), ("carbon", carbon)):
+            rows.append({"adcode": "360111", "name": "甲县", "level": "county", "year": year,
+                         "group": "regulating", "item": item, "ecosystem": "all", "value_yuan": value})
+    series = indicators.from_accounts(pd.DataFrame(rows))
+    # carbon is missing in 2019, so it is left out of both years: 150 → 125 (−16.7 %), not 180 → 125
+    assert series["value"].tolist() == [150.0, 125.0]
+    alerts = warning.evaluate(rules('''
+[[rule]]
+id = "drop"
+series = "regulating_value_yuan"
+kind = "change"
+drop_percent = 10
+severity = "medium"
+message = "fell"
+'''), series)
+    assert alerts[0].evidence["change_percent"] == -16.67 and alerts[0].responsible == "甲县 (360111)"
