@@ -95,7 +95,7 @@ def test_imported_database_activity_is_characterised():
 
     footprint.compute(footprint.load_product_system(EXAMPLE), REG)  # sets up the project
     with footprint._lock:
-        bd.projects.set_current(footprint.PROJECT)
+        footprint._use_project(bd)
         if "biosphere3" not in bd.databases:
             bw2io.create_default_biosphere3()
         flows = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}

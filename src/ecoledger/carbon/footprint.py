@@ -109,7 +109,7 @@ def import_ecospold2(folder: str | Path, name: str) -> int:
     import bw2io
 
     with _lock:
-        bd.projects.set_current(PROJECT)
+        _use_project(bd)
         if "biosphere3" not in bd.databases:
             bw2io.create_default_biosphere3()
         importer = bw2io.SingleOutputEcospold2Importer(str(folder), name)
@@ -212,6 +212,12 @@ def system_hash(system: dict) -> str:
     return hashlib.sha256(json.dumps(system, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def _use_project(bd) -> None:
+    """Switch to the footprint project; switching costs seconds (bw2data collects garbage), so only once."""
+    if bd.projects.current != PROJECT:
+        bd.projects.set_current(PROJECT)
+
+
 def _imported(bd, key) -> tuple[str, str]:
     """The key of an activity in a database the user imported (``[database, code]``)."""
     database, code = key
@@ -257,24 +263,28 @@ def compute(system: dict, registry: Registry) -> dict:
 def _compute(system: dict, registry: Registry) -> dict:
     bd, bc = _bw()
     digest = system_hash(system)
-    bd.projects.set_current(PROJECT)
-    factors = ipcc2021_factors()
-    bd.Database(BIOSPHERE).write(
-        {
-            (BIOSPHERE, code): {
-                "name": name,
-                "categories": categories,
-                "type": "emission",
-                "unit": "kilogram",
+    _use_project(bd)
+    if BIOSPHERE not in bd.databases:
+        bd.Database(BIOSPHERE).write(
+            {
+                (BIOSPHERE, code): {
+                    "name": name,
+                    "categories": categories,
+                    "type": "emission",
+                    "unit": "kilogram",
+                }
+                for code, (name, categories) in FLOWS.items()
             }
-            for code, (name, categories) in FLOWS.items()
-        }
-    )
-    for part, cfs in factors.items():
-        method = bd.Method(("ecoledger", *PARTS[part]))
-        method.register(unit="kg CO2-Eq", description="IPCC 2021 GWP100 from bw2io's bundled LCIA data")
+        )
+    for part, cfs in ipcc2021_factors().items():
         imported = biosphere3_factors(part) if "biosphere3" in bd.databases else []
-        method.write([((BIOSPHERE, code), cf) for code, cf in cfs.items()] + imported)
+        wanted = [((BIOSPHERE, code), cf) for code, cf in cfs.items()] + imported
+        method = bd.Method(("ecoledger", *PARTS[part]))
+        if method.name not in bd.methods or len(method.load()) != len(
+            wanted
+        ):  # new, or biosphere3 since added
+            method.register(unit="kg CO2-Eq", description="IPCC 2021 GWP100 from bw2io's bundled LCIA data")
+            method.write(wanted)
 
     db_name = f"pcf-{digest}"
     data, background, used = {}, {}, {}
