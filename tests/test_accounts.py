@@ -161,6 +161,17 @@ def test_outputs_written(synthetic_result, synthetic_pack, tmp_path):
         assert column in columns
 
 
+def test_wide_tables_keep_missing_values_missing(platform_pack, tmp_path):
+    """990101 reports no agricultural output: its T8 cell and its T7 farmland cell stay empty."""
+    result = run_account(platform_pack, 2020, keep_maps=False)
+    out = write_outputs(result, tmp_path / "out", platform_pack)
+    by_unit = pd.read_csv(out / "tables" / "T8_by_unit.csv", dtype={"adcode": str}).set_index("adcode")
+    assert pd.isna(by_unit.at["990101", "agriculture"]) and by_unit.at["990102", "agriculture"] > 0
+    by_eco = pd.read_csv(out / "tables" / "T7_by_ecosystem.csv", dtype={"adcode": str})
+    farmland = by_eco.set_index(["adcode", "item"])["farmland"]
+    assert pd.isna(farmland["990101", "agriculture"]) and farmland["990102", "agriculture"] > 0
+
+
 def test_same_inputs_reproduce_the_same_numbers(synthetic_pack, synthetic_result):
     again = run_account(synthetic_pack, 2020, profile="mee2020", keep_maps=False)
     pd.testing.assert_frame_equal(synthetic_result.accounts, again.accounts)

@@ -161,11 +161,10 @@ def method_tables(result: AccountResult, folder: Path) -> None:
     t6["area_km2"] = result.extent.sum(axis=1).reindex(t6.index)
     t6["gep_per_km2"] = t6["gep"] / t6["area_km2"]
     t6.to_csv(folder / "T6_summary.csv", encoding="utf-8")
-    by_eco = accounts[accounts["ecosystem"] != ALL].pivot_table(
-        index=["adcode", "item"], columns="ecosystem", values="value_yuan", aggfunc="sum")
+    by_eco = _missing_stays_missing(accounts[accounts["ecosystem"] != ALL],
+                                    ["adcode", "item"], "ecosystem", "value_yuan")
     by_eco.to_csv(folder / "T7_by_ecosystem.csv", encoding="utf-8")
-    by_unit = all_rows.pivot_table(index=["adcode", "name", "level"], columns="item",
-                                   values="value_yuan", aggfunc="sum", sort=False)
+    by_unit = _missing_stays_missing(all_rows, ["adcode", "name", "level"], "item", "value_yuan")
     by_unit.to_csv(folder / "T8_by_unit.csv", encoding="utf-8")
     roots = result.units.loc[result.units["parent"] == "", "code"].tolist()
     seea_extent = result.extent.loc[roots].sum().rename("closing_extent_km2")
@@ -174,9 +173,14 @@ def method_tables(result: AccountResult, folder: Path) -> None:
         folder / "SEEA_extent.csv", encoding="utf-8")
     region = accounts[accounts["adcode"].isin(roots) & (accounts["ecosystem"] != ALL)]
     for measure, column in (("physical", "physical_value"), ("monetary", "value_yuan")):
-        supply = region.pivot_table(index=["service", "item", "physical_unit"],
-                                    columns="ecosystem", values=column, aggfunc="sum")
+        supply = _missing_stays_missing(region, ["service", "item", "physical_unit"], "ecosystem", column)
         supply.to_csv(folder / f"SEEA_supply_{measure}.csv", encoding="utf-8")
+
+
+def _missing_stays_missing(rows: pd.DataFrame, index: list[str], columns: str, values: str) -> pd.DataFrame:
+    """A wide table of sums in which a cell with only missing values stays missing (not 0)."""
+    summed = rows.groupby([*index, columns], sort=False)[values].sum(min_count=1)
+    return summed.unstack(columns)
 
 
 MAP_BLOCK_ROWS = 1024
