@@ -115,6 +115,10 @@ def test_evaluate_gives_both_tp_readings_for_lake_stations():
     assert out.loc["外洲", "class"] == 2  # river TP 0.06 → II
     monthly = water.evaluate(records, "month")
     assert len(monthly) == 4
+    seasonal = water.evaluate(records, "season").set_index(["station", "season"])
+    # January is low water, July high water: 星子 TP 0.04 (lake III: 0.025 < 0.04 ≤ 0.05) and 0.08 (IV)
+    assert seasonal.loc[("星子", "low_water"), "class"] == 3
+    assert seasonal.loc[("星子", "high_water"), "class"] == 4
     shares = water.shares_by(out.reset_index(), "city").set_index("city")
     assert shares.loc["360400", "share_I_III"] == 0.0 and shares.loc["360100", "share_I_III"] == 1.0
 

@@ -56,7 +56,7 @@ def demo_command(
 def water_command(
     file: Path = typer.Argument(..., help="monitoring records (CSV or XLSX, see docs/monitoring.md)"),
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
-    period: str = typer.Option("year", help="year | month"),
+    period: str = typer.Option("year", help="year | month | season (Poyang's hydrological seasons)"),
 ) -> None:
     """Validate records; write records.csv, classes.csv (class, determining parameter, TLI),
     shares by city, basin and region, and each station's TP trend (annual means)."""

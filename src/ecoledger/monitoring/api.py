@@ -99,7 +99,7 @@ def list_uploads(request: Request, user: UserDep) -> list[dict]:
             tags=["monitoring"])
 def water_classes(request: Request, user: UserDep,
                   year: Annotated[int | None, Query(ge=1950, le=2200)] = None,
-                  period: Annotated[str, Query(pattern="^(year|month)$")] = "year") -> list[dict]:
+                  period: Annotated[str, Query(pattern="^(year|month|season)$")] = "year") -> list[dict]:
     require_login(user)
     frame = service.evaluated(platform(request).db, year, period)
     return [_clean(r) for r in frame.to_dict("records")]

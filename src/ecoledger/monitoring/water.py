@@ -181,21 +181,34 @@ def trophic_grade(index: float) -> str | None:
 
 # --- evaluation of monitoring records ----------------------------------------------------------
 
+PERIODS = ("year", "month", "season")
+
+
+@cache
+def _season_of_month() -> dict[int, str]:
+    """Month → hydrological season of ``seasons.csv`` (Poyang's low-water months December to
+    March belong to the calendar year of their sampling date)."""
+    return {int(m): row.season for row in table("seasons").itertuples(index=False)
+            for m in row.months.split(";")}
+
+
 def evaluate(records: pd.DataFrame, period: str = "year") -> pd.DataFrame:
     """Class, determining parameters, main pollutants and TLI per station and period.
 
     ``records`` are the rows of ``records.normalise`` (station, water_type, city, basin, date,
-    parameter, value in the canonical unit, …). ``period`` is "year" or "month": each
-    parameter's mean over the period's samples is evaluated (annual evaluation uses the mean of
+    parameter, value in the canonical unit, …). ``period`` is "year", "month" or "season" (the
+    hydrological seasons of ``seasons.csv``, for Poyang's TLI by water level): each parameter's
+    mean over the period's samples is evaluated (annual evaluation uses the mean of
     the samples, 地表水环境质量评价办法). The lake TP reading and the river TP reading are both
     given for lake and reservoir stations (``class_tp_river_reading``), as Poyang's status as a
     river-connected lake is debated; the official type decides ``class``.
     """
-    if period not in ("year", "month"):
-        raise ValueError("period is 'year' or 'month'")
-    frame = records.assign(year=pd.to_datetime(records["date"]).dt.year,
-                           month=pd.to_datetime(records["date"]).dt.month)
-    keys = ["station", "water_type", "city", "basin", "year"] + (["month"] if period == "month" else [])
+    if period not in PERIODS:
+        raise ValueError(f"period is one of {', '.join(PERIODS)}")
+    dates = pd.to_datetime(records["date"])
+    frame = records.assign(year=dates.dt.year, month=dates.dt.month,
+                           season=dates.dt.month.map(_season_of_month()))
+    keys = ["station", "water_type", "city", "basin", "year"] + ([period] if period != "year" else [])
     means = frame.groupby([*keys, "parameter"], dropna=False)["value"].agg(["mean", "count"]).reset_index()
     rows = []
     for key, group in means.groupby(keys, dropna=False, sort=True):
@@ -221,7 +234,7 @@ def evaluate(records: pd.DataFrame, period: str = "year") -> pd.DataFrame:
 def shares_by(evaluated: pd.DataFrame, by: str) -> pd.DataFrame:
     """Shares of class I–III and worse than V of ``evaluate``'s stations per ``by`` (city,
     basin, or None for the whole region) and period."""
-    period = [c for c in ("year", "month") if c in evaluated.columns]
+    period = [c for c in PERIODS if c in evaluated.columns]
     keys = [by, *period] if by else period
     out = []
     for key, group in evaluated.groupby(keys, dropna=False, sort=True):
