@@ -50,6 +50,21 @@ i18n.register({
     "monitoring.export": {"zh": "导出 CSV", "en": "Export CSV"},
     "monitoring.none": {"zh": "暂无", "en": "None yet"},
     "monitoring.uploads": {"zh": "已上传文件", "en": "Uploads"},
+    "monitoring.severity": {"zh": "级别", "en": "Severity"},
+    "monitoring.rule": {"zh": "规则", "en": "Rule"},
+    "monitoring.unit": {"zh": "单位/断面", "en": "Unit or station"},
+    "monitoring.period": {"zh": "时段", "en": "Period"},
+    "monitoring.message": {"zh": "内容", "en": "Message"},
+    "monitoring.responsible": {"zh": "责任单位", "en": "Responsible"},
+    "monitoring.evidence": {"zh": "依据数据", "en": "Evidence"},
+    "monitoring.station": {"zh": "断面", "en": "Station"},
+    "monitoring.water_type": {"zh": "水体类型", "en": "Water type"},
+    "monitoring.year": {"zh": "年份", "en": "Year"},
+    "monitoring.class": {"zh": "水质类别", "en": "Class"},
+    "monitoring.determining": {"zh": "定类指标", "en": "Determining"},
+    "monitoring.tp_readings": {"zh": "总磷类别（湖库/河流标准）", "en": "TP class (lake / river limits)"},
+    "monitoring.tli": {"zh": "综合营养状态指数", "en": "TLI"},
+    "monitoring.samples": {"zh": "样本数", "en": "Samples"},
 })
 
 
