@@ -57,6 +57,11 @@ def test_bad_product_system_is_named(tmp_path):
     system["processes"][1]["exchanges"][0] = {"flow": "co2_from_nowhere", "amount": 1}
     with pytest.raises(CarbonError, match="process body · exchange 1 · flow"):
         footprint.check_product_system(system, "x.json")
+    with pytest.raises(CarbonError, match="output/coproducts"):
+        tile = {**system["processes"][0], "coproducts": [{"mass_kg": "a"}]}
+        footprint.check_product_system({**system, "processes": [tile, system["processes"][1]]}, "x.json")
+    with pytest.raises(CarbonError, match="processes: not a list"):
+        footprint.check_product_system({**system, "processes": "tile"}, "x.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
     with pytest.raises(CarbonError, match=r"bad\.json"):

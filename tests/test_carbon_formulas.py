@@ -129,6 +129,24 @@ def test_gain_loss_sink():
     assert forest.gain_loss_removal(10, 5, 20, *args) == pytest.approx(35.752342, rel=1e-7)
 
 
+def test_bad_sink_projects_are_named():
+    good = {
+        "name": "p",
+        "county": "360730",
+        "year_start": 2021,
+        "year_end": 2026,
+        "start": [{"parcel": "a", "species": "oak", "area_ha": 1, "volume_m3_per_ha": 1}],
+        "end": [{"parcel": "a", "species": "oak", "area_ha": 1, "volume_m3_per_ha": 2}],
+    }
+    assert forest.project_from_dict(good).result(REG)["removal_t_co2_per_yr"] > 0
+    with pytest.raises(CarbonError, match="year_start"):
+        forest.project_from_dict({**good, "year_start": "2021"})
+    with pytest.raises(CarbonError, match="area_ha"):
+        forest.project_from_dict({**good, "end": [{**good["end"][0], "area_ha": -1}]})
+    with pytest.raises(CarbonError, match="parcels differ"):
+        forest.project_from_dict({**good, "end": [{**good["end"][0], "parcel": "b"}]}).result(REG)
+
+
 def test_wetland_sink():
     # 200 ha × 0.5 t C/ha/yr × 44/12 = 366.667 t CO2/yr
     assert forest.wetland_removal(200, 0.5) == pytest.approx(366.6667, rel=1e-6)

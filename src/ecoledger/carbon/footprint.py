@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import threading
@@ -138,15 +139,28 @@ def load_product_system(path: str | Path) -> dict:
     return system
 
 
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def check_product_system(system: dict, file: str) -> None:
     """Refuse a product system with unknown references, bad amounts or a missing reference process."""
+    if not isinstance(system, dict):
+        raise CarbonError(f"{file}: not a JSON object → fix: see examples/carbon/product_system.json")
     for key in ("product", "declared_unit", "reference", "processes"):
         if key not in system:
             raise CarbonError(
                 f"{file} · {key}: missing → fix: add it (see examples/carbon/product_system.json)"
             )
-    codes = [p.get("code") for p in system["processes"]]
-    if len(set(codes)) != len(codes) or None in codes:
+    if not _number(system.get("amount", 1.0)) or not system.get("amount", 1.0):
+        raise CarbonError(
+            f"{file} · amount: {system.get('amount')!r} → fix: a non-zero number of declared units"
+        )
+    processes = system["processes"]
+    if not isinstance(processes, list) or not processes or not all(isinstance(p, dict) for p in processes):
+        raise CarbonError(f"{file} · processes: not a list of process objects → fix: see the example")
+    codes = [p.get("code") for p in processes]
+    if len(set(map(str, codes))) != len(codes) or not all(isinstance(c, str) and c for c in codes):
         raise CarbonError(
             f"{file} · processes.code: missing or repeated codes → fix: one unique code per process"
         )
@@ -155,34 +169,51 @@ def check_product_system(system: dict, file: str) -> None:
             f"{file} · reference: {system['reference']!r} is not a process code → fix: one of "
             f"{', '.join(codes)}"
         )
-    for process in system["processes"]:
-        where = f"{file} · process {process['code']}"
-        if process.get("allocation") and process["allocation"] not in ALLOCATIONS:
+    for process in processes:
+        _check_process(process, codes, f"{file} · process {process['code']}")
+
+
+def _check_process(process: dict, codes: list[str], where: str) -> None:
+    output = process.get("output", {"amount": 1.0})
+    if (
+        not isinstance(output, dict)
+        or not _number(output.get("amount", 1.0))
+        or not output.get("amount", 1.0)
+    ):
+        raise CarbonError(f"{where} · output.amount: {output!r} → fix: a non-zero number")
+    if process.get("coproducts"):
+        if process.get("allocation", "mass") not in ALLOCATIONS:
             raise CarbonError(f"{where} · allocation: {process['allocation']!r} → fix: mass or economic")
-        for n, exchange in enumerate(process.get("exchanges", []), start=1):
-            kinds = [k for k in ("input", "activity", "factor", "fuel", "flow") if k in exchange]
-            if len(kinds) != 1:
-                raise CarbonError(
-                    f"{where} · exchange {n}: give exactly one of input, activity, factor, fuel, flow"
-                )
-            amount = exchange.get("amount")
-            if not isinstance(amount, int | float) or isinstance(amount, bool):
-                raise CarbonError(f"{where} · exchange {n} · amount: {amount!r} → fix: a number")
-            if "input" in exchange and exchange["input"] not in codes:
-                raise CarbonError(
-                    f"{where} · exchange {n} · input: {exchange['input']!r} is not a process code"
-                )
-            activity = exchange.get("activity")
-            if "activity" in exchange and not (
-                isinstance(activity, list)
-                and len(activity) == 2
-                and all(isinstance(a, str) for a in activity)
-            ):
-                raise CarbonError(f"{where} · exchange {n} · activity: {activity!r} → fix: [database, code]")
-            if "flow" in exchange and exchange["flow"] not in FLOWS:
-                raise CarbonError(
-                    f"{where} · exchange {n} · flow: {exchange['flow']!r} → fix: one of {', '.join(FLOWS)}"
-                )
+        keys = ("mass_kg",) if process.get("allocation", "mass") == "mass" else ("mass_kg", "price_yuan")
+        outputs = [output, *process["coproducts"]] if isinstance(process["coproducts"], list) else [None]
+        if not all(
+            isinstance(o, dict) and all(_number(o.get(k)) and o[k] > 0 for k in keys) for o in outputs
+        ):
+            raise CarbonError(
+                f"{where} · output/coproducts: each needs {' and '.join(keys)} > 0 → fix: add them"
+            )
+    exchanges = process.get("exchanges", [])
+    if not isinstance(exchanges, list) or not all(isinstance(e, dict) for e in exchanges):
+        raise CarbonError(f"{where} · exchanges: not a list of objects → fix: see the example")
+    for n, exchange in enumerate(exchanges, start=1):
+        kinds = [k for k in ("input", "activity", "factor", "fuel", "flow") if k in exchange]
+        if len(kinds) != 1:
+            raise CarbonError(
+                f"{where} · exchange {n}: give exactly one of input, activity, factor, fuel, flow"
+            )
+        if not _number(exchange.get("amount")):
+            raise CarbonError(f"{where} · exchange {n} · amount: {exchange.get('amount')!r} → fix: a number")
+        value = exchange[kinds[0]]
+        if kinds[0] == "input" and value not in codes:
+            raise CarbonError(f"{where} · exchange {n} · input: {value!r} is not a process code")
+        if kinds[0] == "activity" and not (
+            isinstance(value, list) and len(value) == 2 and all(isinstance(a, str) for a in value)
+        ):
+            raise CarbonError(f"{where} · exchange {n} · activity: {value!r} → fix: [database, code]")
+        if kinds[0] in ("factor", "fuel") and not isinstance(value, str):
+            raise CarbonError(f"{where} · exchange {n} · {kinds[0]}: {value!r} → fix: a registry name")
+        if kinds[0] == "flow" and value not in FLOWS:
+            raise CarbonError(f"{where} · exchange {n} · flow: {value!r} → fix: one of {', '.join(FLOWS)}")
 
 
 def background_emission(exchange: dict, registry: Registry) -> tuple[str, float, list]:

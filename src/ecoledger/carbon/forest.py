@@ -9,6 +9,7 @@ against the methodology's annex).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ecoledger.carbon.combustion import CO2_PER_C
@@ -201,10 +202,22 @@ def project_from_dict(data: dict) -> AfforestationProject:
             "(name, county, year_start, year_end, start and end stands with parcel, species, area_ha, "
             "volume_m3_per_ha)"
         ) from None
+    for name in ("year_start", "year_end"):
+        if not isinstance(getattr(project, name), int) or isinstance(getattr(project, name), bool):
+            raise CarbonError(f"{name}: {getattr(project, name)!r} → fix: a year such as 2021")
+    for name in (
+        "baseline_t_co2_per_yr",
+        "leakage_t_co2_per_yr",
+        "project_emissions_t_co2_per_yr",
+        "uncertainty_deduction",
+    ):
+        value = getattr(project, name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            raise CarbonError(f"{name}: {value!r} → fix: a number")
     for when, stand in [("start", s) for s in project.start] + [("end", s) for s in project.end]:
         for name in ("area_ha", "volume_m3_per_ha"):
             value = getattr(stand, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < math.inf:
                 raise CarbonError(f"{when} stand {stand.parcel} · {name}: {value!r} → fix: a number ≥ 0")
     return project
 
