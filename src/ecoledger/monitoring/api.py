@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ecoledger.errors import SubmissionError
 from ecoledger.monitoring import records, service
 from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
-from ecoledger.monitoring.water import CLASS_NAMES_ZH
+from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import User
@@ -163,6 +163,7 @@ def _page(request: Request, user: User, status_code: int = 200, **extra) -> HTML
         "alerts": [alert_json(a) for a in service.list_alerts(db, user)][:500],
         "uploads": [upload_json(u) for u in service.uploads(db)][:50],
         "classes": [_clean(r) for r in classes.to_dict("records")], "class_names_zh": CLASS_NAMES_ZH,
+        "class_names": CLASS_NAMES,
         **extra}, status_code=status_code)
 
 

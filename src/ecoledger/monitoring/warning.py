@@ -116,10 +116,14 @@ def evaluate(rules: list[Rule], series: pd.DataFrame) -> list[Alert]:
         for (code, name), group in chosen.groupby(["unit_code", "unit_name"], sort=True):
             group = group.sort_values("period")
             alerts += [Alert(rule.id, rule.severity, rule.series, str(code), str(name), str(period),
-                             rule.message, rule.responsible or f"{name} ({code})",
+                             rule.message, rule.responsible or _unit_label(code, name),
                              {**_rounded(evidence), "basis": rule.basis, "unit": str(group["unit"].iloc[0])})
                        for period, evidence in KIND_CHECKS[rule.kind](rule.options, group)]
     return alerts
+
+
+def _unit_label(code, name) -> str:
+    return str(name) if str(name) == str(code) else f"{name} ({code})"
 
 
 def rules_without_data(rules: list[Rule], series: pd.DataFrame) -> list[str]:
