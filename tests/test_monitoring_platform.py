@@ -62,6 +62,20 @@ def test_upload_classes_alerts_and_export(platform_client):
     assert {"station-worse-than-class-iii", "lake-station-eutrophic"} <= rules
     again = client.post("/api/v1/monitoring/alerts/evaluate", headers={"X-CSRF-Token": token}).json()["new"]
     assert again == [] and count(client, MonitoringAlert) == len(new)  # stored once
+    own = (b'[[rule]]\nid = "tp-river"\nseries = "water_tp"\nkind = "threshold"\nabove = 0.065\n'
+           b'severity = "low"\nmessage = "TP above 0.065"\n')
+    refused = client.post("/api/v1/monitoring/alerts/evaluate", headers={"X-CSRF-Token": token},
+                          files={"rules": ("r.toml", own, "text/plain")})
+    assert refused.status_code == 403  # own rule files: administrators
+    admin = login(client, "admin")
+    bad = client.post("/api/v1/monitoring/alerts/evaluate", headers={"X-CSRF-Token": admin},
+                      files={"rules": ("r.toml", own.replace(b"threshold", b"guess"), "text/plain")})
+    assert bad.status_code == 400 and "rule 1 (tp-river) · kind" in bad.json()["detail"]
+    mine = client.post("/api/v1/monitoring/alerts/evaluate", files={"rules": ("r.toml", own, "text/plain")},
+                       headers={"X-CSRF-Token": admin}).json()["new"]
+    # 湖心 annual TP 0.07 > 0.065; 河口 0.07 too
+    assert {(a["rule_id"], a["unit_code"]) for a in mine} == {("tp-river", "湖心"), ("tp-river", "河口")}
+    new += mine
     listed = client.get("/api/v1/monitoring/alerts").json()
     assert len(listed) == len(new) and listed[0]["responsible"]
     exported = client.get("/api/v1/monitoring/alerts.csv")

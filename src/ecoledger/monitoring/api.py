@@ -16,11 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ecoledger.errors import SubmissionError
 from ecoledger.monitoring import records, service
 from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
+from ecoledger.monitoring.warning import RuleError
 from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
 from ecoledger.platform.models import User
-from ecoledger.platform.policy import is_staff, require_login
+from ecoledger.platform.policy import is_staff, require_login, require_role
 from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
 
 router = APIRouter()
@@ -142,12 +143,30 @@ def export_alerts(request: Request, user: UserDep) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="alerts.csv"'})
 
 
-@router.post(f"{PREFIX}/alerts/evaluate", summary="Run the early-warning rules (reviewers)",
-             tags=["monitoring"])
-def evaluate_alerts(request: Request, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+@router.post(f"{PREFIX}/alerts/evaluate", tags=["monitoring"],
+             summary="Run the early-warning rules (reviewers; an own rule file: administrators)")
+def evaluate_alerts(request: Request, user: UserDep, rules: Annotated[UploadFile | None, File()] = None,
+                    x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
-    new = service.evaluate_rules(platform(request).db, user)
+    new = service.evaluate_rules(platform(request).db, user, _rules_text(user, rules))
     return {"new": [alert_json(a) for a in new]}
+
+
+MAX_RULES_BYTES = 256 * 1024
+
+
+def _rules_text(user: User | None, rules: UploadFile | None) -> str | None:
+    """The text of an uploaded rule file (administrators only), or None for the shipped rules."""
+    if rules is None or not rules.filename:
+        return None
+    require_role(user, "administrator")
+    content = rules.file.read(MAX_RULES_BYTES + 1)
+    if len(content) > MAX_RULES_BYTES:
+        raise RuleError(f"{rules.filename}: larger than {MAX_RULES_BYTES // 1024} KiB; split the rules")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RuleError(f"{rules.filename}: not UTF-8 text; save the TOML file as UTF-8") from exc
 
 
 # --- pages -------------------------------------------------------------------------------------

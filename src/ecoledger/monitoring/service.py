@@ -131,8 +131,8 @@ def platform_series(db: Database, user: User | None) -> pd.DataFrame:
 
 
 def evaluate_rules(db: Database, user: User | None, rules_text: str | None = None) -> list[MonitoringAlert]:
-    """Run the rules (default: the shipped Jiangxi rules) on ``platform_series`` and store the
-    alerts not stored before; returns the new ones."""
+    """Run the rules (default: the shipped Jiangxi rules; RuleError for an invalid file) on
+    ``platform_series`` and store the alerts not stored before; returns the new ones."""
     user = require_role(user, *EVALUATORS)
     text = rules_text or default_rules()
     rules = warning.parse_rules(text, "rules.toml")
