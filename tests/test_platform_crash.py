@@ -176,15 +176,11 @@ def start_run(client: httpx.Client, csrf: str) -> dict:
 
 
 def finished_run(server: Server, run_id: int) -> dict:
-    """Poll the run (as the logged-in reviewer) until it has ended, its archive written.
-
-    A run turns provisional before its archive is written (runs.execute: _store_results, then
-    _write_archive), so a server stopped at once could end between the two.
-    """
+    """Poll the run (as the logged-in reviewer) until it has ended."""
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
         run = server.client.get(f"/api/v1/runs/{run_id}").json()
-        if run["status"] not in ("queued", "running", "provisional") or run["has_archive"]:
+        if run["status"] not in ("queued", "running"):
             return run
         time.sleep(0.1)
     pytest.fail(f"run {run_id} did not finish within {RUN_TIMEOUT_S} s\n{server.log_tail()}")
@@ -236,6 +232,7 @@ def assert_nothing_half_written(state: dict) -> None:
         if run["status"] in ("provisional", "published"):
             assert run["account_rows"] > 0, f"run {run_id} is {run['status']} without account rows"
             assert run["outputs"] and run["gep_yuan"] is not None, f"run {run_id} lacks its outputs"
+            assert run["archive"], f"run {run_id} is {run['status']} without its archive"
         else:
             assert run["account_rows"] == 0, f"run {run_id} is {run['status']} but has account rows"
         archive = run["archive"]

@@ -80,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     state = State(settings)
     state.db.migrate()
-    runs.recover(state.db)
+    runs.recover(state.db, settings.data_dir)
     seed.ensure_reference_data(state.db, settings.pack, settings.seed_outputs)
 
     @asynccontextmanager

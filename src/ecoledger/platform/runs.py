@@ -8,10 +8,11 @@ ends ``failed``; one whose server died ends ``interrupted`` at the next start-up
 
 Each run works in its own folder (``<data>/runs/<id>/``): the statistics it used (pack rows with
 accepted submissions taking precedence), the parameter override table of its version, and the
-engine's outputs, written atomically. The account rows, the outputs' hashes and the status
-change are committed in one transaction, so a crash leaves either a finished run or none.
-The archive (``run-<id>.zip``) holds all of that plus a manifest; ``ecoledger rerun`` recomputes
-it from the same region pack and proves the numbers equal.
+engine's outputs, written atomically, then the archive (``run-<id>.zip``: all of that plus a
+manifest). Only then are the account rows, the outputs' hashes, the archive's path and the status
+change committed, in one transaction, so a crash leaves either a finished run with its archive
+or none. ``ecoledger platform rerun`` recomputes an archive from the same region pack and
+proves the numbers equal.
 """
 
 from __future__ import annotations
@@ -145,14 +146,18 @@ def publish(db: Database, user: User | None, run_id: int) -> Run:
     return run
 
 
-def recover(db: Database) -> list[int]:
-    """At start-up: runs left queued or running by a dead server end ``interrupted``."""
+def recover(db: Database, data_dir: Path | None = None) -> list[int]:
+    """At start-up: runs left queued or running by a dead server end ``interrupted``; their
+    working folders (never referenced by the store) are removed."""
     with db.transaction() as s:
         stale = list(s.scalars(select(Run).where(Run.status.in_(["queued", "running"]))))
         for run in stale:
             run.status, run.finished_at = "interrupted", utcnow()
             run.error = "the server stopped during the run"
             audit.append(s, "system", "run.interrupted", "run", run.id, {})
+    if data_dir is not None:
+        for run in stale:
+            shutil.rmtree(Path(data_dir) / "runs" / str(run.id), ignore_errors=True)
     return [r.id for r in stale]
 
 
@@ -213,15 +218,16 @@ def execute(db: Database, data_dir: Path, pack: Path | None, run_id: int,
         outputs = write_outputs(result, folder / "outputs", pack)
         run_json = json.loads((outputs / "run.json").read_text(encoding="utf-8"))
         summary = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))
-        _store_results(db, run_id, result.accounts, run_json, summary,
-                       _sha256(statistics_file.read_bytes()), result.statistics)
-        _write_archive(db, run_id, folder)
+        statistics_sha256 = _sha256(statistics_file.read_bytes())
+        archive = _write_archive(folder, run_id, profile, run_json, statistics_sha256)
+        _store_results(db, run_id, result.accounts, run_json, summary, statistics_sha256,
+                       result.statistics, archive=str(archive))
     except Exception as exc:  # a failed run is recorded, never lost silently
         with db.transaction() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:4000], utcnow()
             audit.append(s, "system", "run.failed", "run", run_id, {"error": run.error})
-        shutil.rmtree(folder / "outputs", ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # nothing in it is referenced by the store
 
 
 def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -232,7 +238,8 @@ def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: dict, summary: dict,
-                   statistics_sha256: str, statistics: pd.DataFrame) -> None:
+                   statistics_sha256: str, statistics: pd.DataFrame, archive: str = "") -> None:
+    """Account rows, provenance, archive path and the status change: one transaction."""
     rows = accounts[ACCOUNT_COLUMNS].astype(object).where(accounts[ACCOUNT_COLUMNS].notna(), None)
     with db.transaction() as s:
         run = s.get(Run, run_id)
@@ -247,6 +254,7 @@ def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: 
         run.gep_yuan = summary.get("gep_yuan")
         run.statistics_sha256 = statistics_sha256
         run.parameter_version = run_json.get("parameter_table_version", run.parameter_version)
+        run.archive = archive
         audit.append(s, "system", "run.provisional", "run", run_id,
                      {"gep_yuan": run.gep_yuan, "parameter_table_version": run.parameter_version})
 
@@ -259,16 +267,16 @@ def _account_row(run_id: int, r) -> AccountRow:
         value_yuan=_number(r.value_yuan), data_status=r.data_status, note=r.note or "")
 
 
-def _write_archive(db: Database, run_id: int, folder: Path) -> None:
-    with db.transaction() as s:
-        run = s.get(Run, run_id)
-        manifest = {
-            "format": ARCHIVE_FORMAT, "run": run_id, "year": run.year, "profile": run.profile,
-            "code_version": run.code_version, "parameter_table_version": run.parameter_version,
-            "statistics_sha256": run.statistics_sha256, "pack_inputs": run.inputs.get("pack", {}),
-            "outputs": run.outputs,
-            "rerun": f"ecoledger rerun run-{run_id}.zip --pack <the region pack> --out <folder>",
-        }
+def _write_archive(folder: Path, run_id: int, profile: str, run_json: dict, statistics_sha256: str) -> Path:
+    """``run-<id>.zip``: manifest, inputs and outputs; written before the run is committed."""
+    manifest = {
+        "format": ARCHIVE_FORMAT, "run": run_id, "year": run_json["year"], "profile": profile,
+        "code_version": run_json.get("code_version", ""),
+        "parameter_table_version": run_json["parameter_table_version"],
+        "statistics_sha256": statistics_sha256, "pack_inputs": run_json.get("inputs", {}),
+        "outputs": run_json.get("outputs", {}),
+        "rerun": f"ecoledger platform rerun run-{run_id}.zip --pack <the region pack> --out <folder>",
+    }
     archive = folder / f"run-{run_id}.zip"
     staging = archive.with_name(archive.name + ".partial")
     with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as z:
@@ -278,7 +286,7 @@ def _write_archive(db: Database, run_id: int, folder: Path) -> None:
                 if path.is_file():
                     z.write(path, str(path.relative_to(folder)))
     os.replace(staging, archive)  # a crash leaves a .partial file, never a truncated archive
-    _set(db, run_id, archive=str(archive))
+    return archive
 
 
 def import_outputs(db: Database, outputs: Path, actor: str = "import", publish: bool = True) -> Run:
