@@ -33,6 +33,18 @@ def test_footprint_equals_hand_calculation(result):
     assert result["allocation"] == {"tile": {"method": "mass", "share": pytest.approx(0.8)}}
 
 
+def test_ar5_gwp_set():
+    # AR5 as bw2io implements "IPCC 2013": CH4 non-fossil 28.5 → biogenic 0.0001 × 28.5 = 0.00285;
+    # fossil and land use carry only CO2 here: 0.4930982 + 0.00285 + 0.01 = 0.5059482 kg CO2e
+    system = {**footprint.load_product_system(EXAMPLE), "gwp_set": "AR5"}
+    ar5 = footprint.compute(system, REG)
+    assert ar5["biogenic_kg_co2e"] == pytest.approx(0.00285, rel=1e-6)
+    assert ar5["total_kg_co2e"] == pytest.approx(0.5059482, rel=1e-6)
+    assert ar5["gwp_set"] == "AR5" and "IPCC 2013" in ar5["gwp"]
+    with pytest.raises(CarbonError, match="gwp_set"):
+        footprint.check_product_system({**system, "gwp_set": "AR4"}, "x.json")
+
+
 def test_contributions_and_sensitivity(result):
     assert sum(c["kg_co2e"] for c in result["contributions"]) == pytest.approx(
         result["total_kg_co2e"], rel=1e-6
@@ -45,7 +57,7 @@ def test_contributions_and_sensitivity(result):
 
 
 def test_registry_gwp_equals_bw2io_data():
-    factors = footprint.ipcc2021_factors()
+    factors = footprint.gwp_factors("AR6")
     assert factors["fossil"]["ch4_fossil"] == REG.value("gwp.ar6.ch4_fossil")
     assert factors["fossil"]["n2o"] == REG.value("gwp.ar6.n2o")
     assert factors["biogenic"]["ch4_biogenic"] == REG.value("gwp.ar6.ch4_biogenic")

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -166,6 +166,8 @@ class ProductSystem(BaseModel):
     processes: list[dict] = Field(max_length=200)
     boundary: str = Field("", max_length=500)
     illustrative: bool = False
+    gwp_set: Literal["AR6", "AR5"] = "AR6"
+    amount: float = Field(1.0, gt=0, le=1e12)
 
 
 @router.post("/api/v1/carbon/footprint", summary="Compute a product carbon footprint (logged in)")

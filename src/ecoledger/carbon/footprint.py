@@ -3,12 +3,13 @@
 A product system file (JSON; ``examples/carbon/product_system.json``) lists processes, their
 technosphere inputs (other processes, ``input``), background inputs taken from the factor registry
 (grid electricity ``factor``, fuel burnt ``fuel``) or from a licensed database the user imported
-(``activity``: [database, code]; ``import_ecospold2``) and direct emissions (``flow``), with an allocation
-choice for multi-output processes (mass or economic, ISO 14044 §4.3.4). It becomes a Brightway
-database; ``bw2calc.LCA`` solves ``A·s = f``, ``g = B·s`` and scores ``h = C·g`` with three IPCC
-2021 GWP100 sub-methods — fossil, biogenic and land use — whose characterisation factors are read
-from the LCIA data bw2io ships (``lcia_39_ecoinvent.zip``): nothing is downloaded and
-``bw2setup()`` is not used. Offsets are never netted; biogenic CO₂ is reported as inventory.
+(``activity``: [database, code]; ``import_ecospold2``) and direct emissions (``flow``), with an
+allocation choice for multi-output processes (mass or economic, ISO 14044 §4.3.4). It becomes a
+Brightway database; ``bw2calc.LCA`` solves ``A·s = f``, ``g = B·s`` and scores ``h = C·g`` with
+three methods — fossil, biogenic and land use — split by flow from the GWP100 method of the chosen
+set (``gwp_set``: AR6 = "IPCC 2021", default; AR5 = "IPCC 2013") in the LCIA data bw2io ships
+(``lcia_39_ecoinvent.zip``): nothing is downloaded and ``bw2setup()`` is not used. Offsets are
+never netted; biogenic CO₂ is reported as inventory.
 
 Brightway keeps its projects under ``BRIGHTWAY2_DIR``; when unset it is pointed at a fresh
 temporary folder so a run never touches ``$HOME``.
@@ -44,11 +45,8 @@ FLOWS = {
     "ch4_land_use": ("Methane, from soil or biomass stock", ("air",)),
     "co2_to_soil": ("Carbon dioxide, to soil or biomass stock", ("soil",)),
 }
-PARTS = {  # reported part → bw2io method name (IPCC 2021, GWP100, AR6 values)
-    "fossil": ("IPCC 2021", "climate change: fossil", "global warming potential (GWP100)"),
-    "biogenic": ("IPCC 2021", "climate change: biogenic", "global warming potential (GWP100)"),
-    "land_use": ("IPCC 2021", "climate change: land use", "global warming potential (GWP100)"),
-}
+GWP_SETS = {"AR6": "IPCC 2021", "AR5": "IPCC 2013"}  # GWP set → bw2io method family (GWP100)
+PARTS = ("fossil", "biogenic", "land_use")
 ALLOCATIONS = ("mass", "economic")
 SENSITIVITY_STEP = 0.10
 _lock = threading.Lock()  # bw2data keeps one current project per process
@@ -79,26 +77,42 @@ def _bw2io_methods() -> dict[tuple, list[dict]]:
         return {tuple(m["name"]): m["exchanges"] for m in json.loads(archive.read("data.json"))}
 
 
+def flow_part(name: str) -> str:
+    """The reported part of an elementary flow, by its ecoinvent name (ISO 14067 reporting)."""
+    if "non-fossil" in name:
+        return "biogenic"
+    if "soil or biomass stock" in name:
+        return "land_use"
+    return "fossil"
+
+
+def _gwp100(gwp_set: str) -> list[dict]:
+    if gwp_set not in GWP_SETS:
+        raise CarbonError(f"gwp_set {gwp_set!r} → fix: one of {', '.join(GWP_SETS)}")
+    return _bw2io_methods()[(GWP_SETS[gwp_set], "climate change", "global warming potential (GWP100)")]
+
+
 @cache
-def ipcc2021_factors() -> dict[str, dict[str, float]]:
+def gwp_factors(gwp_set: str = "AR6") -> dict[str, dict[str, float]]:
     """part → flow code → GWP100 factor, read from the LCIA file inside the bw2io wheel."""
-    found: dict[str, dict[str, float]] = {}
-    for part, name in PARTS.items():
-        by_flow = {(e["name"], tuple(e["categories"])): e["amount"] for e in _bw2io_methods()[name]}
-        found[part] = {code: by_flow[flow] for code, flow in FLOWS.items() if flow in by_flow}
+    by_flow = {(e["name"], tuple(e["categories"])): e["amount"] for e in _gwp100(gwp_set)}
+    found: dict[str, dict[str, float]] = {part: {} for part in PARTS}
+    for code, flow in FLOWS.items():
+        if flow in by_flow:
+            found[flow_part(flow[0])][code] = by_flow[flow]
     return found
 
 
-def biosphere3_factors(part: str) -> list[tuple[tuple[str, str], float]]:
-    """The same sub-method's factors keyed on ecoinvent's ``biosphere3`` flows, for imported databases.
+def biosphere3_factors(gwp_set: str, part: str) -> list[tuple[tuple[str, str], float]]:
+    """The same factors keyed on ecoinvent's ``biosphere3`` flows, for imported databases.
 
     bw2io stores the keys as lists, which bw2data 4.8 refuses (the reason ``bw2setup()`` fails
     offline); they are turned into tuples here.
     """
     return [
         (tuple(e["input"]), e["amount"])
-        for e in _bw2io_methods()[PARTS[part]]
-        if e["input"][0] == "biosphere3"
+        for e in _gwp100(gwp_set)
+        if e["input"][0] == "biosphere3" and flow_part(e["name"]) == part
     ]
 
 
@@ -152,6 +166,8 @@ def check_product_system(system: dict, file: str) -> None:
             raise CarbonError(
                 f"{file} · {key}: missing → fix: add it (see examples/carbon/product_system.json)"
             )
+    if system.get("gwp_set", "AR6") not in GWP_SETS:
+        raise CarbonError(f"{file} · gwp_set: {system['gwp_set']!r} → fix: one of {', '.join(GWP_SETS)}")
     if not _number(system.get("amount", 1.0)) or not system.get("amount", 1.0):
         raise CarbonError(
             f"{file} · amount: {system.get('amount')!r} → fix: a non-zero number of declared units"
@@ -307,14 +323,16 @@ def _compute(system: dict, registry: Registry) -> dict:
                 for code, (name, categories) in FLOWS.items()
             }
         )
-    for part, cfs in ipcc2021_factors().items():
-        imported = biosphere3_factors(part) if "biosphere3" in bd.databases else []
+    gwp_set = system.get("gwp_set", "AR6")
+    methods = {part: ("ecoledger", gwp_set, part) for part in PARTS}
+    for part, cfs in gwp_factors(gwp_set).items():
+        imported = biosphere3_factors(gwp_set, part) if "biosphere3" in bd.databases else []
         wanted = [((BIOSPHERE, code), cf) for code, cf in cfs.items()] + imported
-        method = bd.Method(("ecoledger", *PARTS[part]))
-        if method.name not in bd.methods or len(method.load()) != len(
-            wanted
-        ):  # new, or biosphere3 since added
-            method.register(unit="kg CO2-Eq", description="IPCC 2021 GWP100 from bw2io's bundled LCIA data")
+        method = bd.Method(methods[part])
+        if method.name not in bd.methods or len(method.load()) != len(wanted):  # new, or biosphere3 added
+            method.register(
+                unit="kg CO2-Eq", description=f"{GWP_SETS[gwp_set]} GWP100, {part}, from bw2io data"
+            )
             method.write(wanted)
 
     db_name = f"pcf-{digest}"
@@ -369,12 +387,12 @@ def _compute(system: dict, registry: Registry) -> dict:
     db.write(data)
 
     reference = bd.get_node(database=db_name, code=system["reference"])
-    lca = bc.LCA({reference: float(system.get("amount", 1.0))}, method=("ecoledger", *PARTS["fossil"]))
+    lca = bc.LCA({reference: float(system.get("amount", 1.0))}, method=methods["fossil"])
     lca.lci()
     by_part, by_process = {}, {}
     codes = {lca.dicts.activity[db.get(code).id]: code for (_, code) in data}
     for part in PARTS:
-        lca.switch_method(("ecoledger", *PARTS[part]))
+        lca.switch_method(methods[part])
         lca.lcia()
         by_part[part] = float(lca.score)
         per_column = lca.characterized_inventory.sum(axis=0).A1
@@ -434,7 +452,9 @@ def _compute(system: dict, registry: Registry) -> dict:
         },
         "factors": [f.cite() for f in used.values()],
         "registry_version": registry.version,
-        "gwp": "IPCC 2021 (AR6) GWP100, characterisation factors from bw2io's bundled lcia_39_ecoinvent.zip",
+        "gwp": f"{GWP_SETS[gwp_set]} ({gwp_set}) GWP100, characterisation factors from bw2io's bundled "
+        "lcia_39_ecoinvent.zip",
+        "gwp_set": gwp_set,
         "engine": f"Brightway (bw2data {bd.__version__}, bw2calc {bc.__version__})",
         "product_system_sha256": digest,
     }
