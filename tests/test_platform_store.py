@@ -124,6 +124,7 @@ def test_csrf_tokens_are_bound_to_the_secret_and_nonce():
     assert not security.csrf_valid(b"j" * 32, nonce, token)
     assert not security.csrf_valid(secret, "abd", token)
     assert not security.csrf_valid(secret, None, token) and not security.csrf_valid(secret, nonce, None)
+    assert not security.csrf_valid(secret, "nonce-ü", "令牌")  # non-ASCII input is refused, not an error
 
 
 def test_session_tokens_are_stored_hashed():

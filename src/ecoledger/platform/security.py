@@ -53,13 +53,14 @@ def token_hash(token: str) -> str:
 
 
 def csrf_token(secret: bytes, nonce: str) -> str:
-    return hmac.new(secret, nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, nonce.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
 def csrf_valid(secret: bytes, nonce: str | None, token: str | None) -> bool:
     if not nonce or not token:
         return False
-    return hmac.compare_digest(csrf_token(secret, nonce), token)
+    # bytes, because compare_digest refuses str with non-ASCII characters (a forged token may have them)
+    return hmac.compare_digest(csrf_token(secret, nonce).encode(), token.encode("utf-8", "replace"))
 
 
 def load_secret(path: Path) -> bytes:
