@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ecoledger.carbon.ledger import HASHED
 from ecoledger.platform.models import Base, utcnow
 
 
@@ -51,25 +52,7 @@ class CarbonLedgerEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def as_entry(self) -> dict:
-        return {
-            c: getattr(self, c)
-            for c in (
-                "account",
-                "seq",
-                "at",
-                "day",
-                "kind",
-                "action",
-                "activity",
-                "reduction_kg",
-                "points",
-                "evidence_sha256",
-                "expires_on",
-                "detail",
-                "prev_hash",
-                "hash",
-            )
-        }
+        return {c: getattr(self, c) for c in (*HASHED, "prev_hash", "hash")}
 
 
 class CarbonLabel(Base):
