@@ -37,6 +37,28 @@ def test_landing_page_reports_missing_years(platform_client):
     assert control["missing_years"] and control["target"]["id"] == "target.CN.14fyp.intensity"
 
 
+def test_energy_statistics_submitted_and_accepted_feed_dual_control(platform_client):
+    """Energy use goes through the platform's statistics upload, review and into the inventory."""
+    client = platform_client
+    csrf = login(client, "county-a")
+    upload = ("code,year,indicator,value,unit,source\n"
+              "990101,2020,energy_bituminous_coal,10,万吨,synthetic energy balance table 1\n")
+    made = client.post("/api/v1/submissions", files={"file": ("energy.csv", upload.encode(), "text/csv")},
+                       headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201, made.text
+    before = client.get("/api/v1/carbon/dual-control", params={"code": "990101"}).json()
+    assert next(y for y in before["years"] if y["year"] == 2020)["co2_t"] is None  # pending: not used
+    csrf = login(client, "reviewer")
+    client.post(f"/api/v1/submissions/{made.json()['id']}/accept", headers={"X-CSRF-Token": csrf})
+    after = client.get("/api/v1/carbon/dual-control", params={"code": "990101"}).json()
+    year = next(y for y in after["years"] if y["year"] == 2020)
+    # 10 万吨 = 1e5 t × 23.204 GJ/t × 0.02618 tC/GJ × 0.93 × 44/12 = 207 150.9 t CO₂
+    assert year["co2_t"] == pytest.approx(207_150.9, rel=1e-6)
+    # GDP of 990101 in the pack: 100 亿元 = 1e6 × 10⁴ yuan → 0.2071509 t per 10⁴ yuan
+    assert year["intensity_t_per_10k_yuan"] == pytest.approx(0.2071509, rel=1e-6)
+    assert year["status"] == "partial" and "energy_natural_gas" in year["not_reported"]
+
+
 def test_inclusion_ledger_through_the_api(platform_client, db):
     assert platform_client.get("/api/v1/carbon/inclusion/me").status_code == 401
     token = login(platform_client, "viewer")
