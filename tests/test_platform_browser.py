@@ -157,3 +157,50 @@ def test_submit_review_run_publish_map(server, tmp_path):
         shot("09-county-en")
         browser.close()
     assert errors == []
+
+
+def test_draw_a_site_on_the_map_and_value_it(server):
+    """A reviewer publishes 2020, draws a four-corner site on /applications and gets a certificate."""
+    from ecoledger.platform.testing import PASSWORD
+
+    sync_api = _needs_browser()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server}/login")
+        page.fill("#username", "reviewer")
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_url(f"{server}/")
+        csrf = page.request.get(f"{server}/api/v1/csrf").json()["csrf_token"]
+        run = page.request.post(f"{server}/api/v1/runs", data={"year": 2020},
+                                headers={"X-CSRF-Token": csrf}).json()
+        for _ in range(600):  # runs execute in the background here, as in production
+            run = page.request.get(f"{server}/api/v1/runs/{run['id']}").json()
+            if run["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.2)
+        assert run["status"] == "provisional", run
+        page.request.post(f"{server}/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf})
+
+        page.goto(f"{server}/applications")
+        area = page.locator("#site-draw-map")
+        page.wait_for_function("() => document.querySelectorAll('#site-draw-map path').length >= 4")
+        box = area.bounding_box()
+        for fx, fy in ((0.35, 0.35), (0.65, 0.35), (0.65, 0.65), (0.35, 0.65)):
+            page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        assert "4" in page.locator("#site-draw-status").inner_text()
+        chosen = page.evaluate("() => document.getElementById('vep-site').files[0].name")
+        assert chosen == "drawn-site.geojson"
+        page.select_option("#vep-year", "2020")
+        page.fill("#vep-name", "绘制地块")
+        page.screenshot(path=str(SHOTS / "10-site-drawn.png"), full_page=True)
+        page.click("#vep-submit")
+        page.locator("#certificate-valid").wait_for(timeout=120_000)
+        assert page.locator("#certificate-flows").is_visible()
+        page.screenshot(path=str(SHOTS / "11-site-certificate.png"), full_page=True)
+        browser.close()
+    assert errors == []

@@ -6,6 +6,7 @@ import { initRuns } from "./runs.js";
 import { initParameterFilter } from "./parameters.js";
 import { initUploadForm } from "./forms.js";
 import { syncLanguageLinks } from "./query.js";
+import { initSiteDraw } from "./site-draw.js";
 
 function start() {
   syncLanguageLinks();
@@ -13,6 +14,7 @@ function start() {
   initUploadForm();
   initRuns();
   initMap();
+  initSiteDraw();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

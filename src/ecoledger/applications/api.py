@@ -48,6 +48,11 @@ i18n.register({
     "applications.site": {"zh": "地块边界（GeoJSON 多边形，WGS84）",
                           "en": "Site boundary (GeoJSON polygon, WGS84)"},
     "applications.site_name": {"zh": "名称", "en": "Name"},
+    "applications.draw_hint": {"zh": "或在地图上逐点单击绘制地块（至少 3 个点），绘制结果即作为上传文件",
+                               "en": "or click the site's corners on the map (3 or more); the drawing "
+                                     "becomes the uploaded file"},
+    "applications.draw_points": {"zh": "已绘制 {n} 个点", "en": "{n} corners drawn"},
+    "applications.draw_clear": {"zh": "清除绘制", "en": "Clear the drawing"},
     "applications.rate": {"zh": "折现率", "en": "Discount rate"},
     "applications.horizon": {"zh": "年限（年）", "en": "Horizon (years)"},
     "applications.certify": {"zh": "核算并签发证书", "en": "Value and issue a certificate"},
