@@ -45,13 +45,11 @@ def server(tmp_path, platform_pack):
     """The platform served by uvicorn on 127.0.0.1, runs in the background as in production."""
     import uvicorn
 
-    from ecoledger.platform import seed
     from ecoledger.platform.app import create_app
     from ecoledger.platform.testing import add_synthetic_users, database_url, make_settings
 
     settings = make_settings(tmp_path, database_url("sqlite", tmp_path), platform_pack)
     app = create_app(settings)
-    seed.ensure_reference_data(app.state.platform.db, platform_pack)
     add_synthetic_users(app.state.platform.db)
     port = _free_port()
     instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

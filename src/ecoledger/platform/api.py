@@ -45,10 +45,6 @@ RunQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 MEDIA_CSV = "text/csv; charset=utf-8"
 
 
-def _csrf(request: Request, token: str | None) -> None:
-    check_csrf(request, token)
-
-
 def _read_upload(file: UploadFile) -> bytes:
     content = file.file.read(submissions.MAX_UPLOAD_BYTES + 1)
     return content
@@ -68,7 +64,7 @@ def get_csrf(request: Request) -> dict:
 
 @router.post("/login", summary="Log in; sets the session cookie")
 def login(request: Request, response: Response, body: Credentials, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     user, token = users.login(platform(request).db, body.username, body.password, client_address(request))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=platform(request).settings.cookie_secure,
@@ -78,7 +74,7 @@ def login(request: Request, response: Response, body: Credentials, x_csrf_token:
 
 @router.post("/logout", summary="End the session")
 def logout(request: Request, response: Response, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     users.logout(platform(request).db, request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE)
     return {"ok": True}
@@ -108,7 +104,7 @@ def list_users(request: Request, user: UserDep) -> list[dict]:
 
 @router.post("/users", status_code=201, summary="Create a user (administrators)")
 def create_user(request: Request, body: NewUser, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
     created = users.create_user(platform(request).db, body.username, body.password, body.role,
                                 body.unit_codes, actor=actor.username)
@@ -253,7 +249,7 @@ def get_run(request: Request, run_id: Id, user: UserDep) -> dict:
 
 @router.post("/runs", status_code=202, summary="Start an accounting run (reviewers, administrators)")
 def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     return run_json(launch(request, user, body.year, body.profile, body.supersedes))
 
 
@@ -269,7 +265,7 @@ def launch(request: Request, user: User | None, year: int, profile: str, superse
 
 @router.post("/runs/{run_id}/publish", summary="Publish a provisional run (reviewers, administrators)")
 def publish_run(request: Request, run_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     return run_json(runs.publish(platform(request).db, user, run_id))
 
 
@@ -300,12 +296,6 @@ def parameters(request: Request, version: str | None = Query(None, max_length=32
 
 
 def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dict]]:
-    import tempfile
-    from pathlib import Path
-
-    from ecoledger.pack.manifest import load_pack
-    from ecoledger.params import Parameters
-
     state = platform(request)
     with state.db.transaction() as s:
         query = select(ParameterTable).order_by(ParameterTable.created_at.desc())
@@ -314,12 +304,7 @@ def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dic
         table = s.scalars(query.limit(1)).first()
     if table is None:
         raise NotFound(f"no parameter table version {version!r}", f"没有参数表版本 {version!r}")
-    files = load_pack(state.settings.pack).parameter_files if state.settings.pack else []
-    with tempfile.TemporaryDirectory() as tmp:
-        if table.content.strip():
-            (Path(tmp) / "parameters.csv").write_text(table.content, encoding="utf-8")
-            files = [*files, Path(tmp) / "parameters.csv"]
-        loaded = Parameters.load(2020, files).table
+    loaded = seed.parameter_table(state.settings.pack, table.content.encode("utf-8")).table
     rows = loaded.astype(object).where(loaded.notna(), None).to_dict("records")
     return table.version, rows
 
@@ -328,7 +313,7 @@ def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dic
 def upload_parameters(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
                       note: Annotated[str, Form(max_length=500)] = "",
                       x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
     content = _read_upload(file)
     if len(content) > submissions.MAX_UPLOAD_BYTES:
@@ -378,7 +363,7 @@ def get_submission(request: Request, submission_id: Id, user: UserDep) -> dict:
 @router.post("/submissions", status_code=201, summary="Upload statistics (CSV or XLSX template)")
 def submit(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
            x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     require_login(user)
     content = _read_upload(file)
     created = reporting.submit(platform(request).db, user, file.filename or "upload", content)
@@ -391,14 +376,14 @@ class Review(BaseModel):
 
 @router.post("/submissions/{submission_id}/accept", summary="Accept a submission (reviewers)")
 def accept(request: Request, submission_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=True))
 
 
 @router.post("/submissions/{submission_id}/return", summary="Return a submission with a reason (reviewers)")
 def return_submission(request: Request, submission_id: Id, body: Review, user: UserDep,
                       x_csrf_token: CsrfHeader = None) -> dict:
-    _csrf(request, x_csrf_token)
+    check_csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=False,
                                             reason=body.reason))
 

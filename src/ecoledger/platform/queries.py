@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from ecoledger import tables
 from ecoledger.ecosystems import ALL
+from ecoledger.platform import runs
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import AccountRow, Run, Unit, User
 from ecoledger.platform.policy import NotFound, PlatformError, readable_provisional_units
-from ecoledger.platform.runs import _published_current
+from ecoledger.platform.runs import published_current
 
 LEVELS = ("province", "city", "county")
 
@@ -58,7 +59,7 @@ def readable_run(db: Database, user: User | None, year: int | None, run_id: int 
         if run_id is None:
             if year is None:
                 raise PlatformError("give a year or a run", "请指定年份或运行编号")
-            run = _published_current(s, year)
+            run = published_current(s, year)
             if run is None:
                 raise NotFound(f"no published accounts for {year}", f"{year} 年尚无已发布的核算结果")
             return run, None
@@ -78,6 +79,13 @@ def account_rows(db: Database, user: User | None, *, year: int | None = None,
                  level: str | None = None, group: str | None = None, ecosystem: str | None = None,
                  limit: int = 100_000) -> tuple[Run, list[dict]]:
     run, allowed = readable_run(db, user, year, run_id)
+    return run, _rows_of(db, run, allowed, unit_code, item, level, group, ecosystem, limit)
+
+
+def _rows_of(db: Database, run: Run, allowed: set[str] | None, unit_code: str | None = None,
+             item: str | None = None, level: str | None = None, group: str | None = None,
+             ecosystem: str | None = None, limit: int = 100_000) -> list[dict]:
+    """The rows of a run already checked readable, ``allowed`` limiting the units (None: all)."""
     with db.transaction() as s:
         query = (select(AccountRow, Unit.name_zh, Unit.level)
                  .join(Unit, Unit.code == AccountRow.unit_code)
@@ -89,8 +97,7 @@ def account_rows(db: Database, user: User | None, *, year: int | None = None,
                               (AccountRow.ecosystem, ecosystem)):
             if value:
                 query = query.where(column == value)
-        rows = [_row_json(r, name, lvl, run) for r, name, lvl in s.execute(query)]
-    return run, rows
+        return [_row_json(r, name, lvl, run) for r, name, lvl in s.execute(query)]
 
 
 def _row_json(r: AccountRow, name: str, level: str, run: Run) -> dict:
@@ -169,12 +176,9 @@ def breakdown(db: Database, user: User | None, code: str, year: int | None,
     run, allowed = readable_run(db, user, year, run_id)
     if allowed is not None and code not in allowed:
         raise NotFound(f"no readable accounts for {code} in run {run.id}", "没有可读取的核算结果")
-    _, rows = account_rows(db, user, run_id=run.id, unit_code=code)
-    previous = None
-    try:
-        previous_run, _ = readable_run(db, user, run.year - 1, None)
-        _, previous = account_rows(db, user, run_id=previous_run.id, unit_code=code, ecosystem=ALL)
-    except PlatformError:
-        pass
+    rows = _rows_of(db, run, allowed, unit_code=code)
+    previous_run = runs.current_run(db, run.year - 1)  # published: readable by everyone
+    previous = None if previous_run is None else _rows_of(db, previous_run, None, unit_code=code,
+                                                          ecosystem=ALL)
     return {"unit": u, "run": run, "rows": rows, "previous_rows": previous,
             "statistics": run.summary.get("unit_statistics", {}).get(code, {})}

@@ -57,7 +57,7 @@ def _number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _published_current(s, year: int) -> Run | None:
+def published_current(s, year: int) -> Run | None:
     """The year's published run that no published run supersedes."""
     published = list(s.scalars(select(Run).where(Run.year == year, Run.status == "published")))
     superseded = {r.supersedes_id for r in published}
@@ -67,7 +67,7 @@ def _published_current(s, year: int) -> Run | None:
 
 def current_run(db: Database, year: int) -> Run | None:
     with db.transaction() as s:
-        return _published_current(s, year)
+        return published_current(s, year)
 
 
 def published_years(db: Database) -> list[int]:
@@ -134,7 +134,7 @@ def publish(db: Database, user: User | None, run_id: int) -> Run:
         if run.status != "provisional":
             raise Conflict(f"only a provisional run can be published; run {run_id} is {run.status}",
                            f"只有暂定结果可以发布；运行 {run_id} 的状态是 {run.status}")
-        current = _published_current(s, run.year)
+        current = published_current(s, run.year)
         if current is not None and run.supersedes_id != current.id:
             raise Conflict(
                 f"{run.year} has a published run ({current.id}); a correction must name it as the "
@@ -318,7 +318,7 @@ def import_outputs(db: Database, outputs: Path, actor: str = "import", publish: 
                    _pack_statistics(Path(run_json["pack"]), int(run_json["year"])))
     with db.transaction() as s:
         run = s.get(Run, run_id)
-        if publish and _published_current(s, run.year) is None:
+        if publish and published_current(s, run.year) is None:
             run.status, run.published_at = "published", utcnow()
             audit.append(s, actor, "run.publish", "run", run_id, {"year": run.year, "import": True})
         return run

@@ -67,22 +67,27 @@ def _geojson(geometry) -> str:
     return shapely.to_geojson(geometry, indent=None)
 
 
-def register_parameters(db: Database, pack: Path | None, overrides: bytes | None, note: str,
-                        actor: str) -> str:
-    """Record a parameter-table version (the engine's table + pack files + ``overrides``)."""
+def parameter_table(pack: Path | None, overrides: bytes | None):
+    """The engine's ``Parameters`` for the package table + the pack's files + ``overrides``
+    (a run passes the same files, so its recorded version names this table)."""
     import tempfile
 
     from ecoledger.pack.manifest import load_pack
     from ecoledger.params import Parameters
 
-    pack_files = load_pack(pack).parameter_files if pack is not None else []
+    files = load_pack(pack).parameter_files if pack is not None else []
     with tempfile.TemporaryDirectory() as tmp:
-        files = list(pack_files)
         if overrides:
             path = Path(tmp) / "parameters.csv"
             path.write_bytes(overrides)
-            files.append(path)
-        version = Parameters.load(2020, files).version  # the version does not depend on the year
+            files = [*files, path]
+        return Parameters.load(2020, files)  # neither the version nor the rows depend on the year
+
+
+def register_parameters(db: Database, pack: Path | None, overrides: bytes | None, note: str,
+                        actor: str) -> str:
+    """Record a parameter-table version (the engine's table + pack files + ``overrides``)."""
+    version = parameter_table(pack, overrides).version
     with db.transaction() as s:
         if s.get(ParameterTable, version) is None:
             s.add(ParameterTable(version=version, note=note,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from ecoledger.platform import seed, users
+from ecoledger.platform import users
 from ecoledger.platform.app import Settings, create_app
 from ecoledger.platform.db import Database, sqlite_url
 
@@ -55,8 +55,7 @@ def make_client(settings: Settings):
     """A TestClient on https (so the Secure cookies are sent) with the synthetic users."""
     from fastapi.testclient import TestClient
 
-    app = create_app(settings)
-    seed.ensure_reference_data(app.state.platform.db, settings.pack)
+    app = create_app(settings)  # which loads the pack's units and the parameter table
     add_synthetic_users(app.state.platform.db)
     return TestClient(app, base_url="https://testserver")
 

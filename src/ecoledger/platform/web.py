@@ -18,7 +18,16 @@ from ecoledger import tables
 from ecoledger.ecosystems import ALL, ECOSYSTEMS
 from ecoledger.errors import SubmissionError
 from ecoledger.platform import i18n, queries, reporting, runs, users
-from ecoledger.platform.api import MAX_ID, Id, RunQuery, launch, parameter_rows, submission_json
+from ecoledger.platform.api import (
+    MAX_ID,
+    Id,
+    RunQuery,
+    _read_upload,
+    launch,
+    parameter_rows,
+    run_json,
+    submission_json,
+)
 from ecoledger.platform.api import parameter_versions as api_parameter_versions
 from ecoledger.platform.app import problem_json
 from ecoledger.platform.deps import (
@@ -216,8 +225,6 @@ def submissions_upload(request: Request, user: UserDep, file: Annotated[UploadFi
                        csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     user = require_login(user)
-    from ecoledger.platform.api import _read_upload
-
     try:
         created = reporting.submit(platform(request).db, user, file.filename or "upload", _read_upload(file))
     except SubmissionError as exc:
@@ -260,8 +267,6 @@ def return_form(request: Request, submission_id: Id, user: UserDep,
 
 @router.get("/runs", response_class=HTMLResponse)
 def runs_page(request: Request, user: UserDep):
-    from ecoledger.platform.api import run_json
-
     state = platform(request)
     superseded = runs.superseded_by(state.db)
     listed = [{**run_json(r, superseded), "gep": r.gep_yuan} for r in runs.list_runs(state.db, user)]
