@@ -216,7 +216,7 @@ def test_nodata_hole_is_reported_not_zeroed(tmp_path):
     assert missing == pytest.approx(16 * per_cell)
 
 
-def test_statistics_hierarchy_uses_own_value_when_children_lack_it(tmp_path):
+def test_statistics_parent_value_is_allocated_to_children_lacking_it(tmp_path):
     from ecoledger.testing import synthetic_statistics
 
     stats = synthetic_statistics(2020)
@@ -228,8 +228,33 @@ def test_statistics_hierarchy_uses_own_value_when_children_lack_it(tmp_path):
     rows = run_account(pack, 2020, keep_maps=False).accounts.query(
         "item == 'fishery' and ecosystem == 'all'").set_index("adcode")
     assert rows.at["990200", "value_yuan"] == pytest.approx(7.5e8)
-    assert rows.at["990201", "data_status"] == "missing"
+    assert rows.at["990200", "data_status"] == "reported"
+    # the city's figure is shared out by water and wetland area and the counties sum to it
+    kids = rows.loc[["990201", "990202"]]
+    assert set(kids["data_status"]) == {"allocated"}
+    assert kids["value_yuan"].sum() == pytest.approx(7.5e8)
+    assert "shared out by water and wetland area" in kids["note"].iloc[0]
     assert rows.at["990000", "value_yuan"] == pytest.approx((1 + 2) * 1e8 + 7.5e8)
+
+
+def test_parent_sums_children_with_partial_status(tmp_path):
+    from ecoledger.rollup import identity_gaps
+    from ecoledger.testing import synthetic_statistics
+
+    stats = synthetic_statistics(2020)
+    stats = stats[~((stats["indicator"] == "fishery_output_value") & (stats["code"] == "990201"))]
+    pack = make_pack(tmp_path / "pack", statistics=stats)
+    result = run_account(pack, 2020, keep_maps=False)
+    rows = result.accounts.query("item == 'fishery' and ecosystem == 'all'").set_index("adcode")
+    assert rows.at["990201", "data_status"] == "missing"
+    assert rows.at["990200", "data_status"] == "partial"
+    assert "990201" in rows.at["990200", "note"] or rows.at["990201", "name"] in rows.at["990200", "note"]
+    assert rows.at["990000", "value_yuan"] == pytest.approx(
+        rows.loc[["990100", "990200"], "value_yuan"].sum())
+    from ecoledger.zonal import Units
+    table = result.units.assign(geometry=None)
+    units = Units(table.set_index("code", drop=False))
+    assert identity_gaps(result.accounts, units).empty
 
 
 def test_quantity_price_basis(tmp_path):

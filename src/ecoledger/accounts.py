@@ -47,7 +47,8 @@ from ecoledger.layers import ITEM_LAYERS
 from ecoledger.pack.manifest import Pack
 from ecoledger.pack.validate import raise_if_invalid
 from ecoledger.params import Parameters
-from ecoledger.statistics import load_statistics, lookup
+from ecoledger.rollup import PARTIAL, partial_note, roll_up
+from ecoledger.statistics import allocate, load_statistic_rows, lookup, pivot, weakest
 from ecoledger.zonal import Units, block_coverage, zonal_sums_by_class
 
 ECO_NAMES = list(ECOSYSTEMS)
@@ -91,6 +92,7 @@ class AccountResult:
     inventory: pd.DataFrame
     physical_indicators: pd.DataFrame
     provenance: dict
+    statistics_provenance: pd.DataFrame
     grid: Grid
     maps: dict[str, Path] = field(default_factory=dict)  # per-cell physical maps (GeoTIFF)
     scratch: object = None  # keeps the maps' temporary folder alive as long as the result
@@ -145,7 +147,8 @@ def run_account(
     specs = pack.layers_for(year)
     grid = accounting_grid(pack, units, year)
     crosswalk = pd.read_csv(pack.path(pack.manifest.landcover.crosswalk))
-    stats = load_statistics([*map(Path, statistics_overrides), *pack.statistics_files], year)
+    stat_rows = load_statistic_rows([*map(Path, statistics_overrides), *pack.statistics_files],
+                                    year)
 
     not_applicable = set(pack.region.not_applicable)
     wanted = [i for i in chosen.items if i not in not_applicable]
@@ -160,6 +163,8 @@ def run_account(
     report("raster items", 0.05)
     engine = RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
     results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
+    stat_rows = _allocated(stat_rows, units, engine.extent)
+    stats = StatisticsView(pivot(stat_rows), pivot(stat_rows, "status"), pivot(stat_rows, "method"))
     for item in raster_items:
         if missing_layers[item]:
             results[item] = ItemResult(None, note="missing layers: " + ", ".join(missing_layers[item]))
@@ -168,7 +173,7 @@ def run_account(
                 f"the parameter table has no {lacking[item]} values: supply them in an override "
                 "table (parameter,key=ecosystem subtype,value,unit,source)"))
     report("capping and pricing", 0.86)
-    _cap_purification(results, units, stats, params)
+    _cap_purification(results, units, stats.values, params)
     _price_raster_items(results, params, catalogue)
     results.update(_water_body_items(pack, units, params, wanted))
     report("water bodies and statistics items", 0.9)
@@ -199,7 +204,8 @@ def run_account(
         accounts=accounts,
         extent=extent,
         units=units.table.drop(columns="geometry"),
-        statistics=_resolve_statistics(stats, units),
+        statistics=_resolve_statistics(stats.values, units),
+        statistics_provenance=stat_rows,
         parameters_used=params.used_table(),
         inventory=_inventory(chosen, catalogue, not_applicable, results, stat_items),
         physical_indicators=units.aggregate(engine.indicators),
@@ -524,12 +530,19 @@ def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.Da
         counted = purification.capped(capacity, loads)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(capacity > 0, counted / capacity, 0.0)
+        # a unit without a reported load has capacity only: not counted (purification of a
+        # pollutant nobody emitted is no service), so it is missing and its parents partial
         result.physical = result.physical.mul(scale, axis=0)
-        uncapped = int(np.isnan(loads).sum())
+        result.physical.loc[np.isnan(loads), :] = np.nan
         result.status = "derived"
-        if uncapped:
-            result.note = (f"capacity not capped by a load in {uncapped} leaf unit(s): "
-                           f"{indicator} not reported")
+        if np.isnan(loads).all():
+            results[item] = ItemResult(None, note=(
+                f"capacity only ({capacity.sum():.4g} kg/a), not counted: no {indicator} reported "
+                f"to cap it; supply the emission statistics (template) / 仅有净化能力"
+                f"（{capacity.sum():.4g} kg/a），未计入：无 {indicator} 排放统计，请在统计模板中填报"))
+        elif np.isnan(loads).any():
+            result.note = (f"not counted where {indicator} is not reported (capacity only) / "
+                           f"未报告 {indicator} 的单位仅有净化能力，未计入")
 
 
 def _price_raster_items(results: dict[str, ItemResult], params: Parameters, catalogue) -> None:
@@ -601,6 +614,41 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
     return out
 
 
+@dataclass
+class StatisticsView:
+    """The year's statistics per unit: values (canonical units), status and method by indicator."""
+
+    values: pd.DataFrame
+    status: pd.DataFrame
+    method: pd.DataFrame
+
+    def getter(self, code: str, used: list[str]) -> Callable[[str], float]:
+        """``get(indicator)`` for one unit, recording in ``used`` the indicators it found."""
+        def get(indicator: str) -> float:
+            value = lookup(self.values, code, indicator)
+            if not math.isnan(value):
+                used.append(indicator)
+            return value
+        return get
+
+    def provenance(self, code: str, used: list[str]) -> tuple[str, str]:
+        """(weakest status, methods of the non-reported inputs) of the indicators used."""
+        statuses = [self.status.at[code, i] for i in used]
+        methods = [self.method.at[code, i] for i in used
+                   if self.status.at[code, i] != "reported" and self.method.at[code, i]]
+        return weakest(statuses), "; ".join(dict.fromkeys(methods))
+
+
+def _allocated(rows: pd.DataFrame, units: Units, leaf_extent: pd.DataFrame) -> pd.DataFrame:
+    """Statistic rows with higher units' figures shared out to the units that report none, by
+    the proxies of ``data/allocation.csv`` (ecosystem extent of the run, population)."""
+    extent = units.aggregate(leaf_extent)
+    proxies = {f"extent:{eco}": extent[eco] for eco in extent.columns}
+    population = rows[rows["indicator"] == "population"].set_index("code")["value"]
+    proxies["population"] = population.reindex(units.codes)
+    return allocate(rows, units, proxies)
+
+
 def _product_price(get, params: Parameters, product: str, deflator: float) -> float:
     """A product's price in the accounting year's money: the unit's reported price of the year,
     else the parameter table's (which is in price-year money, hence ÷ deflator)."""
@@ -610,10 +658,12 @@ def _product_price(get, params: Parameters, product: str, deflator: float) -> fl
     return params.get("product_price", product) / deflator
 
 
-def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Parameters, profile,
+def _statistics_item(item: str, stats: StatisticsView, units: Units, params: Parameters, profile,
                      provisioning_basis: str | None = None, deflator: float = 1.0) -> pd.DataFrame:
-    """Per-unit (physical, unit_price) for a statistics item, NaN where not reported.
+    """Per-unit physical, price, value, status and note of a statistics item.
 
+    Leaves are computed from their statistics (reported, derived or allocated); every parent is
+    the sum of its children (``rollup``), keeping its own status when it had its own figure.
     Money reported in the statistics (output values, travel costs, premiums) is carried to the
     price year by ``deflator``; prices from the parameter table already are.
     """
@@ -624,8 +674,9 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
         table_price = params.get("hydropower_price")
     rows = {}
     for code in units.codes:
-        get = lambda indicator, code=code: lookup(stats, code, indicator)  # noqa: E731
-        physical, price = math.nan, math.nan
+        used: list[str] = []
+        get = stats.getter(code, used)
+        physical, price, note = math.nan, math.nan, ""
         if item in SECTORS and basis == "quantity_price":
             products = tables.products()
             names = products.loc[products["sector"] == item, "product"]
@@ -634,6 +685,13 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
             price = deflator
         elif item in SECTORS:
             physical, price = get(sector_output_indicator(item, basis)), deflator
+            other = "net_output" if basis == "gross_output" else "gross_output"
+            if math.isnan(physical) and basis != "quantity_price":
+                physical = get(sector_output_indicator(item, other))
+                if not math.isnan(physical):
+                    note = (f"{other.replace('_', ' ')} used: the {basis.replace('_', ' ')} basis "
+                            f"of the profile is not reported / 按{BASIS_ZH[other]}计：未报告"
+                            f"{BASIS_ZH[basis]}")
         elif item in WATER_USE_INDICATOR:
             physical, price = get(WATER_USE_INDICATOR[item]), table_price
         elif item == "ecological_energy_hydropower":
@@ -641,6 +699,13 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
         elif item == "recreation":
             if profile.recreation_method == "travel_cost":
                 physical, price = get("tourist_visits"), get("travel_cost_per_visit") * deflator
+                if math.isnan(price) and not math.isnan(physical):
+                    revenue = get("tourism_revenue")
+                    price = revenue / physical * deflator if physical > 0 else math.nan
+                    if not math.isnan(price):
+                        note = ("travel cost per visit = tourism revenue ÷ visits (direct "
+                                "expenditure; time cost not included, so a lower bound) / 人均旅行"
+                                "费用 = 旅游收入 ÷ 游客人次（直接支出，未计时间成本，为下限）")
             else:
                 physical, price = recreation_revenue_share(
                     get("tourist_visits"), get("tourism_revenue") * deflator,
@@ -650,10 +715,67 @@ def _statistics_item(item: str, stats: pd.DataFrame, units: Units, params: Param
                                                 get("landscape_premium_price") * deflator)
         elif item == "coastal_protection":
             physical, price = get("coastline_protected"), get("seawall_cost") * deflator
-        rows[code] = (physical, price)
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["physical", "price"])
-    frame["value"] = frame["physical"] * frame["price"]
-    return _resolve_hierarchy(frame, units)
+        status, methods = stats.provenance(code, used)
+        value = physical * price
+        if math.isnan(value):
+            status, note = "missing", _missing_statistics_note(item, profile, basis)
+        rows[code] = (physical, price, value, status, "; ".join(n for n in (note, methods) if n))
+    frame = pd.DataFrame.from_dict(rows, orient="index",
+                                   columns=["physical", "price", "value", "status", "note"])
+    return _rolled_up(frame, units)
+
+
+BASIS_ZH = {"gross_output": "总产值", "net_output": "净产值（增加值）", "quantity_price": "产量 × 价格"}
+ITEM_STATISTICS = {  # what would fill a missing statistics item, for its note
+    "water_supply_domestic": "water_use_domestic",
+    "water_supply_industrial": "water_use_industrial",
+    "water_supply_agricultural": "water_use_agricultural",
+    "ecological_energy_hydropower": "hydropower_generation",
+    "landscape_premium": "landscape_floor_area, landscape_premium_price",
+    "coastal_protection": "coastline_protected, seawall_cost",
+}
+
+
+def _missing_statistics_note(item: str, profile, basis: str) -> str:
+    if item in SECTORS:
+        needed = sector_output_indicator(item, basis) if basis != "quantity_price" \
+            else f"output_* and price_* of the {item} products"
+    elif item == "recreation":
+        needed = ("tourist_visits, travel_cost_per_visit (or tourism_revenue)"
+                  if profile.recreation_method == "travel_cost"
+                  else "tourist_visits, tourism_revenue, nature_tourism_share")
+    else:
+        needed = ITEM_STATISTICS.get(item, item)
+    return (f"statistic not reported: supply {needed} (statistics template) / "
+            f"统计数据未报告：请在统计模板中填报 {needed}")
+
+
+def _rolled_up(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
+    """Parents = Σ children for physical and value; a parent keeps its own status and note when
+    it had its own figure and no child lacks one, else ``partial`` or its children's weakest."""
+    leaves = frame.loc[units.leaves, ["physical", "value"]]
+    sums, gaps = roll_up(leaves[["value"]], units)
+    physical, _ = roll_up(leaves[["physical"]], units)
+    names = units.table["name"].to_dict()
+    out = frame.copy()
+    for code in units.bottom_up():
+        kids = units.children(code)
+        if not kids:
+            continue
+        out.at[code, "physical"] = physical.at[code, "physical"]
+        out.at[code, "value"] = sums.at[code, "value"]
+        if np.isnan(out.at[code, "value"]):
+            continue  # every leaf below lacks it: keeps its own missing note
+        if gaps[code]:
+            out.at[code, "status"] = PARTIAL
+            out.at[code, "note"] = partial_note(gaps[code], names)
+        elif frame.at[code, "status"] == "missing":
+            out.at[code, "status"] = weakest(out.loc[kids, "status"])
+            out.at[code, "note"] = "sum of its units / 下级单位之和"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = out["value"] / out["physical"]
+    out["price"] = ratio.where(out["physical"].fillna(0) != 0, out["price"])
+    return out
 
 
 def _resolve_statistics(stats: pd.DataFrame, units: Units) -> pd.DataFrame:
@@ -663,16 +785,6 @@ def _resolve_statistics(stats: pd.DataFrame, units: Units) -> pd.DataFrame:
     canonical = tables.indicators()["unit"]
     additive = [c for c in stats.columns if "/" not in canonical[c] and canonical[c] != "1"]
     return units.resolve(stats, additive, prefer_own=True)
-
-
-def _resolve_hierarchy(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
-    """A parent is the sum of its children when all have values, else its own reported value;
-    the unit price of a sum is its value over its quantity."""
-    out = units.resolve(frame, additive=["physical", "value"], prefer_own=False)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = out["value"] / out["physical"]
-    out["price"] = ratio.where(out["physical"].fillna(0) != 0, out["price"])
-    return out
 
 
 COLUMNS = ["adcode", "name", "level", "year", "group", "service", "item", "item_zh", "ecosystem",
@@ -691,10 +803,9 @@ def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
                          "declared not applicable to this region in pack.toml")
         elif item in stat_items:
             frame = stat_items[item].loc[codes]
-            status = np.where(frame["value"].isna(), "missing", "measured")
-            note = np.where(frame["value"].isna(), "statistic not reported", "")
             rows = pd.concat([
-                _rows(codes, eco, frame["physical"], frame["price"], frame["value"], status, note)
+                _rows(codes, eco, frame["physical"], frame["price"], frame["value"],
+                      frame["status"], frame["note"])
                 for eco in (catalogue.at[item, "attribution"], ALL)])
         elif results[item].physical is None:
             rows = _rows(codes, ALL, math.nan, math.nan, math.nan, "missing", results[item].note)
@@ -725,20 +836,28 @@ def _rows(codes, ecosystem, physical, price, value, status, note) -> pd.DataFram
 
 
 def _priced_rows(units: Units, item: str, result: ItemResult, catalogue) -> pd.DataFrame:
-    """Rows per credited ecosystem and the ``all`` row; a NaN leaf makes its ancestors missing."""
-    physical = units.aggregate(result.physical)
+    """Rows per credited ecosystem and the ``all`` row. A leaf without a value is missing; its
+    ancestors sum the leaves that have one, with status ``partial`` naming those that lack it."""
     credited = catalogue.at[item, "ecosystems"].split() or ["wetland"]
+    physical, gaps = roll_up(result.physical[credited], units)
     prices = (pd.Series(result.price) if isinstance(result.price, dict)
               else pd.Series(result.price, index=credited)).reindex(credited)
     values = physical[credited] * prices
-    total_physical = physical[credited].sum(axis=1, skipna=False)
-    total_value = values.sum(axis=1, skipna=False)
+    total_physical = physical[credited].sum(axis=1, min_count=1)
+    total_value = values.sum(axis=1, min_count=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         uniform = prices.iloc[0] if prices.nunique() == 1 else math.nan
         total_price = np.where(total_physical != 0, total_value / total_physical, uniform)
     missing = total_value.isna()
-    status = np.where(missing, "missing", result.status)
-    note = np.where(missing, result.note or "input missing for this unit", result.note)
+    names = units.table["name"].to_dict()
+    partial = pd.Series([bool(gaps[c]) for c in physical.index], index=physical.index) & ~missing
+    status = np.select([missing, partial], ["missing", PARTIAL], result.status)
+    note = np.select(
+        [missing, partial],
+        [result.note or "input missing for this unit",
+         pd.Series([partial_note(gaps[c], names) for c in physical.index], index=physical.index)
+         + (f"; {result.note}" if result.note else "")],
+        result.note)
     parts = [_rows(physical.index, eco, physical[eco], prices[eco], values[eco], status, note)
              for eco in credited]
     parts.append(_rows(physical.index, ALL, total_physical, total_price, total_value, status, note))
