@@ -12,6 +12,7 @@ its docstring.
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import RegularGridInterpolator
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
@@ -321,3 +322,109 @@ def transpiration_from_et(et_mm, ratio=0.61):
     if not 0.0 <= ratio <= 1.0:
         raise ValueError(f"T/ET ratio must be within [0, 1], got {ratio}")
     return np.asarray(et_mm, dtype=float) * ratio
+
+
+@_method(
+    "Inverse-distance weighting (Shepard 1968; memory, standard): each target value is "
+    "Σ w_i·v_i / Σ w_i over all known points, w_i = 1/d_i^p with p = 2 and d the planar distance in "
+    "the accounting (equal-area) projection; a target on a known point takes that point's value. "
+    "Exact at the points, bounded by their minimum and maximum, no trend or elevation term of its own.",
+    "反距离加权插值（Shepard 1968；记忆值，标准方法）：目标值 = Σ w_i·v_i / Σ w_i，遍及全部已知点，"
+    "w_i = 1/d_i^p，p = 2，d 为核算（等积）投影平面上的距离；目标与已知点重合时取该点之值。"
+    "在已知点处精确，结果不超出已知值的最小、最大值，本身不含趋势或高程项。",
+)
+def idw_interpolate(known_x_m, known_y_m, known_values, target_x_m, target_y_m, power=2.0):
+    """Values at targets from values at known points, by inverse-distance weighting.
+
+    Coordinates in metres on a plane: ``known_*`` shape (n,), ``target_*`` any shape T.
+    ``known_values`` shape (…, n), any unit; returns shape (…, *T) in the same unit. Known points
+    with a NaN value are left out of every target's weights.
+    """
+    known_x, known_y = np.asarray(known_x_m, dtype=float), np.asarray(known_y_m, dtype=float)
+    values = np.asarray(known_values, dtype=float)
+    if values.shape[-1:] != known_x.shape or known_x.shape != known_y.shape or known_x.ndim != 1:
+        raise ValueError(f"known values {values.shape} must end with the {known_x.shape} known points")
+    target_x, target_y = np.broadcast_arrays(np.asarray(target_x_m, dtype=float),
+                                             np.asarray(target_y_m, dtype=float))
+    usable = np.isfinite(values).all(axis=tuple(range(values.ndim - 1)))
+    distance = np.hypot(target_x[..., None] - known_x[usable], target_y[..., None] - known_y[usable])
+    with np.errstate(divide="ignore"):
+        weights = distance ** -float(power)
+    # a target on a known point: that point alone (its weight would be infinite)
+    on_point = distance == 0
+    weights = np.where(on_point.any(axis=-1, keepdims=True), on_point.astype(float), weights)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return np.tensordot(values[..., usable], weights, axes=([-1], [-1]))
+
+
+@_method(
+    "Station temperatures spread over the grid by elevation-detrended interpolation: each station's "
+    "monthly value is reduced to sea level with the constant lapse rate (T₀ = T + Γ·z_ref, "
+    "Γ = 0.006 °C/m as in lapse_rate_temperature), the sea-level values are interpolated to every "
+    "cell by idw_interpolate (power 2, all stations), and brought back to the cell's DEM elevation "
+    "(T = T₀ − Γ·z). Keeps the latitude and coast-to-inland gradients between stations and the "
+    "elevation effect within them (design, standard practice).",
+    "站点气温经高程去趋势插值铺到网格：各站逐月值按恒定垂直递减率订正到海平面（T₀ = T + Γ·z_ref，"
+    "Γ = 0.006 °C/m，同 lapse_rate_temperature），海平面值用 idw_interpolate（幂 2，全部站点）插值到每个"
+    "网格，再按网格 DEM 高程订正回去（T = T₀ − Γ·z）。保留站间的纬度与海陆梯度及站内的高程效应"
+    "（设计，通行做法）。",
+)
+def lapse_rate_idw(station_t_c, station_z_m, station_x_m, station_y_m, target_x_m, target_y_m,
+                   target_z_m, lapse_c_per_m=0.006, power=2.0):
+    """Temperature (°C) at targets from station temperatures (°C, shape (…, n)).
+
+    ``station_z_m`` (m, shape (n,)) is the elevation the station values stand for; coordinates in
+    metres on a plane; ``target_*`` share a shape T, elevation in m. Returns shape (…, *T).
+    """
+    sea_level = lapse_rate_temperature(station_t_c, station_z_m, 0.0, lapse_c_per_m)
+    field = idw_interpolate(station_x_m, station_y_m, sea_level, target_x_m, target_y_m, power)
+    return lapse_rate_temperature(field, 0.0, target_z_m, lapse_c_per_m)
+
+
+@_method(
+    "Bilinear interpolation between the four surrounding nodes of a regular latitude–longitude grid "
+    "(standard); points beyond the outermost nodes take the value at the nearest edge (no "
+    "extrapolation).",
+    "在规则经纬网格上用周围四个节点双线性插值（标准方法）；超出最外节点的点取最近边缘的值（不外推）。",
+)
+def bilinear_at_points(node_lat_deg, node_lon_deg, node_values, lat_deg, lon_deg):
+    """Values at points (lat, lon in degrees, shape T) from a grid ``node_values`` (…, n_lat, n_lon).
+
+    Node coordinates strictly ascending, in degrees; returns shape (…, *T) in the unit of the nodes.
+    """
+    node_lat, node_lon = np.asarray(node_lat_deg, dtype=float), np.asarray(node_lon_deg, dtype=float)
+    values = np.asarray(node_values, dtype=float)
+    lat, lon = np.broadcast_arrays(np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float))
+    points = np.stack([np.clip(lat, node_lat[0], node_lat[-1]),
+                       np.clip(lon, node_lon[0], node_lon[-1])], axis=-1)
+    interpolator = RegularGridInterpolator((node_lat, node_lon), np.moveaxis(values, (-2, -1), (0, 1)))
+    return np.moveaxis(interpolator(points), tuple(range(lat.ndim)), tuple(range(-lat.ndim, 0)))
+
+
+@_method(
+    "A spatial pattern scaled zone by zone, factor_k = target_k / mean(pattern over zone k), so that "
+    "each zone's cell mean equals its target exactly while the pattern's relative variation inside "
+    "the zone is kept; cells outside every zone take the factor of an assigned (nearest) zone (design).",
+    "按区分别缩放空间格局：系数_k = 目标_k / 区 k 内格局均值，使各区网格均值严格等于目标值，"
+    "区内相对空间变化保持不变；各区以外的网格取指定（最近）区的系数（设计）。",
+)
+def scale_pattern_to_zone_means(pattern, zones, zone_targets, factor_zones=None):
+    """(field, factors): ``pattern`` scaled so its mean over the cells labelled k equals zone_targets[k−1].
+
+    ``zones``: int labels, 1…n for the zones, 0 for none; ``zone_targets`` (n,) in the unit of the
+    result; ``factor_zones`` (default ``zones``): the zone whose factor each cell takes (0 → NaN).
+    The pattern's unit cancels; factors are dimensionless, shape (n,).
+    """
+    pattern = np.asarray(pattern, dtype=float)
+    zones = np.asarray(zones)
+    targets = np.asarray(zone_targets, dtype=float)
+    factors = np.empty(targets.shape)
+    for label, target in enumerate(targets, start=1):
+        cells = pattern[(zones == label) & np.isfinite(pattern)]
+        mean = cells.mean() if cells.size else np.nan
+        if not np.isfinite(mean) or mean == 0:
+            raise ValueError(f"zone {label}: cannot scale a pattern whose mean is {mean}")
+        factors[label - 1] = target / mean
+    lookup = np.concatenate([[np.nan], factors])
+    factor_zones = zones if factor_zones is None else np.asarray(factor_zones)
+    return pattern * lookup[factor_zones], factors

@@ -19,6 +19,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.windows
+import xarray as xr
 from rasterio.enums import Resampling
 from rasterio.features import shapes
 from rasterio.warp import reproject, transform
@@ -110,6 +112,75 @@ def jiangxi_crosswalk() -> pd.DataFrame:
 def default_source() -> Path:
     """``data/jiangxi`` of the repository this package runs from."""
     return Path(__file__).resolve().parents[3] / "data" / "jiangxi"
+
+
+# ---- climate inputs (data/jiangxi/climate_grids/) ------------------------------------------
+CRU_STATIONS_FILE = "climate_grids/gsod_stations_jiangxi_bbox_cru_cl2_chelsa.csv"
+RAIN_GRID_FILE = "climate_grids/itur_p837v7_monthly_rain_jiangxi_0p25.nc"
+LAPSE_RATE = 0.006  # °C/m, derive.lapse_rate_temperature's Lushan-derived default
+CRU_CELL_DEG = 1 / 6  # CRU CL 2.0 is a 10′ grid whose cell edges fall on whole multiples of 10′
+CRU_REFERENCE = "CRU CL 2.0 1961–1990 monthly climatology (New et al. 2002, Clim. Res. 21:1–25)"
+RAIN_SOURCE = ("ITU-R Recommendation P.837-7 (06/2017) monthly mean total rainfall maps (0.25°), as "
+               "shipped in PyPI itur 0.4.0 (data/jiangxi/climate_grids/, see SOURCES.md)")
+
+
+def cru_stations(source: Path) -> pd.DataFrame:
+    """The 19 stations with their CRU CL 2.0 columns and ``cru_elevation_m``, the elevation (m) their
+    CRU values stand for: the mean of the 30″ DEM over the station's 10′ CRU cell.
+
+    CRU CL 2.0 values are those of the 10′ grid cell, interpolated to the cell's mean elevation
+    (New et al. 2002), not to the station's. On mountain stations the two differ a lot: Lushan
+    58506 stands at 1 165 m but its CRU July Tmax, 32.2 °C, is that of a ≈310 m cell; reducing it
+    to sea level from 1 165 m would make a 5 °C warm spot around Lushan (and Jiuxian Shan).
+    Stations whose cell has no DEM value keep their own elevation.
+    """
+    stations = pd.read_csv(source / CRU_STATIONS_FILE, dtype={"STNID": str})
+    elevations = []
+    with rasterio.open(source / "dem/dem_jiangxi_30arcsec_bbox.tif") as dem:
+        for station in stations.itertuples():
+            west = np.floor(station.LON / CRU_CELL_DEG) * CRU_CELL_DEG
+            south = np.floor(station.LAT / CRU_CELL_DEG) * CRU_CELL_DEG
+            window = rasterio.windows.from_bounds(west, south, west + CRU_CELL_DEG,
+                                                  south + CRU_CELL_DEG, dem.transform)
+            cell = dem.read(1, window=window, masked=True, boundless=True).astype(float)
+            elevations.append(float(cell.mean()) if cell.count() else np.nan)
+    stations["cru_elevation_m"] = pd.Series(elevations).fillna(stations["ELEV(M)"])
+    return stations
+
+
+def cru_monthly(stations: pd.DataFrame, variable: str) -> np.ndarray:
+    """CRU CL 2.0 ``variable`` (e.g. ``tmx``: mean daily maximum temperature, °C), shape (12, stations)."""
+    return stations[[f"CRU_CL_2_0_{variable}_{month:02d}" for month in range(1, 13)]].to_numpy(float).T
+
+
+def station_source(stations: pd.DataFrame) -> str:
+    """The ``source`` of the station-interpolated layers, naming every station by WMO number."""
+    names = ", ".join(f"{s.NAME.title()} {s.STNID[:5]}" for s in stations.itertuples())
+    return (f"{CRU_REFERENCE} at {len(stations)} GSOD stations in and around Jiangxi ({names}), "
+            "values from GitHub adamhsparks/GSODRdata 0.2.15 (MIT), station list ropensci/GSODR "
+            "5.0.1 (MIT); DEM: meteva dem_0.00833.nc (data/jiangxi/climate_grids/, dem/, SOURCES.md)")
+
+
+def station_field_method(language: str) -> str:
+    """How the monthly temperature fields are made, in English (``en``) or Chinese (``zh``)."""
+    if language == "zh":
+        return (f"CRU CL 2.0 1961–1990 逐月气候平均值（New 等 2002，Clim. Res. 21:1–25）取自江西及周边 "
+                f"19 个 GSOD 站（江西境内 10 个），其值代表站点所在 10′ CRU 网格的平均高程（30″ DEM "
+                f"平均），由该高程订正到海平面。{derive.METHODS_ZH['lapse_rate_idw']} "
+                f"{derive.METHODS_ZH['lapse_rate_temperature']} {derive.METHODS_ZH['idw_interpolate']}"
+                "为气候平均值，各年共用。")
+    return (f"{CRU_REFERENCE} at 19 GSOD stations in and around Jiangxi (10 inside); each value "
+            "stands for the station's 10′ CRU cell at that cell's mean elevation (30″ DEM mean), "
+            f"which is the elevation it is reduced to sea level from. {derive.METHODS['lapse_rate_idw']} "
+            f"{derive.METHODS['lapse_rate_temperature']} {derive.METHODS['idw_interpolate']} "
+            "Normals: the same fields serve every year.")
+
+
+def rain_grid(source: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(node latitudes °, node longitudes °, monthly mean rainfall mm/month of shape (12, lat, lon))."""
+    with xr.open_dataset(source / RAIN_GRID_FILE) as grid:
+        rain = grid["MT_mm"].transpose("month", "lat", "lon")
+        return grid["lat"].to_numpy(), grid["lon"].to_numpy(), rain.to_numpy()
 
 
 @dataclass
@@ -316,31 +387,63 @@ class _Builder:
 
     # ---- climate --------------------------------------------------------------------------
     def _climate(self, dem: np.ndarray) -> dict:
-        normals = pd.read_csv(self.source / "climate_normals/nanchang_58606_monthly_normals_tr055_wide.csv")
-        stations = pd.read_csv(self.source / "climate_normals/china60_stations_coordinates_tr055.csv")
-        z_ref = float(stations.loc[stations["Code_ST"] == 58606, "Elevation"].iloc[0])
-        monthly = {}
-        for key, column in (("tmean", "mean.temp"), ("tmax", "mean.max.temp"), ("tmin", "mean.min.temp")):
-            reference = normals[column].to_numpy()[:, None, None]
-            monthly[key] = derive.lapse_rate_temperature(reference, z_ref, dem[None])
+        """Monthly Tmean, Tmax and Tmin fields from the 19 CRU stations, and the layers from them."""
+        stations = cru_stations(self.source)
+        station_x, station_y = transform("EPSG:4326", self.grid.crs, stations["LON"], stations["LAT"])
+        cell_x, cell_y = self._cell_xy()
+        monthly = {key: derive.lapse_rate_idw(cru_monthly(stations, variable),
+                                              stations["cru_elevation_m"].to_numpy(), station_x,
+                                              station_y, cell_x, cell_y, dem, LAPSE_RATE)
+                   for key, variable in (("tmean", "tmp"), ("tmax", "tmx"), ("tmin", "tmn"))}
         temperature = monthly["tmean"].mean(axis=0)
         hot_days = derive.hot_days_from_monthly_tmax(monthly["tmax"])
         pet = derive.annual_pet_hargreaves(monthly["tmean"], monthly["tmax"], monthly["tmin"], self.lat)
-        nanchang = ("Nanchang 58606 monthly normals (CDIAC TR055 / NDP-039, doi:10.3334/CDIAC/CLI.TR055, "
-                    f"records to 1988) at {z_ref} m")
+        source = station_source(stations)
+        field, field_zh = (station_field_method(language) for language in ("en", "zh"))
         self._write("temperature", temperature,
-                    f"{derive.METHODS['lapse_rate_temperature']} Annual mean of the 12 monthly fields. "
-                    "No latitude gradient: southern Jiangxi is 1–2 °C warmer than this field.", nanchang,
-                    method_zh=f"{derive.METHODS_ZH['lapse_rate_temperature']} 年均温为 12 个月之平均。"
-                              "未考虑纬度梯度：赣南实际比本场偏暖 1–2 °C。")
-        self._write("hot_days", hot_days, derive.METHODS["hot_days_from_monthly_tmax"], nanchang,
-                    method_zh=derive.METHODS_ZH["hot_days_from_monthly_tmax"])
+                    f"{field} Annual mean of the 12 monthly mean-temperature (CRU tmp) fields.", source,
+                    method_zh=f"{field_zh} 年均温为 12 个月平均气温（CRU tmp）场之平均。")
+        self._write("hot_days", hot_days,
+                    f"{field} Monthly mean daily maximum temperature (CRU tmx) fields, then: "
+                    f"{derive.METHODS['hot_days_from_monthly_tmax']}", source,
+                    method_zh=f"{field_zh} 用月平均日最高气温（CRU tmx）场，再按："
+                              f"{derive.METHODS_ZH['hot_days_from_monthly_tmax']}")
         self._write("water_evaporation", pet,
                     f"Open-water evaporation approximated by reference evapotranspiration. "
-                    f"{derive.METHODS['annual_pet_hargreaves']}", nanchang,
-                    method_zh=f"水面蒸发以参考蒸散近似。{derive.METHODS_ZH['annual_pet_hargreaves']}")
-        return {"tmean": monthly["tmean"], "temperature": temperature, "pet": pet,
-                "precip_normals": normals["tot.precip"].to_numpy()}
+                    f"{derive.METHODS['annual_pet_hargreaves']} Monthly CRU tmp, tmx and tmn fields: "
+                    f"{field}", source,
+                    method_zh=f"水面蒸发以参考蒸散近似。{derive.METHODS_ZH['annual_pet_hargreaves']} "
+                              f"逐月 CRU tmp、tmx、tmn 场：{field_zh}")
+        self._check_station_cells(stations, dem, monthly["tmax"], hot_days)
+        return {"tmean": monthly["tmean"], "temperature": temperature, "pet": pet}
+
+    def _cell_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Projected x and y (m) of every cell centre."""
+        rows, cols = self.grid.shape
+        t = self.grid.transform
+        return np.meshgrid(t.c + (np.arange(cols) + 0.5) * t.a, t.f + (np.arange(rows) + 0.5) * t.e)
+
+    def _check_station_cells(self, stations: pd.DataFrame, dem: np.ndarray, tmax: np.ndarray,
+                             hot_days: np.ndarray) -> None:
+        """Record, for each station inside Jiangxi, its July Tmax against the field's and its hot days.
+
+        The field differs from the station value only through the distance from the station to its
+        cell centre and the difference between the cell's DEM and the CRU cell elevation.
+        """
+        record = {}
+        for station in stations.itertuples():
+            row, col = self._cell_of(station.LON, station.LAT)
+            inside = 0 <= row < self.grid.shape[0] and 0 <= col < self.grid.shape[1]
+            if not (inside and self.region[row, col]):
+                continue
+            record[f"{station.NAME.title()} {station.STNID[:5]}"] = {
+                "cru_july_tmax_c": round(float(station.CRU_CL_2_0_tmx_07), 2),
+                "field_july_tmax_c": round(float(tmax[6, row, col]), 2),
+                "cru_cell_elevation_m": round(float(station.cru_elevation_m), 1),
+                "cell_dem_m": round(float(dem[row, col]), 1),
+                "hot_days": round(float(hot_days[row, col]), 1),
+            }
+        self.metadata["checks"]["station_cells_in_jiangxi"] = record
 
     # ---- vegetation -----------------------------------------------------------------------
     def _vegetation(self, landcover: np.ndarray, table: pd.DataFrame) -> np.ndarray:

@@ -53,7 +53,7 @@ def allocate(rows: pd.DataFrame, units, proxies: dict[str, pd.Series],
             continue
         known = group.set_index("code")
         values = known["value"].to_dict()
-        provenance = {code: (known.at[code, "source"], known.at[code, "status"]) for code in known.index}
+        sources = known["source"].to_dict()
         for code in top_down:
             kids = units.children(code)
             if code not in values or not kids or np.isnan(values[code]):
@@ -73,12 +73,11 @@ def allocate(rows: pd.DataFrame, units, proxies: dict[str, pd.Series],
                 note += (f"; its reporting children exceed it by {-remainder:.6g}: nothing left "
                          "to share / 下级报告值之和已超过上级值")
                 remainder = 0.0
-            source, status = provenance[code]
             for kid, weight in usable.items():
                 values[kid] = remainder * weight / usable.sum()
-                provenance[kid] = (source, "allocated")
+                sources[kid] = sources[code]
                 added.append({"code": kid, "indicator": indicator, "value": values[kid],
-                              "status": "allocated", "method": note, "source": source,
+                              "status": "allocated", "method": note, "source": sources[code],
                               "quote": ""})
     if not added:
         return rows
