@@ -65,8 +65,10 @@ def allocate(rows: pd.DataFrame, units, proxies: dict[str, pd.Series],
             remainder = values[code] - reported
             weights = proxy.reindex(open_kids).astype(float)
             usable = weights[weights.notna() & (weights >= 0)]
-            if usable.empty or usable.sum() <= 0:
-                continue
+            if usable.empty or (usable.sum() <= 0 and remainder > 0):
+                continue  # nothing to share by: the children stay without a value
+            if usable.sum() <= 0:
+                usable = usable + 1.0  # nothing left to share: every child gets zero
             note = (f"{names.get(code, code)} ({code}) {indicator} shared out by "
                     f"{rule['label_en']} / 按{rule['label_zh']}分摊")
             if remainder < 0:
