@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from ecoledger import tables, terrain
+from ecoledger import plausibility, tables, terrain
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
 from ecoledger.errors import ParameterError
 from ecoledger.grid import Grid, LayerReader, class_lookup, grid_anchor, landcover_index
@@ -96,6 +96,7 @@ class AccountResult:
     grid: Grid
     maps: dict[str, Path] = field(default_factory=dict)  # per-cell physical maps (GeoTIFF)
     scratch: object = None  # keeps the maps' temporary folder alive as long as the result
+    plausibility: pd.DataFrame = field(default_factory=pd.DataFrame)  # vs known totals
 
 
 def run_account(
@@ -213,6 +214,7 @@ def run_account(
         grid=grid,
         maps=engine.maps,
         scratch=engine.scratch,
+        plausibility=plausibility.check(accounts, plausibility.read_known_totals(pack.root), year),
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from ecoledger import __version__, tables
+from ecoledger import __version__, published, tables
 from ecoledger.accounts import AccountResult
 from ecoledger.atomic import atomic_directory
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS
@@ -161,6 +161,12 @@ def method_tables(result: AccountResult, folder: Path) -> None:
     t6["area_km2"] = result.extent.sum(axis=1).reindex(t6.index)
     t6["gep_per_km2"] = t6["gep"] / t6["area_km2"]
     t6.to_csv(folder / "T6_summary.csv", encoding="utf-8")
+    result.plausibility.to_csv(folder / "plausibility.csv", index=False, encoding="utf-8")
+    result.statistics_provenance.to_csv(folder / "statistics_used.csv", index=False,
+                                        encoding="utf-8")
+    year = int(result.provenance["year"])
+    published.comparison(accounts, year).to_csv(folder / "comparison_published.csv", index=False,
+                                                 encoding="utf-8")
     by_eco = _missing_stays_missing(accounts[accounts["ecosystem"] != ALL],
                                     ["adcode", "item"], "ecosystem", "value_yuan")
     by_eco.to_csv(folder / "T7_by_ecosystem.csv", encoding="utf-8")

@@ -55,3 +55,7 @@ def account(
     total = accounts.loc[(accounts["ecosystem"] == "all")
                          & (accounts["level"] == accounts["level"].iloc[0]), "value_yuan"].sum()
     console.print(f"GEP {year} of {result.provenance['region']}: {total / YI:,.2f} 亿元 → {out}")
+    for row in result.plausibility[result.plausibility["flagged"]].itertuples():
+        console.print(f"[yellow]plausibility:[/yellow] {row.name} {row.check}: {row.quantity:.4g} "
+                      f"{row.unit} = {row.ratio:.1f} × the known total of {row.reference_year}; "
+                      f"{row.explanation_en}")

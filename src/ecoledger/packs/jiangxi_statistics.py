@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ecoledger.plausibility import KNOWN_TOTALS
 from ecoledger.statistics import allocate
 from ecoledger.zonal import Units
 
@@ -70,6 +71,7 @@ def build(source: Path, folder: Path, units: pd.DataFrame, years: tuple[int, ...
     rows = rows.drop_duplicates(["code", "year", "indicator"]).sort_values(
         ["indicator", "code", "year"])
     rows[COLUMNS].to_csv(folder / "statistics.csv", index=False)
+    _known_totals(general, recent).to_csv(folder / KNOWN_TOTALS, index=False)
     metadata["statistics"] = rows.groupby(["year", "status"]).size().unstack(fill_value=0) \
         .astype(int).to_dict("index")
     return rows
@@ -186,3 +188,26 @@ def _population(general: pd.DataFrame, rows: pd.DataFrame, units: pd.DataFrame,
         allocated = allocated.iloc[len(canonical):].assign(year=year, unit="人")
         out.append(pd.concat([frame, allocated], ignore_index=True))
     return pd.concat(out, ignore_index=True)
+
+
+def _known_totals(general: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFrame:
+    """Totals that bound physical results (``ecoledger.plausibility``): electricity use and
+    water resources, reported where published, the province's water resources derived from its
+    published per-capita figure."""
+    out = []
+    for r in recent[recent["indicator"] == "electricity_consumption_total"].itertuples():
+        out.append(_row(r.adcode, r.year, "electricity_consumption_total", r.value, r.unit,
+                        r.source, r.quote))
+    for r in general[general["indicator"] == "water_resources_total"].itertuples():
+        out.append(_row(r.adcode, r.year, "water_resources_total", r.value, r.unit,
+                        r.source_url + REPOST, r.quote))
+    per_capita = general[(general["adcode"] == "360000")
+                         & (general["indicator"] == "water_resources_per_capita")].iloc[0]
+    population = general[(general["adcode"] == "360000") & (general["year"] == per_capita["year"])
+                         & (general["indicator"] == "resident_population")].iloc[0]
+    value = float(per_capita["value"]) * float(population["value"]) * 1e4 / 1e8
+    out.append(_row("360000", per_capita["year"], "water_resources_total", value, "亿立方米",
+                    per_capita["source_url"] + REPOST, per_capita["quote"], "derived",
+                    f"derived: per-capita water resources {per_capita['value']} m³ × resident "
+                    f"population {population['value']} 万 ({per_capita['year']}) / 人均水资源量 × 常住人口"))
+    return pd.DataFrame(out).rename(columns={"indicator": "quantity"})
