@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,7 +33,7 @@ from ecoledger.atomic import atomic_directory
 from ecoledger.errors import PackBuildError
 from ecoledger.grid import Grid
 from ecoledger.loaders.landcover import crosswalk
-from ecoledger.packs import derive
+from ecoledger.packs import derive, jiangxi_statistics
 from ecoledger.terrain.watersheds import watersheds
 
 ACCOUNTING_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
@@ -59,6 +60,16 @@ GAUGES = {
 }
 SNAP_M = 6000.0
 POYANG_POINT = (116.30, 29.05)  # inside Poyang Lake at any season
+# Days the sub-basin series' upstream review lists as extreme and which its own sensitivity
+# scenario leaves out: 赣江 2019-05-19, 679.6 mm of areal rain in one day with 5.4 mm of runoff
+# (yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1, 03_分析结果/表/
+# 04_极端值复核清单_未作删除.csv); it alone lifts 赣江's 2019 total from 1 737.5 to 2 417.2 mm.
+ARTEFACTS = {
+    (2019, "Ganjiang"): ("main_ganjiang_2019_05_19_missing",
+                         "2019-05-19 areal precipitation 679.6 mm with 5.4 mm runoff, listed by the "
+                         "upstream's extreme-value review (04_极端值复核清单_未作删除.csv); its "
+                         "scenario without that day is used"),
+}
 PUBLISHED_R_MEAN = 9537.9  # Poyang basin mean R 1961–2014, Ji & Zhang 2019 (人民黄河 41(6))
 
 # Constants with no Jiangxi map behind them (jiangxi-parameters.md §2, §9: memory ranges).
@@ -76,12 +87,6 @@ CROPLAND_C = (0.15, "paddy-dominated cropland: midpoint of the paddy C range 0.1
                     "(jiangxi-parameters.md §3, memory); NDVI-based C is poor for cropland")
 
 
-# Statistics of data/jiangxi/statistics that the engine uses: source indicator → pack indicator.
-STATISTICS = {
-    "gdp": "gdp",
-    "resident_population_census": "population",
-    "hydropower_generation": "hydropower_generation",
-}
 DESCRIPTION = (
     "Jiangxi analysis-ready pack built by `ecoledger pack build jiangxi` from real open data "
     "(data/jiangxi/SOURCES.md). Inland province: no coastline; outside China's wind-erosion zones "
@@ -97,14 +102,29 @@ SUPPORT_PRACTICE_NOTE = (
 
 
 def jiangxi_crosswalk() -> pd.DataFrame:
-    """The IGBP crosswalk with two Jiangxi choices: woody savanna (class 8, 61 % of cells) is
-    taken as mixed forest (Masson pine and Chinese fir plantations among secondary broadleaf
-    forest), so it gets the mixed-forest coefficients; and a P factor per class."""
+    """The IGBP crosswalk for the disaggregated Jiangxi land cover (``landcover_allocation``),
+    with a P factor per class. After disaggregation class 8 holds the forest parts of woody
+    savanna and savanna cells (stands of canopy closure 0.54, inside the woody-savanna range), taken
+    as mixed forest (Masson pine and Chinese fir plantations among secondary broadleaf forest);
+    class 10 the herbaceous remainder; 12 farmland on the flattest, lowest ground (paddy) and 14
+    the other farmland (dry land, orchards, tea: garden land is farmland in GEP classification)."""
     table = crosswalk("igbp")
-    woody = table["class"] == 8
-    table.loc[woody, "subtype"] = "mixed_forest"
-    table.loc[woody, "note"] = ("Jiangxi: secondary and plantation forest (Masson pine, Chinese fir "
-                                "with broadleaf) under-classified by MODIS; taken as mixed forest")
+    notes = {
+        8: ("mixed_forest", "Jiangxi: forest part of MODIS woody savanna and savanna cells "
+                            "(sub-pixel disaggregation); secondary and plantation forest (Masson "
+                            "pine, Chinese fir with broadleaf): taken as mixed forest"),
+        10: (None, "Jiangxi: vegetated remainder of savanna, cropland and mosaic cells that is "
+                   "neither forest nor farmland (herbaceous layer of the savanna definitions)"),
+        12: (None, "Jiangxi: farmland on the flattest, lowest ground, coded for paddy (三调 paddy "
+                   "share of cropland + garden); P 0.15"),
+        14: (None, "Jiangxi: other farmland — dry land, orchards, tea and other garden land "
+                   "(园地 is farmland in the GEP ecosystem classification); P 0.4"),
+    }
+    for code, (subtype, note) in notes.items():
+        row = table["class"] == code
+        if subtype:
+            table.loc[row, "subtype"] = subtype
+        table.loc[row, "note"] = note
     table["support_practice"] = [SUPPORT_PRACTICE.get(c, 1.0) for c in table["class"]]
     return table
 
@@ -144,8 +164,8 @@ def cru_stations(source: Path) -> pd.DataFrame:
                                                   south + CRU_CELL_DEG, dem.transform)
             cell = dem.read(1, window=window, masked=True, boundless=True).astype(float)
             elevations.append(float(cell.mean()) if cell.count() else np.nan)
-    stations["cru_elevation_m"] = pd.Series(elevations).fillna(stations["ELEV(M)"])
-    return stations
+    elevation = pd.Series(elevations, name="cru_elevation_m").fillna(stations["ELEV(M)"])
+    return pd.concat([stations, elevation], axis=1)  # one concat: the wide CSV is already fragmented
 
 
 def cru_monthly(stations: pd.DataFrame, variable: str) -> np.ndarray:
@@ -229,15 +249,26 @@ class _Builder:
         self._write("dem", dem, "DEM (30″, GTOPO30/SRTM30 class) averaged onto the 1 km grid",
                     "meteva 1.9.6.2 resources/stations/dem_0.00833.nc (see data/jiangxi/SOURCES.md)",
                     status="measured", method_zh="30″ DEM（GTOPO30/SRTM30 类）按面积平均重采样到 1 km 网格")
-        landcover = self._warp(self.source / "landcover/mcd12c1_igbp_2019_jiangxi_0p05deg.tif",
-                               Resampling.nearest, dtype="uint8", nodata=255)
-        self._write("landcover", landcover, "MODIS MCD12C1 v006 2019 IGBP classes, nearest cell "
-                    "(used for every year: no other year is in the open data)",
-                    "NASA LP DAAC MCD12C1 v006, doi:10.5067/MODIS/MCD12C1.006", status="measured",
-                    dtype="uint8", nodata=255,
-                    method_zh="MODIS MCD12C1 v006 2019 年 IGBP 分类，最近邻取值；开放数据仅有该年，各年共用")
+        from ecoledger.packs import landcover_allocation as allocation
+
+        modis_path = self.source / "landcover/mcd12c1_igbp_2019_jiangxi_0p05deg.tif"
+        modis = self._warp(modis_path, Resampling.nearest, dtype="uint8", nodata=255)
+        with rasterio.open(modis_path) as src:
+            cell_index = allocation.source_cell_index(self.lon, self.lat, src.transform, src.shape)
+        cell_km2 = RESOLUTION**2 / 1e6
+        landcover, self.landcover_allocation = allocation.disaggregate(
+            modis, cell_index, terrain.slope_percent(dem, RESOLUTION), dem, self.region,
+            allocation.FARMLAND_TARGET_KM2 / cell_km2, allocation.PADDY_SHARE_OF_FARMLAND)
+        method, method_zh = allocation.method_text(allocation.FARMLAND_TARGET_KM2,
+                                                   allocation.PADDY_SHARE_OF_FARMLAND)
+        self._write("landcover", landcover,
+                    f"{method} Used for every year: no other year is in the open data.",
+                    "NASA LP DAAC MCD12C1 v006, doi:10.5067/MODIS/MCD12C1.006; DEM layer of this "
+                    f"pack; {allocation.SURVEY_2019}", dtype="uint8", nodata=255,
+                    method_zh=f"{method_zh}开放数据仅有该年，各年共用。")
         table = jiangxi_crosswalk()
         table.to_csv(self.folder / "crosswalk.csv", index=False)
+        self._landcover_check(modis, landcover, table, units)
         self._water_bodies(landcover)
         self.basin, self.basin_names = self._basins(dem)
         climate = self._climate(dem)
@@ -245,8 +276,48 @@ class _Builder:
         vegetation = self._vegetation(landcover, table)
         for year in years:
             self._year(year, climate, vegetation)
-        self._statistics()
+        jiangxi_statistics.build(self.source, self.folder, units, years, self.metadata)
         self._manifest(years)
+
+    def _landcover_check(self, modis: np.ndarray, landcover: np.ndarray, table: pd.DataFrame,
+                         units: gpd.GeoDataFrame) -> None:
+        """Ecosystem shares of the province (and of cities with an official figure) before and
+        after disaggregation, against the official figures: metadata and landcover_check.csv."""
+        from rasterio.features import rasterize
+
+        from ecoledger.packs import landcover_allocation as allocation
+
+        wanted = {adcode for _, adcode, *_ in allocation.OFFICIAL}
+        shares, before, area_km2 = {}, {}, {}
+        for _, unit in units[units["code"].astype(str).isin(wanted)].iterrows():
+            code = str(unit["code"])
+            mask = rasterize([unit.geometry], out_shape=self.grid.shape,
+                             transform=self.grid.transform, fill=0, default_value=1,
+                             dtype="uint8").astype(bool)
+            area_km2[code] = float(mask.sum()) * RESOLUTION**2 / 1e6
+            after = allocation.ecosystem_shares(landcover, table, mask)
+            shares[code] = after.set_index("ecosystem")["share_pct"].round(2).to_dict()
+            modis_shares = allocation.ecosystem_shares(modis, table, mask)
+            before[code] = modis_shares.set_index("ecosystem")["share_pct"].round(2).to_dict()
+        check = allocation.compare_with_official(shares, area_km2)
+        check.to_csv(self.folder / "landcover_check.csv", index=False, encoding="utf-8")
+        fraction = allocation.forest_land_fraction
+        self.metadata["checks"]["landcover_vs_official"] = {
+            "method": "shares of the 1 km land cover in the mapped unit; official areas divided "
+                      "by the mapped unit area (province 3调 area not in the data)",
+            "constraint": "farmland = 三调 cropland + garden land in the province, by construction; "
+                          "all other shares are not constrained",
+            "rows": check.to_dict(orient="records"),
+            "shares_pct_after": shares,
+            "shares_pct_before_plain_crosswalk": before,
+            "mapped_area_km2": area_km2,
+            "allocation": self.landcover_allocation,
+            # the one non-IGBP parameter: forest share if the stand canopy closure were different
+            "province_forest_pct_if_closure": {
+                str(c): round(100 * float(fraction(modis[self.region], c).mean()), 1)
+                for c in (0.50, 0.54, 0.60)},
+            "no_official_figure": "urban/built-up, grassland, shrub: no official area in the data",
+        }
 
     def _units(self) -> gpd.GeoDataFrame:
         folder = self.source / "boundaries"
@@ -474,9 +545,19 @@ class _Builder:
 
     # ---- per-year layers ------------------------------------------------------------------
     def _hydrology(self) -> pd.DataFrame:
+        """The sub-basin series' main scenario, with the rows the upstream's own review flags
+        as artefacts taken from its scenario that leaves the flagged day out (ARTEFACTS)."""
         table = pd.read_csv(self.source / "hydrology/poyang7_yearly_P_R_2006_2020.csv",
-                            encoding="utf-8-sig")
-        return table[table["scenario"] == "main_2006_2019_raw"].set_index(["year", "basin_en"])
+                            encoding="utf-8-sig").set_index(["year", "basin_en"])
+        main = table[table["scenario"] == "main_2006_2019_raw"].copy()
+        for (year, basin), (scenario, reason) in ARTEFACTS.items():
+            corrected = table[table["scenario"] == scenario].loc[(year, basin)]
+            self.metadata["checks"].setdefault("precipitation_artefacts", {})[f"{basin} {year}"] = {
+                "raw_mm": round(float(main.at[(year, basin), "precipitation_mm"]), 1),
+                "used_mm": round(float(corrected["precipitation_mm"]), 1),
+                "scenario": scenario, "reason": reason}
+            main.loc[(year, basin)] = corrected
+        return main
 
     def _omega(self, pet: np.ndarray) -> np.ndarray:
         """Fu ω per sub-basin from its 2006–2019 mean water balance (ET = P − runoff depth).
@@ -485,8 +566,9 @@ class _Builder:
         to every year. A basin whose mean ET reaches the PET field (no Fu solution) is energy-
         limited by this PET: it takes ω = OMEGA_ENERGY_LIMIT, i.e. ET ≈ min(P, PET).
         """
-        means = pd.read_csv(self.source / "hydrology/poyang7_mean_annual_P_R_2006_2019.csv",
-                            encoding="utf-8-sig").set_index("basin_en")
+        yearly = self._hydrology().reset_index()
+        means = yearly[yearly["year"].isin(YEARS)].groupby("basin_en")[
+            ["precipitation_mm", "runoff_depth_mm"]].mean().rename(columns=lambda c: f"mean_annual_{c}")
         omega, record = {}, {}
         for label, name in enumerate(self.basin_names, start=1):
             p = float(means.at[name, "mean_annual_precipitation_mm"])
@@ -503,29 +585,83 @@ class _Builder:
         self.metadata["checks"]["fu_omega_2006_2019"] = record
         return self._basin_values(omega)
 
-    def _erosivity_scale(self, hydrology: pd.DataFrame) -> float:
-        """Factor making the 2006–2019 mean annual-model R over the seven basins 9 537.9."""
-        areas = {n: float((self.basin == i).sum()) for i, n in enumerate(self.basin_names, 1)}
-        raw = [derive.rainfall_erosivity_annual(hydrology.at[(year, name), "precipitation_mm"])
-               for year in YEARS for name in self.basin_names]
-        weights = [areas[name] for _ in YEARS for name in self.basin_names]
-        mean = float(np.average(raw, weights=weights))
-        return PUBLISHED_R_MEAN / mean
+    @cached_property
+    def rain_normals(self) -> np.ndarray:
+        """ITU-R P.837-7 monthly rainfall normals (mm/month) bilinearly resampled onto the grid,
+        shape (12, rows, cols): the within-basin pattern of precipitation and its monthly shares."""
+        node_lat, node_lon, rain = rain_grid(self.source)
+        return derive.bilinear_at_points(node_lat, node_lon, rain, self.lat, self.lon)
+
+    def _precipitation(self, hydrology: pd.DataFrame, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """(precipitation mm/a of ``year`` per cell, scale factor per basin).
+
+        The annual ITU-R pattern is scaled basin by basin so that each basin's cell mean equals its
+        areal precipitation of the year: the basin totals stay those the Fu ω was fitted on.
+        """
+        targets = [float(hydrology.at[(year, name), "precipitation_mm"]) for name in self.basin_names]
+        return derive.scale_pattern_to_zone_means(self.rain_normals.sum(axis=0), self.basin, targets,
+                                                  factor_zones=self.nearest)
+
+    @cached_property
+    def precipitation_series(self) -> dict[str, dict[int, float]]:
+        """Per year 2006–2019: Jiangxi-mean precipitation (mm/a) and the annual-model erosivity
+        (before rescaling) averaged over the seven basins' cells."""
+        hydrology = self._hydrology()
+        series: dict[str, dict[int, float]] = {"province_mm": {}, "basin_erosivity": {}}
+        for year in YEARS:
+            field, _ = self._precipitation(hydrology, year)
+            series["province_mm"][year] = float(field[self.region].mean())
+            series["basin_erosivity"][year] = float(
+                derive.rainfall_erosivity_annual(field[self.basin > 0]).mean())
+        return series
+
+    def _erosivity_scale(self) -> float:
+        """Factor making the 2006–2019 mean annual-model R over the seven basins' cells 9 537.9."""
+        return PUBLISHED_R_MEAN / float(np.mean(list(self.precipitation_series["basin_erosivity"].values())))
+
+    def _check_precipitation(self, year: int, hydrology: pd.DataFrame, factors: np.ndarray) -> None:
+        """Record the year's Jiangxi-mean precipitation, its anomaly against 2006–2019 and the
+        basin scale factors, so that reports can say how wet the year was."""
+        province = self.precipitation_series["province_mm"]
+        mean = float(np.mean(list(province.values())))
+        record = self.metadata["checks"].setdefault("precipitation", {
+            "note": "Jiangxi mean of the precipitation layer (ITU-R P.837-7 pattern scaled to each "
+                    "sub-basin's areal precipitation of the year); anomaly against the 2006–2019 "
+                    "mean of the same; scale factor = basin precipitation / basin mean of the pattern"})
+        record[str(year)] = {
+            "province_mean_mm": round(province[year], 1),
+            "province_mean_2006_2019_mm": round(mean, 1),
+            "anomaly_percent": round(100.0 * (province[year] / mean - 1.0), 1),
+            "basin_precipitation_mm": {name: float(hydrology.at[(year, name), "precipitation_mm"])
+                                       for name in self.basin_names},
+            "basin_scale_factors": {name: round(float(factor), 4)
+                                    for name, factor in zip(self.basin_names, factors, strict=True)},
+        }
 
     def _year(self, year: int, climate: dict, fvc: np.ndarray) -> None:
         hydrology = self._hydrology()
         basin_source = ("Poyang seven sub-basin yearly areal precipitation and runoff 2006–2020, "
                         "yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1 (CC BY 4.0, © 2026 "
                         "Zijie Deng); upstream CAI Haoran, Mendeley Data doi:10.17632/59bttt5pbj.1")
-        p_basin = {n: float(hydrology.at[(year, n), "precipitation_mm"]) for n in self.basin_names}
-        precipitation = self._basin_values(p_basin)
+        basin_source = f"{basin_source}; within-basin pattern: {RAIN_SOURCE}"
+        precipitation, factors = self._precipitation(hydrology, year)
+        self._check_precipitation(year, hydrology, factors)
         self._write("precipitation", precipitation,
-                    "Each sub-basin's areal precipitation of the year spread uniformly over the "
-                    "basin, delineated by D8 routing on the DEM from its gauge; cells outside the "
-                    "seven basins take the nearest basin's value.", basin_source,
+                    "Each Poyang sub-basin's areal precipitation of the year, distributed inside the "
+                    "basin by the ITU-R P.837-7 annual rainfall pattern (sum of the 12 monthly maps). "
+                    f"{derive.METHODS['bilinear_at_points']} "
+                    f"{derive.METHODS['scale_pattern_to_zone_means']} Basins delineated by D8 routing "
+                    "on the DEM from their gauges; cells outside the seven basins take the nearest "
+                    "basin's factor. Basin means equal the series (the water balance ω is fitted on); "
+                    "the pattern is a long-term normal, so a year's own anomalies inside a basin are "
+                    "not represented. Jiangxi-mean anomaly of the year in metadata.json.", basin_source,
                     year=year,
-                    method_zh="各子流域当年面雨量均匀分布于由 DEM D8 汇流从其水文站划定的流域内；"
-                              "七个流域以外的网格取最近流域之值。")
+                    method_zh="各鄱阳湖子流域当年面雨量按 ITU-R P.837-7 年降雨格局（12 个月图之和）分布于"
+                              f"流域内。{derive.METHODS_ZH['bilinear_at_points']}"
+                              f"{derive.METHODS_ZH['scale_pattern_to_zone_means']}流域由 DEM D8 汇流从"
+                              "其水文站划定；七个流域以外的网格取最近流域的系数。流域均值等于面雨量序列"
+                              "（即率定 ω 的水量平衡）；格局为多年平均，流域内当年的空间异常不予体现。"
+                              "全省平均的当年距平见 metadata.json。")
         actual_et = derive.fu_actual_et(precipitation, climate["pet"], climate["omega"])
         self._write("actual_et", actual_et,
                     f"{derive.METHODS['fu_actual_et']} ω fitted per sub-basin on its 2006–2019 mean "
@@ -536,7 +672,7 @@ class _Builder:
                     method_zh=f"{derive.METHODS_ZH['fu_actual_et']} ω 按各子流域 2006–2019 年多年平均"
                               "水量平衡（ET = P − 径流深）率定并用于当年降水；能量限制流域取 ω = 20"
                               "（ET ≈ min(P, PET)）；取值见 metadata.json。PET 取 Hargreaves 场。")
-        erosivity = derive.rainfall_erosivity_annual(precipitation) * self._erosivity_scale(hydrology)
+        erosivity = derive.rainfall_erosivity_annual(precipitation) * self._erosivity_scale()
         self._write("rainfall_erosivity", erosivity,
                     f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "
                     f"mean over the seven basins equals the published Poyang basin mean "
@@ -552,42 +688,22 @@ class _Builder:
                     year=year,
                     method_zh=f"{derive.METHODS_ZH['miami_npp']} 潜在 NPP 乘以植被覆盖度（由 NDVI 得）"
                               "近似实际 NPP；含碳率 0.45。")
-        monthly_p = derive.distribute_annual_by_normals(precipitation, climate["precip_normals"])
+        monthly_p = derive.distribute_annual_by_normals(precipitation, self.rain_normals)
         respiration = derive.heterotrophic_respiration_annual(climate["tmean"], monthly_p)
         self._write("heterotrophic_respiration", respiration,
                     f"{derive.METHODS['heterotrophic_respiration_annual']} Monthly precipitation: "
-                    "the year's total split by Nanchang's monthly normal shares.", basin_source,
+                    "the year's total of each cell split by that cell's ITU-R P.837-7 monthly shares "
+                    f"({derive.METHODS['distribute_annual_by_normals']}) Monthly temperature: the "
+                    f"station field ({station_field_method('en')})", basin_source,
                     year=year,
-                    method_zh=f"{derive.METHODS_ZH['heterotrophic_respiration_annual']} 月降水按南昌"
-                              "多年月平均比例分配当年总量。")
+                    method_zh=f"{derive.METHODS_ZH['heterotrophic_respiration_annual']} 月降水按各网格 "
+                              "ITU-R P.837-7 多年月降雨比例分配当年总量"
+                              f"（{derive.METHODS_ZH['distribute_annual_by_normals']}）。月气温取站点"
+                              f"插值场（{station_field_method('zh')}）")
         self._write("transpiration", derive.transpiration_from_et(actual_et),
                     derive.METHODS["transpiration_from_et"], basin_source,
                     year=year,
                     method_zh=derive.METHODS_ZH["transpiration_from_et"])
-
-    # ---- statistics -----------------------------------------------------------------------
-    def _statistics(self) -> None:
-        """Keep one value per unit, year and indicator: where reposts disagree, the source that
-        covers the most units of that indicator and year wins (consistency across units); the
-        alternatives are listed in metadata.json."""
-        rows = pd.read_csv(self.source / "statistics/jiangxi_statistics.csv", dtype={"adcode": str})
-        rows = rows[rows["indicator"].isin(STATISTICS)].copy()
-        rows["coverage"] = rows.groupby(["indicator", "year", "source_url"])["adcode"].transform("nunique")
-        rows = rows.sort_values(["coverage"], ascending=False, kind="stable")
-        chosen = rows.drop_duplicates(["adcode", "year", "indicator"])
-        conflicts = rows.merge(chosen[["adcode", "year", "indicator", "value"]],
-                               on=["adcode", "year", "indicator"], suffixes=("", "_chosen"))
-        conflicts = conflicts[conflicts["value"] != conflicts["value_chosen"]]
-        self.metadata["checks"]["statistics_conflicts"] = conflicts[
-            ["region", "year", "indicator", "value", "value_chosen", "source_url"]].to_dict("records")
-        out = pd.DataFrame({
-            "code": chosen["adcode"], "year": chosen["year"],
-            "indicator": chosen["indicator"].map(STATISTICS), "value": chosen["value"],
-            "unit": chosen["unit"],
-            "source": chosen["source_url"] + " (repost of the official bulletin: "
-                                             "to be confirmed against the bulletin)",
-        })
-        out.sort_values(["indicator", "code", "year"]).to_csv(self.folder / "statistics.csv", index=False)
 
     # ---- manifest -------------------------------------------------------------------------
     def _manifest(self, years: tuple[int, ...]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from ecoledger.report import browser, figures, numbers, sections
+from ecoledger.report import browser, fidelity, figures, numbers, sections
 from ecoledger.report.compare import comparisons
 from ecoledger.report.figures import ReportWarning
 from ecoledger.report.i18n import LANGUAGES, Translator
@@ -64,6 +64,7 @@ def context(data: RunOutputs, t: Translator, languages) -> dict:
         "charts": [figures.item_chart(data, t), figures.ecosystem_chart(data, t)],
         "tables": [sections.values_by_item(data, t), sections.summary_by_unit(data, t),
                    sections.extent(data, t), sections.by_ecosystem(data, t)],
+        "fidelity": fidelity.tables(data, t),
         "parameters": sections.parameters(data, t),
         "item_status": sections.item_status(data, t),
         "layers": sections.layers(data, t),

@@ -128,8 +128,10 @@ TEXT: dict[str, tuple[str, str]] = {
 
 LEVELS = {"province": ("省", "province"), "city": ("设区市", "city"),
           "county": ("县（市、区）", "county")}
-STATUSES = {"measured": ("实测", "measured"), "derived": ("推算", "derived"),
-            "missing": ("缺失", "missing"), "not_applicable": ("不适用", "not applicable")}
+STATUSES = {"measured": ("实测", "measured"), "reported": ("公报数", "reported"),
+            "derived": ("推算", "derived"), "allocated": ("分摊", "allocated"),
+            "partial": ("部分合计", "partial"), "missing": ("缺失", "missing"),
+            "not_applicable": ("不适用", "not applicable")}
 GROUPS_EN = {"provisioning": "Material products", "regulating": "Regulating services",
              "cultural": "Cultural services"}
 
