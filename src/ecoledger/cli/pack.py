@@ -40,3 +40,83 @@ def synthetic(
     """Write the small synthetic test pack (synthetic numbers, labelled so)."""
     make_pack(folder, year=year)
     typer.echo(f"synthetic pack written to {folder}")
+
+
+@app.command("template")
+def template(
+    pack: Path = typer.Argument(..., help="region pack folder (with pack.toml)"),
+    year: int = typer.Option(..., help="year the statistics are for"),
+    out: Path = typer.Option(..., help="template to write: FILE.xlsx or FILE.csv"),
+    profile: str = typer.Option("ndrc2022", help="accounting profile whose items need the statistics"),
+    basis: str | None = typer.Option(None, help="provisioning basis instead of the profile's "
+                                                "(gross_output, net_output, quantity_price)"),
+    level: list[str] = typer.Option([], help="only units of these levels (province, city, county, "
+                                             "township); default: every unit"),
+) -> None:
+    """Write the statistics template: one row per unit × needed indicator, values to fill in."""
+    from ecoledger.pack.manifest import load_pack
+    from ecoledger.pack.statistics import pack_units
+    from ecoledger.statistics.template import needed_statistics, template_rows, write_template
+
+    try:
+        loaded = load_pack(pack)
+        needed = needed_statistics(profile, basis, loaded.region.not_applicable)
+        units = pack_units(loaded)
+        if level:
+            units = units[units["level"].isin(level)]
+        written = write_template(out, template_rows(units, year, needed), needed)
+    except (EcoledgerError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"template of {len(needed)} indicators × {len(units)} units written to {written} / "
+               f"统计模板（{len(needed)} 项指标 × {len(units)} 个单位）已写入 {written}")
+
+
+@app.command("add-statistics")
+def add_statistics(
+    pack: Path = typer.Argument(..., help="region pack folder (with pack.toml)"),
+    file: Path = typer.Argument(..., help="filled-in template (.xlsx or .csv)", exists=True,
+                                dir_okay=False),
+    replace: bool = typer.Option(False, help="replace the pack's values for the same code, "
+                                             "year and indicator"),
+    profile: str = typer.Option("ndrc2022", help="profile whose items the report says are completed"),
+) -> None:
+    """Check a filled-in template and add its rows to the pack; nothing is written on any error."""
+    from ecoledger.errors import PackError, SubmissionError
+    from ecoledger.pack.statistics import add_statistics as add
+    from ecoledger.platform.submissions import parse_upload
+
+    try:
+        table = parse_upload(file.name, file.read_bytes())
+        result = add(pack, table, replace=replace, profile=profile, label=file.name)
+    except (SubmissionError, PackError) as exc:
+        _print_problems(exc.problems)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        typer.echo(f"{errors} error(s): nothing written to {pack} / {errors} 个错误：未写入任何数据",
+                   err=True)
+        raise typer.Exit(1) from exc
+    _print_problems(result.warnings)
+    if result.file is None:
+        typer.echo(f"no value filled in {file.name}: nothing added / 未填写任何数值，未添加数据")
+        return
+    typer.echo(f"{result.rows} row(s) added to {pack} as {result.file}"
+               + (f", replacing {len(result.replaced)}" if result.replaced else "")
+               + f" / 已添加 {result.rows} 行（{result.file}）")
+    _print_completed(result.completed)
+
+
+def _print_problems(problems) -> None:
+    for p in problems:
+        typer.echo(f"[{p.severity}] {p.file} · {p.field}: {p.message} → fix: {p.fix}", err=True)
+        if p.message_zh:
+            typer.echo(f"    {p.message_zh} → {p.fix_zh}", err=True)
+
+
+def _print_completed(completed) -> None:
+    if completed.empty:
+        typer.echo("the rows complete no further item / 这些数据未使新的核算科目可以计算")
+        return
+    typer.echo("items these rows complete / 这些数据补齐的核算科目:")
+    for (code, year), group in completed.groupby(["code", "year"], sort=True):
+        items = ", ".join(f"{r.item} ({r.name_zh})" for r in group.itertuples())
+        typer.echo(f"  {code} {year}: {items}")

@@ -31,6 +31,7 @@ from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind
 from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, code_text, load_pack
 from ecoledger.params import COLUMNS as PARAMETER_COLUMNS
 from ecoledger.params import _read_table
+from ecoledger.statistics.load import STATUSES
 from ecoledger.tables import indicators, known_units_for, unit_factor
 
 ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m"
@@ -463,6 +464,11 @@ def check_statistics_rows(table: pd.DataFrame, file: str, rules: StatisticsRules
     rows = RowProblems(file)
     repeats: list[tuple[int, tuple[str, int]]] = []
     columns = [_text(table[column]).tolist() for column in STATISTICS_COLUMNS]
+    # status and method are optional columns: checked only when the table has them
+    provenance = None
+    if "status" in table.columns:
+        method = _text(table["method"]) if "method" in table.columns else pd.Series("", table.index)
+        provenance = zip(_text(table["status"]).tolist(), method.tolist(), strict=True)
     for row, code, year, indicator, value, unit, source in zip(
         table["row"].astype(int).tolist(), *columns, strict=True
     ):
@@ -477,6 +483,8 @@ def check_statistics_rows(table: pd.DataFrame, file: str, rules: StatisticsRules
             rows.add(row, "source", "the source is empty",
                      "cite the yearbook or bulletin the value comes from", "warning",
                      "数据来源为空", "请注明数据出处，如《江西统计年鉴2020》表 x-x")
+        if provenance:
+            _check_provenance(rows, row, *next(provenance))
         key = (code, year, indicator)
         if all(key) and key in earlier:
             repeats.append((row, earlier[key]))
@@ -486,6 +494,21 @@ def check_statistics_rows(table: pd.DataFrame, file: str, rules: StatisticsRules
     if repeats:
         problems.append(_repeats_problem(rows, repeats))
     return problems
+
+
+def _check_provenance(rows: RowProblems, row: int, status: str, method: str) -> None:
+    """``status`` is empty (reported) or one of STATUSES; a figure not reported names its method."""
+    if status and status not in STATUSES:
+        rows.add(row, "status", f"status {_quoted(status)} is not one of {', '.join(STATUSES)}",
+                 "write reported (a published figure), derived (computed by a stated rule) or "
+                 "allocated (a higher unit's figure shared out), or leave it empty for reported",
+                 "error", f"数据状态{_quoted_zh(status)}不是 {'、'.join(STATUSES)} 之一",
+                 "请填写 reported（公开发布值）、derived（按规则推算）或 allocated（由上级分摊），"
+                 "留空即为 reported")
+    elif status in ("derived", "allocated") and not method:
+        rows.add(row, "method", f"a {status} value without its method",
+                 "write the rule or proxy the value was computed by", "error",
+                 f"数据状态为 {status}，但未说明推算方法", "请填写推算规则或分摊依据")
 
 
 def _quoted(text: str) -> str:
@@ -589,10 +612,35 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
     lo, hi = (None if pd.isna(spec[k]) else float(spec[k]) for k in ("minimum", "maximum"))
     if number is not None and _outside_scalar(number * factor, lo, hi):  # inf is outside too
         allowed = _range_text(lo, hi, canonical)
+        meant = _plausible_unit(number, factor, canonical, lo, hi)
+        fix, fix_zh = "check the value and its unit", "请核对数值及其单位"
+        if meant:
+            fix = (f"check the unit: {meant} vs {unit} — as {number:g} {meant} the value would be "
+                   f"plausible")
+            fix_zh = f"请核对单位：{meant} 还是 {unit}？按 {number:g} {meant} 计则数值合理"
         rows.add(row, "value", f"{number:g} {unit} of {indicator} is outside {allowed}",
-                 "check the value and its unit", "error",
+                 fix, "error",
                  f"{indicator}（{spec['name_zh']}）的数值 {number:g} {unit} 超出允许范围 {allowed}",
-                 "请核对数值及其单位")
+                 fix_zh)
+
+
+MAGNITUDE_SLIPS = (1e4, 1e8, 1e-4, 1e-8)  # 万 and 亿 mixed up: the usual unit slips in yearbooks
+
+
+def _plausible_unit(number: float, factor: float, canonical: str, lo: float | None,
+                    hi: float | None) -> str | None:
+    """A unit of ``canonical`` in which ``number`` would lie in [lo, hi] when the given unit is
+    off by 10⁴ or 10⁸ (万元 written as 亿元, 元 as 万元 …); Chinese units first. None if none."""
+    if not math.isfinite(number * factor):
+        return None
+    for slip in MAGNITUDE_SLIPS:
+        if _outside_scalar(number * factor / slip, lo, hi):
+            continue
+        units = [u for u in known_units_for(canonical)
+                 if math.isclose(unit_factor(u, canonical), factor / slip, rel_tol=1e-9)]
+        if units:
+            return sorted(units, key=str.isascii)[0]
+    return None
 
 
 def _outside_scalar(value: float, lo: float | None, hi: float | None) -> bool:

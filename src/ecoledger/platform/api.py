@@ -43,6 +43,8 @@ MAX_ID = 2**31 - 1  # the stores' INTEGER range (PostgreSQL's is the narrower)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 RunQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 MEDIA_CSV = "text/csv; charset=utf-8"
+MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEAR_DEFAULT = 2020  # the template's year when none is asked for
 
 
 def _read_upload(file: UploadFile) -> bytes:
@@ -349,6 +351,35 @@ def submission_template() -> Response:
         "Content-Disposition": 'attachment; filename="ecoledger-statistics-template.csv"'})
 
 
+@router.get("/submissions/units-template", summary="The statistics template for the user's units",
+            response_class=Response)
+def submission_units_template(request: Request, user: UserDep,
+                              fmt: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
+                              year: Annotated[int, Query(ge=1900, le=2200)] = YEAR_DEFAULT,
+                              profile: Annotated[str, Query(max_length=32)] = "ndrc2022") -> Response:
+    """One row per unit the user may submit for × statistic the profile's items need."""
+    from ecoledger.statistics.template import (
+        needed_statistics,
+        template_csv_bytes,
+        template_rows,
+        template_xlsx_bytes,
+    )
+
+    state = platform(request)
+    units = reporting.template_units(state.db, user)
+    not_applicable = []
+    if state.settings.pack is not None:
+        from ecoledger.pack.manifest import load_pack
+
+        not_applicable = load_pack(state.settings.pack).region.not_applicable
+    needed = needed_statistics(profile, None, not_applicable)
+    rows = template_rows(units, year, needed)
+    content = template_xlsx_bytes(rows, needed) if fmt == "xlsx" else template_csv_bytes(rows)
+    media = MEDIA_XLSX if fmt == "xlsx" else MEDIA_CSV
+    return Response(content, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="ecoledger-statistics-{year}.{fmt}"'})
+
+
 @router.get("/submissions", summary="Submissions the user may see")
 def list_submissions(request: Request, user: UserDep,
                      status: Literal["pending", "accepted", "returned"] | None = None) -> list[dict]:
@@ -366,8 +397,10 @@ def submit(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
     check_csrf(request, x_csrf_token)
     require_login(user)
     content = _read_upload(file)
-    created = reporting.submit(platform(request).db, user, file.filename or "upload", content)
-    return submission_json(created)
+    state = platform(request)
+    created = reporting.submit(state.db, user, file.filename or "upload", content)
+    return {**submission_json(created),
+            "completes": reporting.completes(state.db, state.settings.pack, created)}
 
 
 class Review(BaseModel):

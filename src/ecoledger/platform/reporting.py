@@ -14,7 +14,8 @@ import os
 import pandas as pd
 from sqlalchemy import select
 
-from ecoledger.errors import SubmissionError
+from ecoledger.errors import Problem, SubmissionError
+from ecoledger.pack.validate import RowProblems
 from ecoledger.platform import audit, submissions
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import Submission, SubmissionRow, Unit, User, utcnow
@@ -28,6 +29,7 @@ from ecoledger.platform.policy import (
     require_role,
     submittable_units,
 )
+from ecoledger.statistics.template import completed_items, drop_unfilled
 
 # Test hook for the crash test: ECOLEDGER_TEST_CRASH_AT=submission,run-results makes the server
 # process die (os._exit, no clean-up) half-way through those writes, after some rows are flushed.
@@ -42,7 +44,13 @@ def _maybe_crash(point: str) -> None:
 def submit(db: Database, user: User | None, filename: str, content: bytes) -> Submission:
     """Validate an upload and store it as a pending submission; raises SubmissionError."""
     allowed = submittable_units(user)
-    table = submissions.parse_upload(filename, content)
+    table = drop_unfilled(submissions.parse_upload(filename, content))  # template rows left empty
+    if table.empty:
+        raise SubmissionError([Problem(submissions.display_name(filename), "file",
+                                       "no row of the template has a value",
+                                       "fill in the values you have, then upload the file", "error",
+                                       "模板中没有填写任何数值", "请填写已有的数值后再上传")])
+    refuse_unreported(table, filename)
     with db.transaction() as s:
         known = set(s.scalars(select(Unit.code)))
     problems = submissions.validate_rows(table, known_codes=known, allowed_codes=allowed,
@@ -135,3 +143,51 @@ def accepted_statistics(db: Database, year: int) -> pd.DataFrame:
          for r, _, sid in found],
         columns=["code", "year", "indicator", "value", "unit", "source"])
     return table.drop_duplicates(["code", "year", "indicator"], keep="first")
+
+
+def refuse_unreported(table: pd.DataFrame, filename: str) -> None:
+    """Refuse derived and allocated rows: the platform stores no method for them yet, and a
+    derived figure passed off as reported would misstate its provenance."""
+    if "status" not in table.columns:
+        return
+    rows = RowProblems(submissions.display_name(filename))
+    for row, status in zip(table["row"], table["status"].str.strip(), strict=True):
+        if status and status != "reported":
+            rows.add(int(row), "status", f"the platform accepts reported figures only, not {status}",
+                     "submit derived and allocated figures with their method to the region pack "
+                     "(ecoledger pack add-statistics), or leave status empty for a published figure",
+                     "error", f"平台只接收公开发布的数值（reported），不接收 {status}",
+                     "推算或分摊的数值请连同方法加入数据包（ecoledger pack add-statistics）；"
+                     "公开发布的数值请将数据状态留空")
+    if rows.found:
+        raise SubmissionError(rows.problems())
+
+
+def completes(db: Database, pack, submission: Submission, profile: str = "ndrc2022") -> list[dict]:
+    """The items each unit and year of ``submission`` makes computable: not computable from the
+    pack's statistics and the accepted submissions, computable with this one's rows too."""
+    rows = pd.DataFrame([{"code": r.code, "year": r.year, "indicator": r.indicator}
+                         for r in submission.rows], columns=["code", "year", "indicator"])
+    existing = [accepted_statistics(db, year) for year in sorted(set(rows["year"]))]
+    not_applicable: list[str] = []
+    if pack is not None:
+        from ecoledger.pack.manifest import load_pack
+
+        loaded = load_pack(pack)
+        not_applicable = loaded.region.not_applicable
+        for path in loaded.statistics_files:
+            if path.is_file():
+                existing.append(pd.read_csv(path, dtype=str, keep_default_na=False))
+    before = pd.concat([frame[["code", "year", "indicator", "value"]] for frame in existing],
+                       ignore_index=True) if existing else None
+    done = completed_items(rows, profile, existing=before, not_applicable=not_applicable)
+    return done.to_dict("records")
+
+
+def template_units(db: Database, user: User | None) -> pd.DataFrame:
+    """The units ``user`` may submit for (code, name), in code order, for the template."""
+    allowed = submittable_units(user)
+    with db.transaction() as s:
+        found = s.execute(select(Unit.code, Unit.name_zh).order_by(Unit.code)).all()
+    return pd.DataFrame([(c, n) for c, n in found if allowed is None or c in allowed],
+                        columns=["code", "name"])

@@ -10,6 +10,10 @@ and indicator, with the header in row 1::
 ``ecoledger/data/units.csv`` convertible to the indicator's canonical unit (亿元, 万立方米, 吨 …);
 ``source`` cites the yearbook or bulletin (empty only with a warning).
 
+Headers may be bilingual as in the filled-in template (``code 行政区划代码``); the template's
+``name 单位名称`` column is there for the reader and is not read; ``status``, ``method`` and
+``quote`` are optional provenance columns (``ecoledger.statistics.load``).
+
 Accepted files: CSV in UTF-8 (Excel's "CSV UTF-8 (逗号分隔)"; a BOM is fine) and Excel workbooks
 (.xlsx; the first worksheet, columns A–Z only). Limits: ``MAX_UPLOAD_BYTES`` (2 MiB) per file,
 ``MAX_ROWS`` (20 000) data rows, ``MAX_UNPACKED_BYTES`` (40 MiB) for a workbook once unzipped,
@@ -50,6 +54,13 @@ from ecoledger.pack.validate import (
 from ecoledger.tables import indicators, unit_factor
 
 TEMPLATE_COLUMNS = STATISTICS_COLUMNS  # ("code", "year", "indicator", "value", "unit", "source")
+OPTIONAL_COLUMNS = ("status", "method", "quote")  # provenance, read when the header has them
+HELP_COLUMNS = ("name",)  # the filled-in template's unit names: for the reader, never read
+COLUMN_LABELS_ZH = {  # the Chinese half of the template's bilingual headers ("code 行政区划代码")
+    "code": "行政区划代码", "name": "单位名称", "year": "年份", "indicator": "指标代码",
+    "value": "数值", "unit": "计量单位", "source": "数据来源", "status": "数据状态",
+    "method": "推算方法", "quote": "原文摘录",
+}
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_UNPACKED_BYTES = 20 * MAX_UPLOAD_BYTES  # a workbook unzipping to more is a zip bomb
@@ -76,6 +87,17 @@ HEADER_ALIASES = {  # Chinese headers people write instead of the template's, fo
     "计量单位": "unit", "来源": "source", "数据来源": "source",
 }
 HEADER_FIELD = "row 1 · header"
+
+
+def _accepted_headers() -> dict[str, str]:
+    """Header keys (see ``_header_key``) → column: the English name alone, or followed by its
+    Chinese label or a Chinese alias. A Chinese name alone is not taken (it gets a rename fix)."""
+    accepted = {}
+    for column in (*TEMPLATE_COLUMNS, *OPTIONAL_COLUMNS, *HELP_COLUMNS):
+        labels = [COLUMN_LABELS_ZH[column], *(a for a, c in HEADER_ALIASES.items() if c == column)]
+        accepted[column] = column
+        accepted.update({_header_key(f"{column} {label}"): column for label in labels})
+    return accepted
 
 
 def template_csv() -> bytes:
@@ -119,7 +141,8 @@ def normalise(table: pd.DataFrame) -> pd.DataFrame:
     """Typed rows with the value in the indicator's canonical unit.
 
     Columns code, year (int), indicator, value (float, in ``unit``), unit, source,
-    value_canonical (float, in ``canonical_unit``), canonical_unit, and ``row``. Run
+    value_canonical (float, in ``canonical_unit``), canonical_unit, the provenance columns
+    (status, method, quote) the upload has, and ``row``. Run
     ``validate_rows`` first: this raises SubmissionError for any row those rules refuse whatever
     the units and years (a value, unit or indicator that does not convert, a repeated row).
     """
@@ -134,6 +157,8 @@ def normalise(table: pd.DataFrame) -> pd.DataFrame:
         _converted(value, unit_factor(unit, unit_to))
         for value, unit, unit_to in zip(text["value"], text["unit"], canonical, strict=True)
     ]
+    provenance = {column: _stripped(table[column]) for column in OPTIONAL_COLUMNS
+                  if column in table.columns}
     return pd.DataFrame({
         "code": text["code"],
         "year": text["year"].astype(int),
@@ -143,6 +168,7 @@ def normalise(table: pd.DataFrame) -> pd.DataFrame:
         "source": text["source"],
         "value_canonical": pd.Series(canonical_values, index=table.index, dtype=float),
         "canonical_unit": canonical,
+        **provenance,
         "row": table["row"].astype(int),
     }).reset_index(drop=True)
 
@@ -441,8 +467,9 @@ def _table(name: str, sheet: Sheet) -> pd.DataFrame:
         column: [cells[i].strip() if i < len(cells) else "" for _, cells in data]
         for column, i in positions.items()
     }
+    optional = [c for c in OPTIONAL_COLUMNS if c in positions]
     return pd.DataFrame({**columns, "row": [number for number, _ in data]},
-                        columns=[*TEMPLATE_COLUMNS, "row"]).astype({"row": int})
+                        columns=[*TEMPLATE_COLUMNS, *optional, "row"]).astype({"row": int})
 
 
 def _header_key(cell: str) -> str:
@@ -453,13 +480,17 @@ def _header_key(cell: str) -> str:
 def _header(name: str, header: list[str]) -> tuple[dict[str, int], list[Problem]]:
     """Column positions of the template's columns in ``header``, and the header's problems."""
     positions: dict[str, int] = {}
-    unknown, repeated = [], []
+    unknown, repeated, seen = [], [], set()
+    accepted = _accepted_headers()
     for i, cell in enumerate(header):
         key = _header_key(cell)
-        if key in TEMPLATE_COLUMNS and key in positions:
-            repeated.append(key)
-        elif key in TEMPLATE_COLUMNS:
-            positions[key] = i
+        column = accepted.get(key)
+        if column is not None and column in seen:
+            repeated.append(column)
+        elif column is not None:
+            seen.add(column)
+            if column not in HELP_COLUMNS:
+                positions[column] = i
         elif key:
             unknown.append(cell.strip())
     missing = [c for c in TEMPLATE_COLUMNS if c not in positions]
@@ -479,7 +510,8 @@ def _header(name: str, header: list[str]) -> tuple[dict[str, int], list[Problem]
         shown = ", ".join(repr(c[:40]) for c in unknown)
         problems.append(_problem(
             name, HEADER_FIELD, f"unknown column(s) {shown}",
-            f"remove them; the template's columns are {expected}{rename_hint}",
+            f"remove them; the template's columns are {expected} (optional: "
+            f"{', '.join(OPTIONAL_COLUMNS)}){rename_hint}",
             f"第 1 行（表头）含有模板之外的列：{'、'.join(c[:40] for c in unknown)}",
             f"请删除这些列；模板的列为 {expected}{rename_hint_zh}"))
     for column in dict.fromkeys(repeated):

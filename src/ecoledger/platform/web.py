@@ -212,6 +212,8 @@ def _submissions_context(request: Request, user: User, problems=None, uploaded=N
     listed = reporting.list_for(platform(request).db, user)
     return {"can_submit": user.role in ("submitter", "administrator"),
             "template_url": "/api/v1/submissions/template.csv",
+            "units_template_urls": {fmt: f"/api/v1/submissions/units-template?format={fmt}"
+                                    for fmt in ("xlsx", "csv")},
             "submissions": [submission_json(x) for x in listed], "problems": problems, "uploaded": uploaded}
 
 
@@ -225,15 +227,18 @@ def submissions_upload(request: Request, user: UserDep, file: Annotated[UploadFi
                        csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     user = require_login(user)
+    state = platform(request)
     try:
-        created = reporting.submit(platform(request).db, user, file.filename or "upload", _read_upload(file))
+        created = reporting.submit(state.db, user, file.filename or "upload", _read_upload(file))
     except SubmissionError as exc:
         problems = [{**problem_json(p), "row_label": p.field.partition(" · ")[0],
                      "field": p.field.partition(" · ")[2] or p.field} for p in exc.problems]
         return render(request, "submissions.html", _submissions_context(request, user, problems=problems),
                       status_code=422)
     return render(request, "submissions.html", _submissions_context(
-        request, user, uploaded={"id": created.id, "row_count": created.row_count}), status_code=201)
+        request, user, uploaded={"id": created.id, "row_count": created.row_count,
+                                 "completes": reporting.completes(state.db, state.settings.pack, created)}),
+        status_code=201)
 
 
 @router.get("/reviews", response_class=HTMLResponse)

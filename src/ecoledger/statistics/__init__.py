@@ -8,6 +8,7 @@ from ecoledger.statistics.load import (
     lookup,
     pivot,
 )
+from ecoledger.statistics.template import completed_items, needed_statistics, template_rows
 
-__all__ = ["STATUSES", "allocate", "allocation_rules", "load_statistic_rows", "load_statistics",
-           "lookup", "pivot", "weakest"]
+__all__ = ["STATUSES", "allocate", "allocation_rules", "completed_items", "load_statistic_rows",
+           "load_statistics", "lookup", "needed_statistics", "pivot", "template_rows", "weakest"]
