@@ -33,6 +33,7 @@ from ecoledger.atomic import atomic_directory
 from ecoledger.errors import PackBuildError
 from ecoledger.grid import Grid
 from ecoledger.loaders.landcover import crosswalk
+from ecoledger.pack.statistics import add_statistics
 from ecoledger.packs import derive, jiangxi_statistics
 from ecoledger.terrain.watersheds import watersheds
 
@@ -276,8 +277,11 @@ class _Builder:
         vegetation = self._vegetation(landcover, table)
         for year in years:
             self._year(year, climate, vegetation)
-        jiangxi_statistics.build(self.source, self.folder, units, years, self.metadata)
+        statistics = jiangxi_statistics.build(self.source, self.folder, units, years,
+                                              self.metadata)
         self._manifest(years)
+        add_statistics(self.folder, statistics[jiangxi_statistics.COLUMNS],
+                       label="data/jiangxi/statistics*")
 
     def _landcover_check(self, modis: np.ndarray, landcover: np.ndarray, table: pd.DataFrame,
                          units: gpd.GeoDataFrame) -> None:

@@ -61,7 +61,8 @@ TOURISM_2021_RATIO = {"tourist_visits": ("tourism_visitors", 0.937),
 
 def build(source: Path, folder: Path, units: pd.DataFrame, years: tuple[int, ...],
           metadata: dict) -> pd.DataFrame:
-    """Write ``statistics.csv`` into the pack ``folder`` and return its rows."""
+    """The pack's statistics rows (to add with ``ecoledger.pack.statistics.add_statistics``);
+    writes an empty ``statistics.csv`` and ``known_totals.csv`` into the pack ``folder``."""
     general = pd.read_csv(source / "statistics/jiangxi_statistics.csv", dtype={"adcode": str})
     recent = _read_2019_folder(source / "statistics-2019")
     rows = pd.concat([_general_rows(general, metadata), _reported_2019(recent),
@@ -70,7 +71,9 @@ def build(source: Path, folder: Path, units: pd.DataFrame, years: tuple[int, ...
     rows = pd.concat([rows, _population(general, rows, units, years, source)], ignore_index=True)
     rows = rows.drop_duplicates(["code", "year", "indicator"]).sort_values(
         ["indicator", "code", "year"])
-    rows[COLUMNS].to_csv(folder / "statistics.csv", index=False)
+    # the rows reach the pack through `add_statistics` (the path users' statistics take) once the
+    # manifest exists; the pack's own file starts empty
+    pd.DataFrame(columns=COLUMNS).to_csv(folder / "statistics.csv", index=False)
     _known_totals(general, recent).to_csv(folder / KNOWN_TOTALS, index=False)
     metadata["statistics"] = rows.groupby(["year", "status"]).size().unstack(fill_value=0) \
         .astype(int).to_dict("index")
