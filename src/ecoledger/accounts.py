@@ -52,16 +52,7 @@ from ecoledger.statistics import allocate, load_statistic_rows, lookup, pivot, w
 from ecoledger.zonal import Units, block_coverage, zonal_sums_by_class
 
 ECO_NAMES = list(ECOSYSTEMS)
-POLLUTANTS = {  # item → (capacity parameter, load indicator, fallback ecosystem)
-    "air_purification_so2": ("so2_capacity", "so2_emission", "forest"),
-    "air_purification_nox": ("nox_capacity", "nox_emission", "forest"),
-    "air_purification_dust": ("dust_capacity", "dust_emission", "forest"),
-    "water_purification_cod": ("cod_capacity", "cod_load", "wetland"),
-    "water_purification_ammonia_nitrogen": ("ammonia_nitrogen_capacity", "ammonia_nitrogen_load",
-                                            "wetland"),
-    "water_purification_total_phosphorus": ("total_phosphorus_capacity", "total_phosphorus_load",
-                                            "wetland"),
-}
+POLLUTANTS = purification.POLLUTANTS
 # Per-cell coefficients an item cannot do without: no table rows → the item is missing.
 REQUIRED_COEFFICIENTS = {"water_conservation": "runoff_coefficient",
                          "flood_regulation_vegetation": "storm_runoff_coefficient"}
@@ -688,7 +679,7 @@ def _statistics_item(item: str, stats: StatisticsView, units: Units, params: Par
         elif item in SECTORS:
             physical, price = get(sector_output_indicator(item, basis)), deflator
             other = "net_output" if basis == "gross_output" else "gross_output"
-            if math.isnan(physical) and basis != "quantity_price":
+            if math.isnan(physical):
                 physical = get(sector_output_indicator(item, other))
                 if not math.isnan(physical):
                     note = (f"{other.replace('_', ' ')} used: the {basis.replace('_', ' ')} basis "
@@ -755,17 +746,15 @@ def _missing_statistics_note(item: str, profile, basis: str) -> str:
 def _rolled_up(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
     """Parents = Σ children for physical and value; a parent keeps its own status and note when
     it had its own figure and no child lacks one, else ``partial`` or its children's weakest."""
-    leaves = frame.loc[units.leaves, ["physical", "value"]]
-    sums, gaps = roll_up(leaves[["value"]], units)
-    physical, _ = roll_up(leaves[["physical"]], units)
+    # a leaf's value is NaN wherever its physical quantity is, so the gaps are the value's
+    sums, gaps = roll_up(frame.loc[units.leaves, ["physical", "value"]], units)
     names = units.table["name"].to_dict()
     out = frame.copy()
+    out[["physical", "value"]] = sums
     for code in units.bottom_up():
         kids = units.children(code)
         if not kids:
             continue
-        out.at[code, "physical"] = physical.at[code, "physical"]
-        out.at[code, "value"] = sums.at[code, "value"]
         if np.isnan(out.at[code, "value"]):
             continue  # every leaf below lacks it: keeps its own missing note
         if gaps[code]:

@@ -9,6 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+POLLUTANTS = {  # item → (capacity parameter, load indicator capping it, fallback ecosystem)
+    "air_purification_so2": ("so2_capacity", "so2_emission", "forest"),
+    "air_purification_nox": ("nox_capacity", "nox_emission", "forest"),
+    "air_purification_dust": ("dust_capacity", "dust_emission", "forest"),
+    "water_purification_cod": ("cod_capacity", "cod_load", "wetland"),
+    "water_purification_ammonia_nitrogen": ("ammonia_nitrogen_capacity", "ammonia_nitrogen_load",
+                                            "wetland"),
+    "water_purification_total_phosphorus": ("total_phosphorus_capacity", "total_phosphorus_load",
+                                            "wetland"),
+}
+
 
 def removal_capacity(capacity_kg_per_ha, area_m2):
     """Pollutant an ecosystem cell can remove, kg/a (capacity kg·ha⁻¹·a⁻¹, area m²)."""

@@ -356,11 +356,7 @@ class _Builder:
                          fill=0, default_value=1, dtype="uint8").astype(bool)
 
     def _cell_lonlat(self) -> tuple[np.ndarray, np.ndarray]:
-        rows, cols = self.grid.shape
-        t = self.grid.transform
-        xs = t.c + (np.arange(cols) + 0.5) * t.a
-        ys = t.f + (np.arange(rows) + 0.5) * t.e
-        x, y = np.meshgrid(xs, ys)
+        x, y = self._cell_xy()
         lon, lat = transform(self.grid.crs, "EPSG:4326", x.ravel(), y.ravel())
         return np.reshape(lon, x.shape), np.reshape(lat, x.shape)
 
@@ -548,7 +544,8 @@ class _Builder:
         return fvc
 
     # ---- per-year layers ------------------------------------------------------------------
-    def _hydrology(self) -> pd.DataFrame:
+    @cached_property
+    def hydrology(self) -> pd.DataFrame:
         """The sub-basin series' main scenario, with the rows the upstream's own review flags
         as artefacts taken from its scenario that leaves the flagged day out (ARTEFACTS)."""
         table = pd.read_csv(self.source / "hydrology/poyang7_yearly_P_R_2006_2020.csv",
@@ -570,7 +567,7 @@ class _Builder:
         to every year. A basin whose mean ET reaches the PET field (no Fu solution) is energy-
         limited by this PET: it takes ω = OMEGA_ENERGY_LIMIT, i.e. ET ≈ min(P, PET).
         """
-        yearly = self._hydrology().reset_index()
+        yearly = self.hydrology.reset_index()
         means = yearly[yearly["year"].isin(YEARS)].groupby("basin_en")[
             ["precipitation_mm", "runoff_depth_mm"]].mean().rename(columns=lambda c: f"mean_annual_{c}")
         omega, record = {}, {}
@@ -610,7 +607,7 @@ class _Builder:
     def precipitation_series(self) -> dict[str, dict[int, float]]:
         """Per year 2006–2019: Jiangxi-mean precipitation (mm/a) and the annual-model erosivity
         (before rescaling) averaged over the seven basins' cells."""
-        hydrology = self._hydrology()
+        hydrology = self.hydrology
         series: dict[str, dict[int, float]] = {"province_mm": {}, "basin_erosivity": {}}
         for year in YEARS:
             field, _ = self._precipitation(hydrology, year)
@@ -643,7 +640,7 @@ class _Builder:
         }
 
     def _year(self, year: int, climate: dict, fvc: np.ndarray) -> None:
-        hydrology = self._hydrology()
+        hydrology = self.hydrology
         basin_source = ("Poyang seven sub-basin yearly areal precipitation and runoff 2006–2020, "
                         "yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1 (CC BY 4.0, © 2026 "
                         "Zijie Deng); upstream CAI Haoran, Mendeley Data doi:10.17632/59bttt5pbj.1")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ecoledger import tables
 from ecoledger.ecosystems import ALL
+from ecoledger.published import published_figures
 from ecoledger.report import numbers
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
@@ -20,11 +21,6 @@ class Comparison:
     table: Table
     year_note: str
     explanation: list[str]
-
-
-def published_figures() -> pd.DataFrame:
-    with tables.data_path("published_gep.csv").open(encoding="utf-8") as f:
-        return pd.read_csv(f, dtype={"adcode": str})
 
 
 def comparisons(data: RunOutputs, t: Translator) -> list[Comparison]:

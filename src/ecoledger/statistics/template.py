@@ -30,17 +30,9 @@ from ecoledger.items.provisioning import (
     WATER_USE_INDICATOR,
     sector_output_indicator,
 )
+from ecoledger.items.purification import POLLUTANTS
 
-# Which load caps which purification item (ecoledger.accounts.POLLUTANTS: kept in step by a test;
-# not imported, so the template does not pull in the raster engine).
-POLLUTANT_LOADS = {
-    "air_purification_so2": "so2_emission",
-    "air_purification_nox": "nox_emission",
-    "air_purification_dust": "dust_emission",
-    "water_purification_cod": "cod_load",
-    "water_purification_ammonia_nitrogen": "ammonia_nitrogen_load",
-    "water_purification_total_phosphorus": "total_phosphorus_load",
-}
+POLLUTANT_LOADS = {item: load for item, (_, load, _) in POLLUTANTS.items()}  # what caps each
 SUMMARY_STATISTICS = {  # pseudo-item → (indicator, name_zh, name_en)
     "gep_to_gdp": ("gdp", "GEP与GDP之比", "GEP to GDP ratio"),
     "gep_per_capita": ("population", "人均GEP", "GEP per capita"),
