@@ -146,7 +146,7 @@ def missing_items(data: RunOutputs, t: Translator) -> Table:
 def _fill(note: str, t: Translator) -> str:
     if note.startswith("missing layers: "):
         return t("fill_layers", layers=note.removeprefix("missing layers: "))
-    if note == "statistic not reported":
+    if note.startswith("statistic not reported"):
         return t("fill_statistic")
     return t("fill_as_noted")
 
