@@ -74,3 +74,11 @@ class TerrainError(EcoledgerError):
 
 class OutputError(EcoledgerError):
     """Results could not be written; nothing partial was left behind."""
+
+
+class InputError(EcoledgerError):
+    """An option or input given on the command line cannot be used (the message says the fix)."""
+
+
+class InputPathError(InputError):
+    """A path given on the command line does not exist or is of the wrong kind."""

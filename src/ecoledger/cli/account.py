@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ecoledger.accounts import run_account
-from ecoledger.errors import EcoledgerError, PackError
-from ecoledger.outputs import YI, write_outputs
+from ecoledger.cli._errors import require
 
 
 def account(
@@ -29,33 +25,33 @@ def account(
         None, help="material products: gross_output | net_output | quantity_price (default: profile's)"),
 ) -> None:
     """Run the GEP accounts of PACK for YEAR and write them to OUT."""
-    console = Console()
-    try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=console) as bar:
-            task = bar.add_task("validating", total=1.0)
-            result = run_account(
-                pack, year, profile=profile, parameter_overrides=parameters,
-                statistics_overrides=statistics,
-                block_rows=block_rows, routing=routing, keep_maps=maps,
-                provisioning_basis=provisioning_basis,
-                progress=lambda step, done: bar.update(task, description=step, completed=done),
-            )
-            bar.update(task, description="writing outputs")
-            write_outputs(result, out, pack, report=report)
-    except PackError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/red]" if problem.severity == "error" else str(problem))
-        console.print("the pack is invalid: nothing was computed (run `ecoledger validate`)")
-        raise typer.Exit(1) from exc
-    except EcoledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ecoledger.accounts import run_account
+    from ecoledger.outputs import YI, write_outputs
+
+    require(pack, "the region pack", "PACK", folder=True)
+    for path in (*parameters, *statistics):
+        require(path, "a parameter or statistics table", "--parameters/--statistics", folder=False)
+    console = Console(markup=False, highlight=False)
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("validating", total=1.0)
+        result = run_account(
+            pack, year, profile=profile, parameter_overrides=parameters,
+            statistics_overrides=statistics,
+            block_rows=block_rows, routing=routing, keep_maps=maps,
+            provisioning_basis=provisioning_basis,
+            progress=lambda step, done: bar.update(task, description=step, completed=done),
+        )
+        bar.update(task, description="writing outputs")
+        write_outputs(result, out, pack, report=report)
     accounts = result.accounts
     total = accounts.loc[(accounts["ecosystem"] == "all")
                          & (accounts["level"] == accounts["level"].iloc[0]), "value_yuan"].sum()
     console.print(f"GEP {year} of {result.provenance['region']}: {total / YI:,.2f} 亿元 → {out}")
     for row in result.plausibility[result.plausibility["flagged"]].itertuples():
-        console.print(f"[yellow]plausibility:[/yellow] {row.name} {row.check}: {row.quantity:.4g} "
+        console.print(f"plausibility: {row.name} {row.check}: {row.quantity:.4g} "
                       f"{row.unit} = {row.ratio:.1f} × the known total of {row.reference_year}; "
-                      f"{row.explanation_en}")
+                      f"{row.explanation_en}", style="yellow")

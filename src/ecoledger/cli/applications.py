@@ -7,11 +7,9 @@ from pathlib import Path
 
 import typer
 
-from ecoledger.applications import accounts, certificate, demo, outputs, rules, vep
-from ecoledger.atomic import atomic_directory
-from ecoledger.errors import EcoledgerError
+from ecoledger.cli._errors import Group, require
 
-app = typer.Typer(help="Use the accounts: fiscal transfers, ecological compensation, assessment, "
+app = typer.Typer(cls=Group, help="Use the accounts: fiscal transfers, ecological compensation, assessment, "
                        "ecological asset valuation (VEP).", no_args_is_help=True)
 
 RATES = [0.03, 0.045, 0.08]
@@ -19,8 +17,9 @@ HORIZONS = [20, 40, 70]
 
 
 def _fail(exc: Exception):
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(1) from exc
+    from ecoledger.errors import InputError
+
+    raise InputError(str(exc)) from exc
 
 
 @app.command("apply")
@@ -34,10 +33,14 @@ def apply(
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
 ) -> None:
     """Apply one rule file to the accounts; writes <kind>.csv, .json and .html."""
-    try:
-        result = rules.apply(rule, accounts.load(accounts_dir, previous, indicators))
-    except EcoledgerError as exc:
-        _fail(exc)
+    from ecoledger.applications import accounts, outputs, rules
+    from ecoledger.atomic import atomic_directory
+
+    require(rule, "the rule file", "RULE", folder=False)
+    require(accounts_dir, "an output folder of `ecoledger account`", "--accounts", folder=True)
+    require(previous, "the previous year's output folder", "--previous", folder=True)
+    require(indicators, "the indicators CSV", "--indicators", folder=False)
+    result = rules.apply(rule, accounts.load(accounts_dir, previous, indicators))
     with atomic_directory(out) as folder:
         outputs.write(result, folder)
     typer.echo(f"{result.kind}: {len(result.table)} rows → {out / (result.kind + '.csv')}")
@@ -56,10 +59,12 @@ def vep_command(
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
 ) -> None:
     """Value a site: yearly flow inside it, present value, sensitivity; certificate JSON, HTML, PDF."""
-    try:
-        cert = vep.certify(accounts_dir, vep.read_site(site, str(site)), name, rate, horizon, rates, horizons)
-    except EcoledgerError as exc:
-        _fail(exc)
+    from ecoledger.applications import vep
+    from ecoledger.atomic import atomic_directory
+
+    require(site, "the site GeoJSON", "SITE", folder=False)
+    require(accounts_dir, "an output folder of `ecoledger account`", "--accounts", folder=True)
+    cert = vep.certify(accounts_dir, vep.read_site(site, str(site)), name, rate, horizon, rates, horizons)
     with atomic_directory(out) as folder:
         written = vep.write(cert, folder)
     typer.echo(f"VEP {cert['annual_flow_yuan']:,.0f} yuan/yr; PV {cert['present_value_yuan']:,.0f} yuan "
@@ -83,10 +88,15 @@ def damage_command(
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
 ) -> None:
     """Damage compensation: discounted interim loss of service flows + restoration cost."""
+    from ecoledger.applications import vep
+    from ecoledger.atomic import atomic_directory
+
+    require(site, "the site GeoJSON", "SITE", folder=False)
+    require(accounts_dir, "an output folder of `ecoledger account`", "--accounts", folder=True)
     try:
         case = vep.damage_case(accounts_dir, vep.read_site(site, str(site)), damaged_fraction, recovery_years,
                                rate, restoration_cost, other_costs)
-    except (EcoledgerError, ValueError) as exc:
+    except ValueError as exc:
         _fail(exc)
     with atomic_directory(out) as folder:
         (folder / "damage.json").write_text(json.dumps(case, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -98,10 +108,14 @@ def damage_command(
 @app.command("verify")
 def verify(cert: Path = typer.Argument(..., help="certificate.json")) -> None:
     """Check a certificate's content against its SHA-256; exit 1 if it was altered."""
+    from ecoledger.applications import certificate
+
+    require(cert, "the certificate", "CERT", folder=False)
     try:
         data = json.loads(cert.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        _fail(exc)
+    except ValueError as exc:
+        _fail(ValueError(f"{cert} is not a certificate JSON: {exc}; fix: give the certificate.json "
+                         "`ecoledger applications vep` wrote"))
     valid, reason = certificate.verify(data)
     typer.echo(f"{'valid' if valid else 'INVALID'}: {reason}")
     if not valid:
@@ -117,15 +131,23 @@ def demo_command(
                                                     "(default: --accounts if it has maps, else computed "
                                                     "from --pack)"),
     pack: Path | None = typer.Option(None, help="region pack, to compute the maps when no folder has them"),
-    examples: Path = typer.Option(Path("examples/applications"), help="folder of the example rule files"),
+    examples: Path | None = typer.Option(None, help="folder of the example rule files "
+                                                    "(default: the repository's examples/applications)"),
     out: Path = typer.Option(..., help="output folder (replaced atomically)"),
 ) -> None:
     """One worked example of each application on the Jiangxi accounts, with an index.html."""
-    try:
-        with atomic_directory(out) as folder:
-            summary = demo.run(accounts_dir, previous, maps_run, pack, examples, folder)
-    except EcoledgerError as exc:
-        _fail(exc)
+    from ecoledger.applications import demo
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.cli._paths import shipped
+
+    examples = examples or shipped("examples/applications", "--examples")
+    require(accounts_dir, "the year's output folder", "--accounts", folder=True)
+    require(previous, "the previous year's output folder", "--previous", folder=True)
+    require(maps_run, "an output folder with maps/", "--maps-run", folder=True)
+    require(pack, "the region pack", "--pack", folder=True)
+    require(examples, "the example rule files", "--examples", folder=True)
+    with atomic_directory(out) as folder:
+        summary = demo.run(accounts_dir, previous, maps_run, pack, examples, folder)
     for line in summary:
         typer.echo(line)
     typer.echo(f"→ {out / 'index.html'}")

@@ -9,12 +9,16 @@ from typing import Annotated
 
 import typer
 
+from ecoledger.cli._errors import Group, require
+
 app = typer.Typer(
-    help="Carbon: dual control, product footprints and labels, sinks, carbon inclusion.", no_args_is_help=True
+    cls=Group,
+    help="Carbon: dual control, product footprints and labels, sinks, carbon inclusion.",
+    no_args_is_help=True,
 )
-EXAMPLES = Path("examples/carbon")
-JIANGXI_STATISTICS = Path("data/jiangxi/statistics/jiangxi_statistics.csv")
-JIANGXI_ACCOUNTS = Path("out/jiangxi-2019/accounts.csv")
+EXAMPLES = "examples/carbon"  # in the source repository (cli._paths)
+JIANGXI_STATISTICS = "data/jiangxi/statistics/jiangxi_statistics.csv"
+JIANGXI_ACCOUNTS = Path("out/jiangxi-2019/accounts.csv")  # the main job's, under the current folder
 
 
 def _registry():
@@ -26,13 +30,32 @@ def _registry():
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="output folder (replaced atomically)")] = Path("out/carbon"),
-    statistics: Annotated[Path, typer.Option(help="statistics CSV (long format)")] = JIANGXI_STATISTICS,
-    accounts: Annotated[Path, typer.Option(help="GEP accounts.csv for the sink/GEP link")] = JIANGXI_ACCOUNTS,
-    examples: Annotated[Path, typer.Option(help="folder of the example inputs")] = EXAMPLES,
+    statistics: Annotated[
+        Path | None,
+        typer.Option(help=f"statistics CSV (long format); default: the repository's {JIANGXI_STATISTICS}"),
+    ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(help=f"GEP accounts.csv for the sink/GEP link; default: {JIANGXI_ACCOUNTS} if present"),
+    ] = None,
+    examples: Annotated[
+        Path | None, typer.Option(help=f"folder of the example inputs; default: the repository's {EXAMPLES}")
+    ] = None,
 ) -> None:
     """The Jiangxi demo: intensity path vs target, a label, a sink project, an inclusion ledger, claims."""
     from ecoledger.carbon.demo import run_demo
+    from ecoledger.cli._paths import shipped
 
+    statistics = statistics or shipped(JIANGXI_STATISTICS, "--statistics")
+    examples = examples or shipped(EXAMPLES, "--examples")
+    require(statistics, "the statistics CSV", "--statistics", folder=False)
+    require(examples, "the example inputs", "--examples", folder=True)
+    if accounts is None:
+        accounts = JIANGXI_ACCOUNTS if JIANGXI_ACCOUNTS.is_file() else None
+    else:
+        require(accounts, "the GEP accounts.csv", "--accounts", folder=False)
+    for name in ("product_system.json", "sink_project.json", "inclusion_actions.csv"):
+        require(examples / name, "an example input", "--examples", folder=False)
     summary = run_demo(
         out,
         statistics,
@@ -40,7 +63,7 @@ def demo(
         examples / "sink_project.json",
         examples / "inclusion_actions.csv",
         _registry(),
-        accounts if accounts.exists() else None,
+        accounts,
     )
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     typer.echo(f"wrote {out}/index.html")
@@ -59,6 +82,7 @@ def footprint(
     from ecoledger.carbon import footprint as pcf
     from ecoledger.carbon import label
 
+    require(system, "the product-system JSON", "SYSTEM", folder=False)
     result = pcf.compute(pcf.load_product_system(system), _registry())
     with atomic_directory(out) as folder:
         (folder / "footprint.json").write_text(
@@ -77,6 +101,7 @@ def verify_label(folder: Path) -> None:
     """Check a written label folder; exit code 1 if the record or a label file was changed."""
     from ecoledger.carbon import label
 
+    require(folder, "the label folder", "FOLDER", folder=True)
     problems = label.verify_label_folder(folder)
     for problem in problems:
         typer.echo(f"✘ {problem}")
@@ -103,6 +128,7 @@ def inventory(
     from ecoledger.atomic import atomic_directory
     from ecoledger.carbon import inventory as inv
 
+    require(statistics, "the statistics CSV", "STATISTICS", folder=False)
     table = inv.read_statistics(statistics)
     years = list(range(first_year, last_year + 1))
     rows = inv.inventory(table, _registry(), series=series, years=years)
@@ -137,6 +163,7 @@ def sink(project: Path) -> None:
     """Creditable removals of a forest sink project JSON (stock difference, CCER-14-001 structure)."""
     from ecoledger.carbon import forest
 
+    require(project, "the sink project JSON", "PROJECT", folder=False)
     typer.echo(json.dumps(forest.load_project(project).result(_registry()), ensure_ascii=False, indent=1))
 
 
@@ -157,4 +184,5 @@ def import_database(folder: Path, name: str) -> None:
     """
     from ecoledger.carbon import footprint as pcf
 
+    require(folder, "the ecospold2 folder", "FOLDER", folder=True)
     typer.echo(f"{pcf.import_ecospold2(folder, name)} activities imported into {name}")

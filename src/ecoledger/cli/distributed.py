@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ecoledger.errors import EcoledgerError
+from ecoledger.cli._errors import require
 
 
 def distributed(
@@ -22,14 +22,13 @@ def distributed(
     """Per-cell raster items per leaf unit and ecosystem type, computed on a Dask cluster."""
     from ecoledger.distributed import run_distributed  # dask.distributed only when used
 
+    require(pack, "the region pack", "PACK", folder=True)
     timings: dict[str, float] = {}
-    try:
-        table = run_distributed(pack, year, scheduler=scheduler, chunk=chunk, profile=profile,
-                                routing=routing, timings=timings)
-    except EcoledgerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    table = run_distributed(pack, year, scheduler=scheduler, chunk=chunk, profile=profile,
+                            routing=routing, timings=timings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, encoding="utf-8")
+    partial = out.with_name(f".{out.name}.partial")
+    table.to_csv(partial, index=False, encoding="utf-8")
+    partial.replace(out)
     steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
     typer.echo(f"{len(table)} rows → {out} ({steps})")

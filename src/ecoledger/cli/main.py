@@ -1,4 +1,12 @@
-"""The ``ecoledger`` command."""
+"""The ``ecoledger`` command.
+
+Every command runs through ``cli._errors.Group.invoke``: a user error (an ``EcoledgerError``, a missing or
+unreadable file, a raster GDAL cannot open, a table pandas cannot parse) is printed as one plain
+message naming the file and the fix, with exit code 2 and no traceback; anything else is a bug,
+reported in one line with exit code 1. ``--debug`` (or ``ECOLEDGER_DEBUG=1``) lets the exception
+through with its traceback. The command modules import only typer at module level, so
+``ecoledger --help`` does not load the accounting engine.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +25,42 @@ from ecoledger.cli import (
     serve,
     validate,
 )
+from ecoledger.cli._errors import DEBUG_KEY, Group
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"ecoledger {version('ecoledger')}")
+        except PackageNotFoundError:
+            typer.echo("ecoledger (not installed)")
+        raise typer.Exit(0)
+
 
 app = typer.Typer(
     name="ecoledger",
+    cls=Group,
     help="GEP (生态产品总值) accounting for provinces, cities and counties.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="show the Python traceback of an error"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """GEP (生态产品总值) accounting for provinces, cities and counties."""
+    ctx.meta[DEBUG_KEY] = debug
+
+
 app.command("validate")(validate.validate)
 app.command("account")(account.account)
 app.command("series")(series.series)
@@ -36,5 +73,11 @@ app.add_typer(applications.app, name="applications")
 app.add_typer(carbon.app, name="carbon")
 app.add_typer(monitoring.app, name="monitoring")
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """The console-script entry point (``ecoledger``): ``app`` with its error path."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -6,22 +6,33 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import typer
 
-from ecoledger.atomic import atomic_directory
-from ecoledger.errors import EcoledgerError, SubmissionError
+from ecoledger.cli._errors import Group, require
 
-app = typer.Typer(help="monitoring", no_args_is_help=True)
+app = typer.Typer(cls=Group, help="monitoring", no_args_is_help=True)
 
 
-def _fail(exc: EcoledgerError) -> typer.Exit:
-    if isinstance(exc, SubmissionError):
-        for problem in exc.problems:
-            typer.echo(f"error: {problem}", err=True)
-    else:
-        typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
+def _table(path: Path, columns: tuple[str, ...], what: str, **read_csv):
+    """A CSV given on the command line, with the columns the command needs (``InputError``
+    naming the file and the missing columns otherwise)."""
+    import pandas as pd
+
+    from ecoledger.errors import InputError
+
+    require(path, what, path.name, folder=False)
+    try:
+        frame = pd.read_csv(path, **read_csv)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason}); fix: save it as CSV UTF-8") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: not a readable CSV table ({exc}); fix: a UTF-8 CSV with a header row "
+                         f"({', '.join(columns)})") from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: no column {', '.join(missing)}; fix: a header row with "
+                         f"{', '.join(columns)} (has {', '.join(map(str, frame.columns))})")
+    return frame
 
 
 def _write_file(path: Path, content: bytes) -> None:
@@ -34,19 +45,23 @@ def _write_file(path: Path, content: bytes) -> None:
 @app.command("demo")
 def demo_command(
     out: Path = typer.Option(Path("out/monitoring"), help="output folder (replaced atomically)"),
-    data: Path = typer.Option(Path("data/jiangxi"), help="the Jiangxi data folder"),
+    data: Path | None = typer.Option(None, help="the Jiangxi data folder (default: the repository's "
+                                                "data/jiangxi)"),
     accounts: list[Path] = typer.Option([], help="accounts.csv of an account year (repeat) for change rules"),
     rules: Path | None = typer.Option(None, help="rule file (TOML); default: the shipped Jiangxi rules"),
     target: float = typer.Option(0.05, help="Poyang TP target, mg/L (default: lake class III limit)"),
     target_year: int = typer.Option(2025, help="year the target path reaches the target (illustrative)"),
 ) -> None:
     """Poyang TP, Nanchang and Jiujiang PM2.5 indicators, alerts on real data, and index.html."""
+    from ecoledger.cli._paths import shipped
     from ecoledger.monitoring import demo
 
-    try:
-        result = demo.build(data, accounts, rules.read_text("utf-8") if rules else None, target, target_year)
-    except EcoledgerError as exc:
-        raise _fail(exc) from exc
+    data = data or shipped("data/jiangxi", "--data")
+    require(data, "the Jiangxi data folder", "--data", folder=True)
+    for path in accounts:
+        require(path, "an accounts.csv", "--accounts", folder=False)
+    require(rules, "the rule file", "--rules", folder=False)
+    result = demo.build(data, accounts, rules.read_text("utf-8") if rules else None, target, target_year)
     demo.write(result, out)
     typer.echo(f"{len(result['alerts'])} alerts; Poyang TP years reported: "
                f"{(result['poyang_tp']['status'] == 'reported').sum()} → {out / 'index.html'}")
@@ -60,13 +75,12 @@ def water_command(
 ) -> None:
     """Validate records; write records.csv, classes.csv (class, determining parameter, TLI),
     shares by city, basin and region, and each station's TP trend (annual means)."""
+    from ecoledger.atomic import atomic_directory
     from ecoledger.monitoring import phosphorus, records, water
     from ecoledger.monitoring.tables import table_versions
 
-    try:
-        rows = records.load(file.name, file.read_bytes())
-    except EcoledgerError as exc:
-        raise _fail(exc) from exc
+    require(file, "the monitoring records", "FILE", folder=False)
+    rows = records.load(file.name, file.read_bytes())
     for problem in rows.attrs.get("warnings", []):
         typer.echo(f"warning: {problem}", err=True)
     evaluated = water.evaluate(rows, period)
@@ -94,9 +108,11 @@ def aqi_command(
     hourly: bool = typer.Option(False, help="real-time (hourly) AQI instead of the daily AQI"),
 ) -> None:
     """IAQI, AQI, primary pollutant and category per HJ 633-2012, day by day (or hour by hour)."""
+    import pandas as pd
+
     from ecoledger.monitoring import air
 
-    frame = pd.read_csv(file)
+    frame = _table(file, ("city", "date"), "the AQI concentrations CSV")
     compute = air.hourly_aqi if hourly else air.daily_aqi
     scored = pd.DataFrame([compute({k: v for k, v in row.items() if isinstance(v, int | float)})
                            for row in frame.to_dict("records")])
@@ -114,11 +130,10 @@ def alerts_command(
     """Evaluate early-warning rules on indicator series and export the alerts."""
     from ecoledger.monitoring import warning
 
-    try:
-        parsed = warning.parse_rules(rules.read_text("utf-8"), rules.name)
-    except EcoledgerError as exc:
-        raise _fail(exc) from exc
-    frame = pd.read_csv(series, dtype={"unit_code": str})
+    require(rules, "the rule file", "--rules", folder=False)
+    parsed = warning.parse_rules(rules.read_text("utf-8"), rules.name)
+    frame = _table(series, ("series", "unit_code", "unit_name", "period", "value", "unit"),
+                   "the indicator series CSV", dtype={"unit_code": str})
     alerts = warning.evaluate(parsed, frame)
     _write_file(out, warning.alerts_csv(alerts))
     typer.echo(f"{len(alerts)} alerts → {out}")
@@ -135,15 +150,18 @@ def tp_load_command(
 ) -> None:
     """Poyang TP load account by source; a complete total also as a total_phosphorus_load
     statistics row (kg) for the GEP water-purification cap."""
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.errors import InputError
     from ecoledger.monitoring import links, phosphorus
 
-    values = pd.read_csv(activity)
-    table = pd.read_csv(coefficients, dtype=str, keep_default_na=False) if coefficients else None
+    values = _table(activity, ("activity", "value"), "the activity CSV")
+    table = (_table(coefficients, (), "the coefficient table", dtype=str, keep_default_na=False)
+             if coefficients else None)
     try:
-        account = phosphorus.load_account(dict(zip(values["activity"], values["value"].astype(float),
-                                                   strict=True)), table)
-    except EcoledgerError as exc:
-        raise _fail(exc) from exc
+        numbers = values["value"].astype(float)
+    except ValueError as exc:
+        raise InputError(f"{activity} · value: {exc}; fix: numbers only in the value column") from exc
+    account = phosphorus.load_account(dict(zip(values["activity"], numbers, strict=True)), table)
     with atomic_directory(out) as folder:
         account.to_csv(folder / "tp_load_account.csv", index=False)
         links.load_statistics_rows(account, code, year, source).to_csv(folder / "statistics_rows.csv",
@@ -164,10 +182,8 @@ def samples_command(
     """One section's samples of a year in the layout of the compensation rules' samples tables."""
     from ecoledger.monitoring import links, records
 
-    try:
-        rows = records.load(file.name, file.read_bytes())
-    except EcoledgerError as exc:
-        raise _fail(exc) from exc
+    require(file, "the monitoring records", "FILE", folder=False)
+    rows = records.load(file.name, file.read_bytes())
     samples = links.compensation_samples(rows, station, year)
     _write_file(out, samples.to_csv(index=False).encode("utf-8"))
     typer.echo(f"{len(samples)} samples of {station} in {year} → {out}")

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from ecoledger.errors import EcoledgerError
-from ecoledger.testing import make_pack
+from ecoledger.cli._errors import Group, require
 
-app = typer.Typer(help="Build region packs.", no_args_is_help=True)
+app = typer.Typer(cls=Group, help="Build region packs.", no_args_is_help=True)
 
 
 @app.command("build")
@@ -24,11 +23,8 @@ def build(
         raise typer.BadParameter(f"unknown region {region!r}; known: jiangxi")
     from ecoledger.packs import jiangxi
 
-    try:
-        jiangxi.build(out, source, tuple(years))
-    except EcoledgerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    require(source, "the source data folder", "--source", folder=True)
+    jiangxi.build(out, source, tuple(years))
     typer.echo(f"{region} pack written to {out}")
 
 
@@ -38,6 +34,8 @@ def synthetic(
     year: int = typer.Option(2020, help="accounting year of the layers and statistics"),
 ) -> None:
     """Write the small synthetic test pack (synthetic numbers, labelled so)."""
+    from ecoledger.testing import make_pack
+
     make_pack(folder, year=year)
     typer.echo(f"synthetic pack written to {folder}")
 
@@ -54,20 +52,21 @@ def template(
                                              "township); default: every unit"),
 ) -> None:
     """Write the statistics template: one row per unit × needed indicator, values to fill in."""
+    from ecoledger.errors import InputError
     from ecoledger.pack.manifest import load_pack
     from ecoledger.pack.statistics import pack_units
     from ecoledger.statistics.template import needed_statistics, template_rows, write_template
 
+    require(pack, "the region pack", "PACK", folder=True)
+    loaded = load_pack(pack)
     try:
-        loaded = load_pack(pack)
         needed = needed_statistics(profile, basis, loaded.region.not_applicable)
         units = pack_units(loaded)
         if level:
             units = units[units["level"].isin(level)]
         written = write_template(out, template_rows(units, year, needed), needed)
-    except (EcoledgerError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        raise InputError(f"{exc}; fix: --basis one of the listed bases, --out FILE.xlsx or FILE.csv") from exc
     typer.echo(f"template of {len(needed)} indicators × {len(units)} units written to {written} / "
                f"统计模板（{len(needed)} 项指标 × {len(units)} 个单位）已写入 {written}")
 
@@ -86,6 +85,7 @@ def add_statistics(
     from ecoledger.pack.statistics import add_statistics as add
     from ecoledger.platform.submissions import parse_upload
 
+    require(pack, "the region pack", "PACK", folder=True)
     try:
         table = parse_upload(file.name, file.read_bytes())
         result = add(pack, table, replace=replace, profile=profile, label=file.name)
@@ -94,7 +94,7 @@ def add_statistics(
         errors = sum(p.severity == "error" for p in exc.problems)
         typer.echo(f"{errors} error(s): nothing written to {pack} / {errors} 个错误：未写入任何数据",
                    err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(2) from exc
     _print_problems(result.warnings)
     if result.file is None:
         typer.echo(f"no value filled in {file.name}: nothing added / 未填写任何数值，未添加数据")

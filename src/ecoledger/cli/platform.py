@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from ecoledger.errors import EcoledgerError
+from ecoledger.cli._errors import Group, require
 
-app = typer.Typer(help="Administer the platform's store.", no_args_is_help=True)
+app = typer.Typer(cls=Group, help="Administer the platform's store.", no_args_is_help=True)
 DATA = typer.Option(Path("platform-data"), help="the platform's data folder")
 URL = typer.Option(None, envvar="ECOLEDGER_DATABASE_URL", help="database URL (default: SQLite in --data)")
 
@@ -35,15 +35,12 @@ def add_user(
     """Create a user; the password is read from ECOLEDGER_PASSWORD or asked for."""
     from ecoledger.platform import seed, users
 
+    require(pack, "the region pack", "--pack", folder=True)
     db = _database(data, database_url)
     password = os.environ.get("ECOLEDGER_PASSWORD") or typer.prompt("password", hide_input=True,
                                                                     confirmation_prompt=True)
-    try:
-        seed.ensure_reference_data(db, pack)
-        users.create_user(db, username, password, role, unit, actor="cli")
-    except EcoledgerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    seed.ensure_reference_data(db, pack)
+    users.create_user(db, username, password, role, unit, actor="cli")
     typer.echo(f"user {username} ({role}) created")
 
 
@@ -62,15 +59,14 @@ def verify_audit(data: Path = DATA, database_url: str | None = URL) -> None:
 def rerun(
     archive: Path = typer.Argument(..., help="run-<id>.zip downloaded from the platform"),
     pack: Path = typer.Option(..., help="the region pack the run used"),
-    out: Path = typer.Option(..., help="folder for the recomputed outputs"),
+    out: Path = typer.Option(..., help="folder for the recomputed outputs (written whole or not at all)"),
 ) -> None:
-    """Recompute a platform run from its archive and check the accounts are identical."""
+    """Recompute a platform run from its archive and check the accounts are identical (exit 1 if
+    they differ, 2 if the archive or pack cannot be used; nothing is written then)."""
     from ecoledger.platform.runs import verify_archive
 
-    try:
-        result = verify_archive(archive, pack, out)
-    except EcoledgerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    require(archive, "the run archive", "ARCHIVE", folder=False)
+    require(pack, "the region pack", "--pack", folder=True)
+    result = verify_archive(archive, pack, out)
     typer.echo(json.dumps({k: v for k, v in result.items() if k != "outputs"}, indent=2))
     raise typer.Exit(0 if result["identical"] else 1)

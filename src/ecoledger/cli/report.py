@@ -6,9 +6,8 @@ import warnings
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from ecoledger.report import ReportWarning, write_report
+from ecoledger.cli._errors import require
 
 
 def report(
@@ -18,20 +17,22 @@ def report(
     pdf: bool = typer.Option(True, help="also print the first language to PDF (needs chromium)"),
 ) -> None:
     """Write OUT/report.zh.html, OUT/report.en.html and OUT/report.zh.pdf."""
-    console = Console()
+    from ecoledger.errors import InputPathError
+    from ecoledger.report import ReportWarning, write_report
+
+    require(out, "an output folder of `ecoledger account`", "OUT", folder=True)
+    require(pack, "the region pack", "--pack", folder=True)
     if not (out / "run.json").is_file():
-        console.print(f"[red]error:[/red] {out} is not an output folder of `ecoledger account` "
-                      "(no run.json)")
-        raise typer.Exit(1)
+        raise InputPathError(f"{out} is not an output folder of `ecoledger account` (no run.json); "
+                             "fix: give the folder `ecoledger account --out` wrote")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReportWarning)
         try:
             written = write_report(out, pack, languages=lang, pdf=pdf)
         except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from exc
+            raise InputPathError(f"{out}: the report cannot be written: {exc}") from exc
     for warning in caught:
         if issubclass(warning.category, ReportWarning):
-            console.print(f"[yellow]warning:[/yellow] {warning.message}")
+            typer.echo(f"warning: {warning.message}", err=True)
     for path in written:
-        console.print(f"→ {path}")
+        typer.echo(f"→ {path}")

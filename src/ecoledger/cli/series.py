@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ecoledger.atomic import atomic_directory
-from ecoledger.errors import EcoledgerError
-from ecoledger.series import run_series
+from ecoledger.cli._errors import require
 
 
 def series(
@@ -19,11 +17,11 @@ def series(
     profile: str = typer.Option("ndrc2022", help="ndrc2022 | mee2020 | db36_1402"),
 ) -> None:
     """Write change.csv: GEP per unit and year, current and constant prices, year-over-year."""
-    try:
-        table = run_series(pack, years, price_year, profile=profile)
-    except EcoledgerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.series import run_series
+
+    require(pack, "the region pack", "PACK", folder=True)
+    table = run_series(pack, years, price_year, profile=profile)
     with atomic_directory(out) as folder:
         table.to_csv(folder / "change.csv", index=False, encoding="utf-8")
     typer.echo(f"{len(years)} years → {out / 'change.csv'}")

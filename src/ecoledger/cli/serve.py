@@ -23,7 +23,12 @@ def serve(
     """Start the platform; with --pack and --accounts it opens with those accounts published."""
     import uvicorn
 
+    from ecoledger.cli._errors import require
     from ecoledger.platform.app import Settings, create_app
+
+    require(pack, "the region pack", "--pack", folder=True)
+    for folder in accounts:
+        require(folder, "an output folder of `ecoledger account`", "--accounts", folder=True)
 
     settings = Settings(data_dir=data, database_url=database_url, pack=pack,
                         cookie_secure=not insecure_cookies, seed_outputs=list(accounts))

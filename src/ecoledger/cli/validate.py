@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ecoledger import plausibility
-from ecoledger.pack.validate import validate_pack
+from ecoledger.cli._errors import require
 
 
 def validate(
@@ -19,29 +15,51 @@ def validate(
     accounts: list[Path] = typer.Option(
         [], help="output folder(s) of `ecoledger account` to check against the pack's known totals"),
 ) -> None:
-    """Check a region pack before any computation; exit 1 if it has errors. With --accounts,
-    also hold each run's physical quantities against the pack's known totals (plausibility)."""
-    console = Console()
+    """Check a region pack before any computation; exit 1 if it has errors (2 if it cannot be
+    checked at all, e.g. no such folder). With --accounts, also hold each run's physical
+    quantities against the pack's known totals (plausibility).
+
+    On a terminal the problems are a table; otherwise (a file, a CI log) one plain line each,
+    never truncated."""
+    from rich.console import Console
+
+    from ecoledger.pack.validate import validate_pack
+
+    require(pack, "the region pack", "PACK", folder=True)
+    for folder in accounts:
+        require(folder / "accounts.csv", "an output folder of `ecoledger account`", "--accounts",
+                folder=False)
+    console = Console(markup=False, highlight=False)
     problems = validate_pack(pack, year)
     errors = [p for p in problems if p.severity == "error"]
-    if problems:
+    if problems and console.is_terminal:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table("severity", "file", "field", "problem", "fix", show_lines=True)
         for p in problems:
-            table.add_row(p.severity, p.file, p.field, p.message, p.fix)
+            table.add_row(*(Text(str(cell)) for cell in (p.severity, p.file, p.field, p.message, p.fix)))
         console.print(table)
-    console.print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {pack}")
+    else:
+        for p in problems:
+            typer.echo(str(p))
+    typer.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {pack}")
     defects = sum(_plausibility(console, pack, folder) for folder in accounts)
     raise typer.Exit(1 if errors or defects else 0)
 
 
-def _plausibility(console: Console, pack: Path, folder: Path) -> int:
+def _plausibility(console, pack: Path, folder: Path) -> int:
     """Print each run's checks against known totals; the number beyond a total with no stated
     reason (defects)."""
+    import pandas as pd
+
+    from ecoledger import plausibility
+
     frame = pd.read_csv(folder / "accounts.csv", dtype={"adcode": str})
     results = plausibility.check(frame, plausibility.read_known_totals(pack),
                                  int(frame["year"].iloc[0]))
     for row in results.itertuples():
-        mark = "[yellow]beyond[/yellow]" if row.flagged else "within"
-        console.print(f"{folder}: {row.name} {row.check}: {row.ratio:.2f} × the known total of "
-                      f"{row.reference_year} ({mark}); {row.explanation_en}")
+        mark = "beyond" if row.flagged else "within"
+        typer.echo(f"{folder}: {row.name} {row.check}: {row.ratio:.2f} × the known total of "
+                   f"{row.reference_year} ({mark}); {row.explanation_en}")
     return len(plausibility.unexplained(results))

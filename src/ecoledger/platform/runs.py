@@ -344,37 +344,90 @@ def archive_path(db: Database, user: User | None, run_id: int) -> Path:
     return Path(run.archive)
 
 
+ARCHIVE_REQUIRED = ("manifest.json", "inputs/statistics.csv", "outputs/accounts.csv")
+MANIFEST_KEYS = ("run", "year", "profile", "pack_inputs", "parameter_table_version")
+
+
+def _archive_error(archive: Path, problem: str) -> PlatformError:
+    return PlatformError(f"{archive}: {problem}; fix: download the run's archive again from the platform "
+                         "(runs → archive), unmodified",
+                         f"{archive}：{problem}；请从平台重新下载该运行的归档，不要修改")
+
+
+def read_archive(archive: Path) -> tuple[dict, dict[str, bytes]]:
+    """The manifest and the members a rerun needs (``inputs/…``, ``outputs/accounts.csv``), all
+    checked before anything is computed or written: a zip file, no member that would land outside
+    the output folder (absolute, ``..``, drive letters), every required member, a manifest of
+    this format with the keys a rerun reads. ``PlatformError`` naming the member otherwise."""
+    archive = Path(archive)
+    try:
+        z = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _archive_error(archive, f"not a zip archive ({exc})") from exc
+    with z:
+        names = z.namelist()
+        for name in names:
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                raise _archive_error(archive, f"member {name!r} points outside the archive's folder "
+                                              "(an unsafe or tampered archive)")
+        missing = [name for name in ARCHIVE_REQUIRED if name not in names]
+        if missing:
+            raise _archive_error(archive, f"no {', '.join(missing)} in the archive "
+                                          "(a run archive holds manifest.json, inputs/ and outputs/)")
+        try:
+            manifest = json.loads(z.read("manifest.json"))
+        except (ValueError, zipfile.BadZipFile) as exc:
+            raise _archive_error(archive, f"manifest.json is not readable JSON ({exc})") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != ARCHIVE_FORMAT:
+            raise _archive_error(archive, f"manifest.json is not an ecoledger run archive's "
+                                          f"(format {ARCHIVE_FORMAT})")
+        absent = [key for key in MANIFEST_KEYS if key not in manifest]
+        if absent or not isinstance(manifest["pack_inputs"], dict):
+            raise _archive_error(archive, f"manifest.json lacks {', '.join(absent) or 'pack_inputs'}")
+        try:
+            members = {name: z.read(name) for name in names
+                       if (name.startswith("inputs/") and not name.endswith("/"))
+                       or name == "outputs/accounts.csv"}
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a corrupt member (CRC, truncation)
+            raise _archive_error(archive, f"a member cannot be read ({exc})") from exc
+    return manifest, members
+
+
 def verify_archive(archive: Path, pack: Path, out: Path,
                    progress: Callable[[str, float], None] | None = None) -> dict:
-    """Re-run an archive's inputs on ``pack``; compare with the archived accounts."""
-    from ecoledger.accounts import run_account
+    """Re-run an archive's inputs on ``pack``; compare with the archived accounts.
 
-    with zipfile.ZipFile(archive) as z:
-        manifest = json.loads(z.read("manifest.json"))
-        if manifest.get("format") != ARCHIVE_FORMAT:
-            raise PlatformError(f"{archive}: not an ecoledger run archive ({ARCHIVE_FORMAT})")
-        inputs = out / "archive-inputs"
-        inputs.mkdir(parents=True, exist_ok=True)
-        names = [n for n in z.namelist() if n.startswith(("inputs/", "outputs/accounts.csv"))]
-        z.extractall(inputs, members=names)
+    The archive and the pack are checked before any computation (``read_archive``, the pack's
+    file hashes against the manifest's); ``out`` (``archive-inputs/``, ``outputs/``) is written
+    whole or not at all, replacing any previous folder."""
+    from ecoledger.accounts import run_account
+    from ecoledger.atomic import atomic_directory
     from ecoledger.outputs import input_hashes
 
+    manifest, members = read_archive(archive)
     differing = sorted(name for name, digest in input_hashes(pack).items()
                        if manifest["pack_inputs"].get(name) not in (None, digest))
     if differing:
         raise PlatformError(f"the region pack differs from the archived run's in {', '.join(differing)}; "
                             "re-run on the same pack version")
-    parameters = inputs / "inputs" / "parameters.csv"
-    result = run_account(pack, manifest["year"], profile=manifest["profile"],
-                         parameter_overrides=[parameters] if parameters.exists() else [],
-                         statistics_overrides=[inputs / "inputs" / "statistics.csv"],
-                         keep_maps=False, progress=progress)
-    write_outputs(result, out / "outputs", pack)
-    archived = pd.read_csv(inputs / "outputs" / "accounts.csv", dtype={"adcode": str})
-    fresh = pd.read_csv(out / "outputs" / "accounts.csv", dtype={"adcode": str})
-    same = archived.equals(fresh)
+    with atomic_directory(out) as staging:
+        inputs = staging / "archive-inputs"
+        for name, data in members.items():
+            target = inputs / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        parameters = inputs / "inputs" / "parameters.csv"
+        result = run_account(pack, manifest["year"], profile=manifest["profile"],
+                             parameter_overrides=[parameters] if parameters.exists() else [],
+                             statistics_overrides=[inputs / "inputs" / "statistics.csv"],
+                             keep_maps=False, progress=progress)
+        write_outputs(result, staging / "outputs", pack)
+        archived = pd.read_csv(inputs / "outputs" / "accounts.csv", dtype={"adcode": str})
+        fresh = pd.read_csv(staging / "outputs" / "accounts.csv", dtype={"adcode": str})
+        same = archived.equals(fresh)
+        hashes = output_hashes(staging / "outputs")
     return {"run": manifest["run"], "year": manifest["year"], "identical": bool(same),
             "parameter_table_version": result.provenance["parameter_table_version"],
             "archived_parameter_table_version": manifest["parameter_table_version"],
-            "outputs": output_hashes(out / "outputs")}
-
+            "outputs": hashes}
