@@ -3,7 +3,11 @@
 ``invest_runner.py CONFIG_JSON`` where the config is either
 ``{"module": "natcap.invest.sdr.sdr", "args": {...}}`` (runs ``module.execute(args)``) or
 ``{"routing": "d8"|"mfd", "dem": PATH, "workspace": DIR}`` (pygeoprocessing's ``fill_pits``,
-``flow_dir_*`` and ``flow_accumulation_*``, each timed). Prints ``{"seconds", "steps"}`` as JSON.
+``flow_dir_*`` and ``flow_accumulation_*``, each timed) or ``{"datastack": PATH, "workspace": DIR}``
+(an InVEST datastack / args.json read by InVEST itself, ``datastack.extract_parameter_set``, which
+resolves relative paths against the file, then its model's ``execute``; optional ``"zonal":
+{name: [raster, vector]}`` adds ``pygeoprocessing.zonal_statistics`` sums per feature, e.g. for
+Carbon, which has no watersheds). Prints ``{"seconds", "steps"[, "zonal"]}`` as JSON.
 """
 
 import importlib
@@ -37,13 +41,28 @@ def main() -> None:
     cfg = json.loads(sys.argv[1])
     logging.basicConfig(level=logging.WARNING)
     t = time.perf_counter()
+    out = {}
     if "routing" in cfg:
         os.makedirs(cfg["workspace"], exist_ok=True)
         steps = _routing(cfg["routing"], cfg["dem"], cfg["workspace"])
+    elif "datastack" in cfg:
+        from natcap.invest import datastack, models
+
+        params = datastack.extract_parameter_set(cfg["datastack"])
+        args = dict(params.args, workspace_dir=cfg["workspace"])
+        importlib.import_module(models.model_id_to_pyname[params.model_id]).execute(args)
+        steps = {}
+        if cfg.get("zonal"):
+            import pygeoprocessing
+
+            out["zonal"] = {}
+            for name, (raster, vector) in cfg["zonal"].items():
+                stats = pygeoprocessing.zonal_statistics((os.path.join(cfg["workspace"], raster), 1), vector)
+                out["zonal"][name] = {str(fid): float(v["sum"]) for fid, v in stats.items()}
     else:
         importlib.import_module(cfg["module"]).execute(cfg["args"])
         steps = {}
-    print(json.dumps({"seconds": time.perf_counter() - t, "steps": steps}))
+    print(json.dumps({"seconds": time.perf_counter() - t, "steps": steps} | out))
 
 
 if __name__ == "__main__":

@@ -198,3 +198,159 @@ def build_stack(n: int, seed: int = 42, root: Path = WORK) -> dict:
     manifest = {"size": n, "seed": seed, "cell": CELL, "seasonality_z": SEASONALITY_Z, "paths": paths}
     manifest_path.write_text(json.dumps(manifest, indent=1))  # last: marks the stack complete
     return manifest
+
+
+# --------------------------------------------------------------------------- real terrain, partial watersheds
+
+JIANGXI_DEM = Path(__file__).resolve().parents[1] / "data/jiangxi/dem/dem_jiangxi_30arcsec_bbox.tif"
+
+
+def real_terrain_dem(n: int = 240, cell: float = 500.0, centre=(114.9, 27.0)) -> tuple[np.ndarray, object]:
+    """An n×n DEM (m, float32, NaN nodata) in EPSG:32650 at ``cell`` m, bilinearly resampled from
+    the Jiangxi 30″ DEM (``data/jiangxi/dem``) around ``centre`` (lon, lat): hills of the
+    Gan river basin. Returns ``(dem, transform)``."""
+    from pyproj import Transformer
+    from rasterio.warp import Resampling, reproject
+
+    x, y = Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(*centre)
+    x0 = np.floor(x / cell) * cell - n // 2 * cell
+    y1 = np.floor(y / cell) * cell + n // 2 * cell
+    transform = rasterio.Affine(cell, 0.0, x0, 0.0, -cell, y1)
+    dem = np.full((n, n), np.nan, dtype=np.float32)
+    with rasterio.open(JIANGXI_DEM) as src:
+        reproject(
+            rasterio.band(src, 1),
+            dem,
+            dst_transform=transform,
+            dst_crs=CRS,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+    return dem, transform
+
+
+def real_terrain_watersheds(dem: np.ndarray, transform) -> list:
+    """Three polygons that do not cover the grid: the catchment of a large D8 outlet (on cell
+    edges), a tributary catchment nested inside it, and a disc that overlaps the first and
+    reaches outside it (edges through cells, to exercise the cell-centre rule)."""
+    from rasterio.features import shapes
+    from shapely.geometry import Point, shape
+    from shapely.ops import unary_union
+
+    from ecoledger import terrain
+    from ecoledger.terrain.watersheds import watersheds
+
+    directions = terrain.flow_direction_d8(terrain.fill_depressions(dem))
+    acc = terrain.flow_accumulation_d8(directions)
+    n = dem.shape[0]
+    inner = np.zeros(dem.shape, dtype=bool)
+    inner[n // 8 : -n // 8, n // 8 : -n // 8] = True  # outlets away from the edges
+    a = np.where(inner & np.isfinite(acc), acc, 0)
+    # outer: an outlet draining about a fifth of the grid; nested: one draining ~a quarter of that
+    order = np.argsort(np.abs(a - 0.2 * n * n), axis=None)
+    r, c = np.unravel_index(order[0], a.shape)
+    outlets = np.zeros(dem.shape, dtype=np.int32)
+    outlets[r, c] = 1
+    outer = watersheds(directions, outlets) == 1
+    b = np.where(outer, a, 0)
+    order = np.argsort(np.abs(b - 0.25 * a[r, c]), axis=None)
+    rn, cn = np.unravel_index(order[0], b.shape)
+    outlets[:] = 0
+    outlets[rn, cn] = 1
+    nested = watersheds(directions, outlets) == 1
+
+    def polygon(mask):
+        parts = [shape(g) for g, v in shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
+        return unary_union(parts)
+
+    outer_poly, nested_poly = polygon(outer), polygon(nested)
+    # a disc centred on the outer catchment's edge: overlaps it and covers cells outside it
+    rows, cols = np.nonzero(outer)
+    edge = np.argmax(cols)
+    xc, yc = transform * (cols[edge] + 0.5, rows[edge] + 0.5)
+    disc = Point(xc + 0.3 * transform.a, yc).buffer(n * transform.a / 10, quad_segs=32)
+    return [outer_poly, nested_poly, disc]
+
+
+def build_real_case(folder: Path, n: int = 240, cell: float = 500.0) -> dict:
+    """Write a real-terrain InVEST case into ``folder`` and return its manifest (cached).
+
+    DEM from ``real_terrain_dem``; R, K, eight land-cover classes, precipitation, ET0, PAWC and
+    root-restricting depth drawn from the terrain as in ``make_arrays``; the biophysical table
+    of SDR/AWY/Carbon; ``watersheds.gpkg`` (``ws_id`` 1–3, from ``real_terrain_watersheds``:
+    nested and overlapping, not covering the grid) and InVEST datastacks with relative paths
+    (``sdr_d8.invs.json``, ``sdr_mfd.invs.json``, ``awy.invs.json``, ``carbon.invs.json``).
+    """
+    import geopandas as gpd
+
+    folder = Path(folder)
+    manifest_path = folder / "case.json"
+    if manifest_path.exists():
+        return json.loads(manifest_path.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    dem, transform = real_terrain_dem(n, cell)
+    arrays = make_arrays(n, seed=7)
+    relief = np.nan_to_num(dem, nan=float(np.nanmin(dem))) - float(np.nanmedian(dem))
+    arrays["dem"] = dem
+    arrays["precip"] = (1600 + 0.5 * relief + 0.1 * (arrays["precip"] - 1500)).astype(np.float32)
+    lc = arrays["landcover"]
+    lc[np.isnan(dem)] = 7
+    profile = dict(
+        driver="GTiff", width=n, height=n, count=1, crs=CRS, transform=transform, tiled=True,
+        blockxsize=256, blockysize=256,
+    )  # fmt: skip
+    for name, a in arrays.items():
+        is_float = a.dtype.kind == "f"
+        with rasterio.open(
+            folder / f"{name}.tif", "w", dtype=a.dtype, nodata=NODATA if is_float else 255, **profile
+        ) as dst:
+            dst.write(np.where(np.isnan(a), NODATA, a) if is_float else a, 1)
+    rows = [",".join(map(str, (code, *values[1:]))) for code, values in LANDCOVER.items()]
+    (folder / "biophysical.csv").write_text("\n".join(["lucode," + ",".join(TABLE_COLUMNS), *rows]) + "\n")
+    polygons = real_terrain_watersheds(dem, transform)
+    gpd.GeoDataFrame({"ws_id": [1, 2, 3]}, geometry=polygons, crs=CRS).to_file(folder / "watersheds.gpkg")
+    common = {"workspace_dir": "", "results_suffix": "", "n_workers": -1}
+    sdr = {
+        "dem_path": "dem.tif", "erosivity_path": "erosivity.tif", "erodibility_path": "erodibility.tif",
+        "lulc_path": "landcover.tif", "biophysical_table_path": "biophysical.csv",
+        "watersheds_path": "watersheds.gpkg", "drainage_path": "", "threshold_flow_accumulation": 200,
+        "k_param": 2, "sdr_max": 0.8, "ic_0_param": 0.5, "l_max": 122,
+    }  # fmt: skip
+    stacks = {
+        "sdr_d8": ("sdr", sdr | {"flow_dir_algorithm": "D8"}),
+        "sdr_mfd": ("sdr", sdr | {"flow_dir_algorithm": "MFD"}),
+        "awy": (
+            "annual_water_yield",
+            {
+                "precipitation_path": "precip.tif",
+                "eto_path": "et0.tif",
+                "depth_to_root_rest_layer_path": "depth.tif",
+                "pawc_path": "awc.tif",
+                "lulc_path": "landcover.tif",
+                "biophysical_table_path": "biophysical.csv",
+                "seasonality_constant": SEASONALITY_Z,
+                "watersheds_path": "watersheds.gpkg",
+                "sub_watersheds_path": "",
+                "demand_table_path": "",
+                "valuation_table_path": "",
+            },
+        ),
+        "carbon": (
+            "carbon",
+            {
+                "lulc_bas_path": "landcover.tif",
+                "carbon_pools_path": "biophysical.csv",
+                "calc_sequestration": False,
+                "do_valuation": False,
+            },
+        ),
+    }
+    datastacks = {}
+    for name, (model, args) in stacks.items():
+        path = folder / f"{name}.invs.json"
+        stack = {"args": common | args, "model_id": model, "invest_version": "3.20.2"}
+        path.write_text(json.dumps(stack, indent=1))
+        datastacks[name] = str(path)
+    manifest = {"size": n, "cell": cell, "folder": str(folder), "datastacks": datastacks}
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    return manifest

@@ -125,7 +125,9 @@ def test_unknown_landcover_code_is_named(stack, tmp_path):
 def test_soil_retention_equals_unfused_terrain_reference(stack, tmp_path, routing):
     paths, arrays, lulc = stack
     result = _soil_retention(paths, tmp_path, routing=routing, watersheds_path=paths["watersheds"])
-    filled = terrain.fill_depressions(arrays["dem"])
+    dem = arrays["dem"].copy()
+    dem[lulc == 255] = np.nan  # InVEST's mutual mask: land-cover nodata is DEM nodata too
+    filled = terrain.fill_depressions(dem)
     if routing == "d8":
         acc = terrain.flow_accumulation_d8(terrain.flow_direction_d8(filled))
     else:
@@ -134,8 +136,9 @@ def test_soil_retention_equals_unfused_terrain_reference(stack, tmp_path, routin
     rkls = ls * arrays["erosivity"].astype(np.float64) * arrays["erodibility"]
     one_minus_cp = {k: 1 - c * p for k, (c, p) in CP.items()}
     avoided = rkls * np.vectorize(lambda k: one_minus_cp.get(k, np.nan))(lulc)
-    expected = {"flow_accumulation": acc, "ls": ls, "rkls": rkls, "avoided_erosion": avoided}
-    assert np.isnan(avoided[0, 0]) and not np.isnan(rkls[0, 0])  # land-cover nodata blanks C·P only
+    usle = rkls - avoided
+    expected = {"flow_accumulation": acc, "ls": ls, "rkls": rkls, "usle": usle, "avoided_erosion": avoided}
+    assert np.isnan(rkls[0, 0]) and np.isnan(acc[0, 0])  # masked out of routing, as InVEST
     for name, a in expected.items():
         got = _read(result["outputs"][name])
         np.testing.assert_allclose(got, a, rtol=2e-7, equal_nan=True, err_msg=name)

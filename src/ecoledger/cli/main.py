@@ -17,6 +17,7 @@ from ecoledger.cli import (
     applications,
     carbon,
     distributed,
+    invest,
     monitoring,
     pack,
     platform,
@@ -67,6 +68,7 @@ app.command("series")(series.series)
 app.command("report")(report.report)
 app.command("distributed")(distributed.distributed)
 app.command("serve")(serve.serve)
+app.command("invest")(invest.invest)
 app.add_typer(pack.app, name="pack")
 app.add_typer(platform.app, name="platform")
 app.add_typer(applications.app, name="applications")

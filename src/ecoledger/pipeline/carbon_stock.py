@@ -26,7 +26,7 @@ def carbon_stock(
     pools_table: str | Path,
     out_dir: str | Path,
     watersheds_path: str | Path | None = None,
-    watershed_id: str = "ws_id",
+    watershed_id: str | None = "ws_id",
 ) -> dict:
     """Carbon stock per cell (Mg C) as InVEST 3.20 Carbon (``ecoledger.items.carbon_stock``).
 
@@ -35,7 +35,12 @@ def carbon_stock(
         pools_table: CSV with ``lucode, c_above, c_below, c_soil, c_dead`` (Mg C/ha).
         out_dir: folder for ``carbon_stock.tif`` (Mg C per cell, float32, NaN = nodata). InVEST's
             ``c_storage_bas.tif`` is the density (Mg C/ha): ours divided by the cell area (ha).
-        watersheds_path: optional polygons with an integer ``watershed_id`` field.
+        watersheds_path: optional polygons; stock sums per polygon, each polygon on its own mask
+            (cell centres, as ``pygeoprocessing.zonal_statistics``), so nested and overlapping
+            polygons get their full sums. InVEST 3.20 Carbon has no watersheds (it reports only
+            the raster totals of ``raster_values_summary.csv``); these sums are ecoledger's,
+            under the same cell rule as InVEST's SDR and AWY.
+        watershed_id: integer id field keying the sums; ``None``: feature order (0, 1, …).
 
     Returns:
         ``{"outputs", "timings_s", "watershed_sums", "watershed_cells", "total_mg_c"}``; the total

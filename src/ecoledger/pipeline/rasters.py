@@ -2,8 +2,9 @@
 
 Inputs are read whole (float rasters as float32 with NaN for nodata). Outputs are float32
 GeoTIFFs, tiled, uncompressed, NaN as nodata, written in two threads. Land-cover classes are
-mapped to table rows once (``class_index``), and watershed sums use one rasterised id grid (cell
-centres, the rule of ``pygeoprocessing.zonal_statistics`` that InVEST uses).
+mapped to table rows once (``class_index``). Watershed sums take one mask per polygon (cell
+centres, the rule of ``pygeoprocessing.zonal_statistics`` that InVEST uses), so nested and
+overlapping polygons each get their full sums.
 """
 
 from __future__ import annotations
@@ -205,49 +206,145 @@ def lookup(index: np.ndarray, values: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- watershed sums
 
 
-@njit(cache=True)
-def _zone_sums(zone, values, n):
-    sums = np.zeros(n)
-    cells = np.zeros(n, dtype=np.int64)
-    rows, cols = zone.shape
-    for r in range(rows):
-        for c in range(cols):
-            z = zone[r, c]
-            v = values[r, c]
-            if z >= 0 and not np.isnan(v):
-                sums[z] += v
-                cells[z] += 1
-    return sums, cells
+@dataclass(frozen=True)
+class Zone:
+    """The cells of one reporting polygon: a window of the grid and a boolean mask over it."""
+
+    rows: slice
+    cols: slice
+    mask: np.ndarray
+
+
+def read_watersheds(watersheds_path: str | Path, grid: Grid, id_field: str | None = None):
+    """The polygons of ``watersheds_path`` (a GeoDataFrame), checked against the grid's CRS.
+
+    ``id_field``, if given, must exist and hold integers.
+    """
+    import geopandas as gpd
+
+    try:
+        sheds = gpd.read_file(watersheds_path)
+    except Exception as exc:  # pyogrio/fiona raise their own classes for unreadable files
+        raise PipelineError(f"{watersheds_path}: cannot read the polygons ({exc})") from exc
+    if id_field is not None and id_field not in sheds.columns:
+        fields = [c for c in sheds.columns if c != "geometry"]
+        raise PipelineError(f"{watersheds_path}: no field {id_field!r}; fields are {fields}")
+    if sheds.crs is None or not CRS.from_user_input(sheds.crs) == grid.crs:
+        raise GridMismatchError(
+            f"{watersheds_path}: CRS {sheds.crs} differs from the rasters' {grid.crs}"
+            " → fix: reproject the polygons to the rasters' CRS (e.g. ogr2ogr -t_srs)"
+        )
+    return sheds
+
+
+def polygon_zones(geometries: Sequence, grid: Grid) -> list[Zone]:
+    """One ``Zone`` per polygon, each on its own mask, so nested and overlapping polygons all
+    get every cell they cover.
+
+    The rule of ``pygeoprocessing.zonal_statistics`` (InVEST's per-watershed sums): a cell
+    belongs to a polygon when its centre lies inside (GDAL rasterisation, ``ALL_TOUCHED=FALSE``);
+    a polygon that contains no cell centre takes every cell its bounding box touches. Parts
+    outside the grid are ignored; an empty or missing geometry gets no cells.
+    """
+    from rasterio.features import geometry_mask
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    t = grid.transform
+    rows, cols = grid.shape
+    zones = []
+    for geom in geometries:
+        if geom is None or geom.is_empty:
+            zones.append(Zone(slice(0, 0), slice(0, 0), np.zeros((0, 0), dtype=bool)))
+            continue
+        xmin, ymin, xmax, ymax = geom.bounds
+        # the cells whose centres can lie inside the bounding box, padded by one
+        c0 = max(int(np.floor((xmin - t.c) / t.a)) - 1, 0)
+        c1 = min(int(np.ceil((xmax - t.c) / t.a)) + 1, cols)
+        r0 = max(int(np.floor((ymax - t.f) / t.e)) - 1, 0)
+        r1 = min(int(np.ceil((ymin - t.f) / t.e)) + 1, rows)
+        mask = np.zeros((0, 0), dtype=bool)
+        if c1 > c0 and r1 > r0:
+            window = Window(c0, r0, c1 - c0, r1 - r0)
+            mask = geometry_mask(
+                [geom], out_shape=(r1 - r0, c1 - c0), transform=window_transform(window, t), invert=True
+            )
+        if mask.any():
+            zones.append(Zone(slice(r0, r1), slice(c0, c1), mask))
+            continue
+        # no cell centre inside: pygeoprocessing's fallback, the cells under the bounding box
+        x0 = int((xmin - t.c) / t.a)
+        y0 = int((ymax - t.f) / t.e)
+        nx = int(np.ceil((xmax - t.c) / t.a)) - x0
+        ny = int(np.ceil((ymin - t.f) / t.e)) - y0
+        if x0 < 0:
+            nx, x0 = nx + x0, 0
+        if y0 < 0:
+            ny, y0 = ny + y0, 0
+        nx, ny = min(nx, cols - x0), min(ny, rows - y0)
+        if nx <= 0 or ny <= 0:
+            zones.append(Zone(slice(0, 0), slice(0, 0), np.zeros((0, 0), dtype=bool)))
+        else:
+            zones.append(Zone(slice(y0, y0 + ny), slice(x0, x0 + nx), np.ones((ny, nx), dtype=bool)))
+    return zones
+
+
+def union_mask(zones: Sequence[Zone], shape: tuple[int, int]) -> np.ndarray:
+    """Cells in any of ``zones`` (InVEST SDR masks its inputs to this before routing)."""
+    out = np.zeros(shape, dtype=bool)
+    for z in zones:
+        out[z.rows, z.cols] |= z.mask
+    return out
+
+
+def zone_stats(zones: Sequence[Zone], array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum (float64) and count of valid (non-NaN) cells of ``array`` in each zone."""
+    sums = np.zeros(len(zones))
+    counts = np.zeros(len(zones), dtype=np.int64)
+    for i, z in enumerate(zones):
+        values = array[z.rows, z.cols][z.mask]
+        valid = values[~np.isnan(values)]
+        sums[i] = valid.sum(dtype=np.float64)
+        counts[i] = valid.size
+    return sums, counts
+
+
+def polygon_ids(sheds, id_field: str | None, source: str | Path) -> list[int]:
+    """The key of each polygon: its integer ``id_field``, or its position (0, 1, …) if ``None``.
+
+    ``PipelineError`` if the ids repeat or are not integers.
+    """
+    if id_field is None:
+        return list(range(len(sheds)))
+    try:
+        ids = sheds[id_field].astype(int).tolist()
+    except (TypeError, ValueError) as exc:
+        raise PipelineError(f"{source}: field {id_field!r} must hold integers ({exc})") from exc
+    if len(set(ids)) != len(ids):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        raise PipelineError(
+            f"{source}: {id_field} values {duplicated} occur more than once"
+            f" → fix: give every polygon its own {id_field}"
+        )
+    return ids
 
 
 def watershed_sums(
-    watersheds_path: str | Path, id_field: str, grid: Grid, arrays: Mapping[str, np.ndarray]
+    watersheds_path: str | Path, id_field: str | None, grid: Grid, arrays: Mapping[str, np.ndarray]
 ) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, int]]]:
-    """Sum of each array and its count of valid cells per watershed.
+    """Sum of each array and its count of valid cells per watershed, each on its own mask.
 
-    A cell belongs to the polygon containing its centre (``pygeoprocessing.zonal_statistics``,
-    used by InVEST, rasterises the same way); polygons should not overlap (a shared cell goes to
-    the later one). Returns ``({name: {ws_id: sum}}, {name: {ws_id: valid cells}})``.
+    Cells are assigned by ``polygon_zones`` (cell centres, as ``pygeoprocessing.zonal_statistics``
+    and so InVEST): nested and overlapping polygons each get their full sums. Keys are the
+    integer ``id_field`` values (unique), or feature positions if ``id_field`` is ``None``.
+    Returns ``({name: {id: sum}}, {name: {id: valid cells}})``.
     """
-    import geopandas as gpd
-    from rasterio.features import rasterize
-
-    sheds = gpd.read_file(watersheds_path)
-    if id_field not in sheds.columns:
-        raise PipelineError(f"{watersheds_path}: no field {id_field!r}; fields are {list(sheds.columns)}")
-    if sheds.crs is None or not CRS.from_user_input(sheds.crs) == grid.crs:
-        raise GridMismatchError(f"{watersheds_path}: CRS {sheds.crs} differs from the rasters' {grid.crs}")
-    ids = sheds[id_field].astype(int).tolist()
-    zone = rasterize(
-        zip(sheds.geometry, range(len(ids)), strict=True),
-        out_shape=grid.shape,
-        transform=grid.transform,
-        fill=-1,
-        dtype=np.int32,
-    )
+    sheds = read_watersheds(watersheds_path, grid, id_field)
+    ids = polygon_ids(sheds, id_field, watersheds_path)
+    zones = polygon_zones(sheds.geometry, grid)
     sums, cells = {}, {}
     for name, a in arrays.items():
-        s, n = _zone_sums(zone, a, len(ids))
+        s, n = zone_stats(zones, a)
         sums[name] = dict(zip(ids, s.tolist(), strict=True))
         cells[name] = dict(zip(ids, n.tolist(), strict=True))
     return sums, cells

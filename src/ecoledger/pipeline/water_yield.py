@@ -12,6 +12,7 @@ from ecoledger.items.water_yield import water_yield_cell
 from ecoledger.pipeline.rasters import (
     check_grid,
     class_index,
+    lookup,
     read_rasters,
     read_table,
     watershed_sums,
@@ -44,7 +45,7 @@ def water_yield(
     seasonality_z: float,
     out_dir: str | Path,
     watersheds_path: str | Path | None = None,
-    watershed_id: str = "ws_id",
+    watershed_id: str | None = "ws_id",
 ) -> dict:
     """Per-cell annual water yield as InVEST 3.20 AWY (``ecoledger.items.water_yield``).
 
@@ -54,13 +55,17 @@ def water_yield(
             (mm). landcover_path: integer classes. All on one projected grid.
         biophysical_table: CSV with ``lucode, lulc_veg, root_depth`` (mm) ``, kc`` (InVEST's).
         seasonality_z: Zhang coefficient Z (1).
-        out_dir: folder for ``water_yield.tif`` (mm/a), ``aet.tif`` (mm/a) and
-            ``water_yield_volume.tif`` (m³/a per cell = mm / 1000 × cell area m²); float32,
-            NaN = nodata (also where precipitation is 0, as in InVEST).
-        watersheds_path: optional polygons with an integer ``watershed_id`` field. InVEST's
-            ``wyield_mn`` is ``watershed_sums["water_yield"][id] / watershed_cells[...][id]``;
-            its ``wyield_vol`` (mean × polygon area) equals the volume sum when the polygons
-            follow cell edges and every cell is valid.
+        out_dir: folder for ``water_yield.tif`` (mm/a), ``aet.tif`` (mm/a), ``pet.tif``
+            (Kc·ET0, mm/a) and ``water_yield_volume.tif`` (m³/a per cell = mm / 1000 × cell area
+            m²); float32, NaN = nodata (also where precipitation is 0, as in InVEST).
+        watersheds_path: optional polygons; sums and valid-cell counts of ``water_yield``,
+            ``aet``, ``pet``, ``water_yield_volume`` and ``precip`` per polygon, each polygon on
+            its own mask (cell centres, as ``pygeoprocessing.zonal_statistics``: nested and
+            overlapping polygons get their full sums). InVEST AWY does not mask its inputs, so
+            neither do we. InVEST's ``wyield_mn`` (``precip_mn``, ``PET_mn``, ``AET_mn``) is
+            ``watershed_sums[name][id] / watershed_cells[name][id]``; its ``wyield_vol`` is
+            ``wyield_mn`` × polygon area (m²) / 1000 (``cli.invest`` writes that table).
+        watershed_id: integer id field keying the sums; ``None``: feature order (0, 1, …).
 
     Returns:
         ``{"outputs", "timings_s", "watershed_sums", "watershed_cells"}`` as
@@ -87,13 +92,15 @@ def water_yield(
         volume,
     )
     computed = time.perf_counter()
-    results = {"water_yield": wy, "aet": aet, "water_yield_volume": volume}
+    pet = lookup(klass, table["kc"]) * rasters["et0"][0]  # InVEST: Kc raster × ET0, float32
+    results = {"water_yield": wy, "aet": aet, "pet": pet, "water_yield_volume": volume}
     outputs = write_rasters(out_dir, grid, results)
     written = time.perf_counter()
     timings = {"read": read - start, "water_yield": computed - read, "write": written - computed}
     sums, cells = {}, {}
     if watersheds_path is not None:
-        sums, cells = watershed_sums(watersheds_path, watershed_id, grid, results)
+        summed = {**results, "precip": rasters["precip"][0]}
+        sums, cells = watershed_sums(watersheds_path, watershed_id, grid, summed)
         timings["watershed_sums"] = time.perf_counter() - written
     timings["total"] = time.perf_counter() - start
     return {"outputs": outputs, "timings_s": timings, "watershed_sums": sums, "watershed_cells": cells}
