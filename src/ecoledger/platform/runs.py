@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ecoledger import __version__, tables
 from ecoledger.outputs import output_hashes, write_outputs
@@ -40,6 +40,7 @@ from ecoledger.platform.policy import (
     NotFound,
     PlatformError,
     require_login,
+    TooManyAttempts,
     require_role,
 )
 
@@ -66,25 +67,25 @@ def published_current(s, year: int) -> Run | None:
 
 
 def current_run(db: Database, year: int) -> Run | None:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         return published_current(s, year)
 
 
 def published_years(db: Database) -> list[int]:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         return sorted(set(s.scalars(select(Run.year).where(Run.status == "published"))))
 
 
 def superseded_by(db: Database) -> dict[int, int]:
     """Published run id → id of the published run that corrects it."""
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         return {r.supersedes_id: r.id for r in s.scalars(select(Run).where(
             Run.status == "published", Run.supersedes_id.is_not(None)))}
 
 
 def list_runs(db: Database, user: User | None) -> list[Run]:
     """Published runs for everyone; every run for logged-in users."""
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         query = select(Run).order_by(Run.id.desc())
         if user is None:
             query = query.where(Run.status == "published")
@@ -92,7 +93,7 @@ def list_runs(db: Database, user: User | None) -> list[Run]:
 
 
 def get_run(db: Database, user: User | None, run_id: int) -> Run:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         run = s.get(Run, run_id)
     if run is None or (user is None and run.status != "published"):
         raise NotFound(f"no run {run_id}", f"没有编号为 {run_id} 的核算运行")
@@ -100,7 +101,10 @@ def get_run(db: Database, user: User | None, run_id: int) -> Run:
 
 
 def start(db: Database, user: User | None, year: int, profile: str, pack_years: list[int],
-          supersedes_id: int | None = None) -> Run:
+MAX_QUEUED_RUNS_PER_USER = 2  # queued or running runs one user may have (Settings.max_queued_runs)
+
+
+          supersedes_id: int | None = None, max_queued: int = MAX_QUEUED_RUNS_PER_USER) -> Run:
     user = require_role(user, "reviewer", "administrator")
     tables.profile(profile)  # raises ParameterError naming the profiles
     if year not in pack_years:
@@ -109,6 +113,13 @@ def start(db: Database, user: User | None, year: int, profile: str, pack_years: 
                             f"区域数据包没有 {year} 年的图层，可选：{', '.join(map(str, pack_years))}")
     with db.transaction() as s:
         if supersedes_id is not None:
+        waiting = s.scalar(select(func.count()).select_from(Run).where(
+            Run.started_by == user.id, Run.status.in_(("queued", "running"))))
+        if waiting >= max_queued:
+            raise TooManyAttempts(
+                f"you have {waiting} runs queued or running (at most {max_queued}): wait for one "
+                "to finish before starting another",
+                f"您已有 {waiting} 个排队或运行中的核算（上限 {max_queued} 个），请待其完成后再启动", 60)
             old = s.get(Run, supersedes_id)
             if old is None or old.status != "published" or old.year != year:
                 raise PlatformError(f"run {supersedes_id} is not a published run of {year}",
