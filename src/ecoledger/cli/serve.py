@@ -33,5 +33,5 @@ def serve(
     settings = Settings(data_dir=data, database_url=database_url, pack=pack,
                         cookie_secure=not insecure_cookies, seed_outputs=list(accounts))
     app = create_app(settings)
-    typer.echo(f"ecoledger platform on http://{host}:{port}/  (store: {settings.url})")
+    typer.echo(f"ecoledger platform on http://{host}:{port}/  (store: {settings.url_to_show})")
     uvicorn.run(app, host=host, port=port, log_level="info")

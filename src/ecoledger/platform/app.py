@@ -19,13 +19,14 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ecoledger.errors import EcoledgerError, SubmissionError
-from ecoledger.platform import runs, security
+from ecoledger.platform import artefacts, runs, security
 from ecoledger.platform.db import Database, sqlite_url
 from ecoledger.platform.deps import CSRF_COOKIE
 from ecoledger.platform.policy import PlatformError, TooManyAttempts
 
 UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024
 REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's other fields
+HSTS = "max-age=31536000; includeSubDomains"
 MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.monitoring")  # routers mounted
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
@@ -42,6 +43,7 @@ class Settings:
     cookie_secure: bool = True
     run_in_background: bool = True
     seed_outputs: list[Path] = field(default_factory=list)
+    max_queued_runs: int = runs.MAX_QUEUED_RUNS_PER_USER  # queued or running runs per user
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -55,16 +57,34 @@ class Settings:
     def url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir / "ecoledger.db")
 
+    @property
+    def url_to_show(self) -> str:
+        """The store's URL without its password, for logs and messages."""
+        return masked_url(self.url)
+
+
+def masked_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show its scheme only
+        return url.split(":", 1)[0] + "://***"
+
 
 class State:
     """What every request handler reaches through ``request.app.state.platform``."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not settings.data_dir.exists():  # the store, keys and archives: the owner's only
+            settings.data_dir.mkdir(parents=True, mode=0o700)
+        for private in ("runs", "published"):  # run archives and published artefacts
+            artefacts.private_folder(settings.data_dir / private).chmod(0o700)
         self.db = Database(settings.url)
         self.secret = security.load_secret(settings.data_dir / "secret.key")
         self.runner = runs.Runner(self.db, settings.data_dir, settings.pack)
+        self.map_cache: dict[tuple, bytes] = {}  # (published run, level, measure) → GeoJSON
 
     @property
     def pack_years(self) -> list[int]:
@@ -126,6 +146,8 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.scheme == "https":  # served over TLS (or by a proxy saying so)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.exception_handler(PlatformError)

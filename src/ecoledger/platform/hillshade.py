@@ -3,12 +3,14 @@
 Horn's slope and aspect (the formula of ``gdaldem hillshade``), sun azimuth 315°, altitude 45°,
 on the DEM reprojected to EPSG:4326 so Leaflet can lay it under the boundaries as an image
 overlay; grey with transparency, transparent outside the region's units and where there is no
-data. Cached in the platform's data folder (keyed by the DEM's modification time and size).
+data. Cached in the platform's data folder (keyed by the DEM's modification time and size), built
+once: concurrent first requests wait on one lock, the image is written under a unique temporary
+name and renamed into place (``artefacts.build_once``).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -43,20 +45,28 @@ def hillshade_png(pack: Path | None, data_dir: Path) -> tuple[Path, list[list[fl
         return None
     dem = loaded.path(spec.file)
     stat = dem.stat()
-    return _render(str(dem), stat.st_mtime_ns, stat.st_size, str(data_dir), str(pack))
+    key = (str(dem), stat.st_mtime_ns, stat.st_size, str(data_dir), str(pack))
+    with _lock:  # concurrent first requests: one renders, the others wait for its answer
+        if key not in _rendered:
+            _rendered[key] = _render(*key)
+        return _rendered[key]
 
 
-@lru_cache(maxsize=4)
-def _render(dem: str, _mtime: int, _size: int, data_dir: str, pack: str) -> tuple[Path, list[list[float]]]:
+_lock = threading.Lock()
+_rendered: dict[tuple, tuple[Path, list[list[float]]]] = {}
+
+
+def _render(dem: str, mtime: int, size: int, data_dir: str, pack: str) -> tuple[Path, list[list[float]]]:
     import matplotlib.image
     import rasterio
     from rasterio.features import geometry_mask
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     from ecoledger.pack.manifest import load_pack
+    from ecoledger.platform.artefacts import build_once
     from ecoledger.zonal import Units
 
-    out = Path(data_dir) / "hillshade.png"
+    out = Path(data_dir) / f"hillshade-{mtime}-{size}.png"
     with rasterio.open(dem) as src:
         transform, width, height = calculate_default_transform(
             src.crs, "EPSG:4326", src.width, src.height, *src.bounds)
@@ -75,7 +85,5 @@ def _render(dem: str, _mtime: int, _size: int, data_dir: str, pack: str) -> tupl
     rgba = np.zeros((height, width, 4), dtype="float64")
     rgba[..., :3] = light[..., None]
     rgba[..., 3] = np.where(np.isnan(target) | outside, 0.0, 0.45 * (1.0 - light) + 0.1)
-    staging = out.with_name("hillshade.partial.png")
-    matplotlib.image.imsave(staging, rgba)
-    staging.replace(out)
+    build_once(out, lambda staging: matplotlib.image.imsave(staging, rgba, format="png"))
     return out, [[south, west], [north, east]]

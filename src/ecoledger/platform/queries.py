@@ -24,7 +24,7 @@ LEVELS = ("province", "city", "county")
 
 
 def units(db: Database, level: str | None = None, parent: str | None = None) -> list[Unit]:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         query = select(Unit).order_by(Unit.code)
         if level:
             query = query.where(Unit.level == level)
@@ -34,7 +34,7 @@ def units(db: Database, level: str | None = None, parent: str | None = None) -> 
 
 
 def unit(db: Database, code: str) -> Unit:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         found = s.get(Unit, code)
     if found is None:
         raise NotFound(f"no unit with code {code!r}", f"没有代码为 {code!r} 的行政区划")
@@ -55,7 +55,7 @@ def readable_run(db: Database, user: User | None, year: int | None, run_id: int 
 
     Without ``run_id``: the year's current published run.
     """
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         if run_id is None:
             if year is None:
                 raise PlatformError("give a year or a run", "请指定年份或运行编号")
@@ -82,21 +82,41 @@ def account_rows(db: Database, user: User | None, *, year: int | None = None,
     return run, _rows_of(db, run, allowed, unit_code, item, level, group, ecosystem, limit)
 
 
+def account_page(db: Database, run: Run, allowed: set[str] | None, *, unit_code: str | None = None,
+                 item: str | None = None, level: str | None = None, group: str | None = None,
+                 ecosystem: str | None = None, limit: int | None = None, offset: int = 0
+                 ) -> tuple[list[dict], int]:
+    """One page of the rows of a run already checked readable, and how many rows match in all."""
+    with db.transaction(write=False) as s:
+        query = _rows_query(run, allowed, unit_code, item, level, group, ecosystem)
+        total = s.scalar(select(func.count()).select_from(query.subquery()))
+        query = query.order_by(AccountRow.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_row_json(r, name, lvl, run) for r, name, lvl in s.execute(query)], total
+
+
+def _rows_query(run: Run, allowed: set[str] | None, unit_code: str | None, item: str | None,
+                level: str | None, group: str | None, ecosystem: str | None):
+    query = (select(AccountRow, Unit.name_zh, Unit.level)
+             .join(Unit, Unit.code == AccountRow.unit_code).where(AccountRow.run_id == run.id))
+    if allowed is not None:
+        query = query.where(AccountRow.unit_code.in_(sorted(allowed)))
+    for column, value in ((AccountRow.unit_code, unit_code), (AccountRow.item, item),
+                          (Unit.level, level), (AccountRow.group, group),
+                          (AccountRow.ecosystem, ecosystem)):
+        if value:
+            query = query.where(column == value)
+    return query
+
+
 def _rows_of(db: Database, run: Run, allowed: set[str] | None, unit_code: str | None = None,
              item: str | None = None, level: str | None = None, group: str | None = None,
              ecosystem: str | None = None, limit: int = 100_000) -> list[dict]:
     """The rows of a run already checked readable, ``allowed`` limiting the units (None: all)."""
-    with db.transaction() as s:
-        query = (select(AccountRow, Unit.name_zh, Unit.level)
-                 .join(Unit, Unit.code == AccountRow.unit_code)
-                 .where(AccountRow.run_id == run.id).order_by(AccountRow.id).limit(limit))
-        if allowed is not None:
-            query = query.where(AccountRow.unit_code.in_(sorted(allowed)))
-        for column, value in ((AccountRow.unit_code, unit_code), (AccountRow.item, item),
-                              (Unit.level, level), (AccountRow.group, group),
-                              (AccountRow.ecosystem, ecosystem)):
-            if value:
-                query = query.where(column == value)
+    with db.transaction(write=False) as s:
+        query = (_rows_query(run, allowed, unit_code, item, level, group, ecosystem)
+                 .order_by(AccountRow.id).limit(limit))
         return [_row_json(r, name, lvl, run) for r, name, lvl in s.execute(query)]
 
 
@@ -138,7 +158,7 @@ def map_values(db: Database, user: User | None, year: int, level: str, measure: 
         raise PlatformError(f"level must be one of {', '.join(LEVELS)}", f"层级须为 {', '.join(LEVELS)} 之一")
     run, allowed = readable_run(db, user, year, run_id)
     statistics = run.summary.get("unit_statistics", {})
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         chosen = [u for u in s.scalars(select(Unit).where(Unit.level == level).order_by(Unit.code))
                   if allowed is None or u.code in allowed]
         if measure in ("gep", "gep_per_km2", "gep_per_gdp"):

@@ -42,7 +42,9 @@ def _maybe_crash(point: str) -> None:
 
 
 def submit(db: Database, user: User | None, filename: str, content: bytes) -> Submission:
-    """Validate an upload and store it as a pending submission; raises SubmissionError."""
+    """Validate an upload and store it as a pending submission; raises SubmissionError, or
+    Conflict when the same file (by SHA-256) is already pending or accepted."""
+    filename = submissions.display_name(filename)  # stored and logged: never a path
     allowed = submittable_units(user)
     table = drop_unfilled(submissions.parse_upload(filename, content))  # template rows left empty
     if table.empty:
@@ -58,8 +60,17 @@ def submit(db: Database, user: User | None, filename: str, content: bytes) -> Su
     if any(p.severity == "error" for p in problems):
         raise SubmissionError(problems)
     rows = submissions.normalise(table)
+    digest = hashlib.sha256(content).hexdigest()
     with db.transaction() as s:
-        submission = Submission(filename=filename[:255], content_sha256=hashlib.sha256(content).hexdigest(),
+        # the same bytes hold the same units and years: a resubmission adds nothing
+        same = s.scalars(select(Submission).where(
+            Submission.content_sha256 == digest, Submission.status.in_(("pending", "accepted")))
+            .order_by(Submission.id.desc()).limit(1)).first()
+        if same is not None:
+            raise Conflict(f"this file was already submitted (submission {same.id}, {same.status}); "
+                           "nothing was stored",
+                           f"该文件已报送过（报送编号 {same.id}，状态：{same.status}），未重复保存")
+        submission = Submission(filename=filename[:255], content_sha256=digest,
                                 submitted_by=user.id, row_count=len(rows))
         s.add(submission)
         s.flush()
@@ -89,7 +100,7 @@ def visible(user: User, submission: Submission) -> bool:
 
 def get(db: Database, user: User | None, submission_id: int) -> Submission:
     user = require_login(user)
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         submission = s.get(Submission, submission_id)
         if submission is None or not visible(user, submission):
             raise NotFound(f"no submission {submission_id}", f"没有编号为 {submission_id} 的报送")
@@ -98,7 +109,7 @@ def get(db: Database, user: User | None, submission_id: int) -> Submission:
 
 def list_for(db: Database, user: User | None, status: str | None = None) -> list[Submission]:
     user = require_login(user)
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         query = select(Submission).order_by(Submission.id.desc())
         if status:
             query = query.where(Submission.status == status)
@@ -130,7 +141,7 @@ def review(db: Database, user: User | None, submission_id: int, accept: bool, re
 
 def accepted_statistics(db: Database, year: int) -> pd.DataFrame:
     """Accepted rows of ``year`` in the pack's statistics format, newest acceptance first wins."""
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         found = s.execute(
             select(SubmissionRow, Submission.reviewed_at, Submission.id)
             .join(Submission, Submission.id == SubmissionRow.submission_id)
@@ -187,7 +198,7 @@ def completes(db: Database, pack, submission: Submission, profile: str = "ndrc20
 def template_units(db: Database, user: User | None) -> pd.DataFrame:
     """The units ``user`` may submit for (code, name), in code order, for the template."""
     allowed = submittable_units(user)
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         found = s.execute(select(Unit.code, Unit.name_zh).order_by(Unit.code)).all()
     return pd.DataFrame([(c, n) for c, n in found if allowed is None or c in allowed],
                         columns=["code", "name"])

@@ -123,16 +123,20 @@ def parse_upload(filename: str, content: bytes) -> pd.DataFrame:
 
 def validate_rows(table: pd.DataFrame, *, known_codes: set[str], allowed_codes: set[str] | None,
                   first_year: int = 2000, last_year: int | None = None,
-                  file: str = "upload") -> list[Problem]:
+                  file: str = "upload", levels: dict[str, str] | None = None) -> list[Problem]:
     """Every problem of the rows of ``parse_upload``: errors, and warnings (empty source).
 
     ``known_codes`` are the platform's units; ``allowed_codes`` those the submitter may report
     for (None: any); years run from ``first_year`` to ``last_year`` (default: this year).
+    ``levels`` (code → province, city, county) selects each row's magnitude bounds; a code it
+    lacks takes the level its GB/T 2260 form says — the rules region packs apply, in one place
+    (``ecoledger.pack.validate.check_statistics_rows``).
     """
     rules = StatisticsRules(
         known_codes=set(known_codes), codes_from=CODES_FROM, first_year=first_year,
         last_year=datetime.date.today().year if last_year is None else last_year,
         allowed_codes=None if allowed_codes is None else set(allowed_codes),
+        levels=None if levels is None else dict(levels),
     )
     return check_statistics_rows(_numbered(table), display_name(file), rules)
 
@@ -177,7 +181,11 @@ def display_name(filename: str) -> str:
     """The file's own name, safe to show: no folders, no control characters, at most 100 chars."""
     name = re.split(r"[\\/]", str(filename))[-1]
     name = CONTROL_CHARACTERS.sub("", name).replace("\n", "").replace("\r", "").replace("\t", "")
-    return name[:100] or "upload"
+    name = name.strip().lstrip(".")  # never "..", nor a hidden file's name
+    if len(name) > 100:  # shortened, keeping the extension the file's kind is read from
+        stem, dot, extension = name.rpartition(".")
+        name = stem[:90] + dot + extension[:9] if dot and len(extension) <= 9 else name[:100]
+    return name or "upload"
 
 
 # --- helpers -------------------------------------------------------------------------------------
