@@ -72,7 +72,7 @@ def test_missing_file(pack, file, field):
 
 
 @pytest.mark.parametrize("layer, value, words", [
-    ("precipitation", -5.0, "1 of 768 pixels are outside 0 … 15000 mm/a (found -5"),
+    ("precipitation", -5.0, "1 of 768 pixels are outside 0 … 30000 mm/a (found -5"),
     ("ndvi", 1.5, "outside -1 … 1 1"),
     ("soil_erodibility", 1.2, "outside 0 … 1"),
 ])

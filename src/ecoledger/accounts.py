@@ -45,7 +45,7 @@ from ecoledger.items.provisioning import (
 )
 from ecoledger.layers import ITEM_LAYERS
 from ecoledger.pack.manifest import Pack
-from ecoledger.pack.validate import raise_if_invalid
+from ecoledger.pack.validate import IMPLAUSIBLE, raise_if_invalid
 from ecoledger.params import Parameters
 from ecoledger.rollup import PARTIAL, partial_note, roll_up
 from ecoledger.statistics import allocate, load_statistic_rows, lookup, pivot, weakest
@@ -61,6 +61,8 @@ WATER_BODY_ITEMS = {"flood_regulation_lake": "lake", "flood_regulation_reservoir
 Progress = Callable[[str, float], None]
 N_CLASSES = len(ECOSYSTEM_CODES) + 1  # ecosystem codes 1…n, 0 for cells with no ecosystem
 DISK_BACKED_BYTES = 256 * 2**20  # grid-wide work arrays above this size live on disk (memmap)
+MAX_MISSING_SHARE = 0.5  # a unit whose credited area lacks data above this share is missing
+NEGLIGIBLE_MISSING_SHARE = 1e-3  # below this a unit keeps its status; the note still says it
 
 
 @dataclass
@@ -71,6 +73,10 @@ class ItemResult:
     price: dict[str, float] | float | None = None
     status: str = "measured"
     note: str = ""
+    # per leaf unit (m²): credited area without data in an input layer, and the credited area
+    no_data_m2: pd.Series | None = None
+    credited_m2: pd.Series | None = None
+    max_missing_share: float = MAX_MISSING_SHARE
 
 
 @dataclass
@@ -102,6 +108,7 @@ def run_account(
     provisioning_basis: str | None = None,
     price_year: int | None = None,
     statistics_overrides: list[Path] | tuple[Path, ...] = (),
+    max_missing_share: float = MAX_MISSING_SHARE,
 ) -> AccountResult:
     """Run the GEP accounts of a region pack for one year.
 
@@ -113,6 +120,10 @@ def run_account(
     table prices are carried to it by their index, reported money values by the CPI.
     ``statistics_overrides`` are statistics files (the pack's format) whose rows take precedence
     over the pack's own: the platform passes its accepted submissions this way.
+    ``max_missing_share``: a raster item of a unit whose credited area has no data in an input
+    layer (a layer covering part of the region, nodata holes) over more than this share is
+    ``missing`` for that unit; below it the unit's value is the sum over the covered cells,
+    ``partial``, with its own covered share in the note.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -154,7 +165,9 @@ def run_account(
 
     report("raster items", 0.05)
     engine = RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
-    results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report)
+    results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report,
+                                                max_missing_share)
+    _flag_implausible_layers(results, pack)
     stat_rows = _allocated(stat_rows, units, engine.extent)
     stats = StatisticsView(pivot(stat_rows), pivot(stat_rows, "status"), pivot(stat_rows, "method"))
     for item in raster_items:
@@ -299,7 +312,8 @@ class RasterEngine:
         del filled
         return terrain.ls_factor_desmet_govers(slope, accumulation, self.grid.resolution)
 
-    def run(self, items: list[str], block_rows, keep_maps: bool, report) -> dict[str, ItemResult]:
+    def run(self, items: list[str], block_rows, keep_maps: bool, report,
+            max_missing_share: float = MAX_MISSING_SHARE) -> dict[str, ItemResult]:
         needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
         readers = {name: self.reader(name) for name in needed}
         formulas = self.formulas()
@@ -353,11 +367,15 @@ class RasterEngine:
         results = {}
         for item in items:
             frame = pd.DataFrame(sums[item], index=self.units.leaves, columns=ECO_NAMES)
-            note = ""
-            share = gaps[item].sum() / max(self.extent.values.sum(), 1.0)
-            if share > 0:
-                note = f"{share:.2%} of the credited area has no data in an input layer"
-            results[item] = ItemResult(frame, status=self.status(item), note=note)
+            credited = [ECO_NAMES[code - 1] for code in self.credited_codes[item]]
+            no_data = pd.Series(gaps[item], index=self.units.leaves)
+            area = self.extent[credited].sum(axis=1)
+            # a unit lacking data over more than the threshold has no value: never a sum of
+            # part of it passed off as the whole
+            refused = no_data > max_missing_share * area
+            frame.loc[refused & (area > 0), :] = np.nan
+            results[item] = ItemResult(frame, status=self.status(item), no_data_m2=no_data,
+                                       credited_m2=area, max_missing_share=max_missing_share)
         return results
 
     def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
@@ -841,18 +859,80 @@ def _priced_rows(units: Units, item: str, result: ItemResult, catalogue) -> pd.D
         total_price = np.where(total_physical != 0, total_value / total_physical, uniform)
     missing = total_value.isna()
     names = units.table["name"].to_dict()
-    partial = pd.Series([bool(gaps[c]) for c in physical.index], index=physical.index) & ~missing
+    share = _no_data_share(units, result)
+    covered = share > NEGLIGIBLE_MISSING_SHARE
+    partial = (pd.Series([bool(gaps[c]) for c in physical.index], index=physical.index)
+               | covered) & ~missing
+    coverage = pd.Series([_coverage_note(s, result.max_missing_share, refused=m)
+                          for s, m in zip(share, missing, strict=True)], index=physical.index)
+    own = pd.Series([partial_note(gaps[c], names) if gaps[c] else "" for c in physical.index],
+                    index=physical.index)
+    note = pd.Series([_joined(*parts) for parts in zip(own, coverage, strict=True)],
+                     index=physical.index)
     status = np.select([missing, partial], ["missing", PARTIAL], result.status)
     note = np.select(
         [missing, partial],
-        [result.note or "input missing for this unit",
-         pd.Series([partial_note(gaps[c], names) for c in physical.index], index=physical.index)
-         + (f"; {result.note}" if result.note else "")],
-        result.note)
+        [pd.Series([_joined(c, result.note) or "input missing for this unit"
+                    for c in coverage], index=physical.index),
+         note + (f"; {result.note}" if result.note else "")],
+        pd.Series([_joined(c, result.note) for c in coverage], index=physical.index))
     parts = [_rows(physical.index, eco, physical[eco], prices[eco], values[eco], status, note)
              for eco in credited]
     parts.append(_rows(physical.index, ALL, total_physical, total_price, total_value, status, note))
     return pd.concat(parts)
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _no_data_share(units: Units, result: ItemResult) -> pd.Series:
+    """Per unit: the share of its credited area without data in an input layer — a leaf's own;
+    for a parent, the share its sum leaves out (leaves refused for lack of data count whole)."""
+    if result.no_data_m2 is None or result.credited_m2 is None:
+        return pd.Series(0.0, index=units.codes)
+    no_data, area = result.no_data_m2, result.credited_m2
+    refused = no_data > result.max_missing_share * area
+    both = units.aggregate(pd.DataFrame({"no_data": no_data.where(~refused, area),
+                                         "area": area}))
+    both.loc[units.leaves, "no_data"] = no_data
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = both["no_data"] / both["area"]
+    return share.where(both["area"] > 0, 0.0).fillna(0.0)
+
+
+def _coverage_note(share: float, threshold: float, refused: bool) -> str:
+    """The unit's own no-data share, in English and Chinese ('' when it has data everywhere);
+    ``refused``: the unit has no value (said only when lack of data is why)."""
+    if share <= 0 or (refused and share <= threshold):
+        return ""
+    covered = 1.0 - share
+    if refused:
+        return (f"not computed: an input layer covers only {covered:.1%} of this unit's credited "
+                f"area (more than {threshold:.0%} has no data): supply a layer covering the "
+                f"whole unit / 未计算：输入图层仅覆盖本单位计量面积的 {covered:.1%}（缺数据超过 "
+                f"{threshold:.0%}），请补充覆盖全境的图层")
+    return (f"partial coverage: sum over the {covered:.2%} of this unit's credited area with "
+            f"data; {share:.2%} has no data in an input layer (supply a layer covering the whole "
+            f"unit) / 覆盖不全：仅含本单位有数据的 {covered:.2%} 计量面积，{share:.2%} 无数据"
+            f"（请补充覆盖全境的图层）")
+
+
+def _flag_implausible_layers(results: dict[str, ItemResult], pack: Pack) -> None:
+    """Carry validate's implausible-magnitude warnings on a layer (a likely unit mistake it does
+    not refuse) into the note of every item computed from that layer: never silent."""
+    flagged: dict[str, str] = {}
+    for problem in getattr(pack, "problems", []) or []:
+        if problem.severity != "warning" or not problem.message.startswith(IMPLAUSIBLE):
+            continue
+        parts = problem.field.split(".")
+        if "layers" in parts and parts.index("layers") + 1 < len(parts):
+            flagged[parts[parts.index("layers") + 1]] = f"{problem.message} ({problem.fix})"
+    for item, result in results.items():
+        notes = [f"input layer {name}: {text}" for name, text in flagged.items()
+                 if name in ITEM_LAYERS.get(item, ())]
+        if notes and result.physical is not None:
+            result.note = _joined(result.note, *notes)
 
 
 def _inventory(profile, catalogue, not_applicable, results, stat_items) -> pd.DataFrame:

@@ -70,11 +70,43 @@ def products() -> pd.DataFrame:
         return pd.read_csv(f, keep_default_na=False)
 
 
+BOUNDED_LEVELS = ("county", "city", "province")  # levels with their own bounds in indicators.csv
+_BOUND_COLUMNS = ("minimum", "maximum", *(f"{level}_{end}" for level in BOUNDED_LEVELS
+                                          for end in ("min", "max")))
+
+
 @cache
 def indicators() -> pd.DataFrame:
+    """The statistics catalogue: canonical unit, names, hard bounds (``minimum``, ``maximum``) in
+    the canonical unit for any unit, and tighter ones per level (``county_min`` … ``province_max``,
+    empty where the national bound is all that is known), with the reasoning in ``note`` and
+    ``level_note``."""
     with data_path("indicators.csv").open(encoding="utf-8") as f:
-        table = pd.read_csv(f, keep_default_na=False, na_values={"minimum": [""], "maximum": [""]})
+        table = pd.read_csv(f, keep_default_na=False,
+                            na_values={column: [""] for column in _BOUND_COLUMNS})
     return table.set_index("indicator")
+
+
+def indicator_bounds(spec, level: str | None) -> tuple[float | None, float | None]:
+    """(minimum, maximum) of an indicator (its catalogue row, a dict or Series) for a unit of
+    ``level`` (province, city, county; a township takes the county's maximum only; None or any
+    other level: the national bounds): the tighter of the national and the level's bounds."""
+    def number(key):
+        value = spec.get(key)
+        return None if value is None or pd.isna(value) else float(value)
+
+    lo, hi = number("minimum"), number("maximum")
+    if level == "township":
+        level_lo, level_hi = None, number("county_max")
+    elif level in BOUNDED_LEVELS:
+        level_lo, level_hi = number(f"{level}_min"), number(f"{level}_max")
+    else:
+        return lo, hi
+    if level_lo is not None:
+        lo = level_lo if lo is None else max(lo, level_lo)
+    if level_hi is not None:
+        hi = level_hi if hi is None else min(hi, level_hi)
+    return lo, hi
 
 
 @cache

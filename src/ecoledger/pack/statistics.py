@@ -88,9 +88,12 @@ def add_statistics(pack_root: str | Path, rows_frame: pd.DataFrame, replace: boo
         return AddedStatistics(file=None, rows=0)
     existing, earlier = _existing_rows(pack)
     units_file = pack.manifest.units.file
-    rules = StatisticsRules(known_codes=set(pack_units(pack)["code"]),
+    units = pack_units(pack)
+    # each unit's level selects the magnitude bounds (a county's GDP is not a province's)
+    rules = StatisticsRules(known_codes=set(units["code"]),
                             codes_from=(units_file, units_file), first_year=FIRST_YEAR,
-                            last_year=datetime.date.today().year + 1)
+                            last_year=datetime.date.today().year + 1,
+                            levels=dict(zip(units["code"], units["level"], strict=True)))
     problems = check_statistics_rows(table, label, rules)
     keys = list(zip(table["code"], table["year"], table["indicator"], strict=True))
     repeated = [(row, key) for row, key in zip(table["row"], keys, strict=True) if key in earlier]

@@ -27,12 +27,13 @@ from rasterio.warp import transform_bounds
 
 from ecoledger.ecosystems import ECOSYSTEMS, SUBTYPES
 from ecoledger.errors import PackError, ParameterError, Problem
-from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind
+from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind, likely_slips, slip_text
+from ecoledger.limits import human_bytes, max_cells, memory_limit, raster_problems
 from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, code_text, load_pack
 from ecoledger.params import COLUMNS as PARAMETER_COLUMNS
 from ecoledger.params import _read_table
 from ecoledger.statistics.load import STATUSES
-from ecoledger.tables import indicators, known_units_for, unit_factor
+from ecoledger.tables import indicator_bounds, indicators, known_units_for, unit_factor
 
 ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m"
 EQUAL_AREA_METHODS = ("equal area", "equal earth", "mollweide", "sinusoidal")
@@ -41,6 +42,9 @@ WATER_KINDS = ("lake", "reservoir", "marsh", "river")
 STATISTICS_COLUMNS = ("code", "year", "indicator", "value", "unit", "source")
 MAX_PIXELS = 4_000_000  # larger rasters are read decimated so validation stays fast
 MIN_COVERAGE = 0.99  # share of the region's bounding box a raster should cover
+IMPLAUSIBLE = "implausible"  # first word of a layer's plausibility problem (run_account finds it)
+GRID_BYTES_PER_CELL = 12  # the DEM read whole onto the grid: float64 from the warp, float32 kept
+BLOCK_BYTES_PER_CELL = 8 * 40  # one row block: ~25 layers and ~15 work arrays of float64
 OVERLAP_TOLERANCE = 0.001  # share of the smaller leaf unit two leaves may overlap by
 FIRST_YEAR = 1949
 
@@ -62,8 +66,11 @@ def validate_pack(root: str | Path, year: int | None = None) -> list[Problem]:
     if units is not None and units.crs is not None and np.isfinite(units.total_bounds).all():
         region = (units.crs, units.total_bounds)
     _check_layers(pack, years, region, crosswalk, out)
+    if units is not None and crs is not None and np.isfinite(units.total_bounds).all():
+        _check_grid_size(pack, units.total_bounds, out)
     _check_water_bodies(pack, out)
-    _check_statistics(pack, None if units is None else set(units["code"]), out)
+    _check_statistics(pack, None if units is None else dict(zip(units["code"], units["level"],
+                                                                 strict=True)), out)
     _check_parameters(pack, out)
     return out
 
@@ -400,11 +407,14 @@ def _check_crosswalk(pack: Pack, out: list[Problem]) -> pd.DataFrame | None:
     return table[whole].assign(**{"class": classes[whole].astype(int)})
 
 
-def _check_statistics(pack: Pack, codes: set[str] | None, out: list[Problem]) -> None:
-    """Statistics rows; ``codes`` are the unit codes (None when the units are unreadable)."""
+def _check_statistics(pack: Pack, levels: dict[str, str] | None, out: list[Problem]) -> None:
+    """Statistics rows; ``levels`` are the unit codes and their levels (None when the units are
+    unreadable)."""
     units_file = pack.manifest.units.file
-    rules = StatisticsRules(known_codes=codes, codes_from=(units_file, units_file),
-                            first_year=FIRST_YEAR, last_year=datetime.date.today().year + 1)
+    rules = StatisticsRules(known_codes=None if levels is None else set(levels),
+                            codes_from=(units_file, units_file),
+                            first_year=FIRST_YEAR, last_year=datetime.date.today().year + 1,
+                            levels=levels)
     earlier: dict[StatisticKey, tuple[str, int]] = {}  # shared, so repeats across files are found
     for file in pack.manifest.statistics.files:
         table = _read_csv(pack, file, "statistics.files", STATISTICS_COLUMNS, out)
@@ -430,7 +440,9 @@ class StatisticsRules:
     ``known_codes`` are the administrative units' codes (None: not checked, e.g. when the units
     file is unreadable); ``codes_from`` names where they come from, in English and Chinese;
     ``allowed_codes`` are the codes the submitter may report for (None: any); years run from
-    ``first_year`` to ``last_year`` inclusive.
+    ``first_year`` to ``last_year`` inclusive. ``levels`` gives each code's level (province,
+    city, county …), whose magnitude bounds apply (``tables.indicator_bounds``); a code it lacks
+    (or every code, when None) takes the level its GB/T 2260 form says (``code_level``).
     """
 
     known_codes: set[str] | None
@@ -438,6 +450,28 @@ class StatisticsRules:
     first_year: int
     last_year: int
     allowed_codes: set[str] | None = None
+    levels: dict[str, str] | None = None
+
+    def level(self, code: str) -> str | None:
+        found = (self.levels or {}).get(code)
+        return found if found in LEVELS else code_level(code)
+
+
+LEVEL_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡级"}
+
+
+def code_level(code: str) -> str | None:
+    """The level a GB/T 2260 administrative code spells: 36 0000 province, 36 01 00 city,
+    36 01 24 county (9 or 12 digits: township); None for any other code."""
+    if not (code.isascii() and code.isdigit()):
+        return None
+    if len(code) in (9, 12):
+        return "township"
+    if len(code) != 6 or code[:2] == "00":
+        return None
+    if code.endswith("0000"):
+        return "province"
+    return "city" if code.endswith("00") else "county"
 
 
 def plain_number(text: str) -> float | None:
@@ -476,7 +510,8 @@ def check_statistics_rows(table: pd.DataFrame, file: str, rules: StatisticsRules
         _check_year(rows, row, year, rules)
         _check_number(rows, row, value)
         if indicator in specs:
-            _check_unit_and_range(rows, row, specs[indicator], indicator, value, unit)
+            _check_unit_and_range(rows, row, specs[indicator], indicator, value, unit,
+                                  rules.level(code))
         else:
             _check_indicator(rows, row, indicator, catalogue)
         if not source:
@@ -595,8 +630,9 @@ def _similar_indicators(indicator: str, catalogue: pd.DataFrame) -> list[str]:
 
 
 def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: str,
-                          value: str, unit: str) -> None:
-    """``spec`` is the indicator's row of the catalogue: unit, name_zh, minimum, maximum."""
+                          value: str, unit: str, level: str | None = None) -> None:
+    """``spec`` is the indicator's row of the catalogue: unit, name_zh, minimum, maximum and the
+    bounds per level; ``level`` is the unit's (None: the national bounds only)."""
     canonical = spec["unit"]
     factor = unit_factor(unit, canonical)
     if factor is None:
@@ -609,9 +645,16 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
                  f"{said_zh} {canonical}（{indicator}）", f"请使用：{'、'.join(accepted_zh)}")
         return
     number = plain_number(value)
-    lo, hi = (None if pd.isna(spec[k]) else float(spec[k]) for k in ("minimum", "maximum"))
+    lo, hi = indicator_bounds(spec, level)
     if number is not None and _outside_scalar(number * factor, lo, hi):  # inf is outside too
-        allowed = _range_text(lo, hi, canonical)
+        # the message names the national bounds when the value breaks them, else the level's;
+        # the unit slip is sought within the level's (a 万元 figure written as 亿元)
+        national = indicator_bounds(spec, None)
+        by_level = not _outside_scalar(number * factor, *national)
+        shown = (lo, hi) if by_level else national
+        allowed = _range_text(*shown, canonical) + (f" for a {level}" if by_level else "")
+        allowed_zh = (f"{LEVEL_ZH.get(level, level)}单位 " if by_level else "") + \
+            _range_text(*shown, canonical)
         meant = _plausible_unit(number, factor, canonical, lo, hi)
         fix, fix_zh = "check the value and its unit", "请核对数值及其单位"
         if meant:
@@ -620,7 +663,7 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
             fix_zh = f"请核对单位：{meant} 还是 {unit}？按 {number:g} {meant} 计则数值合理"
         rows.add(row, "value", f"{number:g} {unit} of {indicator} is outside {allowed}",
                  fix, "error",
-                 f"{indicator}（{spec['name_zh']}）的数值 {number:g} {unit} 超出允许范围 {allowed}",
+                 f"{indicator}（{spec['name_zh']}）的数值 {number:g} {unit} 超出允许范围 {allowed_zh}",
                  fix_zh)
 
 
@@ -702,9 +745,15 @@ def _check_layers(pack: Pack, years: list[int], region: Region | None,
                                f"catalogue unit {kind.unit!r}",
                                f"convert the layer to {kind.unit} and write unit = '{kind.unit}'"))
         if spec.constant is not None and _outside(spec.constant, kind.minimum, kind.maximum):
+            slips = likely_slips(kind, spec.constant, spec.constant, spec.constant)
             out.append(Problem(MANIFEST, f"{field}.constant", f"{spec.constant:g} is outside "
-                               f"{_range_text(kind.minimum, kind.maximum, kind.unit)}",
+                               f"{_range_text(kind.minimum, kind.maximum, kind.unit)}"
+                               + (f": {slip_text(kind, slips)[0]}" if slips else ""),
+                               slip_text(kind, slips)[1] if slips else
                                f"give the value in {kind.unit}"))
+        elif spec.constant is not None:
+            out.extend(plausibility_problems(kind, spec.constant, spec.constant, spec.constant,
+                                             MANIFEST, f"{field}.constant"))
         elif spec.by_landcover is not None and crosswalk is not None:
             _check_by_landcover(pack, field, kind, spec.by_landcover, crosswalk, out)
         elif spec.file is not None:
@@ -762,6 +811,10 @@ def _check_raster(pack: Pack, field: str, kind: LayerKind, spec: LayerSpec,
                 out.append(Problem(file, f"{field}.band", f"band {spec.band} does not exist "
                                    f"(the raster has {src.count})", "give an existing band"))
                 return
+            too_large = raster_problems(src, file, field)
+            if too_large:  # refused from the header alone: reading it is what would fail
+                out.extend(too_large)
+                return
             _check_georeference(src, file, field, spec.band, region, out)
             _check_values(src, file, field, kind, spec.band, classes, out)
     except Exception as exc:  # corrupt rasters raise many types; report them, never crash
@@ -792,8 +845,10 @@ def _check_georeference(src, file: str, field: str, band: int, region: Region | 
                            "check the raster's CRS and georeferencing (gdalinfo) and its extent"))
     elif covered < MIN_COVERAGE:
         out.append(Problem(file, field, f"the grid covers only {covered:.1%} of the region's "
-                           "bounding box", "supply a raster covering the whole region; cells "
-                           "outside it will be missing", "warning"))
+                           "bounding box: the items using it are `partial` in the units it "
+                           "misses in part (each with its own covered share) and `missing` in "
+                           "units it misses by more than half", "supply a raster covering the "
+                           "whole region", "warning"))
 
 
 def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
@@ -808,15 +863,79 @@ def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
                            "check the nodata value and the extent", "warning"))
         return
     bad = _outside(values, kind.minimum, kind.maximum)
-    if bad.any():
+    if kind.categorical:
+        pass
+    elif bad.any():
+        slips = likely_slips(kind, float(values.min()), float(np.median(values)),
+                             float(values.max()))
+        looks, fix = slip_text(kind, slips) if slips else ("", "")
         out.append(Problem(file, field, f"{int(bad.sum())} of {values.size} {pixels} are outside "
                            f"{_range_text(kind.minimum, kind.maximum, kind.unit)} (found "
-                           f"{values.min():g} … {values.max():g})",
-                           f"check the layer is in {kind.unit} (scale factor?) and that pixels "
-                           "without data are nodata"))
+                           f"{values.min():g} … {values.max():g})" + (f": {looks}" if looks else ""),
+                           fix or f"check the layer is in {kind.unit} (scale factor?) and that "
+                           "pixels without data are nodata"))
+    else:
+        out.extend(plausibility_problems(kind, float(values.min()), float(np.median(values)),
+                                         float(values.max()), file, field))
     if kind.name == "landcover" and classes is not None:
         unknown = sorted(set(np.unique(values).tolist()) - classes)
         if unknown:
             out.append(Problem(file, field,
                                f"classes {_listing(unknown)} are not in the crosswalk",
                                "add them to the crosswalk or set those pixels to nodata"))
+
+
+def plausibility_problems(kind: LayerKind, low: float, median: float, high: float, file: str,
+                          field: str) -> list[Problem]:
+    """A problem when the median of a layer (values ``low`` … ``high``, all physically possible)
+    lies outside the layer's plausible range: an error naming the unit mistake when a definite
+    slip explains it (precipitation in metres), else a warning. Its message starts with
+    ``IMPLAUSIBLE`` so the accounts can carry it into the notes of the items using the layer."""
+    if not _outside(median, kind.plausible_min, kind.plausible_max):
+        return []
+    plausible = _range_text(kind.plausible_min, kind.plausible_max, kind.unit)
+    said = (f"{IMPLAUSIBLE} magnitude: the median {median:g} {kind.unit} (values {low:g} … "
+            f"{high:g}) is outside {plausible}, the range of any region's median")
+    slips = likely_slips(kind, low, median, high)
+    if slips:
+        looks, fix = slip_text(kind, slips)
+        severity = "error" if all(s.definite for s in slips) else "warning"
+        return [Problem(file, field, f"{said}: {looks}", fix, severity)]
+    return [Problem(file, field, said, f"check that the layer is in {kind.unit} "
+                    f"({kind.basis or kind.description})", "warning")]
+
+
+def _check_grid_size(pack: Pack, bounds, out: list[Problem]) -> None:
+    """The accounting grid (the units' extent at region.resolution) within the size limits: the
+    terrain chain reads the DEM onto the whole grid, and a run without --block-rows reads every
+    layer for the whole grid at once."""
+    resolution = pack.region.resolution
+    left, bottom, right, top = bounds
+    cols = math.ceil((right - left) / resolution) + 1
+    rows = math.ceil((top - bottom) / resolution) + 1
+    cells, limit, budget = rows * cols, max_cells(), memory_limit()
+    coarser = resolution * max(2, math.ceil(math.sqrt(cells / limit)))
+    if cells > limit:
+        out.append(Problem(MANIFEST, "region.resolution", f"the accounting grid would have "
+                           f"{rows} × {cols} = {cells:.3g} cells at {resolution:g} m, above the "
+                           f"limit of {limit:.3g} cells (ECOLEDGER_MAX_CELLS)",
+                           f"choose a coarser resolution, e.g. resolution = {coarser:g}"))
+        return
+    whole = cells * GRID_BYTES_PER_CELL
+    if whole > budget:
+        coarser = resolution * math.ceil(math.sqrt(whole / budget) + 1e-9)
+        out.append(Problem(MANIFEST, "region.resolution", f"the accounting grid ({rows} × {cols} "
+                           f"cells at {resolution:g} m) needs {human_bytes(whole)} to read the DEM "
+                           f"for routing, above the memory limit of {human_bytes(budget)} "
+                           "(ECOLEDGER_MEMORY_LIMIT)",
+                           f"choose a coarser resolution, e.g. resolution = {coarser:g}, or run on "
+                           "a machine with more memory and raise ECOLEDGER_MEMORY_LIMIT"))
+    elif cells * BLOCK_BYTES_PER_CELL > budget:
+        fitting = max(1, budget // (cols * BLOCK_BYTES_PER_CELL))
+        block = 2 ** int(math.log2(fitting)) if fitting >= 2 else 1
+        out.append(Problem(MANIFEST, "region.resolution", f"read in one block, the accounting grid "
+                           f"({rows} × {cols} cells) needs about "
+                           f"{human_bytes(cells * BLOCK_BYTES_PER_CELL)}, above the memory limit of "
+                           f"{human_bytes(budget)} (ECOLEDGER_MEMORY_LIMIT)",
+                           f"run in row blocks: ecoledger account … --block-rows {block}",
+                           "warning"))
