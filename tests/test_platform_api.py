@@ -27,6 +27,7 @@ def accepted_and_published(client):
     csrf = login(client, "reviewer")
     client.post(f"/api/v1/submissions/{submission['id']}/accept", headers={"X-CSRF-Token": csrf})
     run = client.post("/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf}).json()
+    csrf = login(client, "admin")  # four eyes: the starter of a run cannot publish it
     return client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf}).json()
 
 
@@ -268,24 +269,39 @@ def test_map_and_breakdown(platform_client):
     assert sum(r["value_yuan"] or 0 for r in all_rows) == pytest.approx(values["990101"])
 
 
-def test_submitter_reads_only_its_own_unpublished_results(platform_client):
+def test_unpublished_results_are_for_reviewers_and_administrators_only(platform_client):
     client = platform_client
     csrf = login(client, "reviewer")
     run = client.post("/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf}).json()
     assert run["status"] == "provisional"
-    login(client, "county-a")
     rows = client.get("/api/v1/accounts", params={"run": run["id"]}).json()["rows"]
-    assert rows and {r["code"] for r in rows} == {"990101"}
-    assert client.get("/api/v1/accounts", params={"run": run["id"], "unit": "990201"}).json()["rows"] == []
-    assert client.get("/api/v1/units/990201/breakdown", params={"run": run["id"]}).status_code == 404
-    layer = client.get("/api/v1/map", params={"year": YEAR, "run": run["id"]}).json()
-    assert [f["properties"]["code"] for f in layer["features"]] == ["990101"]
-    login(client, "viewer")
-    assert client.get("/api/v1/accounts", params={"run": run["id"]}).status_code == 404
-    client.cookies.clear()
-    assert client.get("/api/v1/accounts", params={"run": run["id"]}).status_code == 404
-    assert client.get(f"/api/v1/runs/{run['id']}").status_code == 404
-    assert client.get("/api/v1/runs").json() == []
+    assert {r["code"] for r in rows} >= {"990101", "990201"}
+    assert client.get(f"/api/v1/runs/{run['id']}/archive").status_code == 200
+    for name in ("county-a", "county-b", "viewer", None):  # the own unit's submitter included
+        if name:
+            login(client, name)
+        else:
+            client.cookies.clear()
+        assert client.get("/api/v1/accounts", params={"run": run["id"]}).status_code == 404
+        assert client.get("/api/v1/accounts", params={"run": run["id"], "unit": "990101"}).status_code == 404
+        assert client.get("/api/v1/units/990101/breakdown", params={"run": run["id"]}).status_code == 404
+        assert client.get("/api/v1/map", params={"year": YEAR, "run": run["id"]}).status_code == 404
+        assert client.get(f"/api/v1/runs/{run['id']}").status_code == 404
+        assert client.get(f"/api/v1/runs/{run['id']}/archive").status_code == 404
+        assert client.get("/api/v1/runs").json() == []
+
+
+def test_the_starter_of_a_run_cannot_publish_it(platform_client):
+    client = platform_client
+    csrf = login(client, "reviewer")
+    run = client.post("/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf}).json()
+    refused = client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403 and "another reviewer" in refused.json()["detail"]
+    csrf = login(client, "admin")
+    published = client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf}).json()
+    assert published["status"] == "published"
+    shown = client.get(f"/api/v1/runs/{run['id']}").json()
+    assert (shown["started_by"], shown["published_by"]) == ("reviewer", "admin")
 
 
 def test_published_run_is_final_and_corrections_supersede(platform_client):
@@ -295,10 +311,11 @@ def test_published_run_is_final_and_corrections_supersede(platform_client):
     assert client.post(f"/api/v1/runs/{first['id']}/publish",
                        headers={"X-CSRF-Token": csrf}).status_code == 409
     plain = client.post("/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf}).json()
-    refused = client.post(f"/api/v1/runs/{plain['id']}/publish", headers={"X-CSRF-Token": csrf})
-    assert refused.status_code == 409 and "supersede" in refused.json()["detail"]
     fix = client.post("/api/v1/runs", json={"year": YEAR, "supersedes": first["id"]},
                       headers={"X-CSRF-Token": csrf}).json()
+    csrf = login(client, "admin")  # another user than the runs' starter
+    refused = client.post(f"/api/v1/runs/{plain['id']}/publish", headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 409 and "supersede" in refused.json()["detail"]
     client.post(f"/api/v1/runs/{fix['id']}/publish", headers={"X-CSRF-Token": csrf})
     history = {r["id"]: r for r in client.get("/api/v1/runs").json()}
     assert history[first["id"]]["status"] == "published"

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from ecoledger.applications import certificate, outputs, rules, service, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.platform import i18n
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
 from ecoledger.platform.models import User
-from ecoledger.platform.policy import NotFound, PlatformError, require_login
+from ecoledger.platform.policy import NotFound, PlatformError, allow, require_login
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
 UserDep = Annotated[User | None, Depends(current_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 RULE_LIMIT_BYTES = 256 * 1024
@@ -126,6 +126,7 @@ def result_json(result: rules.Result) -> dict:
 # --- API ---------------------------------------------------------------------------------------
 
 @router.get("/api/v1/applications/rules", summary="Example rule files")
+@allow("anyone")
 def list_rules() -> list[dict]:
     return [{"name": name, "text": path.read_text(encoding="utf-8")}
             for name, path in example_rules().items()]
@@ -133,6 +134,7 @@ def list_rules() -> list[dict]:
 
 @router.post("/api/v1/applications/apply", summary="Apply a rule (example or uploaded) to a year's published "
                                                    "accounts")
+@allow("logged-in", objects="runs")
 def apply_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
               example: Annotated[str, Form(max_length=100)] = "",
               rule: Annotated[UploadFile | None, File()] = None,
@@ -143,6 +145,7 @@ def apply_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900
 
 @router.post("/api/v1/applications/vep", status_code=201, summary="Value a site (GeoJSON polygon) and issue "
                                                                   "its certificate")
+@allow("logged-in", objects="runs")
 def vep_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
             site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
             rate: Annotated[float, Form(gt=0, lt=1)] = 0.03, horizon: Annotated[int, Form(ge=1, le=100)] = 20,
@@ -170,6 +173,7 @@ def _issue(request, user, year, site, name, rate, horizon) -> dict:
 
 @router.post("/api/v1/applications/damage", summary="Damage compensation of an area (GeoJSON polygon): "
                                                     "discounted interim loss under linear recovery + costs")
+@allow("logged-in", objects="runs")
 def damage_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
                site: Annotated[UploadFile, File()], damaged_fraction: Annotated[float, Form(ge=0, le=1)],
                recovery_years: Annotated[int, Form(ge=1, le=200)],
@@ -187,12 +191,14 @@ def damage_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=190
 
 @router.get("/api/v1/applications/certificates/{digest}", summary="Is this certificate valid (intact and "
                                                                   "issued here)?")
+@allow("anyone", objects="public-id")
 def certificate_api(request: Request, digest: Digest) -> dict:
     return service.check(platform(request).db, digest.lower())
 
 
 @router.post("/api/v1/applications/certificates/verify",
              summary="Verify a certificate JSON (changes nothing, so no session or CSRF token is needed)")
+@allow("anyone", objects="public-id")
 def verify_api(request: Request, submitted: Annotated[dict, Body()]) -> dict:
     digest = str(submitted.get("content_sha256", ""))
     return service.check(platform(request).db, digest, submitted)
@@ -210,11 +216,13 @@ def _page(request: Request, status_code: int = 200, **context):
 
 
 @router.get("/applications", response_class=HTMLResponse)
+@allow("anyone")
 def applications_page(request: Request):
     return _page(request)
 
 
 @router.post("/applications/apply", response_class=HTMLResponse)
+@allow("logged-in", objects="runs")
 def apply_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
                example: Annotated[str, Form(max_length=100)] = "",
                rule: Annotated[UploadFile | None, File()] = None,
@@ -229,6 +237,7 @@ def apply_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=190
 
 
 @router.post("/applications/vep", response_class=HTMLResponse)
+@allow("logged-in", objects="runs")
 def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
              site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
              rate: Annotated[float, Form(gt=0, lt=1)] = 0.03,
@@ -243,11 +252,13 @@ def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900,
 
 
 @router.get("/applications/certificates")
+@allow("anyone", objects="public-id")
 def certificate_lookup(sha256: Annotated[str, Query(pattern=r"^[0-9a-fA-F]{64}$")]):
     return RedirectResponse(f"/applications/certificates/{sha256.lower()}", status_code=303)
 
 
 @router.get("/applications/certificates/{digest}", response_class=HTMLResponse)
+@allow("anyone", objects="public-id")
 def certificate_page(request: Request, digest: Digest):
     return _certificate_page(request, digest.lower())
 
@@ -261,6 +272,7 @@ def _certificate_page(request: Request, digest: str, status_code: int = 200):
 
 
 @router.get("/applications/certificates/{digest}/certificate.json")
+@allow("anyone", objects="public-id")
 def certificate_json(request: Request, digest: Digest):
     cert = service.certificate_or_404(platform(request).db, digest.lower())
     disposition = f'attachment; filename="vep-{digest[:12]}.json"'
@@ -268,12 +280,14 @@ def certificate_json(request: Request, digest: Digest):
 
 
 @router.get("/applications/certificates/{digest}/print", response_class=HTMLResponse)
+@allow("anyone", objects="public-id")
 def certificate_print(request: Request, digest: Digest):
     cert = service.certificate_or_404(platform(request).db, digest.lower())
     return HTMLResponse(certificate.render_html(cert))
 
 
 @router.get("/applications/certificates/{digest}/certificate.pdf")
+@allow("anyone", objects="public-id")
 def certificate_pdf(request: Request, digest: Digest):
     """The certificate printed by the server's chromium (the printable page when there is none)."""
     cert = service.certificate_or_404(platform(request).db, digest.lower())

@@ -24,11 +24,11 @@ from ecoledger.carbon.errors import CarbonError, LedgerRefused
 from ecoledger.carbon.factors import default_registry
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform import i18n, queries, runs
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
 from ecoledger.platform.models import Submission, SubmissionRow, User
-from ecoledger.platform.policy import NotFound, require_login, require_role
+from ecoledger.platform.policy import NotFound, allow, require_login, require_role
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
 UserDep = Annotated[User | None, Depends(current_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
@@ -147,12 +147,14 @@ def _dual_control(request: Request, code: str) -> dict:
 
 
 @router.get("/api/v1/carbon/factors", summary="The carbon factor registry, with sources and confidence")
+@allow("anyone")
 def factors() -> dict:
     registry = default_registry()
     return {"version": registry.version, "factors": [vars(f) for f in registry.factors.values()]}
 
 
 @router.get("/api/v1/carbon/dual-control", summary="CO₂, intensity and target path of a unit")
+@allow("anyone")
 def dual_control(
     request: Request, code: Annotated[str, Query(max_length=12, pattern=r"^\d+$")] = PROVINCE
 ) -> dict:
@@ -171,6 +173,7 @@ class ProductSystem(BaseModel):
 
 
 @router.post("/api/v1/carbon/footprint", summary="Compute a product carbon footprint (logged in)")
+@allow("logged-in")
 def compute_footprint(
     request: Request, system: ProductSystem, user: UserDep, x_csrf_token: CsrfHeader = None
 ) -> dict:
@@ -189,6 +192,7 @@ class LabelRequest(BaseModel):
 @router.post(
     "/api/v1/carbon/labels", status_code=201, summary="Issue a carbon label (reviewers, administrators)"
 )
+@allow("staff")
 def issue_label(request: Request, body: LabelRequest, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "reviewer", "administrator")
@@ -198,6 +202,7 @@ def issue_label(request: Request, body: LabelRequest, user: UserDep, x_csrf_toke
 
 
 @router.get("/api/v1/carbon/labels/{label_id}", summary="Verify a carbon label (public)")
+@allow("anyone", objects="public-id")
 def verify_label(
     request: Request, label_id: str, code: Annotated[str | None, Query(max_length=64)] = None
 ) -> dict:
@@ -231,6 +236,7 @@ def _gep_forest(db, user, county: str) -> dict | None:
 @router.post(
     "/api/v1/carbon/sinks", summary="Creditable removals of a forest sink project, with its GEP share"
 )
+@allow("logged-in", objects="runs")
 def sink_project(request: Request, project: dict, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     require_login(user)
@@ -241,16 +247,19 @@ def sink_project(request: Request, project: dict, user: UserDep, x_csrf_token: C
 
 
 @router.get("/api/v1/carbon/inclusion/summary", summary="Carbon inclusion totals (public)")
+@allow("anyone")
 def inclusion_summary(request: Request) -> dict:
     return records.public_summary(platform(request).db)
 
 
 @router.get("/api/v1/carbon/inclusion/me", summary="My balance and ledger")
+@allow("logged-in", objects="own")
 def my_account(request: Request, user: UserDep) -> dict:
     return records.account_view(platform(request).db, require_login(user).username, _today())
 
 
 @router.post("/api/v1/carbon/inclusion/actions", status_code=201, summary="Record a low-carbon action")
+@allow("logged-in", objects="own")
 def record_action(
     request: Request,
     user: UserDep,
@@ -280,6 +289,7 @@ class Redemption(BaseModel):
 
 
 @router.post("/api/v1/carbon/inclusion/redeem", summary="Redeem points")
+@allow("logged-in", objects="own")
 def redeem(request: Request, body: Redemption, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     person = require_login(user)
@@ -291,6 +301,7 @@ def redeem(request: Request, body: Redemption, user: UserDep, x_csrf_token: Csrf
 @router.post(
     "/api/v1/carbon/inclusion/expire", summary="Write off expired points of every account (administrators)"
 )
+@allow("administrator")
 def expire_points(request: Request, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
@@ -302,6 +313,7 @@ def expire_points(request: Request, user: UserDep, x_csrf_token: CsrfHeader = No
 
 
 @router.get("/api/v1/carbon/claims", summary="Claims on tonnes across the carbon modules (public)")
+@allow("anyone")
 def list_claims(request: Request) -> list[dict]:
     return records.list_claims(platform(request).db)
 
@@ -318,6 +330,7 @@ class ClaimBody(BaseModel):
 
 
 @router.post("/api/v1/carbon/claims", status_code=201, summary="Register a claim (reviewers, administrators)")
+@allow("staff")
 def add_claim(request: Request, body: ClaimBody, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "reviewer", "administrator")
@@ -328,6 +341,7 @@ def add_claim(request: Request, body: ClaimBody, user: UserDep, x_csrf_token: Cs
 
 
 @router.get("/carbon", response_class=HTMLResponse, include_in_schema=False)
+@allow("anyone")
 def carbon_page(request: Request):
     from ecoledger.platform.web import render
 
@@ -360,6 +374,7 @@ def carbon_page(request: Request):
 
 
 @router.get("/carbon/labels/{label_id}.png", include_in_schema=False)
+@allow("anyone", objects="public-id")
 def label_png(request: Request, label_id: str) -> Response:
     """The label image, drawn from the stored record (its QR code carries the verification address)."""
     found = records.verify_label(platform(request).db, label_id, None)
@@ -371,6 +386,7 @@ def label_png(request: Request, label_id: str) -> Response:
 
 
 @router.get("/carbon/labels/{label_id}", response_class=HTMLResponse, include_in_schema=False)
+@allow("anyone", objects="public-id")
 def label_page(request: Request, label_id: str, code: Annotated[str | None, Query(max_length=64)] = None):
     from ecoledger.platform.web import render
 
@@ -381,6 +397,7 @@ def label_page(request: Request, label_id: str, code: Annotated[str | None, Quer
 
 
 @router.post("/carbon/labels", include_in_schema=False)
+@allow("staff")
 def issue_label_form(
     request: Request,
     user: UserDep,
@@ -410,6 +427,7 @@ def issue_label_form(
 
 
 @router.get("/carbon/inclusion", response_class=HTMLResponse, include_in_schema=False)
+@allow("logged-in", objects="own")
 def inclusion_page(request: Request, user: UserDep):
     from ecoledger.platform.web import render
 
@@ -426,6 +444,7 @@ def inclusion_page(request: Request, user: UserDep):
 
 
 @router.post("/carbon/inclusion/actions", include_in_schema=False)
+@allow("logged-in", objects="own")
 def inclusion_form(
     request: Request,
     user: UserDep,
@@ -451,6 +470,7 @@ def inclusion_form(
 
 
 @router.post("/carbon/inclusion/redeem", include_in_schema=False)
+@allow("logged-in", objects="own")
 def redeem_form(
     request: Request,
     user: UserDep,

@@ -19,12 +19,12 @@ from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
 from ecoledger.monitoring.warning import RuleError
 from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, platform
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
 from ecoledger.platform.models import User
-from ecoledger.platform.policy import is_staff, require_login, require_role
+from ecoledger.platform.policy import allow, is_staff, require_login, require_role
 from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
 UserDep = Annotated[User | None, Depends(current_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 PREFIX = "/api/v1/monitoring"
@@ -91,6 +91,7 @@ def _content(file: UploadFile) -> bytes:
 
 
 @router.get(f"{PREFIX}/records/template.csv", summary="The monitoring-records template", tags=["monitoring"])
+@allow("anyone")
 def records_template() -> Response:
     return Response(records.template_csv(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="monitoring-template.csv"'})
@@ -98,6 +99,7 @@ def records_template() -> Response:
 
 @router.post(f"{PREFIX}/records", status_code=201, summary="Upload surface-water records (CSV or XLSX)",
              tags=["monitoring"])
+@allow("submitter", "staff")
 def upload_records(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
                    x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
@@ -106,6 +108,7 @@ def upload_records(request: Request, user: UserDep, file: Annotated[UploadFile, 
 
 
 @router.get(f"{PREFIX}/uploads", summary="Accepted record uploads", tags=["monitoring"])
+@allow("logged-in")
 def list_uploads(request: Request, user: UserDep) -> list[dict]:
     require_login(user)
     return [upload_json(u) for u in service.uploads(platform(request).db)]
@@ -113,6 +116,7 @@ def list_uploads(request: Request, user: UserDep) -> list[dict]:
 
 @router.get(f"{PREFIX}/water/classes", summary="Class, determining parameter and TLI per station",
             tags=["monitoring"])
+@allow("logged-in")
 def water_classes(request: Request, user: UserDep,
                   year: Annotated[int | None, Query(ge=1950, le=2200)] = None,
                   period: Annotated[str, Query(pattern="^(year|month|season)$")] = "year") -> list[dict]:
@@ -123,6 +127,7 @@ def water_classes(request: Request, user: UserDep,
 
 @router.get(f"{PREFIX}/water/section", summary="One station's annual quality (for compensation rules)",
             tags=["monitoring"])
+@allow("logged-in")
 def water_section(request: Request, user: UserDep, station: Annotated[str, Query(max_length=100)],
                   year: Annotated[int, Query(ge=1950, le=2200)]) -> dict:
     require_login(user)
@@ -132,11 +137,13 @@ def water_section(request: Request, user: UserDep, station: Annotated[str, Query
 
 
 @router.get(f"{PREFIX}/alerts", summary="Stored alerts", tags=["monitoring"])
+@allow("logged-in")
 def list_alerts(request: Request, user: UserDep) -> list[dict]:
     return [alert_json(a) for a in service.list_alerts(platform(request).db, user)]
 
 
 @router.get(f"{PREFIX}/alerts.csv", summary="Stored alerts as CSV", tags=["monitoring"])
+@allow("logged-in")
 def export_alerts(request: Request, user: UserDep) -> Response:
     content = service.alerts_csv(service.list_alerts(platform(request).db, user))
     return Response(content, media_type="text/csv; charset=utf-8",
@@ -145,6 +152,7 @@ def export_alerts(request: Request, user: UserDep) -> Response:
 
 @router.post(f"{PREFIX}/alerts/evaluate", tags=["monitoring"],
              summary="Run the early-warning rules (reviewers; an own rule file: administrators)")
+@allow("staff", note="an own rule file: administrators")
 def evaluate_alerts(request: Request, user: UserDep, rules: Annotated[UploadFile | None, File()] = None,
                     x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
@@ -187,11 +195,13 @@ def _page(request: Request, user: User, status_code: int = 200, **extra) -> HTML
 
 
 @router.get("/monitoring", response_class=HTMLResponse, include_in_schema=False)
+@allow("logged-in")
 def monitoring_page(request: Request, user: UserDep):
     return _page(request, require_login(user))
 
 
 @router.post("/monitoring/records", response_class=HTMLResponse, include_in_schema=False)
+@allow("submitter", "staff")
 def upload_form(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
                 csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
@@ -204,6 +214,7 @@ def upload_form(request: Request, user: UserDep, file: Annotated[UploadFile, Fil
 
 
 @router.post("/monitoring/alerts/evaluate", include_in_schema=False)
+@allow("staff")
 def evaluate_form(request: Request, user: UserDep, csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     new = service.evaluate_rules(platform(request).db, user)

@@ -25,16 +25,25 @@ from ecoledger.platform.deps import (
     client_address,
     csrf_token,
     current_user,
+    enforce_access,
     platform,
 )
 from ecoledger.platform.models import ParameterTable, Run, Submission, User
-from ecoledger.platform.policy import NotFound, PlatformError, require_login, require_role
+from ecoledger.platform.policy import (
+    NotFound,
+    PlatformError,
+    allow,
+    can_read_run,
+    require_login,
+    require_role,
+)
 
 ERRORS = {code: {"description": text} for code, text in (
     (400, "invalid request"), (401, "not logged in"), (403, "not allowed, or CSRF check failed"),
     (404, "not found"), (409, "conflicts with the current state"), (413, "too large"),
     (422, "invalid input"), (429, "too many attempts"))}
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = APIRouter(prefix="/api/v1", responses=ERRORS,
+                   dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
 UserDep = Annotated[User | None, Depends(current_user)]
 Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
 Year = Annotated[int, Query(ge=1900, le=2200)]
@@ -60,11 +69,13 @@ class Credentials(BaseModel):
 
 
 @router.get("/csrf", summary="CSRF token for this browser")
+@allow("anyone")
 def get_csrf(request: Request) -> dict:
     return {"csrf_token": csrf_token(request)}
 
 
 @router.post("/login", summary="Log in; sets the session cookie")
+@allow("anyone")
 def login(request: Request, response: Response, body: Credentials, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     user, token = users.login(platform(request).db, body.username, body.password, client_address(request))
@@ -75,6 +86,7 @@ def login(request: Request, response: Response, body: Credentials, x_csrf_token:
 
 
 @router.post("/logout", summary="End the session")
+@allow("anyone")
 def logout(request: Request, response: Response, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     users.logout(platform(request).db, request.cookies.get(SESSION_COOKIE))
@@ -83,6 +95,7 @@ def logout(request: Request, response: Response, x_csrf_token: CsrfHeader = None
 
 
 @router.get("/me", summary="The logged-in user")
+@allow("logged-in")
 def me(user: UserDep) -> dict:
     return user_json(require_login(user))
 
@@ -99,12 +112,14 @@ class NewUser(BaseModel):
 
 
 @router.get("/users", summary="Users (administrators)")
+@allow("administrator")
 def list_users(request: Request, user: UserDep) -> list[dict]:
     require_role(user, "administrator")
     return [user_json(u) for u in users.list_users(platform(request).db)]
 
 
 @router.post("/users", status_code=201, summary="Create a user (administrators)")
+@allow("administrator")
 def create_user(request: Request, body: NewUser, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
@@ -116,23 +131,27 @@ def create_user(request: Request, body: NewUser, user: UserDep, x_csrf_token: Cs
 # --- units and accounts ----------------------------------------------------------------------
 
 @router.get("/units", summary="Administrative units")
+@allow("anyone")
 def list_units(request: Request, level: Literal["province", "city", "county"] | None = None,
                parent: Code | None = None) -> list[dict]:
     return [queries.unit_json(u) for u in queries.units(platform(request).db, level, parent)]
 
 
 @router.get("/units.geojson", summary="Unit boundaries (EPSG:4326) as GeoJSON")
+@allow("anyone")
 def units_geojson(request: Request, level: Literal["province", "city", "county"] | None = None) -> Response:
     found = queries.units(platform(request).db, level)
     return _geojson([(u, queries.unit_json(u)) for u in found])
 
 
 @router.get("/units/{code}", summary="One unit")
+@allow("anyone")
 def get_unit(request: Request, code: str) -> dict:
     return queries.unit_json(queries.unit(platform(request).db, code), geometry=True)
 
 
 @router.get("/units/{code}/breakdown", summary="A unit's accounts by group, item and ecosystem")
+@allow("anyone", objects="runs")
 def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
                    run: RunQuery = None) -> dict:
     found = queries.breakdown(platform(request).db, user, code, year, run)
@@ -142,11 +161,13 @@ def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None
 
 
 @router.get("/years", summary="Years with published accounts")
+@allow("anyone", objects="runs")
 def years(request: Request) -> list[int]:
     return runs.published_years(platform(request).db)
 
 
 @router.get("/accounts", summary="Account rows (published, or a readable provisional run)")
+@allow("anyone", objects="runs")
 def accounts(request: Request, user: UserDep, year: Year | None = None, run: RunQuery = None,
              unit: Code | None = None, item: str | None = Query(None, max_length=64),
              level: Literal["province", "city", "county"] | None = None,
@@ -171,6 +192,7 @@ def accounts(request: Request, user: UserDep, year: Year | None = None, run: Run
 
 
 @router.get("/map", summary="One value per unit for the map, as GeoJSON")
+@allow("anyone", objects="runs")
 def map_layer(request: Request, user: UserDep, year: Year,
               level: Literal["province", "city", "county"] = "county",
               measure: str = Query("gep", max_length=80), run: RunQuery = None) -> Response:
@@ -189,6 +211,7 @@ def _geojson(pairs) -> Response:
 
 
 @router.get("/hillshade", summary="Hillshade image bounds (from the pack's DEM)")
+@allow("anyone")
 def hillshade(request: Request) -> dict:
     from ecoledger.platform.hillshade import hillshade_png
 
@@ -200,6 +223,7 @@ def hillshade(request: Request) -> dict:
 
 
 @router.get("/hillshade.png", summary="Hillshade image", response_class=FileResponse)
+@allow("anyone")
 def hillshade_image(request: Request) -> FileResponse:
     from ecoledger.platform.hillshade import hillshade_png
 
@@ -237,19 +261,30 @@ class NewRun(BaseModel):
 
 
 @router.get("/runs", summary="Run history (published runs for everyone)")
+@allow("anyone", objects="runs")
 def list_runs(request: Request, user: UserDep) -> list[dict]:
     db = platform(request).db
     superseded = runs.superseded_by(db)
-    return [run_json(r, superseded) for r in runs.list_runs(db, user)]
+    return [run_json(r, superseded) for r in runs.list_runs(db, user) if can_read_run(user, r.status)]
+
+
+def readable_run(db, user: User | None, run_id: int) -> Run:
+    """The run if ``user`` may see it; 404 otherwise (nobody else learns an unpublished run exists)."""
+    run = runs.get_run(db, user, run_id)
+    if not can_read_run(user, run.status):
+        raise NotFound(f"no run {run_id}", f"没有编号为 {run_id} 的核算运行")
+    return run
 
 
 @router.get("/runs/{run_id}", summary="One run, with its progress")
+@allow("anyone", objects="run")
 def get_run(request: Request, run_id: Id, user: UserDep) -> dict:
     db = platform(request).db
-    return run_json(runs.get_run(db, user, run_id), runs.superseded_by(db))
+    return run_json(readable_run(db, user, run_id), runs.superseded_by(db))
 
 
 @router.post("/runs", status_code=202, summary="Start an accounting run (reviewers, administrators)")
+@allow("staff")
 def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return run_json(launch(request, user, body.year, body.profile, body.supersedes))
@@ -266,6 +301,7 @@ def launch(request: Request, user: User | None, year: int, profile: str, superse
 
 
 @router.post("/runs/{run_id}/publish", summary="Publish a provisional run (reviewers, administrators)")
+@allow("staff", objects="run", note="not by the user who started the run")
 def publish_run(request: Request, run_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return run_json(runs.publish(platform(request).db, user, run_id))
@@ -273,7 +309,9 @@ def publish_run(request: Request, run_id: Id, user: UserDep, x_csrf_token: CsrfH
 
 @router.get("/runs/{run_id}/archive", summary="The run's reproducible archive (zip)",
             response_class=FileResponse)
+@allow("anyone", objects="run")
 def run_archive(request: Request, run_id: Id, user: UserDep) -> FileResponse:
+    readable_run(platform(request).db, user, run_id)
     path = runs.archive_path(platform(request).db, user, run_id)
     return FileResponse(path, media_type="application/zip", filename=path.name)
 
@@ -281,6 +319,7 @@ def run_archive(request: Request, run_id: Id, user: UserDep) -> FileResponse:
 # --- parameters ------------------------------------------------------------------------------
 
 @router.get("/parameters/versions", summary="Parameter-table versions")
+@allow("anyone")
 def parameter_versions(request: Request) -> list[dict]:
     with platform(request).db.transaction() as s:
         found = s.scalars(select(ParameterTable).order_by(ParameterTable.created_at.desc()))
@@ -289,6 +328,7 @@ def parameter_versions(request: Request) -> list[dict]:
 
 
 @router.get("/parameters", summary="The parameter library: value, unit, price year, source")
+@allow("anyone")
 def parameters(request: Request, version: str | None = Query(None, max_length=32),
                parameter: str | None = Query(None, max_length=64)) -> dict:
     found_version, rows = parameter_rows(request, version)
@@ -312,6 +352,7 @@ def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dic
 
 
 @router.post("/parameters", status_code=201, summary="Register a parameter override table (administrators)")
+@allow("administrator")
 def upload_parameters(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
                       note: Annotated[str, Form(max_length=500)] = "",
                       x_csrf_token: CsrfHeader = None) -> dict:
@@ -346,6 +387,7 @@ def submission_json(x: Submission, rows: bool = False) -> dict:
 
 
 @router.get("/submissions/template.csv", summary="The statistics template", response_class=Response)
+@allow("anyone")
 def submission_template() -> Response:
     return Response(submissions.template_csv(), media_type=MEDIA_CSV, headers={
         "Content-Disposition": 'attachment; filename="ecoledger-statistics-template.csv"'})
@@ -353,6 +395,7 @@ def submission_template() -> Response:
 
 @router.get("/submissions/units-template", summary="The statistics template for the user's units",
             response_class=Response)
+@allow("submitter", "administrator", objects="unit")
 def submission_units_template(request: Request, user: UserDep,
                               fmt: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
                               year: Annotated[int, Query(ge=1900, le=2200)] = YEAR_DEFAULT,
@@ -381,17 +424,20 @@ def submission_units_template(request: Request, user: UserDep,
 
 
 @router.get("/submissions", summary="Submissions the user may see")
+@allow("logged-in", objects="unit")
 def list_submissions(request: Request, user: UserDep,
                      status: Literal["pending", "accepted", "returned"] | None = None) -> list[dict]:
     return [submission_json(x) for x in reporting.list_for(platform(request).db, user, status)]
 
 
 @router.get("/submissions/{submission_id}", summary="One submission with its rows")
+@allow("logged-in", objects="unit")
 def get_submission(request: Request, submission_id: Id, user: UserDep) -> dict:
     return submission_json(reporting.get(platform(request).db, user, submission_id), rows=True)
 
 
 @router.post("/submissions", status_code=201, summary="Upload statistics (CSV or XLSX template)")
+@allow("submitter", "administrator", objects="unit")
 def submit(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
            x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
@@ -408,12 +454,14 @@ class Review(BaseModel):
 
 
 @router.post("/submissions/{submission_id}/accept", summary="Accept a submission (reviewers)")
+@allow("staff", objects="unit", note="not by the submitter")
 def accept(request: Request, submission_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=True))
 
 
 @router.post("/submissions/{submission_id}/return", summary="Return a submission with a reason (reviewers)")
+@allow("staff", objects="unit")
 def return_submission(request: Request, submission_id: Id, body: Review, user: UserDep,
                       x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
@@ -424,6 +472,7 @@ def return_submission(request: Request, submission_id: Id, body: Review, user: U
 # --- audit -----------------------------------------------------------------------------------
 
 @router.get("/audit/verify", summary="Verify the hash chain of the audit log (administrators)")
+@allow("administrator")
 def verify_audit(request: Request, user: UserDep) -> dict:
     require_role(user, "administrator")
     with platform(request).db.transaction() as s:

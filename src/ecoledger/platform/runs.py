@@ -36,11 +36,12 @@ from ecoledger.platform import audit, reporting
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import AccountRow, ParameterTable, Run, User, utcnow
 from ecoledger.platform.policy import (
+    AccessDenied,
     Conflict,
     NotFound,
     PlatformError,
-    require_login,
     TooManyAttempts,
+    require_login,
     require_role,
 )
 
@@ -100,10 +101,10 @@ def get_run(db: Database, user: User | None, run_id: int) -> Run:
     return run
 
 
-def start(db: Database, user: User | None, year: int, profile: str, pack_years: list[int],
 MAX_QUEUED_RUNS_PER_USER = 2  # queued or running runs one user may have (Settings.max_queued_runs)
 
 
+def start(db: Database, user: User | None, year: int, profile: str, pack_years: list[int],
           supersedes_id: int | None = None, max_queued: int = MAX_QUEUED_RUNS_PER_USER) -> Run:
     user = require_role(user, "reviewer", "administrator")
     tables.profile(profile)  # raises ParameterError naming the profiles
@@ -112,7 +113,6 @@ MAX_QUEUED_RUNS_PER_USER = 2  # queued or running runs one user may have (Settin
                             f"{', '.join(map(str, pack_years))}",
                             f"区域数据包没有 {year} 年的图层，可选：{', '.join(map(str, pack_years))}")
     with db.transaction() as s:
-        if supersedes_id is not None:
         waiting = s.scalar(select(func.count()).select_from(Run).where(
             Run.started_by == user.id, Run.status.in_(("queued", "running"))))
         if waiting >= max_queued:
@@ -120,6 +120,7 @@ MAX_QUEUED_RUNS_PER_USER = 2  # queued or running runs one user may have (Settin
                 f"you have {waiting} runs queued or running (at most {max_queued}): wait for one "
                 "to finish before starting another",
                 f"您已有 {waiting} 个排队或运行中的核算（上限 {max_queued} 个），请待其完成后再启动", 60)
+        if supersedes_id is not None:
             old = s.get(Run, supersedes_id)
             if old is None or old.status != "published" or old.year != year:
                 raise PlatformError(f"run {supersedes_id} is not a published run of {year}",
@@ -145,6 +146,10 @@ def publish(db: Database, user: User | None, run_id: int) -> Run:
         if run.status != "provisional":
             raise Conflict(f"only a provisional run can be published; run {run_id} is {run.status}",
                            f"只有暂定结果可以发布；运行 {run_id} 的状态是 {run.status}")
+        if run.started_by is not None and run.started_by == user.id:  # four eyes, as for submissions
+            raise AccessDenied(f"you started run {run_id}, so another reviewer or administrator must "
+                               "check and publish it",
+                               f"运行 {run_id} 由您启动，须由另一位审核员或管理员核对后发布")
         current = published_current(s, run.year)
         if current is not None and run.supersedes_id != current.id:
             raise Conflict(

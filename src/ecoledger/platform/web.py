@@ -36,12 +36,21 @@ from ecoledger.platform.deps import (
     client_address,
     csrf_token,
     current_user,
+    enforce_access,
     platform,
 )
 from ecoledger.platform.models import User
-from ecoledger.platform.policy import PlatformError, is_staff, require_login, require_role
+from ecoledger.platform.policy import (
+    PlatformError,
+    allow,
+    can_read_run,
+    is_staff,
+    require_login,
+    require_role,
+)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
 UserDep = Annotated[User | None, Depends(current_user)]
 LANG_COOKIE = "ecoledger_lang"
 DEFAULT_PROFILE = "ndrc2022"
@@ -83,6 +92,7 @@ def _back(url: str) -> RedirectResponse:
 # --- map and unit pages ----------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
+@allow("anyone", objects="runs")
 def map_page(request: Request):
     years = runs.published_years(platform(request).db)
     wanted = request.query_params.get("year")
@@ -98,6 +108,7 @@ def map_page(request: Request):
 
 
 @router.get("/units/{code}", response_class=HTMLResponse)
+@allow("anyone", objects="runs")
 def unit_page(request: Request, code: str, user: UserDep, year: int | None = Query(None, ge=1900, le=2200),
               run: RunQuery = None):
     db = platform(request).db
@@ -166,6 +177,7 @@ def _change(now: float | None, before: float | None) -> float | None:
 # --- parameters ------------------------------------------------------------------------------
 
 @router.get("/parameters", response_class=HTMLResponse)
+@allow("anyone")
 def parameters_page(request: Request, version: str | None = None):
     found_version, rows = parameter_rows(request, version)
     return render(request, "parameters.html", {"rows": rows, "version": found_version,
@@ -175,11 +187,13 @@ def parameters_page(request: Request, version: str | None = None):
 # --- login -----------------------------------------------------------------------------------
 
 @router.get("/login", response_class=HTMLResponse)
+@allow("anyone")
 def login_page(request: Request):
     return render(request, "login.html", {"error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
+@allow("anyone")
 def login_form(request: Request, username: Annotated[str, Form(max_length=64)] = "",
                password: Annotated[str, Form(max_length=256)] = "",
                csrf_token: Annotated[str, Form(max_length=200)] = ""):
@@ -198,6 +212,7 @@ def login_form(request: Request, username: Annotated[str, Form(max_length=64)] =
 
 
 @router.post("/logout")
+@allow("anyone")
 def logout_form(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     users.logout(platform(request).db, request.cookies.get(SESSION_COOKIE))
@@ -218,11 +233,13 @@ def _submissions_context(request: Request, user: User, problems=None, uploaded=N
 
 
 @router.get("/submissions", response_class=HTMLResponse)
+@allow("logged-in", objects="unit")
 def submissions_page(request: Request, user: UserDep):
     return render(request, "submissions.html", _submissions_context(request, require_login(user)))
 
 
 @router.post("/submissions", response_class=HTMLResponse)
+@allow("submitter", "administrator", objects="unit")
 def submissions_upload(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
                        csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
@@ -242,6 +259,7 @@ def submissions_upload(request: Request, user: UserDep, file: Annotated[UploadFi
 
 
 @router.get("/reviews", response_class=HTMLResponse)
+@allow("staff")
 def reviews_page(request: Request, user: UserDep):
     user = require_role(user, "reviewer", "administrator")
     listed = reporting.list_for(platform(request).db, user)
@@ -252,6 +270,7 @@ def reviews_page(request: Request, user: UserDep):
 
 
 @router.post("/submissions/{submission_id}/accept")
+@allow("staff", objects="unit", note="not by the submitter")
 def accept_form(request: Request, submission_id: Id, user: UserDep,
                 csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
@@ -260,6 +279,7 @@ def accept_form(request: Request, submission_id: Id, user: UserDep,
 
 
 @router.post("/submissions/{submission_id}/return")
+@allow("staff", objects="unit")
 def return_form(request: Request, submission_id: Id, user: UserDep,
                 reason: Annotated[str, Form(max_length=2000)] = "",
                 csrf_token: Annotated[str, Form(max_length=200)] = ""):
@@ -271,10 +291,12 @@ def return_form(request: Request, submission_id: Id, user: UserDep,
 # --- runs ------------------------------------------------------------------------------------
 
 @router.get("/runs", response_class=HTMLResponse)
+@allow("anyone", objects="runs")
 def runs_page(request: Request, user: UserDep):
     state = platform(request)
     superseded = runs.superseded_by(state.db)
-    listed = [{**run_json(r, superseded), "gep": r.gep_yuan} for r in runs.list_runs(state.db, user)]
+    listed = [{**run_json(r, superseded), "gep": r.gep_yuan} for r in runs.list_runs(state.db, user)
+              if can_read_run(user, r.status)]
     return render(request, "runs.html", {
         "runs": listed, "years": state.pack_years,
         "profiles": sorted(tables.profiles(), key=lambda name: (name != DEFAULT_PROFILE, name)),
@@ -283,6 +305,7 @@ def runs_page(request: Request, user: UserDep):
 
 
 @router.post("/runs")
+@allow("staff")
 def start_run_form(request: Request, user: UserDep, year: Annotated[int, Form()],
                    profile: Annotated[str, Form(max_length=32)] = "ndrc2022",
                    supersedes: Annotated[str, Form(max_length=12)] = "",
@@ -294,6 +317,7 @@ def start_run_form(request: Request, user: UserDep, year: Annotated[int, Form()]
 
 
 @router.post("/runs/{run_id}/publish")
+@allow("staff", objects="run", note="not by the user who started the run")
 def publish_form(request: Request, run_id: Id, user: UserDep,
                  csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
