@@ -263,3 +263,86 @@ def test_the_policy_vocabulary_is_closed():
     with pytest.raises(ValueError):
         allow("anyone", objects="everything")
     assert set(EVERYONE) == {"anonymous", "viewer", "submitter", "reviewer", "administrator"}
+
+
+# --- client addresses, login limits and the audit of failed logins ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "peer, header, trusted, expected",
+    [
+        ("203.0.113.9", ["1.2.3.4"], "", "203.0.113.9"),  # no proxy listed: the header is ignored
+        ("203.0.113.9", ["1.2.3.4"], "10.0.0.0/8", "203.0.113.9"),  # the peer is no listed proxy
+        ("10.0.0.2", ["198.51.100.7"], "10.0.0.0/8", "198.51.100.7"),
+        ("10.0.0.2", ["1.2.3.4, 198.51.100.7, 10.0.0.5"], "10.0.0.0/8", "198.51.100.7"),  # right-most
+        ("10.0.0.2", ["1.2.3.4", "198.51.100.7"], "10.0.0.0/8", "198.51.100.7"),  # repeated headers
+        ("10.0.0.2", [], "10.0.0.0/8", "10.0.0.2"),
+        ("10.0.0.2", ["10.0.0.7"], "10.0.0.0/8", "10.0.0.7"),  # proxies all the way: the first hop
+        ("::1", ["2001:db8::5"], "::1, 127.0.0.1", "2001:db8::5"),
+    ],
+)
+def test_forwarded_for_only_from_listed_proxies(peer, header, trusted, expected):
+    from ecoledger.platform.deps import forwarded_client, parse_networks
+
+    assert forwarded_client(peer, header, parse_networks(trusted)) == expected
+
+
+def _failed_login(client, name, csrf, **headers):
+    return client.post(
+        "/api/v1/login",
+        json={"username": name, "password": "wrong password"},
+        headers={"X-CSRF-Token": csrf, **headers},
+    )
+
+
+def test_login_limit_locks_out_the_source_not_the_account(platform_client, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from ecoledger.platform.testing import PASSWORD, login
+
+    app = platform_client.app
+    attacker = TestClient(app, base_url="https://testserver", client=("203.0.113.66", 4000))
+    csrf = attacker.get("/api/v1/csrf").json()["csrf_token"]
+    for i in range(5):  # a forged X-Forwarded-For changes nothing: no proxy is listed
+        assert (
+            _failed_login(attacker, "viewer", csrf, **{"X-Forwarded-For": f"192.0.2.{i}"}).status_code == 401
+        )
+    assert _failed_login(attacker, "viewer", csrf).status_code == 429
+    right = attacker.post(
+        "/api/v1/login", json={"username": "admin", "password": PASSWORD}, headers={"X-CSRF-Token": csrf}
+    )
+    assert right.status_code == 429  # the source is locked out, whatever the account
+    victim = TestClient(app, base_url="https://testserver", client=("198.51.100.20", 5000))
+    login(victim, "viewer")  # the account is not: its owner logs in from their own address
+    # behind a listed proxy, each client is limited on its own forwarded address
+    monkeypatch.setenv("ECOLEDGER_TRUSTED_PROXIES", "10.0.0.0/8")
+    proxy = TestClient(app, base_url="https://testserver", client=("10.0.0.2", 6000))
+    csrf = proxy.get("/api/v1/csrf").json()["csrf_token"]
+    for _ in range(5):
+        assert _failed_login(proxy, "viewer", csrf, **{"X-Forwarded-For": "192.0.2.50"}).status_code == 401
+    assert _failed_login(proxy, "viewer", csrf, **{"X-Forwarded-For": "192.0.2.50"}).status_code == 429
+    # spoofing an address to the left of the proxy's entry does not escape the limit
+    spoofed = {"X-Forwarded-For": "7.7.7.7, 192.0.2.50"}
+    assert _failed_login(proxy, "viewer", csrf, **spoofed).status_code == 429
+    other = proxy.post(
+        "/api/v1/login",
+        json={"username": "viewer", "password": PASSWORD},
+        headers={"X-CSRF-Token": csrf, "X-Forwarded-For": "192.0.2.51"},
+    )
+    assert other.status_code == 200
+
+
+def test_failed_login_audits_the_name_as_data_not_as_actor(platform_client):
+    from sqlalchemy import select
+
+    from ecoledger.platform.models import AuditEntry
+
+    csrf = platform_client.get("/api/v1/csrf").json()["csrf_token"]
+    assert _failed_login(platform_client, "admin", csrf).status_code == 401
+    assert _failed_login(platform_client, "nobody-such", csrf).status_code == 401
+    with platform_client.app.state.platform.db.transaction() as s:
+        failed = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")))
+    assert [e.actor for e in failed] == ["anonymous", "anonymous"]
+    assert [e.detail["attempted_username"] for e in failed] == ["admin", "nobody-such"]
+    assert failed[0].detail["known_user"] and not failed[1].detail["known_user"]
+    assert all(e.detail["client"] == "testclient" for e in failed)

@@ -1,8 +1,13 @@
 """Users, logins and sessions.
 
-Login is rate limited in the store (so every server process sees the same counts): more than
-``LOGIN_LIMIT`` failures for one user name, or from one client address, within
-``LOGIN_WINDOW`` refuse further attempts until the window passes, right password or not.
+Login is rate limited in the store (so every server process sees the same counts): after
+``LOGIN_LIMIT`` failures from one client address within ``LOGIN_WINDOW``, that address's
+further attempts are refused until the window passes, right password or not. The limit locks out
+the source, never the account: failures against a user name from elsewhere do not stop its owner
+logging in from their own address. The address is the TCP peer's, or, behind a proxy the
+operator listed, the forwarded client's (``deps.client_address``), so a client cannot choose it.
+A failed login is audited with the actor ``anonymous``; the user name tried is data of the entry
+(``detail.attempted_username``), never its actor.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ecoledger.platform.policy import Conflict, NotAuthenticated, PlatformError,
 LOGIN_LIMIT = 5
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=12)
+ANONYMOUS_ACTOR = "anonymous"  # the actor of a failed login: nobody proved who they are
 
 
 def create_user(db: Database, username: str, password: str, role: str,
@@ -59,12 +65,11 @@ def list_users(db: Database) -> list[User]:
 def login(db: Database, username: str, password: str, client: str) -> tuple[User, str]:
     """Check the password and open a session; returns the user and the session token."""
     now = utcnow()
-    keys = [f"user:{username.strip().lower()}", f"client:{client}"]
+    key = f"client:{client}"[:200]
     with db.transaction() as s:
         s.execute(delete(LoginFailure).where(LoginFailure.at < now - LOGIN_WINDOW))
         failures = s.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.key.in_(keys)).group_by(LoginFailure.key).order_by(func.count().desc())
-            .limit(1)) or 0
+            LoginFailure.key == key)) or 0
         if failures >= LOGIN_LIMIT:
             raise TooManyAttempts(
                 f"too many failed logins; try again in {int(LOGIN_WINDOW.total_seconds() // 60)} "
@@ -73,9 +78,10 @@ def login(db: Database, username: str, password: str, client: str) -> tuple[User
         user = s.scalar(select(User).where(User.username == username.strip()))
         ok = user is not None and user.active and security.verify_password(user.password_hash, password)
         if not ok:
-            s.add_all(LoginFailure(key=k, at=now) for k in keys)
-            audit.append(s, username.strip()[:64] or "?", "login.failed", "user", username[:64],
-                         {"client": client})
+            s.add(LoginFailure(key=key, at=now))
+            audit.append(s, ANONYMOUS_ACTOR, "login.failed", "user", user.id if user is not None else "",
+                         {"attempted_username": username[:64], "client": client,
+                          "known_user": user is not None})
     if not ok:  # committed above, so the failure counts even though we raise
         raise NotAuthenticated("wrong user name or password", "用户名或密码错误")
     token = security.new_token()
