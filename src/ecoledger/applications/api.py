@@ -156,14 +156,18 @@ def vep_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, 
 
 def _geojson(site: UploadFile) -> dict:
     content = _read(site, "site file")
-    try:
-        geojson = json.loads(content or b"")
-    except ValueError as exc:
-        raise ApplicationError(site.filename or "site", "GeoJSON", f"not JSON: {exc}",
+    file = site.filename or "site"
+    try:  # NaN and Infinity are not JSON; nesting too deep for the parser is refused too
+        geojson = json.loads(content or b"", parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:
+        raise ApplicationError(file, "GeoJSON", f"not JSON: {str(exc)[:200] or 'nested too deeply'}",
                                "upload a GeoJSON polygon") from exc
-    if not isinstance(geojson, dict):
-        raise ApplicationError(site.filename or "site", "GeoJSON", "not a GeoJSON object", "upload a polygon")
+    vep.check_site(geojson, file)  # structure, coordinates, crs: refused here with the reason
     return geojson
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def _issue(request, user, year, site, name, rate, horizon) -> dict:

@@ -35,22 +35,155 @@ COLLATERAL_NOTE = ("An accounting value is not a collateral value: for a loan on
                    "under 资产评估 practice.")
 
 
+MAX_FEATURES = 1000
+MAX_POSITIONS = 100_000  # vertices in all, which also bounds the work of union and exactextract
+MAX_RINGS = 10_000
+GEOGRAPHIC_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "OGC:CRS84", "CRS84",
+                    "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}
+
+
 def read_site(source: str | Path | dict, file: str = "site") -> gpd.GeoDataFrame:
-    """One (multi)polygon from a GeoJSON file or mapping (CRS84 unless it names another)."""
+    """One (multi)polygon from a GeoJSON file or mapping (CRS84 unless it names another).
+
+    A mapping is checked whole first (``check_site``): structure, geometry types, coordinates
+    (count, finite numbers, longitude/latitude range in CRS84), the ``crs`` member; every problem
+    is an ApplicationError naming the file and the fix, never a server error.
+    """
+    crs = check_site(source, file) if isinstance(source, dict) else None
     try:
         frame = (gpd.read_file(source) if isinstance(source, str | Path)
-                 else gpd.GeoDataFrame.from_features(_features(source), crs="EPSG:4326"))
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        raise ApplicationError(file, "geometry", f"not readable as GeoJSON: {exc}",
-                               "upload a GeoJSON Feature, FeatureCollection or Polygon") from exc
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    if frame.empty or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        raise ApplicationError(file, "geometry", "no polygon found",
-                               "give a Polygon or MultiPolygon (a site's boundary)")
-    if frame.crs is None:
-        frame = frame.set_crs("EPSG:4326")
-    geometry = frame.geometry.make_valid().union_all()
+                 else gpd.GeoDataFrame.from_features(_features(source), crs=crs or "EPSG:4326"))
+        frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+        if frame.empty or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+            raise ApplicationError(file, "geometry", "no polygon found",
+                                   "give a Polygon or MultiPolygon (a site's boundary)")
+        if frame.crs is None:
+            frame = frame.set_crs("EPSG:4326")
+        geometry = frame.geometry.make_valid().union_all()
+    except ApplicationError:
+        raise
+    except Exception as exc:  # shapely/GEOS, pyogrio: the file is not a usable polygon
+        why = f"{type(exc).__name__}: {exc}"[:300]
+        raise ApplicationError(file, "geometry", f"not readable as a polygon: {why}",
+                               "upload a GeoJSON Feature, FeatureCollection, Polygon or MultiPolygon "
+                               "with closed rings") from exc
+    if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise ApplicationError(file, "geometry", "the polygons enclose no area",
+                               "give a site boundary with an area (three or more distinct corners)")
     return gpd.GeoDataFrame({"site": [1]}, geometry=[geometry], crs=frame.crs)
+
+
+def check_site(source: dict, file: str = "site") -> str:
+    """Check a GeoJSON mapping before any library sees it; returns its CRS (``EPSG:4326`` or the
+    one its ``crs`` member names). Raises ApplicationError with the first problem found."""
+
+    def refuse(field: str, message: str, fix: str):
+        raise ApplicationError(file, field, message, fix)
+
+    if not isinstance(source, dict):
+        refuse("GeoJSON", "not a GeoJSON object", "upload a GeoJSON Feature, FeatureCollection or Polygon")
+    crs = _site_crs(source.get("crs"), refuse)
+    kind = source.get("type")
+    if kind == "FeatureCollection":
+        features = source.get("features")
+        if not isinstance(features, list) or not features:
+            refuse("features", "a FeatureCollection needs a non-empty list of features",
+                   "put the site's polygon(s) in \"features\"")
+        if len(features) > MAX_FEATURES:
+            refuse("features", f"{len(features)} features (at most {MAX_FEATURES})",
+                   "dissolve the site into fewer polygons")
+    elif kind == "Feature":
+        features = [source]
+    elif kind in ("Polygon", "MultiPolygon"):
+        features = [{"type": "Feature", "geometry": source, "properties": {}}]
+    else:
+        refuse("type", f"GeoJSON type {str(kind)[:40]!r} is not a site boundary",
+               "upload a Feature, FeatureCollection, Polygon or MultiPolygon")
+    positions = 0
+    for i, feature in enumerate(features, start=1):
+        where = f"feature {i}" if kind == "FeatureCollection" else "geometry"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            refuse(where, "not a GeoJSON Feature", 'each feature needs "type": "Feature" and a geometry')
+        if not isinstance(feature.get("properties", {}), dict | None):
+            refuse(where, "properties must be an object or null", 'give "properties": {} or null')
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict):
+            refuse(where, "the feature has no geometry", "give the site's Polygon or MultiPolygon")
+        positions += _check_geometry(geometry, where, crs == "EPSG:4326", refuse)
+        if positions > MAX_POSITIONS:
+            refuse(where, f"more than {MAX_POSITIONS} vertices", "simplify the boundary (e.g. to 1 m)")
+    return crs
+
+
+def _site_crs(member, refuse) -> str:
+    """``EPSG:4326`` without a ``crs`` member (RFC 7946), else the CRS it names (GeoJSON 2008)."""
+    if member is None:
+        return "EPSG:4326"
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(member, dict) or member.get("type") != "name" or not isinstance(name, str) \
+            or not 0 < len(name) <= 100:
+        refuse("crs", "the crs member is not {\"type\": \"name\", \"properties\": {\"name\": …}}",
+               "leave the crs member out (WGS84 longitude/latitude), or name an EPSG code")
+    if name in GEOGRAPHIC_NAMES:
+        return "EPSG:4326"
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(name)
+    except (CRSError, ValueError, TypeError):
+        refuse("crs", f"unknown coordinate reference system {name!r}",
+               "leave the crs member out (WGS84 longitude/latitude), or name an EPSG code")
+    if crs.to_epsg() == 4326 or crs.equals(CRS("OGC:CRS84"), ignore_axis_order=True):
+        return "EPSG:4326"
+    if not crs.is_projected:
+        refuse("crs", f"{name!r} is neither WGS84 nor a projected system",
+               "give longitude/latitude in WGS84, or metres in a projected EPSG system")
+    return crs.to_wkt()
+
+
+def _check_geometry(geometry: dict, where: str, lonlat: bool, refuse) -> int:
+    """The number of positions of a Polygon or MultiPolygon, checked."""
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind not in ("Polygon", "MultiPolygon"):
+        refuse(where, f"geometry type {str(kind)[:40]!r} is not a polygon",
+               "give a Polygon or MultiPolygon (a site's boundary)")
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        refuse(where, f"a {kind} needs a non-empty list of coordinates", "see RFC 7946 §3.1.6–3.1.7")
+    count, rings = 0, 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            refuse(where, "a polygon needs a list of rings (an outer ring, then any holes)",
+                   "see RFC 7946 §3.1.6")
+        for ring in polygon:
+            rings += 1
+            if rings > MAX_RINGS:
+                refuse(where, f"more than {MAX_RINGS} rings", "simplify the site")
+            if not isinstance(ring, list) or len(ring) < 4:
+                refuse(where, "a ring needs at least 4 positions (3 corners and the first again)",
+                       "close each ring: its last position repeats the first")
+            count += len(ring)
+            if count > MAX_POSITIONS:
+                refuse(where, f"more than {MAX_POSITIONS} vertices", "simplify the boundary (e.g. to 1 m)")
+            for position in ring:
+                _check_position(position, where, lonlat, refuse)
+            if ring[0][:2] != ring[-1][:2]:
+                refuse(where, "a ring is not closed (its last position differs from its first)",
+                       "repeat the first position at the end of each ring")
+    return count
+
+
+def _check_position(position, where: str, lonlat: bool, refuse) -> None:
+    if not isinstance(position, list) or not 2 <= len(position) <= 3 or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in position):
+        refuse(where, "a position must be [x, y] or [x, y, z] numbers", "give [longitude, latitude]")
+    if not all(abs(v) < 1e12 and np.isfinite(float(v)) for v in position):  # int too large: OverflowError
+        refuse(where, "a coordinate is not a finite number", "give finite numbers")
+    if lonlat and not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
+        refuse(where, f"position {position[:2]} is outside longitude −180…180, latitude −90…90",
+               "give WGS84 longitude, latitude (in that order)")
 
 
 def _features(source: dict) -> list[dict]:
