@@ -54,6 +54,12 @@ RunQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 MEDIA_CSV = "text/csv; charset=utf-8"
 MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEAR_DEFAULT = 2020  # the template's year when none is asked for
+CACHED = {200: {"description": "the answer; `Content-Encoding: gzip` when asked for (Accept-Encoding)",
+               "headers": {"ETag": {"schema": {"type": "string"}},
+                           "Cache-Control": {"schema": {"type": "string"}}}},
+          304: {"description": "not modified: the If-None-Match header names the current ETag"}}
+Limit = Annotated[int | None, Query(ge=1, le=100_000, description="rows per page (default: all)")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
 
 
 def _read_upload(file: UploadFile) -> bytes:
@@ -150,14 +156,18 @@ def get_unit(request: Request, code: str) -> dict:
     return queries.unit_json(queries.unit(platform(request).db, code), geometry=True)
 
 
-@router.get("/units/{code}/breakdown", summary="A unit's accounts by group, item and ecosystem")
+@router.get("/units/{code}/breakdown", summary="A unit's accounts by group, item and ecosystem",
+            responses={**CACHED, 200: {**CACHED[200], "content": {"application/json": {}}}})
 @allow("anyone", objects="runs")
 def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
-                   run: RunQuery = None) -> dict:
+                   run: RunQuery = None) -> Response:
     found = queries.breakdown(platform(request).db, user, code, year, run)
-    return {"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
-            "statistics": found["statistics"], "rows": found["rows"],
-            "previous_rows": found["previous_rows"]}
+    body = json.dumps({"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
+                       "statistics": found["statistics"], "rows": found["rows"],
+                       "previous_rows": found["previous_rows"]}, ensure_ascii=False, allow_nan=False)
+    # a year's answer also holds the previous year's current run, which a correction may change
+    return cached_response(request, body.encode("utf-8"), "application/json",
+                           _cache_control(found["run"], by_run=False))
 
 
 @router.get("/years", summary="Years with published accounts")
@@ -166,48 +176,147 @@ def years(request: Request) -> list[int]:
     return runs.published_years(platform(request).db)
 
 
-@router.get("/accounts", summary="Account rows (published, or a readable provisional run)")
+@router.get("/accounts", summary="Account rows (published, or a readable provisional run)",
+            responses={**CACHED, 200: {**CACHED[200], "content": {
+                "application/json": {}, MEDIA_CSV: {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"type": "object"}}}}})
 @allow("anyone", objects="runs")
 def accounts(request: Request, user: UserDep, year: Year | None = None, run: RunQuery = None,
              unit: Code | None = None, item: str | None = Query(None, max_length=64),
              level: Literal["province", "city", "county"] | None = None,
              group: Literal["provisioning", "regulating", "cultural"] | None = None,
              ecosystem: str | None = Query(None, max_length=16),
-             format: Literal["json", "csv", "geojson"] = "json") -> Response:
-    db = platform(request).db
-    found_run, rows = queries.account_rows(db, user, year=year, run_id=run, unit_code=unit, item=item,
-                                           level=level, group=group, ecosystem=ecosystem)
+             format: Literal["json", "csv", "geojson"] = "json",
+             limit: Limit = None, offset: Offset = 0) -> Response:
+    """Rows of a published year (``year``) or of a run (``run``), filtered and paged.
+
+    A published run never changes: its answers carry a strong ETag (``If-None-Match`` → 304) and
+    ``Cache-Control``, and the full year as JSON or CSV is served from a gzip file written once.
+    """
+    state = platform(request)
+    db = state.db
+    found_run, allowed = queries.readable_run(db, user, year, run)
+    published = found_run.status == "published"
+    cache = _cache_control(found_run, by_run=run is not None)
+    filters = {"unit_code": unit, "item": item, "level": level, "group": group, "ecosystem": ecosystem}
+    if published and format != "geojson" and not any(filters.values()) and limit is None and not offset:
+        return _published_accounts(request, state, found_run, format, cache)
+    rows, total = queries.account_page(db, found_run, allowed, limit=limit, offset=offset, **filters)
     if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["run"])
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response("\ufeff" + buffer.getvalue(), media_type=MEDIA_CSV, headers={
-            "Content-Disposition": f'attachment; filename="accounts-run{found_run.id}.csv"'})
+        body = _accounts_csv(rows)
+        headers = {"Content-Disposition": f'attachment; filename="accounts-run{found_run.id}.csv"'}
+        return cached_response(request, body, MEDIA_CSV, cache, headers)
     if format == "geojson":
         shapes = {u.code: u for u in queries.units(db)}
-        return _geojson([(shapes[r["code"]], r) for r in rows])
-    return Response(json.dumps({"run": run_json(found_run), "rows": rows}, ensure_ascii=False,
-                               allow_nan=False), media_type="application/json")
+        return cached_response(request, _geojson_bytes([(shapes[r["code"]], r) for r in rows]),
+                               "application/geo+json", cache)
+    return cached_response(request, _accounts_json(found_run, rows, total, limit, offset),
+                           "application/json", cache)
 
 
-@router.get("/map", summary="One value per unit for the map, as GeoJSON")
+def _accounts_json(run: Run, rows: list[dict], total: int, limit: int | None, offset: int) -> bytes:
+    following = offset + len(rows)
+    return json.dumps({"run": run_json(run), "total": total, "offset": offset, "limit": limit,
+                       "next_offset": following if following < total else None, "rows": rows},
+                      ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _accounts_csv(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["run"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _published_accounts(request: Request, state, run: Run, fmt: str, cache: str) -> Response:
+    """The full year of a published run, from its gzip artefact (written on the first request)."""
+    from ecoledger.platform import artefacts
+
+    def make() -> bytes:
+        rows, total = queries.account_page(state.db, run, None)
+        return _accounts_csv(rows) if fmt == "csv" else _accounts_json(run, rows, total, None, 0)
+
+    folder = state.settings.data_dir / "published" / f"run-{run.id}"
+    found = artefacts.gzip_artefact(folder / f"accounts-v{artefacts.FORMAT_VERSION}.{fmt}.gz", make)
+    headers = ({"Content-Disposition": f'attachment; filename="accounts-run{run.id}.csv"'}
+               if fmt == "csv" else {})
+    media = MEDIA_CSV if fmt == "csv" else "application/json"
+    return cached_response(request, None, media, cache, headers, etag=found.etag, artefact=found)
+
+
+def _cache_control(run: Run, by_run: bool) -> str | None:
+    """Published runs never change (a year's current run may: a correction supersedes it)."""
+    if run.status != "published":
+        return None
+    return "public, max-age=86400, immutable" if by_run else "public, no-cache"
+
+
+def cached_response(request: Request, body: bytes | None, media: str, cache: str | None,
+                    headers: dict | None = None, etag: str | None = None, artefact=None) -> Response:
+    """``body`` (or the artefact's) with ETag and Cache-Control when ``cache`` is given (published
+    data), 304 when the client holds it already, gzip-compressed when the client accepts it."""
+    import gzip
+
+    from ecoledger.platform import artefacts
+
+    headers = dict(headers or {})
+    headers["Vary"] = "Accept-Encoding"
+    if cache is None:
+        headers["Cache-Control"] = "private, no-store"
+    else:
+        etag = etag or artefacts.etag_of(body)
+        headers["Cache-Control"] = cache
+        if artefacts.matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={**headers, "ETag": etag})
+    gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
+    if artefact is not None:
+        content = artefact.compressed() if gzipped else artefact.plain()
+    elif gzipped and len(body) > 2048:
+        content = gzip.compress(body, compresslevel=5)
+    else:
+        content, gzipped = body, False
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    if etag is not None and cache is not None:
+        headers["ETag"] = etag[:-1] + '-gz"' if gzipped else etag
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.get("/map", summary="One value per unit for the map, as GeoJSON",
+            responses={**CACHED, 200: {**CACHED[200], "content": {
+                "application/geo+json": {"schema": {"type": "object"}}}}})
 @allow("anyone", objects="runs")
 def map_layer(request: Request, user: UserDep, year: Year,
               level: Literal["province", "city", "county"] = "county",
               measure: str = Query("gep", max_length=80), run: RunQuery = None) -> Response:
-    found_run, values = queries.map_values(platform(request).db, user, year, level, measure, run)
-    return _geojson([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
-                                  "unit": v["unit_label"], "data_status": v["data_status"],
-                                  "run": found_run.id}) for v in values])
+    state = platform(request)
+    db, cache = state.db, state.map_cache
+    found_run, _ = queries.readable_run(db, user, year, run)
+    key = (found_run.id, level, measure)
+    body = cache.get(key) if found_run.status == "published" else None
+    if body is None:
+        found_run, values = queries.map_values(db, user, year, level, measure, run)
+        body = _geojson_bytes([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
+                                            "unit": v["unit_label"], "data_status": v["data_status"],
+                                            "run": found_run.id}) for v in values])
+        if found_run.status == "published" and found_run.id == key[0]:
+            if len(cache) >= 256:  # bounded: published layers are cheap to rebuild
+                cache.clear()
+            cache[key] = body
+    return cached_response(request, body, "application/geo+json",
+                           _cache_control(found_run, by_run=run is not None))
+
+
+def _geojson_bytes(pairs) -> bytes:
+    features = [{"type": "Feature", "properties": props,
+                 "geometry": json.loads(u.geometry) if u.geometry else None} for u, props in pairs]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
 
 
 def _geojson(pairs) -> Response:
-    features = [{"type": "Feature", "properties": props,
-                 "geometry": json.loads(u.geometry) if u.geometry else None} for u, props in pairs]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
-                      allow_nan=False)
-    return Response(body, media_type="application/geo+json")
+    return Response(_geojson_bytes(pairs), media_type="application/geo+json")
 
 
 @router.get("/hillshade", summary="Hillshade image bounds (from the pack's DEM)")
@@ -292,7 +401,8 @@ def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfH
 
 def launch(request: Request, user: User | None, year: int, profile: str, supersedes: int | None) -> Run:
     state = platform(request)
-    run = runs.start(state.db, user, year, profile, state.pack_years, supersedes)
+    run = runs.start(state.db, user, year, profile, state.pack_years, supersedes,
+                     max_queued=state.settings.max_queued_runs)
     if state.settings.run_in_background:
         state.runner.submit(run.id)
     else:
@@ -321,7 +431,7 @@ def run_archive(request: Request, run_id: Id, user: UserDep) -> FileResponse:
 @router.get("/parameters/versions", summary="Parameter-table versions")
 @allow("anyone")
 def parameter_versions(request: Request) -> list[dict]:
-    with platform(request).db.transaction() as s:
+    with platform(request).db.transaction(write=False) as s:
         found = s.scalars(select(ParameterTable).order_by(ParameterTable.created_at.desc()))
         return [{"version": p.version, "created_at": _iso(p.created_at), "note": p.note,
                  "overrides": bool(p.content.strip())} for p in found]
@@ -339,7 +449,7 @@ def parameters(request: Request, version: str | None = Query(None, max_length=32
 
 def parameter_rows(request: Request, version: str | None) -> tuple[str, list[dict]]:
     state = platform(request)
-    with state.db.transaction() as s:
+    with state.db.transaction(write=False) as s:
         query = select(ParameterTable).order_by(ParameterTable.created_at.desc())
         if version:
             query = query.where(ParameterTable.version == version)
