@@ -384,3 +384,14 @@ def test_the_platform_upload_applies_the_same_check(tmp_path, store_url):
 )
 def test_code_level(code, level):
     assert code_level(code) == level
+
+
+def test_crosswalk_factors_in_percent_name_the_slip(tmp_path):
+    root = make_pack(tmp_path)
+    crosswalk = pd.read_csv(root / "crosswalk.csv")
+    crosswalk["cover_management"] *= 100  # 1, 5, 10, 0, 20, 0, 0, 2: "percent"
+    crosswalk.to_csv(root / "crosswalk.csv", index=False)
+    (problem,) = [p for p in validate_pack(root) if p.severity == "error"]
+    assert problem.file == "crosswalk.csv" and problem.field.endswith("· cover_management")
+    assert "values look like percent" in problem.message
+    assert "divide by 100" in problem.fix

@@ -790,10 +790,15 @@ def _check_by_landcover(pack: Pack, field: str, kind: LayerKind, column: str,
     values = pd.to_numeric(crosswalk[column], errors="coerce")
     for row in crosswalk.index[values.isna()] + 2:
         rows.add(row, column, f"{kind.name} is not a number", "write a number for every class")
-    for row in crosswalk.index[_outside(values, kind.minimum, kind.maximum)] + 2:
+    outside = _outside(values, kind.minimum, kind.maximum)
+    slips = []
+    if outside.any() and values.notna().any():
+        slips = likely_slips(kind, float(values.min()), float(values.median()), float(values.max()))
+    looks, fix = slip_text(kind, slips) if slips else ("", f"give the value in {kind.unit}")
+    for row in crosswalk.index[outside] + 2:
         rows.add(row, column, f"{kind.name} is outside "
-                 f"{_range_text(kind.minimum, kind.maximum, kind.unit)}",
-                 f"give the value in {kind.unit}")
+                 f"{_range_text(kind.minimum, kind.maximum, kind.unit)}"
+                 + (f": {looks}" if looks else ""), fix)
     out.extend(rows.problems())
 
 
