@@ -1,7 +1,23 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from ecoledger.accounts import run_account
 from ecoledger.testing import make_pack
+
+INVEST_PYTHON = Path(__file__).resolve().parents[1] / "bench" / ".invest-venv" / "bin" / "python"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Tests marked ``invest`` need the InVEST venv (``scripts/install-invest``, run by
+    ``scripts/test`` as root): skipped without it, except in CI where parity must be checked."""
+    if item.get_closest_marker("invest") and not INVEST_PYTHON.exists():
+        message = f"InVEST venv missing ({INVEST_PYTHON}): run scripts/install-invest"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +48,6 @@ def platform_pack(tmp_path_factory):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     """An empty store of each kind; PostgreSQL is required in CI and skipped elsewhere if absent."""
-    import os
-
     from ecoledger.platform.testing import database_url
 
     try:

@@ -209,11 +209,6 @@ def test_carbon_per_pixel_equals_item_function(stack, tmp_path):
 # --------------------------------------------------------------------------- InVEST
 
 
-invest = pytest.mark.skipif(
-    not INVEST_PYTHON.exists(), reason="InVEST venv missing: bash bench/install_invest.sh"
-)
-
-
 def _run_invest(module: str, args: dict) -> None:
     code = f"import json, sys\nfrom {module} import execute\nexecute(json.loads(sys.argv[1]))"
     subprocess.run([str(INVEST_PYTHON), "-c", code, json.dumps(args)], check=True, capture_output=True)
@@ -245,7 +240,6 @@ def invest_stack(tmp_path_factory):
 
 
 @pytest.mark.invest
-@invest
 def test_water_yield_agrees_with_invest_awy(invest_stack):
     tmp, paths = invest_stack
     workspace = tmp / "invest_awy"
@@ -285,7 +279,6 @@ def test_water_yield_agrees_with_invest_awy(invest_stack):
 
 
 @pytest.mark.invest
-@invest
 def test_carbon_agrees_with_invest_carbon(invest_stack):
     tmp, paths = invest_stack
     workspace = tmp / "invest_carbon"
@@ -312,7 +305,6 @@ def test_carbon_agrees_with_invest_carbon(invest_stack):
 
 
 @pytest.mark.invest
-@invest
 def test_soil_retention_agrees_with_invest_sdr(tmp_path):
     """Streams, RKLS and avoided erosion equal InVEST SDR's (the routing bench's 200×200 stack)."""
     import importlib.util

@@ -21,6 +21,7 @@ from affine import Affine
 from numba import njit, prange
 from rasterio.crs import CRS
 
+from ecoledger import limits
 from ecoledger.errors import GridMismatchError, PipelineError
 
 WRITE_OPTIONS = {
@@ -95,8 +96,10 @@ def read_rasters(
     """Read each raster whole: ``{name: (array, nodata)}``.
 
     Rasters named in ``classes`` keep their integer type; the others become float32 with NaN
-    for nodata.
+    for nodata. Rasters too large to hold in memory are refused from their headers first
+    (``limits.require_whole_reads``), before GDAL allocates anything.
     """
+    limits.require_whole_reads(paths)
     return {name: _read(path, name not in classes) for name, path in paths.items()}
 
 
