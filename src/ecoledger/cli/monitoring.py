@@ -20,7 +20,7 @@ def _table(path: Path, columns: tuple[str, ...], what: str, **read_csv):
 
     from ecoledger.errors import InputError
 
-    require(path, what, path.name, folder=False)
+    require(path, what, "FILE", folder=False)
     try:
         frame = pd.read_csv(path, **read_csv)
     except UnicodeDecodeError as exc:
