@@ -161,13 +161,32 @@ def get_unit(request: Request, code: str) -> dict:
 @allow("anyone", objects="runs")
 def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
                    run: RunQuery = None) -> Response:
-    found = queries.breakdown(platform(request).db, user, code, year, run)
-    body = json.dumps({"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
-                       "statistics": found["statistics"], "rows": found["rows"],
-                       "previous_rows": found["previous_rows"]}, ensure_ascii=False, allow_nan=False)
-    # a year's answer also holds the previous year's current run, which a correction may change
-    return cached_response(request, body.encode("utf-8"), "application/json",
-                           _cache_control(found["run"], by_run=False))
+    state = platform(request)
+    found_run, _ = queries.readable_run(state.db, user, year, run)
+
+    def make() -> bytes:
+        found = queries.breakdown(state.db, user, code, year, run)
+        return json.dumps({"unit": queries.unit_json(found["unit"]), "run": run_json(found["run"]),
+                           "statistics": found["statistics"], "rows": found["rows"],
+                           "previous_rows": found["previous_rows"]}, ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+
+    key = None
+    if found_run.status == "published":  # the answer also reads the previous year's current run
+        previous = runs.current_run(state.db, found_run.year - 1)
+        key = ("breakdown", found_run.id, code, previous.id if previous else None)
+    # a year's answer holds the previous year's current run too, which a correction may change
+    return published_response(request, key, make, "application/json", _cache_control(found_run, by_run=False))
+
+
+def published_response(request: Request, key: tuple | None, make, media: str, cache: str | None,
+                       headers: dict | None = None) -> Response:
+    """An answer about published runs from the app's response cache (``key`` None: not cacheable)."""
+    if key is None:
+        return cached_response(request, make(), media, cache, headers)
+    responses = platform(request).responses
+    entry = responses.get(key) or responses.put(key, make())
+    return cached_response(request, entry.body, media, cache, headers, etag=entry.etag, gz=entry.gz)
 
 
 @router.get("/years", summary="Years with published accounts")
@@ -201,17 +220,21 @@ def accounts(request: Request, user: UserDep, year: Year | None = None, run: Run
     filters = {"unit_code": unit, "item": item, "level": level, "group": group, "ecosystem": ecosystem}
     if published and format != "geojson" and not any(filters.values()) and limit is None and not offset:
         return _published_accounts(request, state, found_run, format, cache)
-    rows, total = queries.account_page(db, found_run, allowed, limit=limit, offset=offset, **filters)
-    if format == "csv":
-        body = _accounts_csv(rows)
-        headers = {"Content-Disposition": f'attachment; filename="accounts-run{found_run.id}.csv"'}
-        return cached_response(request, body, MEDIA_CSV, cache, headers)
-    if format == "geojson":
-        shapes = {u.code: u for u in queries.units(db)}
-        return cached_response(request, _geojson_bytes([(shapes[r["code"]], r) for r in rows]),
-                               "application/geo+json", cache)
-    return cached_response(request, _accounts_json(found_run, rows, total, limit, offset),
-                           "application/json", cache)
+
+    def make() -> bytes:
+        rows, total = queries.account_page(db, found_run, allowed, limit=limit, offset=offset, **filters)
+        if format == "csv":
+            return _accounts_csv(rows)
+        if format == "geojson":
+            shapes = {u.code: u for u in queries.units(db)}
+            return _geojson_bytes([(shapes[r["code"]], r) for r in rows])
+        return _accounts_json(found_run, rows, total, limit, offset)
+
+    media = {"csv": MEDIA_CSV, "geojson": "application/geo+json"}.get(format, "application/json")
+    headers = ({"Content-Disposition": f'attachment; filename="accounts-run{found_run.id}.csv"'}
+               if format == "csv" else None)
+    key = ("accounts", found_run.id, *filters.values(), limit, offset, format) if published else None
+    return published_response(request, key, make, media, cache, headers)
 
 
 def _accounts_json(run: Run, rows: list[dict], total: int, limit: int | None, offset: int) -> bytes:
@@ -253,7 +276,8 @@ def _cache_control(run: Run, by_run: bool) -> str | None:
 
 
 def cached_response(request: Request, body: bytes | None, media: str, cache: str | None,
-                    headers: dict | None = None, etag: str | None = None, artefact=None) -> Response:
+                    headers: dict | None = None, etag: str | None = None, artefact=None,
+                    gz: bytes | None = None) -> Response:
     """``body`` (or the artefact's) with ETag and Cache-Control when ``cache`` is given (published
     data), 304 when the client holds it already, gzip-compressed when the client accepts it."""
     import gzip
@@ -272,6 +296,8 @@ def cached_response(request: Request, body: bytes | None, media: str, cache: str
     gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
     if artefact is not None:
         content = artefact.compressed() if gzipped else artefact.plain()
+    elif gzipped and gz is not None:
+        content = gz
     elif gzipped and len(body) > 2048:
         content = gzip.compress(body, compresslevel=5)
     else:
@@ -290,22 +316,18 @@ def cached_response(request: Request, body: bytes | None, media: str, cache: str
 def map_layer(request: Request, user: UserDep, year: Year,
               level: Literal["province", "city", "county"] = "county",
               measure: str = Query("gep", max_length=80), run: RunQuery = None) -> Response:
-    state = platform(request)
-    db, cache = state.db, state.map_cache
+    db = platform(request).db
     found_run, _ = queries.readable_run(db, user, year, run)
-    key = (found_run.id, level, measure)
-    body = cache.get(key) if found_run.status == "published" else None
-    if body is None:
-        found_run, values = queries.map_values(db, user, year, level, measure, run)
-        body = _geojson_bytes([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
+
+    def make() -> bytes:
+        answered_run, values = queries.map_values(db, user, year, level, measure, run)
+        return _geojson_bytes([(v["unit"], {**queries.unit_json(v["unit"]), "value": v["value"],
                                             "unit": v["unit_label"], "data_status": v["data_status"],
-                                            "run": found_run.id}) for v in values])
-        if found_run.status == "published" and found_run.id == key[0]:
-            if len(cache) >= 256:  # bounded: published layers are cheap to rebuild
-                cache.clear()
-            cache[key] = body
-    return cached_response(request, body, "application/geo+json",
-                           _cache_control(found_run, by_run=run is not None))
+                                            "run": answered_run.id}) for v in values])
+
+    key = ("map", found_run.id, level, measure) if found_run.status == "published" else None
+    return published_response(request, key, make, "application/geo+json",
+                              _cache_control(found_run, by_run=run is not None))
 
 
 def _geojson_bytes(pairs) -> bytes:

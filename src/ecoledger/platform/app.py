@@ -84,7 +84,7 @@ class State:
         self.db = Database(settings.url)
         self.secret = security.load_secret(settings.data_dir / "secret.key")
         self.runner = runs.Runner(self.db, settings.data_dir, settings.pack)
-        self.map_cache: dict[tuple, bytes] = {}  # (published run, level, measure) → GeoJSON
+        self.responses = artefacts.ResponseCache()  # answers about published runs
 
     @property
     def pack_years(self) -> list[int]:

@@ -117,3 +117,50 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
     wanted = {base(tag) for tag in if_none_match.split(",")}
     return "*" in wanted or base(etag) in wanted
+
+
+class Cached:
+    """A response body with its strong ETag and, when worth it, its gzip form (made once)."""
+
+    __slots__ = ("body", "etag", "gz")
+
+    def __init__(self, body: bytes):
+        self.body = body
+        self.etag = etag_of(body)
+        self.gz = gzip.compress(body, compresslevel=6, mtime=0) if len(body) > 2048 else None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gz or b"")
+
+
+class ResponseCache:
+    """Bodies of answers about published runs (which never change), least recently used first
+    out once they hold more than ``budget`` bytes. Keys must name the run(s) the answer reads."""
+
+    def __init__(self, budget: int = 64 * 1024 * 1024):
+        from collections import OrderedDict
+
+        self.budget, self.used = budget, 0
+        self._entries: OrderedDict[tuple, Cached] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Cached | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, body: bytes) -> Cached:
+        entry = Cached(body)  # compressed outside the lock
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self.used -= old.size if old else 0
+            if entry.size <= self.budget // 4:
+                self._entries[key] = entry
+                self.used += entry.size
+            while self.used > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.used -= dropped.size
+        return entry
