@@ -1,6 +1,7 @@
 """InVEST 3.20.2 vs ecoledger on identical synthetic stacks: wall time, peak memory, agreement.
 
     bench/run [--sizes 1000 4000] [--repeats 3] [--models sdr_d8 sdr_mfd awy carbon routing_d8 routing_mfd]
+    bench/run --real-case [--repeats 3] [--models sdr_d8 sdr_mfd awy carbon]
 
 For each size the stack (``bench/stacks.py``) is built once and cached in ``bench/work/``. Every
 run is a child process measured by ``/usr/bin/time -v`` (peak resident memory of that one run):
@@ -10,6 +11,14 @@ InVEST models and pygeoprocessing routing steps with ``bench/.invest-venv``'s py
 interpreter start excluded; the child's whole life is kept in the JSON as ``process_s``).
 Agreement is computed on the last repeat's outputs. Results go to stdout and to
 ``bench/work/results-<date>-<HHMM>.md`` / ``.json``.
+
+``--real-case`` runs instead the real-terrain case of ``stacks.build_real_case`` (240² at 500 m
+from the Jiangxi DEM; nested and overlapping watersheds covering 23 % of the grid), built once
+in ``bench/work/real-240/``: each InVEST datastack through InVEST (``invest_runner.py``,
+datastack mode) and through the command ``ecoledger invest`` (``ecoledger_runner.py``, invest
+mode); agreement is the largest relative difference over the watersheds of each column of the
+per-watershed table (Carbon: the total, and per polygon against ``zonal_statistics`` of
+InVEST's stock raster, since InVEST Carbon has no watersheds).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import rasterio
 import stacks
 
@@ -47,6 +57,15 @@ SHARED = {
     ],
     "awy": [("water yield", "output/per_pixel/wyield.tif", "water_yield")],
     "carbon": [("carbon stock", "c_storage_bas.tif", "carbon_stock")],
+}
+REAL_N, REAL_CELL = 240, 500.0
+# model: (per-watershed table, at the same path in both workspaces; its compared columns)
+REAL_TABLES = {
+    "sdr": ("watershed_results_sdr.shp", ("usle_tot", "avoid_eros")),
+    "awy": (
+        "output/watershed_results_wyield.csv",
+        ("precip_mn", "PET_mn", "AET_mn", "wyield_mn", "wyield_vol"),
+    ),
 }
 
 
@@ -194,53 +213,124 @@ def agreement(model: str, invest_ws: Path, outputs: dict, cell_ha: float) -> lis
     return rows
 
 
+def run_pair(
+    n: int, model: str, repeats: int, invest_cfg: dict, ours_cfg: dict, invest_ws: Path, ours_dir: Path
+) -> dict:
+    """``repeats`` measured runs of each side, alternating; the result row with their medians."""
+    invest, ours = [], []
+    for i in range(repeats):
+        invest.append(measure(INVEST_PYTHON, "invest_runner.py", invest_cfg, invest_ws))
+        ours.append(measure(Path(sys.executable), "ecoledger_runner.py", ours_cfg, ours_dir))
+        print(
+            f"  {n}² {model} run {i + 1}/{repeats}: InVEST {invest[-1]['seconds']:.2f} s, "
+            f"ecoledger {ours[-1]['seconds']:.2f} s",
+            file=sys.stderr,
+        )
+    row = {"size": n, "model": model, "repeats": repeats, "invest_runs": invest, "ecoledger_runs": ours}
+    for side, runs_ in (("invest", invest), ("ecoledger", ours)):
+        for key, field in (("_s", "seconds"), ("_process_s", "process_s"), ("_gb", "peak_gb")):
+            row[side + key] = statistics.median(r[field] for r in runs_)
+        for step in runs_[0]["steps"]:
+            row.setdefault(side + "_steps", {})[step] = statistics.median(r["steps"][step] for r in runs_)
+    return row
+
+
 def bench_size(n: int, seed: int, repeats: int, models: list[str]) -> list[dict]:
     paths = stacks.build_stack(n, seed)["paths"]
     runs = stacks.WORK / "runs" / str(n)
     results = []
     for model in models:
         invest_ws, ours_dir = runs / model / "invest", runs / model / "ecoledger"
-        invest, ours = [], []
-        for i in range(repeats):
-            invest_cfg = invest_config(model, paths, invest_ws)
-            invest.append(measure(INVEST_PYTHON, "invest_runner.py", invest_cfg, invest_ws))
-            ours_cfg = ecoledger_config(model, paths, ours_dir)
-            ours.append(measure(Path(sys.executable), "ecoledger_runner.py", ours_cfg, ours_dir))
-            print(
-                f"  {n}² {model} run {i + 1}/{repeats}: InVEST {invest[-1]['seconds']:.2f} s, "
-                f"ecoledger {ours[-1]['seconds']:.2f} s",
-                file=sys.stderr,
-            )
-        row = {"size": n, "model": model, "repeats": repeats, "invest_runs": invest, "ecoledger_runs": ours}
-        for side, runs_ in (("invest", invest), ("ecoledger", ours)):
-            row[side + "_s"] = statistics.median(r["seconds"] for r in runs_)
-            row[side + "_gb"] = statistics.median(r["peak_gb"] for r in runs_)
-            for step in runs_[0]["steps"]:
-                row.setdefault(side + "_steps", {})[step] = statistics.median(r["steps"][step] for r in runs_)
+        invest_cfg = invest_config(model, paths, invest_ws)
+        ours_cfg = ecoledger_config(model, paths, ours_dir)
+        row = run_pair(n, model, repeats, invest_cfg, ours_cfg, invest_ws, ours_dir)
         if model in ROUTING:
             for side in ("invest", "ecoledger"):
                 row[side + "_s"] = sum(row[side + "_steps"][s] for s in ROUTING_STEPS)
         else:
-            row["agreement"] = agreement(model, invest_ws, ours[-1]["outputs"], stacks.CELL**2 / 1e4)
+            outputs = row["ecoledger_runs"][-1]["outputs"]
+            row["agreement"] = agreement(model, invest_ws, outputs, stacks.CELL**2 / 1e4)
         results.append(row)
     return results
 
 
+def _table(path: Path) -> pd.DataFrame:
+    if path.suffix == ".shp":
+        import geopandas as gpd
+
+        return gpd.read_file(path)
+    return pd.read_csv(path)
+
+
+def real_agreement(model: str, invest_ws: Path, ours_ws: Path, zonal: dict, hectares: float) -> list[dict]:
+    """Per column of the per-watershed table: largest relative difference over the watersheds."""
+    if model == "carbon":
+        summary = "raster_values_summary.csv"
+        per_polygon = pd.read_csv(ours_ws / "watershed_results_carbon.csv")["c_storage_bas"]
+        pairs = {
+            "Total": (_table(ours_ws / summary)["Total"], _table(invest_ws / summary)["Total"]),
+            # InVEST's stock is Mg C/ha per cell; its zonal sums per GPKG FID 1, 2, 3 (ws_id order)
+            "c_storage_bas per polygon": (per_polygon, [zonal[f] * hectares for f in sorted(zonal, key=int)]),
+        }
+    else:
+        table, columns = REAL_TABLES[model.split("_")[0]]
+        ours, theirs = _table(ours_ws / table), _table(invest_ws / table)
+        if list(ours["ws_id"]) != list(theirs["ws_id"]):
+            raise RuntimeError(f"{model}: ws_id {list(ours['ws_id'])} vs InVEST's {list(theirs['ws_id'])}")
+        pairs = {column: (ours[column], theirs[column]) for column in columns}
+    rows = []
+    for quantity, (ours_v, theirs_v) in pairs.items():
+        o, t = np.asarray(ours_v, dtype=np.float64), np.asarray(theirs_v, dtype=np.float64)
+        rel = np.abs(o - t) / np.maximum(np.abs(t), 1e-12)
+        rows.append({"quantity": quantity, "ws_rel": float(rel.max())})
+    return rows
+
+
+def bench_real(repeats: int, models: list[str]) -> list[dict]:
+    """The real-terrain case: each datastack through InVEST and through ``ecoledger invest``."""
+    case = stacks.build_real_case(stacks.WORK / f"real-{REAL_N}", REAL_N, REAL_CELL)
+    folder = Path(case["folder"])
+    runs = stacks.WORK / "runs" / f"real-{REAL_N}"
+    results = []
+    for model in [m for m in models if m in case["datastacks"]]:
+        invest_ws, ours_ws = runs / model / "invest", runs / model / "ecoledger"
+        datastack = Path(case["datastacks"][model])
+        invest_cfg = {"datastack": str(datastack), "workspace": str(invest_ws)}
+        if model == "carbon":  # InVEST Carbon has no watersheds: zonal sums of its stock; ours takes them
+            invest_cfg["zonal"] = {"c_storage_bas": ["c_storage_bas.tif", str(folder / "watersheds.gpkg")]}
+            stack = json.loads(datastack.read_text())
+            stack["args"]["watersheds_path"] = "watersheds.gpkg"
+            datastack = folder / "carbon_ws.invs.json"
+            datastack.write_text(json.dumps(stack, indent=1))
+        ours_cfg = {"invest": [str(datastack), "--workspace", str(ours_ws)]}
+        row = run_pair(REAL_N, model, repeats, invest_cfg, ours_cfg, invest_ws, ours_ws)
+        zonal = row["invest_runs"][-1].get("zonal", {}).get("c_storage_bas", {})
+        row["case"] = f" Jiangxi {REAL_CELL:.0f} m"
+        row["agreement"] = real_agreement(model, invest_ws, ours_ws, zonal, case["cell"] ** 2 / 1e4)
+        results.append(row)
+    return results
+
+
+def _e(x: float) -> str:
+    return "–" if np.isnan(x) else f"{x:.1e}"
+
+
 def markdown(results: list[dict]) -> str:
     lines = [
-        "| size | model | InVEST s | ecoledger s | InVEST ÷ ecoledger | InVEST peak GB | ecoledger peak GB "
-        "| max rel diff, watershed sums | max rel diff, per pixel |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| size | model | InVEST s | ecoledger s | InVEST ÷ ecoledger | whole process s, InVEST / ecoledger "
+        "| InVEST peak GB | ecoledger peak GB | max rel diff, watershed sums | max rel diff, per pixel |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if r["model"] in ROUTING:
             continue
         ws = max(a["ws_rel"] for a in r["agreement"])
-        px = max(a["pixel_rel"] for a in r["agreement"])
+        px = _e(max(a.get("pixel_rel", np.nan) for a in r["agreement"]))
         lines.append(
-            f"| {r['size']}² | {r['model']} | {r['invest_s']:.2f} | {r['ecoledger_s']:.2f} | "
-            f"{r['invest_s'] / r['ecoledger_s']:.1f} | {r['invest_gb']:.2f} | {r['ecoledger_gb']:.2f} | "
-            f"{ws:.1e} | {px:.1e} |"
+            f"| {r['size']}²{r.get('case', '')} | {r['model']} | {r['invest_s']:.2f} | "
+            f"{r['ecoledger_s']:.2f} | {r['invest_s'] / r['ecoledger_s']:.1f} | "
+            f"{r['invest_process_s']:.2f} / {r['ecoledger_process_s']:.2f} | "
+            f"{r['invest_gb']:.2f} | {r['ecoledger_gb']:.2f} | {ws:.1e} | {px} |"
         )
     lines += [
         "",
@@ -253,10 +343,10 @@ def markdown(results: list[dict]) -> str:
     ]
     for r in results:
         for a in r.get("agreement", []):
+            cells = " | ".join(str(a.get(k, "–")) for k in ("cells", "ours_only", "invest_only"))
             lines.append(
-                f"| {r['size']}² | {r['model']} | {a['quantity']} | {a['ws_rel']:.1e} | "
-                f"{a['pixel_rel']:.1e} | {a['pixel_mean_rel']:.1e} | {a['cells']} | {a['ours_only']} | "
-                f"{a['invest_only']} |"
+                f"| {r['size']}²{r.get('case', '')} | {r['model']} | {a['quantity']} | {a['ws_rel']:.1e} | "
+                f"{_e(a.get('pixel_rel', np.nan))} | {_e(a.get('pixel_mean_rel', np.nan))} | {cells} |"
             )
     routing = [r for r in results if r["model"] in ROUTING]
     if routing:
@@ -286,15 +376,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--models", nargs="+", choices=MODELS + ROUTING, default=list(MODELS + ROUTING))
+    parser.add_argument(
+        "--real-case", action="store_true", help=f"the real-terrain case ({REAL_N}² Jiangxi), not --sizes"
+    )
     args = parser.parse_args(argv)
     if not INVEST_PYTHON.exists():
         print(f"InVEST venv missing: run bash bench/install_invest.sh ({INVEST_PYTHON})", file=sys.stderr)
         return 2
-    print("warm-up on 200² (compiles numba kernels, not recorded)", file=sys.stderr)
-    bench_size(200, args.seed, 1, args.models)
-    results = []
-    for n in args.sizes:
-        results += bench_size(n, args.seed, args.repeats, args.models)
+    if args.real_case:
+        print("warm-up: one run of each (compiles numba kernels, not recorded)", file=sys.stderr)
+        bench_real(1, args.models)
+        results = bench_real(args.repeats, args.models)
+    else:
+        print("warm-up on 200² (compiles numba kernels, not recorded)", file=sys.stderr)
+        bench_size(200, args.seed, 1, args.models)
+        results = []
+        for n in args.sizes:
+            results += bench_size(n, args.seed, args.repeats, args.models)
     text = markdown(results)
     print(text)
     stem = f"results-{datetime.datetime.now():%Y-%m-%d-%H%M}"  # one pair of files per invocation
