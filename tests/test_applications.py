@@ -278,7 +278,7 @@ def test_damage_case_on_a_site(value_run):
 
 
 def test_bad_geometry_is_refused():
-    with pytest.raises(ApplicationError, match="polygon"):
+    with pytest.raises(ApplicationError, match="not a site boundary.*Polygon"):
         vep.read_site({"type": "Point", "coordinates": [116, 29]})
 
 
@@ -357,7 +357,7 @@ def test_cli_apply_on_synthetic_accounts_and_nothing_partial(synthetic_result, s
     rule.write_text('kind = "transfer"\nbudget_yuan = 1000\n')
     bad = runner.invoke(app, ["applications", "apply", str(rule), "--accounts", str(run),
                               "--out", str(tmp_path / "out2")])
-    assert bad.exit_code == 1 and "factor" in bad.output and not (tmp_path / "out2").exists()
+    assert bad.exit_code == 2 and "factor" in bad.output and not (tmp_path / "out2").exists()
 
 
 def test_assessment_writes_table_record_and_report(tmp_path):

@@ -24,7 +24,7 @@ def test_water_command_writes_classes_and_refuses_bad_files_whole(tmp_path):
     assert {"records.csv", "shares_city.csv", "shares_basin.csv", "shares_region.csv", "trends_tp.csv",
             "run.json"} <= {p.name for p in out.iterdir()}
     refused = runner.invoke(app, ["water", str(EXAMPLES / "records-bad.csv"), "--out", str(tmp_path / "bad")])
-    assert refused.exit_code == 1 and "row 4 · date" in refused.output
+    assert refused.exit_code == 2 and "row 4 · date" in refused.output
     assert not (tmp_path / "bad").exists()
 
 

@@ -144,7 +144,7 @@ def test_csv_rows_repeated_are_refused_without_replace(pack_without, tmp_path):
     second.write_bytes(_csv_with([{"indicator": "tourist_visits", "value": "15", "unit": "万人次",
                                    "source": "synthetic, corrected"}]))
     refused = runner.invoke(app, ["pack", "add-statistics", str(pack), str(second)])
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2
     assert "already has a value" in refused.output and "--replace" in refused.output
     assert "数据包中已有" in refused.output
     assert (pack / "pack.toml").read_text(encoding="utf-8") == manifest
@@ -169,7 +169,7 @@ def test_a_magnitude_off_by_ten_thousand_is_refused_and_nothing_written(pack_wit
         {"indicator": "gdp", "value": "5e7", "unit": "亿元", "source": "synthetic"},
         {"indicator": "tourist_visits", "value": "12", "unit": "万人次", "source": "synthetic"}]))
     result = runner.invoke(app, ["pack", "add-statistics", str(pack), str(wrong)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "wrong.csv · row 2 · value" in result.output
     assert "check the unit: 万元 vs 亿元" in result.output
     assert "请核对单位：万元 还是 亿元" in result.output
