@@ -385,7 +385,8 @@ def test_parameter_library_and_versions(platform_client):
 
 
 def test_audit_log_verifies_and_detects_tampering(platform_client):
-    from sqlalchemy import select, update
+    from sqlalchemy import select, text, update
+    from sqlalchemy.exc import DBAPIError
 
     from ecoledger.platform.models import AuditEntry
 
@@ -396,7 +397,13 @@ def test_audit_log_verifies_and_detects_tampering(platform_client):
     login(client, "admin")
     verdict = client.get("/api/v1/audit/verify").json()
     assert verdict["ok"] and verdict["entries"] >= 8
-    with client.app.state.platform.db.transaction() as s:  # edited behind the application's back
+    db = client.app.state.platform.db
+    with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:  # the store refuses
+        s.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(detail={"gep_yuan": 1.0}))
+    with db.transaction() as s:  # edited behind the application's back, the triggers dropped first
+        for trigger in (["audit_log_no_update"] if db.url.startswith("sqlite") else
+                        ["audit_log_no_change ON audit_log"]):
+            s.execute(text(f"DROP TRIGGER {trigger}"))
         seq = s.scalars(select(AuditEntry.seq).where(AuditEntry.action == "run.publish")).first()
         s.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(detail={"gep_yuan": 1.0}))
     verdict = client.get("/api/v1/audit/verify").json()

@@ -45,13 +45,27 @@ def add_user(
 
 
 @app.command("verify-audit")
-def verify_audit(data: Path = DATA, database_url: str | None = URL) -> None:
-    """Recompute the audit log's hash chain; exit 1 if any entry was altered."""
+def verify_audit(
+    data: Path = DATA, database_url: str | None = URL,
+    key_file: Path | None = typer.Option(
+        None, envvar="ECOLEDGER_AUDIT_KEY", help="the audit key file (default: audit.key in --data)"),
+    checkpoints: Path | None = typer.Option(
+        None, envvar="ECOLEDGER_AUDIT_CHECKPOINTS",
+        help="the checkpoint file (default: audit-checkpoints.jsonl beside the key)"),
+) -> None:
+    """Recompute the audit log's keyed hash chain and hold it against the checkpoints kept outside
+    the database; exit 1 if any entry was altered, re-hashed, removed or the log truncated."""
     from ecoledger.platform import audit
 
-    with _database(data, database_url).transaction() as s:
-        result = audit.verify(s)
-    typer.echo(json.dumps(result.__dict__))
+    key_file = key_file or data / audit.KEY_FILE
+    if not key_file.is_file():  # never make a new key here: nothing would verify under it
+        typer.echo(f"error: no audit key at {key_file}; give the server's key with --key-file", err=True)
+        raise typer.Exit(1)
+    db = _database(data, database_url)
+    config = audit.configure(db, key_file, checkpoints)
+    with db.transaction(write=False) as s:
+        result = audit.verify(s, config)
+    typer.echo(json.dumps({**result.__dict__, "checkpoint_file": str(config.checkpoints)}))
     raise typer.Exit(0 if result.ok else 1)
 
 
