@@ -23,6 +23,11 @@ def account(
     report: bool = typer.Option(True, help="write the bilingual HTML/PDF report"),
     provisioning_basis: str | None = typer.Option(
         None, help="material products: gross_output | net_output | quantity_price (default: profile's)"),
+    max_missing_share: float | None = typer.Option(
+        None, min=0.0, max=1.0,
+        help="a unit whose credited area lacks an input on more than this share gets the item "
+             "missing; below it, partial with its own covered share (default: "
+             "accounts.MAX_MISSING_SHARE, 0.5)"),
 ) -> None:
     """Run the GEP accounts of PACK for YEAR and write them to OUT."""
     from rich.console import Console
@@ -43,6 +48,7 @@ def account(
             statistics_overrides=statistics,
             block_rows=block_rows, routing=routing, keep_maps=maps,
             provisioning_basis=provisioning_basis,
+            **({} if max_missing_share is None else {"max_missing_share": max_missing_share}),
             progress=lambda step, done: bar.update(task, description=step, completed=done),
         )
         bar.update(task, description="writing outputs")

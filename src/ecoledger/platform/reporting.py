@@ -53,10 +53,10 @@ def submit(db: Database, user: User | None, filename: str, content: bytes) -> Su
                                        "fill in the values you have, then upload the file", "error",
                                        "模板中没有填写任何数值", "请填写已有的数值后再上传")])
     refuse_unreported(table, filename)
-    with db.transaction() as s:
-        known = set(s.scalars(select(Unit.code)))
-    problems = submissions.validate_rows(table, known_codes=known, allowed_codes=allowed,
-                                         file=filename)
+    with db.transaction(write=False) as s:
+        levels = dict(s.execute(select(Unit.code, Unit.level)).all())
+    problems = submissions.validate_rows(table, known_codes=set(levels), allowed_codes=allowed,
+                                         file=filename, levels=levels)
     if any(p.severity == "error" for p in problems):
         raise SubmissionError(problems)
     rows = submissions.normalise(table)
