@@ -20,7 +20,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from ecoledger.applications import certificate, outputs, rules, service, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.platform import i18n
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
+from ecoledger.platform.deps import (
+    CSRF_HEADER,
+    PdfResponse,
+    check_csrf,
+    current_user,
+    enforce_access,
+    platform,
+)
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import NotFound, PlatformError, allow, require_login
 
@@ -240,7 +247,7 @@ def apply_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=190
     return _page(request, result_html=outputs.render(result, page=False))
 
 
-@router.post("/applications/vep", response_class=HTMLResponse)
+@router.post("/applications/vep", response_class=HTMLResponse, status_code=201)
 @allow("logged-in", objects="runs")
 def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
              site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
@@ -255,7 +262,9 @@ def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900,
     return _certificate_page(request, cert["content_sha256"], status_code=201)
 
 
-@router.get("/applications/certificates")
+@router.get("/applications/certificates", response_class=RedirectResponse, status_code=303,
+            responses={200: {"description": "the certificate's page, once the redirect is followed",
+                             "content": {"text/html": {"schema": {"type": "string"}}}}})
 @allow("anyone", objects="public-id")
 def certificate_lookup(sha256: Annotated[str, Query(pattern=r"^[0-9a-fA-F]{64}$")]):
     return RedirectResponse(f"/applications/certificates/{sha256.lower()}", status_code=303)
@@ -290,7 +299,7 @@ def certificate_print(request: Request, digest: Digest):
     return HTMLResponse(certificate.render_html(cert))
 
 
-@router.get("/applications/certificates/{digest}/certificate.pdf")
+@router.get("/applications/certificates/{digest}/certificate.pdf", response_class=PdfResponse)
 @allow("anyone", objects="public-id")
 def certificate_pdf(request: Request, digest: Digest):
     """The certificate printed by the server's chromium (the printable page when there is none)."""

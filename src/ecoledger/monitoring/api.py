@@ -19,7 +19,14 @@ from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
 from ecoledger.monitoring.warning import RuleError
 from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
+from ecoledger.platform.deps import (
+    CSRF_HEADER,
+    CsvResponse,
+    check_csrf,
+    current_user,
+    enforce_access,
+    platform,
+)
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import allow, is_staff, require_login, require_role
 from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
@@ -90,7 +97,8 @@ def _content(file: UploadFile) -> bytes:
     return file.file.read(MAX_UPLOAD_BYTES + 1)
 
 
-@router.get(f"{PREFIX}/records/template.csv", summary="The monitoring-records template", tags=["monitoring"])
+@router.get(f"{PREFIX}/records/template.csv", summary="The monitoring-records template", tags=["monitoring"],
+            response_class=CsvResponse)
 @allow("anyone")
 def records_template() -> Response:
     return Response(records.template_csv(), media_type="text/csv; charset=utf-8",
@@ -142,7 +150,8 @@ def list_alerts(request: Request, user: UserDep) -> list[dict]:
     return [alert_json(a) for a in service.list_alerts(platform(request).db, user)]
 
 
-@router.get(f"{PREFIX}/alerts.csv", summary="Stored alerts as CSV", tags=["monitoring"])
+@router.get(f"{PREFIX}/alerts.csv", summary="Stored alerts as CSV", tags=["monitoring"],
+            response_class=CsvResponse)
 @allow("logged-in")
 def export_alerts(request: Request, user: UserDep) -> Response:
     content = service.alerts_csv(service.list_alerts(platform(request).db, user))

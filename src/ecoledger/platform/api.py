@@ -21,6 +21,8 @@ from ecoledger.platform import audit, queries, reporting, runs, seed, submission
 from ecoledger.platform.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
+    CsvResponse,
+    GeoJsonResponse,
     check_csrf,
     client_address,
     csrf_token,
@@ -38,12 +40,8 @@ from ecoledger.platform.policy import (
     require_role,
 )
 
-ERRORS = {code: {"description": text} for code, text in (
-    (400, "invalid request"), (401, "not logged in"), (403, "not allowed, or CSRF check failed"),
-    (404, "not found"), (409, "conflicts with the current state"), (413, "too large"),
-    (422, "invalid input"), (429, "too many attempts"))}
-router = APIRouter(prefix="/api/v1", responses=ERRORS,
-                   dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
+# every route declares @allow(...); its error answers are described from that (app.refusals)
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_access)])
 UserDep = Annotated[User | None, Depends(current_user)]
 Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
 Year = Annotated[int, Query(ge=1900, le=2200)]
@@ -81,7 +79,7 @@ def get_csrf(request: Request) -> dict:
 
 
 @router.post("/login", summary="Log in; sets the session cookie")
-@allow("anyone")
+@allow("anyone", refuses=(401, 429))
 def login(request: Request, response: Response, body: Credentials, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     user, token = users.login(platform(request).db, body.username, body.password, client_address(request))
@@ -125,7 +123,7 @@ def list_users(request: Request, user: UserDep) -> list[dict]:
 
 
 @router.post("/users", status_code=201, summary="Create a user (administrators)")
-@allow("administrator")
+@allow("administrator", refuses=(409,))
 def create_user(request: Request, body: NewUser, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
@@ -143,7 +141,8 @@ def list_units(request: Request, level: Literal["province", "city", "county"] | 
     return [queries.unit_json(u) for u in queries.units(platform(request).db, level, parent)]
 
 
-@router.get("/units.geojson", summary="Unit boundaries (EPSG:4326) as GeoJSON")
+@router.get("/units.geojson", summary="Unit boundaries (EPSG:4326) as GeoJSON",
+            response_class=GeoJsonResponse)
 @allow("anyone")
 def units_geojson(request: Request, level: Literal["province", "city", "county"] | None = None) -> Response:
     found = queries.units(platform(request).db, level)
@@ -415,7 +414,7 @@ def get_run(request: Request, run_id: Id, user: UserDep) -> dict:
 
 
 @router.post("/runs", status_code=202, summary="Start an accounting run (reviewers, administrators)")
-@allow("staff")
+@allow("staff", refuses=(409, 429))
 def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return run_json(launch(request, user, body.year, body.profile, body.supersedes))
@@ -433,7 +432,7 @@ def launch(request: Request, user: User | None, year: int, profile: str, superse
 
 
 @router.post("/runs/{run_id}/publish", summary="Publish a provisional run (reviewers, administrators)")
-@allow("staff", objects="run", note="not by the user who started the run")
+@allow("staff", objects="run", note="not by the user who started the run", refuses=(409,))
 def publish_run(request: Request, run_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return run_json(runs.publish(platform(request).db, user, run_id))
@@ -460,7 +459,7 @@ def parameter_versions(request: Request) -> list[dict]:
 
 
 @router.get("/parameters", summary="The parameter library: value, unit, price year, source")
-@allow("anyone")
+@allow("anyone", refuses=(404,))
 def parameters(request: Request, version: str | None = Query(None, max_length=32),
                parameter: str | None = Query(None, max_length=64)) -> dict:
     found_version, rows = parameter_rows(request, version)
@@ -518,7 +517,7 @@ def submission_json(x: Submission, rows: bool = False) -> dict:
     return out
 
 
-@router.get("/submissions/template.csv", summary="The statistics template", response_class=Response)
+@router.get("/submissions/template.csv", summary="The statistics template", response_class=CsvResponse)
 @allow("anyone")
 def submission_template() -> Response:
     return Response(submissions.template_csv(), media_type=MEDIA_CSV, headers={
@@ -526,7 +525,10 @@ def submission_template() -> Response:
 
 
 @router.get("/submissions/units-template", summary="The statistics template for the user's units",
-            response_class=Response)
+            response_class=Response, responses={200: {
+                "description": "the template (format=xlsx or csv)",
+                "content": {MEDIA_XLSX: {"schema": {"type": "string", "format": "binary"}},
+                            MEDIA_CSV: {"schema": {"type": "string"}}}}})
 @allow("submitter", "administrator", objects="unit")
 def submission_units_template(request: Request, user: UserDep,
                               fmt: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
@@ -569,7 +571,7 @@ def get_submission(request: Request, submission_id: Id, user: UserDep) -> dict:
 
 
 @router.post("/submissions", status_code=201, summary="Upload statistics (CSV or XLSX template)")
-@allow("submitter", "administrator", objects="unit")
+@allow("submitter", "administrator", objects="unit", refuses=(409,))
 def submit(request: Request, user: UserDep, file: Annotated[UploadFile, File()],
            x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
@@ -586,14 +588,14 @@ class Review(BaseModel):
 
 
 @router.post("/submissions/{submission_id}/accept", summary="Accept a submission (reviewers)")
-@allow("staff", objects="unit", note="not by the submitter")
+@allow("staff", objects="unit", note="not by the submitter", refuses=(409,))
 def accept(request: Request, submission_id: Id, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return submission_json(reporting.review(platform(request).db, user, submission_id, accept=True))
 
 
 @router.post("/submissions/{submission_id}/return", summary="Return a submission with a reason (reviewers)")
-@allow("staff", objects="unit")
+@allow("staff", objects="unit", refuses=(409,))
 def return_submission(request: Request, submission_id: Id, body: Review, user: UserDep,
                       x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)

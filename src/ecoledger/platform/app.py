@@ -16,13 +16,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from ecoledger.errors import EcoledgerError, SubmissionError
 from ecoledger.platform import artefacts, runs, security
 from ecoledger.platform.db import Database, sqlite_url
 from ecoledger.platform.deps import CSRF_COOKIE
-from ecoledger.platform.policy import PlatformError, TooManyAttempts
+from ecoledger.platform.policy import PlatformError, TooManyAttempts, access_of
 
 UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024
 REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's other fields
@@ -96,7 +97,7 @@ class State:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from ecoledger.platform import api, seed, web
+    from ecoledger.platform import seed, web
 
     state = State(settings)
     state.db.migrate()
@@ -112,10 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="ecoledger platform", version="1", lifespan=lifespan,
                   docs_url="/api/v1/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.platform = state
-    app.include_router(api.router)
-    app.include_router(web.router)
-    for module in MODULES:
-        app.include_router(importlib.import_module(f"{module}.api").router)
+    include_routers(app, pages=True)
     static = resources.files("ecoledger.platform") / "static"
     Path(str(static)).mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -173,6 +171,141 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def include_routers(app: FastAPI, pages: bool = True) -> FastAPI:
+    """Mount the API, the modules' routers (and the platform's pages), and describe them truthfully."""
+    from ecoledger.platform import api, web
+
+    app.include_router(api.router)
+    if pages:
+        app.include_router(web.router)
+    for module in MODULES:
+        app.include_router(importlib.import_module(f"{module}.api").router)
+    app.openapi = lambda: _described(app)
+    return app
+
+
+def api_description() -> dict:
+    """The served OpenAPI description, built without a store (for schemathesis and docs)."""
+    app = FastAPI(title="ecoledger platform", version="1", openapi_url="/api/v1/openapi.json")
+    return include_routers(app, pages=False).openapi()
+
+
+# --- the error answers of each operation, from its access declaration ----------------------------
+
+ERROR_TEXT = {400: "invalid request (the reason in `detail`)", 401: "not logged in",
+              403: "the caller's role may not do this, or the CSRF check failed",
+              404: "not found, or not visible to the caller", 409: "conflicts with the current state",
+              411: "a body without Content-Length", 413: "the request is too large",
+              422: "invalid input (`detail` lists the fields, or `problems` the file's rows)",
+              429: "too many attempts (`Retry-After` says when to retry)"}
+_SCHEMAS = "#/components/schemas/"
+ERROR_SCHEMAS = {  # the body of every refusal: a message (or FastAPI's field list) and a file's problems
+    "Error": {"title": "Error", "type": "object", "required": ["detail"], "properties": {
+        "detail": {"title": "Detail", "anyOf": [
+            {"type": "string"}, {"type": "array", "items": {"$ref": _SCHEMAS + "ValidationError"}}]},
+        "detail_zh": {"title": "Detail Zh", "type": "string"},
+        "problems": {"title": "Problems", "type": "array", "items": {"$ref": _SCHEMAS + "Problem"}}}},
+    "Problem": {"title": "Problem", "type": "object", "required": ["field", "message", "severity"],
+                "properties": {name: {"type": "string"} for name in (
+                    "file", "field", "message", "message_zh", "fix", "fix_zh", "severity")}},
+    "ValidationError": {"title": "ValidationError", "type": "object", "required": ["loc", "msg", "type"],
+                        "properties": {"loc": {"type": "array", "items": {"anyOf": [{"type": "string"},
+                                                                                  {"type": "integer"}]}},
+                                       "msg": {"type": "string"}, "type": {"type": "string"}}},
+}
+CSRF_PARAMETERS = {"x_csrf_token", "csrf_token"}
+OBJECTS_FOUND_OR_NOT = {"run", "runs", "unit", "public-id"}  # object kinds a caller may not find
+
+
+def refusals(route: APIRoute) -> set[int]:
+    """The error statuses ``route`` answers: implied by its declared access (roles, objects), its
+    inputs (parameters, body, CSRF token), and the refusals it declares (``allow(refuses=...)``).
+
+    401 unless anonymous callers are admitted; 403 when a logged-in role is not, or a CSRF token
+    is checked; 404 for a path parameter or an object kind a caller may not find; 400 and 422
+    for any input; 411 and 413 for a body (the request-size guard).
+    """
+    from ecoledger.platform.policy import LOGGED_IN
+
+    access = access_of(route.endpoint)
+    if access is None:  # refused to everyone (fail closed)
+        return {403}
+    params = _parameters(route.dependant)
+    inputs = [p.name for p in (*params["path"], *params["query"], *params["body"])
+              if p.name not in CSRF_PARAMETERS]
+    csrf = any(p.name in CSRF_PARAMETERS for p in (*params["header"], *params["body"]))
+    found = set(access.refuses)
+    if not access.anonymous:
+        found.add(401)
+    if csrf or not set(LOGGED_IN) <= set(access.roles):
+        found.add(403)
+    if params["path"] or access.objects in OBJECTS_FOUND_OR_NOT:
+        found.add(404)
+    if inputs:
+        found |= {400, 422}
+    if params["body"]:
+        found |= {411, 413}
+    return found
+
+
+def _parameters(dependant, found: dict | None = None) -> dict[str, list]:
+    """The parameters of a route's dependant and its sub-dependencies, by where they are sent."""
+    found = found or {"path": [], "query": [], "header": [], "body": []}
+    for where in found:
+        found[where] += getattr(dependant, f"{where}_params", [])
+    for sub in dependant.dependencies:
+        _parameters(sub, found)
+    return found
+
+
+def _described(app: FastAPI) -> dict:
+    """FastAPI's description with each operation's error answers declared, with the platform's body."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    description = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    schemas = description.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(ERROR_SCHEMAS)
+    schemas.pop("HTTPValidationError", None)
+    error = {"schema": {"$ref": "#/components/schemas/Error"}}
+    page = {"schema": {"type": "string"}}
+    for path, methods, route in _api_routes(app):
+        for method in methods:
+            operation = description["paths"].get(path, {}).get(method.lower())
+            if operation is None:  # not described (include_in_schema=False)
+                continue
+            answers = operation.setdefault("responses", {})
+            for status in sorted(refusals(route)):
+                # the API answers JSON; pages answer an HTML page, but the request-size guard
+                # and the framework's own refusals (a malformed form, invalid parameters) are JSON
+                content = ({"application/json": error} if _api_path(path) or status in (411, 413)
+                           else {"text/html": page, "application/json": error} if status in (400, 422)
+                           else {"text/html": page})
+                answers[str(status)] = {"description": ERROR_TEXT[status], "content": content}
+            operation["responses"] = dict(sorted(answers.items()))
+    app.openapi_schema = description
+    return description
+
+
+def _api_routes(app: FastAPI):
+    """(path, methods, route) of every API route, included routers' too (FastAPI ≥ 0.16x nests them)."""
+    from fastapi import routing
+
+    if hasattr(routing, "iter_route_contexts"):
+        for context in routing.iter_route_contexts(app.routes):
+            if isinstance(context.original_route, APIRoute):
+                yield context.path_format, context.methods or (), context.original_route
+    else:
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path_format, route.methods, route
+
+
+def _api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
 def problem_json(p) -> dict:
     return {"file": p.file, "field": p.field, "message": p.message, "fix": p.fix,
             "message_zh": getattr(p, "message_zh", "") or p.message,
@@ -180,4 +313,4 @@ def problem_json(p) -> dict:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not _api_path(request.url.path)

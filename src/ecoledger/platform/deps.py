@@ -15,6 +15,7 @@ import ipaddress
 import os
 
 from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 
 from ecoledger.platform import security, users
 from ecoledger.platform.models import User
@@ -23,6 +24,19 @@ from ecoledger.platform.policy import AccessDenied, NotAuthenticated, access_of
 SESSION_COOKIE = "ecoledger_session"
 CSRF_COOKIE = "ecoledger_csrf"
 CSRF_HEADER = "x-csrf-token"
+
+
+# Response classes of non-JSON answers, so that a route's ``response_class`` documents its media type.
+class CsvResponse(Response):
+    media_type = "text/csv; charset=utf-8"
+
+
+class GeoJsonResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
+class PdfResponse(Response):
+    media_type = "application/pdf"
 
 
 def platform(request: Request):

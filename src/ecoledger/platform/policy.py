@@ -53,6 +53,7 @@ class Access:
     objects: str = ""
     provisional: tuple[str, ...] = STAFF  # who sees provisional runs, for objects "run"/"runs"
     note: str = ""
+    refuses: tuple[int, ...] = ()  # statuses beyond those the roles, objects and inputs imply
 
     @property
     def anonymous(self) -> bool:
@@ -68,8 +69,14 @@ class Access:
 REGISTRY: dict[str, Access] = {}  # "module.function" → its declared access
 
 
-def allow(*roles: str, objects: str = "", note: str = "") -> Callable:
-    """Declare who may call the decorated route; ``"anyone"`` and ``"logged-in"`` expand."""
+def allow(*roles: str, objects: str = "", note: str = "", refuses: tuple[int, ...] = ()) -> Callable:
+    """Declare who may call the decorated route; ``"anyone"`` and ``"logged-in"`` expand.
+
+    ``refuses`` lists the route's own refusals that its roles, objects and parameters do not
+    imply (409 on a state conflict, 429 on a rate limit, 404 of a query that names a version…):
+    the API description (``ecoledger.platform.app.api_description``) declares each route's
+    error answers from this declaration.
+    """
     expanded: list[str] = []
     for role in roles:
         expanded += {"anyone": EVERYONE, "logged-in": LOGGED_IN, "staff": STAFF}.get(role, (role,))
@@ -78,7 +85,8 @@ def allow(*roles: str, objects: str = "", note: str = "") -> Callable:
         raise ValueError(f"unknown roles in an access declaration: {sorted(unknown)}")
     if objects not in OBJECTS:
         raise ValueError(f"unknown object kind {objects!r}; one of {sorted(OBJECTS)}")
-    access = Access(tuple(r for r in EVERYONE if r in expanded), objects, note=note)
+    access = Access(tuple(r for r in EVERYONE if r in expanded), objects, note=note,
+                    refuses=tuple(sorted(set(refuses))))
 
     def declare(endpoint: Callable) -> Callable:
         endpoint.__access__ = access
