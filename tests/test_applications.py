@@ -278,7 +278,7 @@ def test_damage_case_on_a_site(value_run):
 
 
 def test_bad_geometry_is_refused():
-    with pytest.raises(ApplicationError, match="not a site boundary.*Polygon"):
+    with pytest.raises(ApplicationError, match=r"not a site boundary.*Polygon"):
         vep.read_site({"type": "Point", "coordinates": [116, 29]})
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ecoledger.applications.store import Certificate
 from ecoledger.platform.models import AuditEntry
 from ecoledger.platform.testing import login
+from ecoledger.platform.testing import publish as publish_run
 from ecoledger.report.browser import chromium
 
 YEAR = 2020
@@ -20,7 +21,9 @@ YEAR = 2020
 def publish(client) -> dict:
     csrf = login(client, "reviewer")
     run = client.post("/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf}).json()
-    return client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf}).json()
+    published = publish_run(client, run["id"]).json()
+    login(client, "reviewer")
+    return published
 
 
 def site_geojson(pack, code="990101") -> bytes:
@@ -86,7 +89,7 @@ def test_uploaded_rule_and_refused_inputs(published):
     response = client.post("/api/v1/applications/vep", data={"year": YEAR, "name": "p"},
                            files={"site": ("p.geojson", point, "application/json")},
                            headers={"X-CSRF-Token": csrf})
-    assert response.status_code == 400 and "polygon" in response.json()["detail"]
+    assert response.status_code == 400 and "not a site boundary" in response.json()["detail"]
 
 
 def test_vep_certificate_is_stored_verified_and_tamper_fails(published, platform_pack):

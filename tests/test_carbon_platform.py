@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform.testing import login
+from ecoledger.platform.testing import publish as publish_run
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "carbon" / "product_system.json"
 
@@ -201,7 +202,8 @@ def test_sink_project_with_its_share_of_published_gep(platform_client):
     ).json()
     assert before["gep_link"]["share_of_gep_forest_sequestration"] is None  # nothing published yet
     run = platform_client.post("/api/v1/runs", json={"year": 2020}, headers={"X-CSRF-Token": token}).json()
-    platform_client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": token})
+    assert publish_run(platform_client, run["id"]).status_code == 200
+    token = login(platform_client, "reviewer")
     after = platform_client.post(
         "/api/v1/carbon/sinks", json={**project, "county": "990101"}, headers={"X-CSRF-Token": token}
     ).json()

@@ -112,6 +112,12 @@ def test_missing_pack_and_tables(tmp_path, good_pack):
     assert not (tmp_path / "o").exists()
 
 
+def test_serve_refuses_a_trusted_proxy_that_is_no_address(tmp_path):
+    refused(invoke("serve", "--data", tmp_path / "d", "--trusted-proxy", "proxy.example"),
+            "--trusted-proxy", "proxy.example", "10.0.0.0/8")
+    assert not (tmp_path / "d").exists()
+
+
 def test_validate_reports_overlapping_units_as_a_warning(pack):
     import geopandas as gpd
 

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from ecoledger.platform import audit
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import AuditEntry, AuditHead
+from ecoledger.platform.testing import drop_audit_triggers
 
 
 @pytest.fixture
@@ -35,17 +36,6 @@ def _entries(db, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
         with db.transaction() as s:  # one transaction each, as the platform writes them
             audit.append(s, "alice", "test", "thing", i, {"i": i})
-
-
-def _drop_triggers(db) -> None:
-    """What an attacker with the table owner's rights does first."""
-    with db.transaction() as s:
-        if db.url.startswith("sqlite"):
-            s.execute(text("DROP TRIGGER audit_log_no_update"))
-            s.execute(text("DROP TRIGGER audit_log_no_delete"))
-        else:
-            s.execute(text("DROP TRIGGER audit_log_no_change ON audit_log"))
-            s.execute(text("DROP TRIGGER audit_log_no_truncate ON audit_log"))
 
 
 def _cli_verify(tmp_path, url: str, config) -> tuple[int, dict]:
@@ -192,7 +182,7 @@ def test_tampering_is_detected_by_verify_audit(store, tmp_path, tamper, key, bad
     _entries(db, 5)
     code, before = _cli_verify(tmp_path, url, config)
     assert code == 0 and before["ok"] and before["entries"] == 5 and before["checkpoints"] == 5
-    _drop_triggers(db)
+    drop_audit_triggers(db)
     with db.transaction() as s:
         tamper(s, key)
     with db.transaction() as s:
@@ -255,7 +245,7 @@ def test_entries_written_before_the_key_are_adopted(store):
     with db.transaction() as s:
         verdict = audit.verify(s)
     assert verdict.ok and verdict.entries == 4 and verdict.unkeyed == 2
-    _drop_triggers(db)
+    drop_audit_triggers(db)
     with db.transaction() as s:
         s.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1"))
     with db.transaction() as s:

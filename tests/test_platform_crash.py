@@ -38,6 +38,7 @@ from ecoledger.platform import audit
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import AccountRow, AuditEntry, Run, Submission, SubmissionRow
 from ecoledger.platform.testing import login
+from ecoledger.platform.testing import publish as publish_run
 
 YEAR = 2020
 CRASH_ENV = "ECOLEDGER_TEST_CRASH_AT"
@@ -310,7 +311,7 @@ def committed(tmp_path, store_url, platform_pack) -> Committed:
         assert accepted.status_code == 200, accepted.text
         run = start_run(client, csrf)
         assert run["status"] == "provisional" and run["has_archive"], run
-        published = client.post(f"/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf})
+        published = publish_run(client, run["id"])
         assert published.status_code == 200 and published.json()["status"] == "published"
     app.state.platform.db.dispose()
     state = store_state(store_url)

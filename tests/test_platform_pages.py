@@ -92,6 +92,10 @@ def test_the_whole_cycle_through_the_forms(client):
     run_id = re.search(r'data-run-id="(\d+)"', runs_page).group(1)
     assert 'data-status="provisional"' in runs_page
     assert client.post(f"/runs/{run_id}/publish", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 403  # four eyes: not its starter
+    page_login(client, "admin")
+    token = form_token(client, "/runs")
+    assert client.post(f"/runs/{run_id}/publish", data={"csrf_token": token},
                        follow_redirects=False).status_code == 303
     unit_page = client.get("/units/990101", params={"year": YEAR}).text
     assert 'id="items-table"' in unit_page and "12.50" in unit_page

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 from ecoledger.platform import audit, security
 from ecoledger.platform.db import Database, StoreError, alembic_config
 from ecoledger.platform.models import AuditEntry, AuditHead, Unit
+from ecoledger.platform.testing import drop_audit_triggers
 
 
 @pytest.fixture
@@ -60,8 +61,10 @@ def test_audit_chain_links_and_verifies(db):
         first = audit.append(s, "alice", "test.one", "thing", 1, {"value": 1.5})
         second = audit.append(s, "bob", "test.two", "thing", 2, {"note": "第二条"})
     assert first.prev_hash == audit.GENESIS and second.prev_hash == first.hash
+    with db.transaction() as s:
+        key = audit.config_for(s).key
     assert second.hash == audit.entry_hash(first.hash, 2, second.at, "bob", "test.two", "thing", "2",
-                                           {"note": "第二条"})
+                                           {"note": "第二条"}, key)
     with db.transaction() as s:
         assert audit.verify(s).ok and audit.verify(s).entries == 2
 
@@ -79,6 +82,7 @@ def test_audit_tampering_is_detected(db, tamper, reason):
         "delete_last": "DELETE FROM audit_log WHERE seq = 3",
         "relink": "UPDATE audit_log SET prev_hash = 'ffff' WHERE seq = 2",
     }
+    drop_audit_triggers(db)
     with db.transaction() as s:
         s.execute(text(statements[tamper]))
     with db.transaction() as s:

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from ecoledger.errors import EcoledgerError, SubmissionError
-from ecoledger.platform import artefacts, runs, security
+from ecoledger.platform import artefacts, audit, runs, security
 from ecoledger.platform.db import Database, sqlite_url
 from ecoledger.platform.deps import CSRF_COOKIE
 from ecoledger.platform.policy import PlatformError, TooManyAttempts, access_of
@@ -45,6 +45,7 @@ class Settings:
     run_in_background: bool = True
     seed_outputs: list[Path] = field(default_factory=list)
     max_queued_runs: int = runs.MAX_QUEUED_RUNS_PER_USER  # queued or running runs per user
+    trusted_proxies: str | None = None  # e.g. "10.0.0.1, 192.168.0.0/16"; default: $ECOLEDGER_TRUSTED_PROXIES
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -83,6 +84,7 @@ class State:
         for private in ("runs", "published"):  # run archives and published artefacts
             artefacts.private_folder(settings.data_dir / private).chmod(0o700)
         self.db = Database(settings.url)
+        audit.configure(self.db, folder=settings.data_dir)  # key and checkpoints beside the store
         self.secret = security.load_secret(settings.data_dir / "secret.key")
         self.runner = runs.Runner(self.db, settings.data_dir, settings.pack)
         self.responses = artefacts.ResponseCache()  # answers about published runs

@@ -96,7 +96,7 @@ def parse_networks(listed: str) -> tuple:
 
 
 def trusted_proxies(request: Request) -> tuple:
-    listed = getattr(platform(request).settings, "trusted_proxies", None)
+    listed = platform(request).settings.trusted_proxies
     if listed is None:
         listed = os.environ.get(TRUSTED_PROXIES_ENV, "")
     if not isinstance(listed, str):

@@ -67,3 +67,22 @@ def login(client, username: str, password: str = PASSWORD) -> str:
                            headers={"X-CSRF-Token": token})
     response.raise_for_status()
     return response.json()["csrf_token"]
+
+
+def publish(client, run_id: int, publisher: str = "admin"):
+    """Publish run ``run_id`` as ``publisher`` (four eyes: not the reviewer who started it);
+    ``client`` stays logged in as the publisher. Returns the response."""
+    csrf = login(client, publisher)
+    return client.post(f"/api/v1/runs/{run_id}/publish", headers={"X-CSRF-Token": csrf})
+
+
+def drop_audit_triggers(db: Database) -> None:
+    """What an attacker with the table owner's rights does first: remove the triggers that
+    refuse UPDATE and DELETE on the audit log (migration 0002), so tamper tests reach the data."""
+    with db.transaction() as s:
+        if db.url.startswith("sqlite"):
+            s.execute(text("DROP TRIGGER audit_log_no_update"))
+            s.execute(text("DROP TRIGGER audit_log_no_delete"))
+        else:
+            s.execute(text("DROP TRIGGER audit_log_no_change ON audit_log"))
+            s.execute(text("DROP TRIGGER audit_log_no_truncate ON audit_log"))
