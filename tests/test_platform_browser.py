@@ -105,7 +105,7 @@ def test_submit_review_run_publish_map(server, tmp_path):
         shot("02-upload-pending")
         page.click("#logout-submit")
 
-        # 3. the reviewer accepts it, starts the 2020 run and publishes it when it is done
+        # 3. the reviewer accepts it and starts the 2020 run; an administrator publishes it
         log_in("reviewer")
         page.goto(f"{server}/reviews")
         assert "990101" in page.locator(".review-item").first.inner_text()
@@ -119,6 +119,10 @@ def test_submit_review_run_publish_map(server, tmp_path):
         page.wait_for_url(f"{server}/runs")
         page.locator('[data-run-status="provisional"]').wait_for(timeout=120_000)  # the page polls
         shot("04-run-provisional")
+        page.click("#logout-submit")
+        # four eyes: an administrator, not the reviewer who started it, publishes the run
+        log_in("admin")
+        page.goto(f"{server}/runs")
         page.click('button[data-action="publish"]')
         page.wait_for_url(f"{server}/runs")
         assert page.locator('[data-run-status="published"]').count() == 1
@@ -158,7 +162,8 @@ def test_submit_review_run_publish_map(server, tmp_path):
 
 
 def test_draw_a_site_on_the_map_and_value_it(server):
-    """A reviewer publishes 2020, draws a four-corner site on /applications and gets a certificate."""
+    """A reviewer runs 2020, an administrator publishes it, draws a four-corner site on
+    /applications and gets a certificate."""
     from ecoledger.platform.testing import PASSWORD
 
     sync_api = _needs_browser()
@@ -168,12 +173,15 @@ def test_draw_a_site_on_the_map_and_value_it(server):
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{server}/login")
-        page.fill("#username", "reviewer")
-        page.fill("#password", PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_url(f"{server}/")
-        csrf = page.request.get(f"{server}/api/v1/csrf").json()["csrf_token"]
+        def log_in(name: str) -> str:
+            page.goto(f"{server}/login")
+            page.fill("#username", name)
+            page.fill("#password", PASSWORD)
+            page.click("#login-submit")
+            page.wait_for_url(f"{server}/")
+            return page.request.get(f"{server}/api/v1/csrf").json()["csrf_token"]
+
+        csrf = log_in("reviewer")
         run = page.request.post(f"{server}/api/v1/runs", data={"year": 2020},
                                 headers={"X-CSRF-Token": csrf}).json()
         for _ in range(600):  # runs execute in the background here, as in production
@@ -182,7 +190,11 @@ def test_draw_a_site_on_the_map_and_value_it(server):
                 break
             time.sleep(0.2)
         assert run["status"] == "provisional", run
-        page.request.post(f"{server}/api/v1/runs/{run['id']}/publish", headers={"X-CSRF-Token": csrf})
+        page.click("#logout-submit")
+        csrf = log_in("admin")  # four eyes: not the reviewer who started the run
+        published = page.request.post(f"{server}/api/v1/runs/{run['id']}/publish",
+                                      headers={"X-CSRF-Token": csrf})
+        assert published.status == 200, published.text()
 
         page.goto(f"{server}/applications")
         area = page.locator("#site-draw-map")
