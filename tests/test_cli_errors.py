@@ -15,7 +15,7 @@ import rasterio
 from typer.testing import CliRunner
 
 from ecoledger.cli.main import app
-from ecoledger.testing import make_pack
+from ecoledger.testing import make_pack, rewrite_raster
 
 ECOLEDGER = Path(sys.executable).with_name("ecoledger")
 YEAR = 2020
@@ -51,15 +51,6 @@ def run_script(*args, cwd=None):
     return subprocess.run(
         [str(ECOLEDGER), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
     )
-
-
-def rewrite_raster(path, **changes):
-    with rasterio.open(path) as src:
-        profile, data = src.profile, src.read(1)
-    profile.update(changes)
-    path.unlink()
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
 
 
 # --- region packs: account refuses, writes nothing -------------------------------------------------

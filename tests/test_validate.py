@@ -6,12 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
 from rasterio.transform import from_origin
 
 from ecoledger.errors import PackError
 from ecoledger.pack.validate import raise_if_invalid, validate_pack
-from ecoledger.testing import make_pack, synthetic_landcover, synthetic_statistics
+from ecoledger.testing import make_pack, rewrite_raster, synthetic_landcover, synthetic_statistics
 
 SHAPE = (24, 32)
 LC = "layers/landcover.tif"
@@ -40,15 +39,6 @@ def edit(path, old, new):
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def rewrite_raster(path, **changes):
-    with rasterio.open(path) as src:
-        profile, data = src.profile, src.read(1)
-    profile.update(changes)
-    path.unlink()
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
 
 
 def test_valid_pack_has_no_errors(pack):

@@ -76,6 +76,17 @@ def _write_raster(path: Path, array: np.ndarray, transform, crs: str, nodata) ->
         dst.write(array, 1)
 
 
+def rewrite_raster(path: Path, **changes) -> None:
+    """Rewrite the GeoTIFF ``path`` with its profile changed (``nodata=None``, another
+    ``transform`` or ``crs``): the bad-input cases of the validation and CLI tests."""
+    with rasterio.open(path) as src:
+        profile, data = src.profile, src.read(1)
+    profile.update(changes)
+    path.unlink()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+
+
 def make_pack(
     folder: str | Path,
     shape: tuple[int, int] = (24, 32),
