@@ -212,6 +212,11 @@ def _row(label: str, r: dict) -> str:
             f"| {r['max'] * 1000:.0f} | {r['errors']} |")
 
 
+def _load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def ensure_inputs(args) -> None:
     if args.pack.is_dir() and (args.accounts / "accounts.csv").is_file():
         return
@@ -232,14 +237,18 @@ def main() -> None:
     args = parser.parse_args()
     args.seconds = min(args.seconds, 12.0)  # bounded: 5 scenarios × 12 s at most per backend
     ensure_inputs(args)
-    tables = {}
+    tables, loads = {}, {}
     if args.backend in ("sqlite", "both"):
+        loads["SQLite"] = _load_average()
         tables["SQLite"] = run_backend("sqlite", None, args)
     if args.backend in ("postgresql", "both"):
+        loads["PostgreSQL"] = _load_average()
         tables["PostgreSQL"] = run_backend("postgresql", postgres_bench_url(args.postgres_url), args)
-    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per scenario, {os.cpu_count()} CPUs\n")
+    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per scenario, {os.cpu_count()} CPUs, "
+          f"load average at the end {_load_average()}\n")
     for backend, results in tables.items():
-        print(f"**{backend}**\n")
+        # the machine's load before the backend's run (other work competes with server and clients)
+        print(f"**{backend}** (load average before: {loads[backend]})\n")
         print("| scenario | requests | req/s | p50 ms | p99 ms | max ms | errors |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for label, result in results:

@@ -24,15 +24,15 @@ from ecoledger.platform.deps import (
     CSRF_HEADER,
     PdfResponse,
     check_csrf,
-    current_user,
     enforce_access,
     platform,
+    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import NotFound, PlatformError, allow, require_login
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(current_user)]
+UserDep = Annotated[User | None, Depends(session_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 RULE_LIMIT_BYTES = 256 * 1024
 RATES, HORIZONS = [0.03, 0.045, 0.08], [20, 40, 70]

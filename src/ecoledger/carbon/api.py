@@ -24,12 +24,12 @@ from ecoledger.carbon.errors import CarbonError, LedgerRefused
 from ecoledger.carbon.factors import default_registry
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform import i18n, queries, runs
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, current_user, enforce_access, platform
+from ecoledger.platform.deps import CSRF_HEADER, check_csrf, enforce_access, platform, session_user
 from ecoledger.platform.models import Submission, SubmissionRow, User
 from ecoledger.platform.policy import NotFound, allow, require_login, require_role
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(current_user)]
+UserDep = Annotated[User | None, Depends(session_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
 MAX_SYSTEM_BYTES = 512 * 1024
@@ -116,7 +116,7 @@ def _statistics(request: Request):
     frames = []
     if settings.pack is not None and (settings.pack / "statistics.csv").exists():
         frames.append(inventory.read_statistics(settings.pack / "statistics.csv"))
-    with platform(request).db.transaction() as s:
+    with platform(request).db.transaction(write=False) as s:
         rows = (
             s.execute(
                 select(SubmissionRow)
@@ -306,7 +306,7 @@ def expire_points(request: Request, user: UserDep, x_csrf_token: CsrfHeader = No
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator")
     db = platform(request).db
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         accounts = s.execute(select(CarbonLedgerEntry.account).distinct()).scalars().all()
     written = {a: e["points"] for a in accounts if (e := records.expire(db, actor.username, a, _today()))}
     return {"expired": written}
@@ -347,7 +347,7 @@ def carbon_page(request: Request):
 
     registry = default_registry()
     db = platform(request).db
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         labels = [
             {
                 "label_id": r.label_id,

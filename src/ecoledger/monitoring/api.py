@@ -23,16 +23,16 @@ from ecoledger.platform.deps import (
     CSRF_HEADER,
     CsvResponse,
     check_csrf,
-    current_user,
     enforce_access,
     platform,
+    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import allow, is_staff, require_login, require_role
 from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(current_user)]
+UserDep = Annotated[User | None, Depends(session_user)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 PREFIX = "/api/v1/monitoring"
 

@@ -26,9 +26,9 @@ from ecoledger.platform.deps import (
     check_csrf,
     client_address,
     csrf_token,
-    current_user,
     enforce_access,
     platform,
+    session_user,
 )
 from ecoledger.platform.models import ParameterTable, Run, Submission, User
 from ecoledger.platform.policy import (
@@ -42,7 +42,7 @@ from ecoledger.platform.policy import (
 
 # every route declares @allow(...); its error answers are described from that (app.refusals)
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_access)])
-UserDep = Annotated[User | None, Depends(current_user)]
+UserDep = Annotated[User | None, Depends(session_user)]
 Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
 Year = Annotated[int, Query(ge=1900, le=2200)]
 CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
@@ -161,7 +161,11 @@ def get_unit(request: Request, code: str) -> dict:
 def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None = None,
                    run: RunQuery = None) -> Response:
     state = platform(request)
-    found_run, _ = queries.readable_run(state.db, user, year, run)
+    if run is None and year is not None:  # the common read: one transaction for both years' runs
+        found_run, previous = queries.current_and_previous(state.db, year)
+    else:
+        found_run, _ = queries.readable_run(state.db, user, year, run)
+        previous = runs.current_run(state.db, found_run.year - 1) if found_run.status == "published" else None
 
     def make() -> bytes:
         found = queries.breakdown(state.db, user, code, year, run)
@@ -172,7 +176,6 @@ def unit_breakdown(request: Request, code: str, user: UserDep, year: Year | None
 
     key = None
     if found_run.status == "published":  # the answer also reads the previous year's current run
-        previous = runs.current_run(state.db, found_run.year - 1)
         key = ("breakdown", found_run.id, code, previous.id if previous else None)
     # a year's answer holds the previous year's current run too, which a correction may change
     return published_response(request, key, make, "application/json", _cache_control(found_run, by_run=False))

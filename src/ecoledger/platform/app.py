@@ -120,35 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
     Path(str(static)).mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is None and "transfer-encoding" in request.headers:
-            # a body of unknown length could be spooled to disk without bound before any check
-            return JSONResponse({"detail": "send the request with a Content-Length header",
-                                 "detail_zh": "请求须带 Content-Length 头"}, status_code=411)
-        if length and (not length.isdigit() or int(length) > REQUEST_LIMIT_BYTES):
-            message = f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB"
-            message_zh = f"请求超过 {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB 上限"
-            fix = "split the file or remove unused sheets and columns"
-            fix_zh = "请拆分文件或删除无用的工作表和列"
-            return JSONResponse({"detail": message, "detail_zh": message_zh, "problems": [
-                {"file": "upload", "field": "file", "message": message, "message_zh": message_zh,
-                 "fix": fix, "fix_zh": fix_zh, "severity": "error"}]}, status_code=413)
-        nonce = request.cookies.get(CSRF_COOKIE)
-        fresh = nonce is None or len(nonce) > 100
-        request.state.csrf_nonce = security.new_token() if fresh else nonce
-        response = await call_next(request)
-        if fresh:
-            response.set_cookie(CSRF_COOKIE, request.state.csrf_nonce, httponly=True,
-                                secure=settings.cookie_secure, samesite="strict")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.scheme == "https":  # served over TLS (or by a proxy saying so)
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        return response
+    app.add_middleware(Guard, settings=settings)
 
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError):
@@ -171,6 +143,64 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"detail": str(exc), "detail_zh": str(exc)}, status_code=400)
 
     return app
+
+
+class Guard:
+    """Every request's guard (plain ASGI: no task or body stream per request, as ``@app.middleware``
+    would add): a body of unknown or too large size refused (411, 413), this browser's CSRF nonce
+    (``request.state.csrf_nonce``; a cookie set when new) and the security headers."""
+
+    def __init__(self, app, settings: Settings):
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import MutableHeaders
+        from starlette.requests import Request as Incoming
+        from starlette.responses import Response
+
+        request = Incoming(scope)
+        length = request.headers.get("content-length")
+        if length is None and "transfer-encoding" in request.headers:
+            # a body of unknown length could be spooled to disk without bound before any check
+            refusal = JSONResponse({"detail": "send the request with a Content-Length header",
+                                    "detail_zh": "请求须带 Content-Length 头"}, status_code=411)
+            return await refusal(scope, receive, send)
+        if length and (not length.isdigit() or int(length) > REQUEST_LIMIT_BYTES):
+            return await _too_large()(scope, receive, send)
+        nonce = request.cookies.get(CSRF_COOKIE)
+        fresh = nonce is None or len(nonce) > 100
+        request.state.csrf_nonce = security.new_token() if fresh else nonce
+        https = scope.get("scheme") == "https"  # served over TLS (or by a proxy saying so)
+
+        async def send_guarded(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if fresh:
+                    cookie = Response()
+                    cookie.set_cookie(CSRF_COOKIE, request.state.csrf_nonce, httponly=True,
+                                      secure=self.settings.cookie_secure, samesite="strict")
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, send_guarded)
+
+
+def _too_large() -> JSONResponse:
+    message = f"the request is larger than {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB"
+    message_zh = f"请求超过 {UPLOAD_LIMIT_BYTES // (1024 * 1024)} MiB 上限"
+    fix = "split the file or remove unused sheets and columns"
+    fix_zh = "请拆分文件或删除无用的工作表和列"
+    return JSONResponse({"detail": message, "detail_zh": message_zh, "problems": [
+        {"file": "upload", "field": "file", "message": message, "message_zh": message_zh,
+         "fix": fix, "fix_zh": fix_zh, "severity": "error"}]}, status_code=413)
 
 
 def include_routers(app: FastAPI, pages: bool = True) -> FastAPI:

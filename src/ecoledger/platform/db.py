@@ -12,7 +12,7 @@ for a shared deployment) behave the same to the rest of the code:
   transaction begins with a deferred ``BEGIN`` under ``PRAGMA query_only``: in WAL mode it reads
   its snapshot while a writer commits, never takes the write lock and cannot write by mistake.
   A busy timeout covers writers of other processes (the CLI). PostgreSQL gets the same effect
-  from MVCC and row locks on the audit head;
+  from MVCC and row locks on the audit head, its read transactions begin ``READ ONLY``;
 * a new SQLite file (and its WAL and shared-memory files) is readable by its owner only;
 * the schema is created and upgraded by Alembic (``migrate``), so a deployment's database follows
   the code's models through recorded revisions.
@@ -96,7 +96,10 @@ class Database:
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_OPTION: True}),
+        # PostgreSQL: BEGIN READ ONLY (psycopg's read_only, no extra round trip), so a read
+        # transaction cannot write by mistake there either
+        readonly = {"postgresql_readonly": True} if url.startswith("postgresql") else {}
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_OPTION: True}, **readonly),
                                            expire_on_commit=False)
         # SQLite has one writer at a time: this process's writers queue here, in one place
         self._write_lock = threading.RLock() if url.startswith("sqlite") else None

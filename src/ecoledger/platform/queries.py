@@ -74,6 +74,16 @@ def readable_run(db: Database, user: User | None, year: int | None, run_id: int 
     return run, allowed
 
 
+def current_and_previous(db: Database, year: int) -> tuple[Run, Run | None]:
+    """The year's current published run and the previous year's (None if none), in one read
+    transaction (a unit's breakdown reads both: its cache key names both)."""
+    with db.transaction(write=False) as s:
+        run, previous = published_current(s, year), published_current(s, year - 1)
+    if run is None:
+        raise NotFound(f"no published accounts for {year}", f"{year} 年尚无已发布的核算结果")
+    return run, previous
+
+
 def account_rows(db: Database, user: User | None, *, year: int | None = None,
                  run_id: int | None = None, unit_code: str | None = None, item: str | None = None,
                  level: str | None = None, group: str | None = None, ecosystem: str | None = None,

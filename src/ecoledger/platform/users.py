@@ -97,7 +97,7 @@ def login(db: Database, username: str, password: str, client: str) -> tuple[User
 def user_for_token(db: Database, token: str | None) -> User | None:
     if not token:
         return None
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:  # every logged-in request: never the write lock
         session = s.get(Session, security.token_hash(token))
         if session is None or session.expires_at < utcnow():
             return None

@@ -38,6 +38,7 @@ from ecoledger.platform.deps import (
     current_user,
     enforce_access,
     platform,
+    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import (
@@ -51,7 +52,7 @@ from ecoledger.platform.policy import (
 
 router = APIRouter(include_in_schema=False,
                    dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(current_user)]
+UserDep = Annotated[User | None, Depends(session_user)]
 LANG_COOKIE = "ecoledger_lang"
 DEFAULT_PROFILE = "ndrc2022"
 
@@ -147,7 +148,7 @@ def unit_context(db, found: dict) -> dict:
     quality: dict[str, int] = {}
     for r in totals_rows:
         quality[r["data_status"]] = quality.get(r["data_status"], 0) + 1
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         gep_by_unit = queries.unit_gep(s, run.id)
     children = [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "gep": gep_by_unit.get(c.code)}
                 for c in queries.units(db, parent=u.code)]
