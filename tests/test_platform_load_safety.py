@@ -46,8 +46,8 @@ def published_client(tmp_path_factory, platform_pack):
 
 # --- transactions ------------------------------------------------------------------------------
 
-def test_reads_proceed_while_a_writer_holds_the_lock(tmp_path):
-    db = Database(sqlite_url(tmp_path / "store.db"))
+def test_reads_proceed_while_a_writer_holds_the_lock(store_url):
+    db = Database(store_url)
     db.migrate()
     holding, release = threading.Event(), threading.Event()
 
@@ -71,12 +71,14 @@ def test_reads_proceed_while_a_writer_holds_the_lock(tmp_path):
         thread.join()
     with db.transaction(write=False) as s:
         assert s.scalar(select(func.count()).select_from(Unit)) == 1
-    assert db.engine.connect().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    if store_url.startswith("sqlite"):
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     db.dispose()
 
 
-def test_a_read_transaction_cannot_write(tmp_path):
-    db = Database(sqlite_url(tmp_path / "store.db"))
+def test_a_read_transaction_cannot_write(store_url):
+    db = Database(store_url)
     db.migrate()
     with pytest.raises(Exception, match=r"readonly|read-only|query_only"), db.transaction(write=False) as s:
         s.add(Unit(code="1", name_zh="一", name_en="one", level="province"))
@@ -88,8 +90,8 @@ def test_a_read_transaction_cannot_write(tmp_path):
     db.dispose()
 
 
-def test_concurrent_writers_and_readers_give_no_error(tmp_path):
-    db = Database(sqlite_url(tmp_path / "store.db"))
+def test_concurrent_writers_and_readers_give_no_error(store_url):
+    db = Database(store_url)
     db.migrate()
 
     def write(i: int) -> None:
@@ -123,9 +125,8 @@ def test_store_files_are_the_owners_only(tmp_path, platform_pack):
 
 # --- lazily built artefacts --------------------------------------------------------------------
 
-def test_concurrent_first_hillshade_requests_all_succeed(tmp_path, platform_pack):
-    settings = make_settings(tmp_path, sqlite_url(tmp_path / "store.db"), platform_pack,
-                             run_in_background=False)
+def test_concurrent_first_hillshade_requests_all_succeed(tmp_path, store_url, platform_pack):
+    settings = make_settings(tmp_path, store_url, platform_pack, run_in_background=False)
     with make_client(settings) as client:
         from ecoledger.platform import hillshade
 
@@ -160,6 +161,47 @@ def test_build_once_builds_once_and_leaves_no_partial_file(tmp_path):
     with pytest.raises(RuntimeError):
         build_once(tmp_path / "a" / "other.bin", failing)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["out.bin"]
+
+
+def test_build_once_builds_a_folder_under_a_temporary_name_and_keeps_the_first(tmp_path):
+    """Folders (the applications' value maps): built aside, renamed into place; a folder another
+    process put there first is kept, never replaced while it may be read."""
+    from ecoledger.atomic import atomic_directory
+    from ecoledger.platform.artefacts import build_once
+
+    seen = []
+
+    def build(staging):
+        assert not staging.exists() and staging.parent != tmp_path / "maps"
+        seen.append(staging)
+        with atomic_directory(staging) as folder:
+            time.sleep(0.05)
+            (folder / "run.json").write_text("{}")
+
+    target = tmp_path / "maps" / "maps-2019"
+    with ThreadPoolExecutor(6) as pool:
+        assert set(pool.map(lambda _: build_once(target, build, folder=True), range(6))) == {target}
+    assert len(seen) == 1 and (target / "run.json").read_text() == "{}"
+    assert [p.name for p in target.parent.iterdir()] == ["maps-2019"]  # no staging left
+
+    other = tmp_path / "maps" / "maps-2020"
+
+    def raced(staging):  # another process renames its folder into place while we build
+        build(staging)
+        other.mkdir()
+        (other / "run.json").write_text('{"theirs": true}')
+
+    assert build_once(other, raced, folder=True) == other
+    assert (other / "run.json").read_text() == '{"theirs": true}'
+    assert sorted(p.name for p in other.parent.iterdir()) == ["maps-2019", "maps-2020"]
+
+    def failing(staging):
+        staging.mkdir()
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        build_once(tmp_path / "maps" / "maps-2021", failing, folder=True)
+    assert sorted(p.name for p in other.parent.iterdir()) == ["maps-2019", "maps-2020"]
 
 
 # --- published accounts: cached, compressed, paged ---------------------------------------------

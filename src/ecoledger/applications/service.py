@@ -10,7 +10,6 @@ the published run it stands for and warns where the maps' totals differ from it.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -18,12 +17,10 @@ from sqlalchemy import select
 
 from ecoledger.applications import accounts, certificate, vep
 from ecoledger.applications.store import Certificate
-from ecoledger.platform import audit, queries
+from ecoledger.platform import artefacts, audit, queries
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import NotFound, PlatformError
-
-_MAPS_LOCK = threading.Lock()
 
 
 def _rows(db: Database, user: User | None, year: int):
@@ -48,17 +45,28 @@ def unit_table(db: Database, user: User | None, year: int) -> tuple[int, pd.Data
 
 
 def maps_folder(data_dir: Path, pack: Path | None, year: int) -> Path:
-    """An account folder of ``year`` with value maps, computed once from the pack."""
-    folder = Path(data_dir) / "applications" / f"maps-{year}"
-    with _MAPS_LOCK:
-        if not (folder / "run.json").is_file():
-            if pack is None:
-                raise PlatformError("the platform has no region pack to compute value maps from",
-                                    "平台未配置区域数据包，无法计算价值栅格")
-            from ecoledger.accounts import run_account
-            from ecoledger.outputs import write_outputs
+    """An account folder of ``year`` with value maps, computed once from the pack.
 
-            write_outputs(run_account(pack, year, keep_maps=True), folder, pack)
+    Built under a unique temporary name and renamed into place (``artefacts.build_once``), so
+    concurrent requests, in this process or another, never read or replace a half-written folder.
+    """
+    folder = Path(data_dir) / "applications" / f"maps-{year}"
+    if (folder / "run.json").is_file():
+        return folder
+    if pack is None:
+        raise PlatformError("the platform has no region pack to compute value maps from",
+                            "平台未配置区域数据包，无法计算价值栅格")
+
+    def build(staging: Path) -> None:
+        from ecoledger.accounts import run_account
+        from ecoledger.outputs import write_outputs
+
+        write_outputs(run_account(pack, year, keep_maps=True), staging, pack)
+
+    artefacts.build_once(folder, build, folder=True)
+    if not (folder / "run.json").is_file():  # left by an older version, or by hand
+        raise PlatformError(f"{folder} is incomplete (no run.json): remove it to have it rebuilt",
+                            f"{folder} 不完整（缺 run.json）：删除后将重新计算")
     return folder
 
 
@@ -83,7 +91,7 @@ def issue(state, user: User, year: int, site_geojson: dict, name: str, rate: flo
 
 
 def stored(db: Database, digest: str) -> dict | None:
-    with db.transaction() as s:
+    with db.transaction(write=False) as s:
         row = s.scalars(select(Certificate).where(Certificate.content_sha256 == digest)).first()
         return json.loads(row.body) if row else None
 

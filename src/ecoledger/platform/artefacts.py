@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -37,14 +38,33 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def build_once(path: Path, build: Callable[[Path], None]) -> Path:
-    """``path``, built by ``build(temporary_path)`` unless it exists already."""
+def build_once(path: Path, build: Callable[[Path], None], folder: bool = False) -> Path:
+    """``path``, built by ``build(temporary_path)`` unless it exists already.
+
+    The build goes to a unique temporary name beside ``path`` and is renamed into place, so no
+    reader, of this process or another, ever sees it half-built; this process's threads wait for
+    one build. With ``folder`` the temporary path does not exist yet (``build`` makes the folder,
+    e.g. with ``atomic.atomic_directory``); when another process renamed its folder into place
+    first, that one stays and ours is dropped (a folder in use is never replaced).
+    """
     if path.exists():
         return path
     with _lock_for(path):
         if path.exists():  # built by the thread we waited for
             return path
         private_folder(path.parent)
+        if folder:
+            scratch = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial"))
+            try:
+                build(scratch / path.name)
+                try:
+                    os.rename(scratch / path.name, path)
+                except OSError:
+                    if not path.is_dir():
+                        raise
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            return path
         handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
         os.close(handle)
         try:
