@@ -56,3 +56,25 @@ SUBTYPES: dict[str, str] = {
 # Integer codes used in the per-pixel ecosystem raster (0 = outside / nodata).
 ECOSYSTEM_CODES: dict[str, int] = {name: i + 1 for i, name in enumerate(ECOSYSTEMS)}
 SUBTYPE_CODES: dict[str, int] = {name: i + 1 for i, name in enumerate(SUBTYPES)}
+
+# Map and chart colours of the level-1 types, by the conventions of land-cover maps (CLCD,
+# MEE ecosystem maps): (hex colour, what the colour stands for). Every map, chart and page that
+# colours ecosystem types reads this table.
+ECOSYSTEM_COLOURS: dict[str, tuple[str, str]] = {
+    "forest": ("#2e7d32", "dark green: closed tree cover"),
+    "shrub": ("#7cb342", "olive green: woody but lower and sparser than forest"),
+    "grassland": ("#c5e17a", "light yellow-green: herbaceous cover"),
+    "wetland": ("#26a69a", "teal: marsh, lakes, rivers and reservoirs (open water included)"),
+    "farmland": ("#f2d16b", "yellow: cropland, paddy and orchards"),
+    "urban": ("#9e9e9e", "grey: built-up land"),
+    "desert": ("#e8d8b0", "beige: sand and gobi"),
+    "glacier": ("#e3f2fd", "pale ice blue: glaciers and permanent snow"),
+    "bare": ("#d7ccc8", "light brown-grey: bare rock and soil"),
+    "ocean": ("#1e63b5", "blue: sea"),
+    UNATTRIBUTED: ("#b0bec5", "blue-grey: values no single ecosystem supplies"),
+}
+
+
+def ecosystem_colour(name: str) -> str:
+    """The colour of ecosystem type ``name`` (a neutral grey for a name not in the table)."""
+    return ECOSYSTEM_COLOURS.get(name, ("#bdbdbd", ""))[0]

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import math
 
-YI = 1e8  # 1 亿元
+# One 亿元 format (and dash for a missing value) for the report and the platform's ``yi`` filter.
+from ecoledger.platform.i18n import DASH, YI
+from ecoledger.platform.i18n import number_yi as yi
+
+__all__ = ["DASH", "WAN", "YI", "quantity", "ratio", "share", "yi"]
 WAN = 1e4  # 1 万元
-DASH = "—"
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def yi(value_yuan) -> str:
-    """Yuan as 亿元 with two decimals and thousands separators; tiny non-zero values as <0.01."""
-    if _blank(value_yuan):
-        return DASH
-    value = value_yuan / YI
-    if value != 0 and abs(value) < 0.005:
-        return "<0.01" if value > 0 else ">-0.01"
-    return f"{value:,.2f}"
 
 
 def share(value) -> str:
