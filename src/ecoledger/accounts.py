@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from ecoledger import plausibility, tables, terrain
+from ecoledger import notes, plausibility, tables, terrain
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
 from ecoledger.errors import ParameterError
 from ecoledger.grid import Grid, LayerReader, class_lookup, grid_anchor, landcover_index
@@ -172,11 +172,11 @@ def run_account(
     stats = StatisticsView(pivot(stat_rows), pivot(stat_rows, "status"), pivot(stat_rows, "method"))
     for item in raster_items:
         if missing_layers[item]:
-            results[item] = ItemResult(None, note="missing layers: " + ", ".join(missing_layers[item]))
+            results[item] = ItemResult(None, note=notes.note(
+                "missing_layers", layers=", ".join(missing_layers[item])))
         elif item in lacking:
-            results[item] = ItemResult(None, note=(
-                f"the parameter table has no {lacking[item]} values: supply them in an override "
-                "table (parameter,key=ecosystem subtype,value,unit,source)"))
+            results[item] = ItemResult(None, note=notes.note("parameter_lacking",
+                                                             parameter=lacking[item]))
     report("capping and pricing", 0.86)
     _cap_purification(results, units, stats.values, params)
     _price_raster_items(results, params, catalogue)
@@ -526,16 +526,14 @@ def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.Da
         loads = np.array([lookup(stats, code, indicator) for code in units.leaves])
         if not params.keys(parameter):
             if np.isnan(loads).all():
-                results[item] = ItemResult(None, note=(
-                    f"no removal-capacity table for {parameter} and no {indicator} reported: "
-                    f"supply the load statistics or a capacity table"))
+                results[item] = ItemResult(None, note=notes.note(
+                    "no_capacity_no_load", parameter=parameter, indicator=indicator))
                 continue
             frame = pd.DataFrame(0.0, index=units.leaves, columns=ECO_NAMES)
             frame[fallback] = loads
             result.physical = frame
             result.status = "derived"
-            result.note = (f"no removal-capacity table for {parameter}: the reported load "
-                           f"({indicator}) is counted as purified (Ganzi 2017 practice)")
+            result.note = notes.note("load_as_purified", parameter=parameter, indicator=indicator)
             continue
         capacity = result.physical.sum(axis=1).to_numpy()
         counted = purification.capped(capacity, loads)
@@ -547,13 +545,10 @@ def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.Da
         result.physical.loc[np.isnan(loads), :] = np.nan
         result.status = "derived"
         if np.isnan(loads).all():
-            results[item] = ItemResult(None, note=(
-                f"capacity only ({capacity.sum():.4g} kg/a), not counted: no {indicator} reported "
-                f"to cap it; supply the emission statistics (template) / 仅有净化能力"
-                f"（{capacity.sum():.4g} kg/a），未计入：无 {indicator} 排放统计，请在统计模板中填报"))
+            results[item] = ItemResult(None, note=notes.note(
+                "capacity_only", capacity=f"{capacity.sum():.4g}", indicator=indicator))
         elif np.isnan(loads).any():
-            result.note = (f"not counted where {indicator} is not reported (capacity only) / "
-                           f"未报告 {indicator} 的单位仅有净化能力，未计入")
+            result.note = notes.note("capacity_where_unreported", indicator=indicator)
 
 
 def _price_raster_items(results: dict[str, ItemResult], params: Parameters, catalogue) -> None:
@@ -581,7 +576,7 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
     if not items:
         return {}
     if pack.manifest.water_bodies is None:
-        return {i: ItemResult(None, note="the pack has no water_bodies layer") for i in items}
+        return {i: ItemResult(None, note=notes.note("no_water_bodies")) for i in items}
     spec = pack.manifest.water_bodies
     path = pack.path(spec.file)
     bodies = gpd.read_file(path, layer=spec.layer) if spec.layer else gpd.read_file(path)
@@ -600,8 +595,9 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
         kind = WATER_BODY_ITEMS[item]
         part = pieces[pieces["kind"] == kind].copy()
         if part.empty:
-            out[item] = ItemResult(None, note=f"no {kind} in {spec.file}: add them (reservoirs "
-                                              "with capacity_m3) to account this item")
+            # what each kind needs (method notes §6.2.4): reservoirs their capacity, lakes and
+            # marshes their polygons (storage from the lake area / marsh detention depth × area)
+            out[item] = ItemResult(None, note=notes.note(f"no_{kind}", file=spec.file))
             continue
         measured = part["flood_storage_m3"]
         if kind == "lake":
@@ -619,7 +615,7 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
         frame["wetland"] = part.groupby("code")["storage"].sum(min_count=1).reindex(units.leaves)
         frame["wetland"] = frame["wetland"].fillna(0.0)
         lacking = part.loc[part["storage"].isna(), "name"].unique().tolist()
-        note = f"no storage known for: {', '.join(map(str, lacking))}" if lacking else ""
+        note = notes.note("no_storage", names=", ".join(map(str, lacking))) if lacking else ""
         status = "measured" if part["flood_storage_m3"].notna().all() and len(part) else "derived"
         out[item] = ItemResult(frame, price=price, status=status, note=note)
     return out
@@ -700,9 +696,8 @@ def _statistics_item(item: str, stats: StatisticsView, units: Units, params: Par
             if math.isnan(physical):
                 physical = get(sector_output_indicator(item, other))
                 if not math.isnan(physical):
-                    note = (f"{other.replace('_', ' ')} used: the {basis.replace('_', ' ')} basis "
-                            f"of the profile is not reported / 按{BASIS_ZH[other]}计：未报告"
-                            f"{BASIS_ZH[basis]}")
+                    note = notes.note("basis_fallback", other=other.replace("_", " "),
+                                      basis=basis.replace("_", " "))
         elif item in WATER_USE_INDICATOR:
             physical, price = get(WATER_USE_INDICATOR[item]), table_price
         elif item == "ecological_energy_hydropower":
@@ -714,9 +709,7 @@ def _statistics_item(item: str, stats: StatisticsView, units: Units, params: Par
                     revenue = get("tourism_revenue")
                     price = revenue / physical * deflator if physical > 0 else math.nan
                     if not math.isnan(price):
-                        note = ("travel cost per visit = tourism revenue ÷ visits (direct "
-                                "expenditure; time cost not included, so a lower bound) / 人均旅行"
-                                "费用 = 旅游收入 ÷ 游客人次（直接支出，未计时间成本，为下限）")
+                        note = notes.note("travel_cost_from_revenue")
             else:
                 physical, price = recreation_revenue_share(
                     get("tourist_visits"), get("tourism_revenue") * deflator,
@@ -730,13 +723,12 @@ def _statistics_item(item: str, stats: StatisticsView, units: Units, params: Par
         value = physical * price
         if math.isnan(value):
             status, note = "missing", _missing_statistics_note(item, profile, basis)
-        rows[code] = (physical, price, value, status, "; ".join(n for n in (note, methods) if n))
+        rows[code] = (physical, price, value, status, notes.join(note, methods))
     frame = pd.DataFrame.from_dict(rows, orient="index",
                                    columns=["physical", "price", "value", "status", "note"])
     return _rolled_up(frame, units)
 
 
-BASIS_ZH = {"gross_output": "总产值", "net_output": "净产值（增加值）", "quantity_price": "产量 × 价格"}
 ITEM_STATISTICS = {  # what would fill a missing statistics item, for its note
     "water_supply_domestic": "water_use_domestic",
     "water_supply_industrial": "water_use_industrial",
@@ -748,17 +740,17 @@ ITEM_STATISTICS = {  # what would fill a missing statistics item, for its note
 
 
 def _missing_statistics_note(item: str, profile, basis: str) -> str:
+    if item in SECTORS and basis == "quantity_price":
+        return notes.note("statistic_missing_products", item=item)
     if item in SECTORS:
-        needed = sector_output_indicator(item, basis) if basis != "quantity_price" \
-            else f"output_* and price_* of the {item} products"
+        needed = sector_output_indicator(item, basis)
     elif item == "recreation":
         needed = ("tourist_visits, travel_cost_per_visit (or tourism_revenue)"
                   if profile.recreation_method == "travel_cost"
                   else "tourist_visits, tourism_revenue, nature_tourism_share")
     else:
         needed = ITEM_STATISTICS.get(item, item)
-    return (f"statistic not reported: supply {needed} (statistics template) / "
-            f"统计数据未报告：请在统计模板中填报 {needed}")
+    return notes.note("statistic_missing", needed=needed)
 
 
 def _rolled_up(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
@@ -780,7 +772,7 @@ def _rolled_up(frame: pd.DataFrame, units: Units) -> pd.DataFrame:
             out.at[code, "note"] = partial_note(gaps[code], names)
         elif frame.at[code, "status"] == "missing":
             out.at[code, "status"] = weakest(out.loc[kids, "status"])
-            out.at[code, "note"] = "sum of its units / 下级单位之和"
+            out.at[code, "note"] = notes.note("sum_of_units")
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = out["value"] / out["physical"]
     out["price"] = ratio.where(out["physical"].fillna(0) != 0, out["price"])
@@ -798,7 +790,7 @@ def _resolve_statistics(stats: pd.DataFrame, units: Units) -> pd.DataFrame:
 
 COLUMNS = ["adcode", "name", "level", "year", "group", "service", "item", "item_zh", "ecosystem",
            "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
-           "data_status", "note"]
+           "data_status", "note", "note_zh"]
 
 
 def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
@@ -809,7 +801,7 @@ def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
     for item in [i for i in catalogue.index if i in wanted or i in not_applicable]:
         if item in not_applicable:
             rows = _rows(codes, ALL, 0.0, math.nan, 0.0, "not_applicable",
-                         "declared not applicable to this region in pack.toml")
+                         notes.note("not_applicable"))
         elif item in stat_items:
             frame = stat_items[item].loc[codes]
             rows = pd.concat([
@@ -835,6 +827,7 @@ def _assemble(units: Units, year: int, catalogue, wanted, results, stat_items,
     unit_rank = accounts["adcode"].map({code: i for i, code in enumerate(codes)})
     item_rank = accounts["item"].map({item: i for i, item in enumerate(catalogue.index)})
     order = np.lexsort((unit_rank.to_numpy(), item_rank.to_numpy()))
+    accounts["note_zh"] = accounts["note"].map(notes.to_zh)
     return accounts.iloc[order][COLUMNS].reset_index(drop=True)
 
 
@@ -872,7 +865,7 @@ def _priced_rows(units: Units, item: str, result: ItemResult, catalogue) -> pd.D
     status = np.select([missing, partial], ["missing", PARTIAL], result.status)
     note = np.select(
         [missing, partial],
-        [pd.Series([_joined(c, result.note) or "input missing for this unit"
+        [pd.Series([_joined(c, result.note) or notes.note("input_missing")
                     for c in coverage], index=physical.index),
          note + (f"; {result.note}" if result.note else "")],
         pd.Series([_joined(c, result.note) for c in coverage], index=physical.index))
@@ -882,8 +875,7 @@ def _priced_rows(units: Units, item: str, result: ItemResult, catalogue) -> pd.D
     return pd.concat(parts)
 
 
-def _joined(*notes: str) -> str:
-    return "; ".join(n for n in notes if n)
+_joined = notes.join
 
 
 def _no_data_share(units: Units, result: ItemResult) -> pd.Series:
@@ -908,14 +900,8 @@ def _coverage_note(share: float, threshold: float, refused: bool) -> str:
         return ""
     covered = 1.0 - share
     if refused:
-        return (f"not computed: an input layer covers only {covered:.1%} of this unit's credited "
-                f"area (more than {threshold:.0%} has no data): supply a layer covering the "
-                f"whole unit / 未计算：输入图层仅覆盖本单位计量面积的 {covered:.1%}（缺数据超过 "
-                f"{threshold:.0%}），请补充覆盖全境的图层")
-    return (f"partial coverage: sum over the {covered:.2%} of this unit's credited area with "
-            f"data; {share:.2%} has no data in an input layer (supply a layer covering the whole "
-            f"unit) / 覆盖不全：仅含本单位有数据的 {covered:.2%} 计量面积，{share:.2%} 无数据"
-            f"（请补充覆盖全境的图层）")
+        return notes.note("coverage_refused", covered=f"{covered:.1%}", threshold=f"{threshold:.0%}")
+    return notes.note("coverage_partial", covered=f"{covered:.2%}", share=f"{share:.2%}")
 
 
 def _flag_implausible_layers(results: dict[str, ItemResult], pack: Pack) -> None:
@@ -929,10 +915,10 @@ def _flag_implausible_layers(results: dict[str, ItemResult], pack: Pack) -> None
         if "layers" in parts and parts.index("layers") + 1 < len(parts):
             flagged[parts[parts.index("layers") + 1]] = f"{problem.message} ({problem.fix})"
     for item, result in results.items():
-        notes = [f"input layer {name}: {text}" for name, text in flagged.items()
-                 if name in ITEM_LAYERS.get(item, ())]
-        if notes and result.physical is not None:
-            result.note = _joined(result.note, *notes)
+        layer_notes = [notes.note("implausible_layer", layer=name, problem=text)
+                       for name, text in flagged.items() if name in ITEM_LAYERS.get(item, ())]
+        if layer_notes and result.physical is not None:
+            result.note = _joined(result.note, *layer_notes)
 
 
 def _inventory(profile, catalogue, not_applicable, results, stat_items) -> pd.DataFrame:

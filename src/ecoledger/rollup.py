@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecoledger import notes
+
 PARTIAL = "partial"
 SHOWN_NAMES = 8  # missing units named in a note; the rest are counted
 
@@ -33,11 +35,10 @@ def roll_up(leaf_values: pd.DataFrame, units) -> tuple[pd.DataFrame, dict[str, l
 
 
 def partial_note(missing: list[str], names: dict[str, str]) -> str:
-    """'partial: sum of the units with a value; no value for: A, B … (n)', in English and Chinese."""
+    """'partial: sum of the units with a value, no value for A, B … (n)' (its Chinese: ``notes.to_zh``)."""
     shown = ", ".join(names.get(code, code) for code in missing[:SHOWN_NAMES])
     more = f" … ({len(missing)})" if len(missing) > SHOWN_NAMES else ""
-    return (f"partial: sum of the units with a value; no value for {shown}{more} / "
-            f"部分合计：仅含有数值的下级单位；缺：{shown}{more}")
+    return notes.note("partial", names=f"{shown}{more}")
 
 
 def identity_gaps(accounts: pd.DataFrame, units, tolerance: float = 1e-6) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """The platform's words in Chinese (the default) and English, and its number formats.
 
-``MESSAGES`` maps every key the templates and the front-end script use to ``{"zh": ..., "en": ...}``;
-``translator(lang)`` looks them up. ``install(env)`` adds the number filters to a Jinja environment:
+The platform's phrases are declared here and registered into the one message catalogue
+(``ecoledger.messages``); ``MESSAGES`` is that catalogue (key → ``{"zh": ..., "en": ...}``), shared with
+the report and the modules that ``register`` their own page texts; ``translator(lang)`` looks them
+up. ``install(env)`` adds the number filters to a Jinja environment:
 the app calls it once on the environment that renders ``templates/*.html``.
 
 Formats: ``yi`` shows yuan as 亿元 (the number only; the unit is in the column head or beside it),
@@ -18,17 +20,17 @@ from decimal import Decimal
 
 import jinja2
 
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+from ecoledger import messages
+from ecoledger.messages import DEFAULT_LANGUAGE, LANGUAGES
+
 DASH = "—"
 YI = 1e8  # 1 亿元 = 10⁸ yuan
 
 
-def _m(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
+_m = messages.entry
+MESSAGES: dict[str, dict[str, str]] = messages.CATALOGUE  # the one catalogue, not a copy
 
-
-MESSAGES: dict[str, dict[str, str]] = {
+_PLATFORM: dict[str, dict[str, str]] = {
     # site frame
     "site.title": _m("江西省生态产品总值（GEP）核算平台", "Jiangxi Gross Ecosystem Product (GEP) Accounting"),
     "site.short": _m("江西GEP核算平台", "Jiangxi GEP"),
@@ -284,12 +286,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add a module's messages (key → {"zh", "en"}); a key may not be given two texts."""
-    for key, entry in messages.items():
-        if key in MESSAGES and MESSAGES[key] != entry:
-            raise ValueError(f"i18n key {key!r} is defined twice with different texts")
-        MESSAGES[key] = entry
+def register(module_messages: dict[str, dict[str, str]]) -> None:
+    """Add a module's messages (key → {"zh", "en"}) to the catalogue; a key may not be given two
+    texts."""
+    messages.register(module_messages)
+
+
+register(_PLATFORM)
+del _PLATFORM
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -1,19 +1,21 @@
 """The report's words in Chinese (the default) and English.
 
-``TEXT`` holds every fixed phrase as ``key: (zh, en)``; ``Translator`` looks them up and names
-groups, ecosystem types, items, unit levels and data statuses from the reference tables.
+The report's fixed phrases are declared here as ``key: (zh, en)`` and registered into the one
+message catalogue (``ecoledger.messages``) under ``report.``; ``Translator`` looks them up there and
+names groups, ecosystem types, items, unit levels and data statuses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecoledger import tables
+from ecoledger import messages, tables
 from ecoledger.ecosystems import ECOSYSTEMS, UNATTRIBUTED
+from ecoledger.messages import LANGUAGES
 
-LANGUAGES = ("zh", "en")
+PREFIX = "report."
 
-TEXT: dict[str, tuple[str, str]] = {
+messages.register({
     "sep": ("：", ": "),
     # title and headline
     "title": ("{region}{year}年生态产品总值（GEP）核算报告",
@@ -124,16 +126,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "elapsed": ("总耗时", "elapsed"),
     "pack": ("数据包", "Region pack"),
     "seconds": ("秒", "s"),
-}
+    "not_attributed": ("未归属生态系统", "not attributed"),
+    "list_sep": ("、", ", "),
+}, prefix=PREFIX)
 
-LEVELS = {"province": ("省", "province"), "city": ("设区市", "city"),
-          "county": ("县（市、区）", "county")}
-STATUSES = {"measured": ("实测", "measured"), "reported": ("公报数", "reported"),
-            "derived": ("推算", "derived"), "allocated": ("分摊", "allocated"),
-            "partial": ("部分合计", "partial"), "missing": ("缺失", "missing"),
-            "not_applicable": ("不适用", "not applicable")}
-GROUPS_EN = {"provisioning": "Material products", "regulating": "Regulating services",
-             "cultural": "Cultural services"}
+# unit levels and data statuses: the platform's keys (``level.*``, ``data_status.*``) with the
+# report's own wording of the levels
+messages.register({"province": ("省", "province"), "city": ("设区市", "city"),
+                   "county": ("县（市、区）", "county")}, prefix="report.level.")
+LEVELS = ("province", "city", "county")
+STATUSES = ("measured", "reported", "derived", "allocated", "partial", "missing", "not_applicable")
+messages.register({"measured": ("实测", "measured"), "reported": ("公报数", "reported"),
+                   "derived": ("推算", "derived"), "allocated": ("分摊", "allocated"),
+                   "partial": ("部分合计", "partial"), "missing": ("缺失", "missing"),
+                   "not_applicable": ("不适用", "not applicable")}, prefix="data_status.")
+messages.register({"provisioning": (tables.GROUPS["provisioning"], "Material products"),
+                   "regulating": (tables.GROUPS["regulating"], "Regulating services"),
+                   "cultural": (tables.GROUPS["cultural"], "Cultural services")}, prefix="group.")
 
 
 @dataclass(frozen=True)
@@ -146,22 +155,22 @@ class Translator:
         if self.lang not in LANGUAGES:
             raise ValueError(f"unknown report language {self.lang!r}; choose from {LANGUAGES}")
 
-    @property
-    def _i(self) -> int:
-        return LANGUAGES.index(self.lang)
-
     def __call__(self, key: str, **fields) -> str:
-        return TEXT[key][self._i].format(**fields)
+        return messages.text(PREFIX + key, self.lang, **fields)
+
+    def message(self, key: str, **fields) -> str:
+        """Any phrase of the catalogue by its full key (``note.…``, ``data_status.…``)."""
+        return messages.text(key, self.lang, **fields)
 
     def join(self, parts) -> str:
-        return ("、", ", ")[self._i].join(parts)
+        return self("list_sep").join(parts)
 
     def group(self, group: str) -> str:
-        return tables.GROUPS[group] if self.lang == "zh" else GROUPS_EN[group]
+        return self.message("group." + group)
 
     def ecosystem(self, ecosystem: str) -> str:
         if ecosystem == UNATTRIBUTED:
-            return ("未归属生态系统", "not attributed")[self._i]
+            return self("not_attributed")
         return ECOSYSTEMS.get(ecosystem, ecosystem) if self.lang == "zh" else ecosystem
 
     def item(self, item: str) -> str:
@@ -171,7 +180,29 @@ class Translator:
         return catalogue.at[item, "name_zh" if self.lang == "zh" else "name_en"]
 
     def level(self, level: str) -> str:
-        return LEVELS[level][self._i] if level in LEVELS else level
+        return self.message("report.level." + level) if level in LEVELS else level
 
     def status(self, status: str) -> str:
-        return STATUSES[status][self._i] if status in STATUSES else status
+        return self.message("data_status." + status) if status in STATUSES else status
+
+# layout: cover, summary, charts and map furniture (report/build.py, figures.py, the template)
+messages.register({
+    "cover_region": ("核算地区", "Region"),
+    "cover_year": ("核算年度", "Accounting year"),
+    "report_date": ("编制日期", "Report date"),
+    "run_id": ("运行标识（run.json 校验码）", "Run id (run.json digest)"),
+    "contents": ("目录", "Contents"),
+    "summary": ("摘要", "Summary"),
+    "vs_published": ("与已发表核算对照", "Against the published account"),
+    "km": ("千米", "km"),
+    "ecosystem_map_title": ("各{level}主导生态系统类型", "Dominant ecosystem type by {level}"),
+    "dominant_ecosystem": ("主导生态系统", "Dominant ecosystem"),
+    "group_chart": ("GEP按服务类别构成", "GEP by group"),
+    "top_units_chart": ("GEP最高的{count}个{level}（亿元）", "Top {count} by GEP, {level} level (10⁸ yuan)"),
+    "change_chart": ("{previous}—{year}年各县GEP变化（%，当年价）",
+                     "GEP change by county, {previous}–{year} (%, current prices)"),
+    "more_notes": ("；另有{n}条说明（见 accounts.csv）", "; and {n} more notes (see accounts.csv)"),
+    "change_caption": ("{region}GEP由{previous}年的{before}亿元变为{after}亿元（{change}），按当年价计。",
+                       "GEP of {region} went from {before} (in {previous}) to {after} × 10⁸ yuan "
+                       "({change}), current prices."),
+}, prefix=PREFIX)

@@ -70,10 +70,11 @@ def allocate(rows: pd.DataFrame, units, proxies: dict[str, pd.Series],
             if usable.sum() <= 0:
                 usable = usable + 1.0  # nothing left to share: every child gets zero
             note = (f"{names.get(code, code)} ({code}) {indicator} shared out by "
-                    f"{rule['label_en']} / 按{rule['label_zh']}分摊")
+                    f"{rule['label_en']} / {names.get(code, code)}（{code}）的 `{indicator}` "
+                    f"按{rule['label_zh']}分摊")
             if remainder < 0:
                 note += (f"; its reporting children exceed it by {-remainder:.6g}: nothing left "
-                         "to share / 下级报告值之和已超过上级值")
+                         f"to share / 下级报告值之和已超过上级值 {-remainder:.6g}，无可分摊")
                 remainder = 0.0
             for kid, weight in usable.items():
                 values[kid] = remainder * weight / usable.sum()
