@@ -8,14 +8,16 @@ data"; every output built on them says so.
 from __future__ import annotations
 
 import json
-from importlib import resources
+import re
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, select_autoescape
+from markupsafe import Markup, escape
 
+from ecoledger import pages
 from ecoledger.applications import accounts, certificate, outputs, rules, vep
 from ecoledger.applications.errors import ApplicationError
+from ecoledger.platform import i18n
 
 SITE = "lushan.geojson"
 CONDITIONS = "purchase-conditions.csv"
@@ -43,15 +45,15 @@ def maps_folder(accounts_dir: Path, maps_run: Path | None, pack: Path | None, sc
 
 def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | None, examples: Path,
         out: Path) -> list[str]:
-    """Write every example into ``out`` (results/, vep/, damage.json, index.html); returns lines
-    summarising each result."""
+    """Write every example into ``out`` (results/, vep/, damage.json, index.html in Chinese and
+    index.en.html in English); returns lines summarising each result."""
     examples = Path(examples)
     units = accounts.load(accounts_dir, previous, examples / CONDITIONS)
     sections, lines = [], []
     for rule in sorted(examples.glob("*.toml")):
         result = rules.apply(rule, units)
         outputs.write(result, out / "results", rule.stem)
-        sections.append(outputs.render(result, page=False))
+        sections.append((result, rule.stem))
         lines.append(f"{rule.stem}: {_headline(result)}")
     maps = Path(maps_folder(accounts_dir, maps_run, pack, out / "account-with-maps"))
     site = vep.read_site(examples / SITE, SITE)
@@ -59,7 +61,7 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
     province = province[(province["level"] == "province") & (province["ecosystem"] == "all")]
     published = {"run_id": str(accounts_dir), "year": int(province["year"].iloc[0]),
                  "item_values": dict(zip(province["item"], province["value_yuan"], strict=True))}
-    cert = vep.certify(maps, site, "庐山 Lushan (hand-drawn outline)", RATES[0], HORIZONS[0], RATES, HORIZONS,
+    cert = vep.certify(maps, site, "庐山（手绘轮廓）", RATES[0], HORIZONS[0], RATES, HORIZONS,
                        published=published)
     written = vep.write(cert, out / "vep")
     tampered = json.loads(json.dumps(cert))
@@ -72,13 +74,10 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
                  f"{cert['present_value_yuan'] / 1e8:,.2f} 亿元, {len(cert['warnings'])} warnings; "
                  f"tampered copy verifies: {tamper_check[0]}; {written['pdf_skipped'] or 'PDF written'}")
     lines.append(f"damage (illustrative): {case['total_yuan'] / 1e8:,.3f} 亿元")
-    source = (resources.files("ecoledger.applications") / "demo.html.j2").read_text(encoding="utf-8")
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    page = env.from_string(source)
-    (out / "index.html").write_text(page.render(
-        sections=sections, cert=cert, case=case, tamper=tamper_check, pdf=written["pdf"] is not None,
-        accounts=str(accounts_dir), previous=str(previous),
-        maps=str(maps.relative_to(out)) if maps.is_relative_to(out) else str(maps)), encoding="utf-8")
+    model = {"sections": sections, "cert": cert, "case": case, "tamper_detected": not tamper_check[0],
+             "pdf": written["pdf"] is not None, "accounts": str(accounts_dir), "previous": str(previous),
+             "maps": str(maps.relative_to(out)) if maps.is_relative_to(out) else str(maps)}
+    pages.write(out, lambda t: render_page(model, t))
     return lines
 
 
@@ -91,3 +90,119 @@ def _headline(result: rules.Result) -> str:
         return f"P = {last['term']:.4f}: {last['payer']} pays {last['payee']} {last['amount_yuan']:,.0f} yuan"
     money = [c for c in ("amount_yuan", "paid_yuan") if c in t]
     return f"{len(t)} rows, Σ {money[0]} = {t[money[0]].sum():,.0f} yuan" if money else f"{len(t)} rows"
+
+
+def _mm(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+i18n.register({
+    "app.vep.heading": _mm("生态资产价值（VEP）：庐山", "Site valuation (VEP): Lushan"),
+    "app.vep.site": _mm("庐山（手绘轮廓）", "Lushan (hand-drawn outline)"),
+    "app.vep.area": _mm("面积", "Area"),
+    "app.vep.flow": _mm("年生态产品流量", "Yearly flow"),
+    "app.vep.present_value": _mm("现值（折现率 {rate}，{years} 年）", "Present value (rate {rate}, {years} years)"),
+    "app.vep.certificate": _mm("证书", "Certificate"),
+    "app.vep.sha": _mm("证书内容哈希（SHA-256）", "Certificate hash (SHA-256)"),
+    "app.vep.tamper": _mm("现值加倍的篡改副本", "A copy with its present value doubled"),
+    "app.vep.tamper_detected": _mm("校验未通过：篡改被发现", "fails verification: the change is detected"),
+    "app.vep.tamper_missed": _mm("校验通过：篡改未被发现", "verifies: the change is NOT detected"),
+    "app.vep.sensitivity": _mm("现值敏感性（亿元）：折现率 × 年限", "Present value sensitivity (10⁸ yuan): rate × years"),
+    "app.vep.rate_years": _mm("折现率 \\ 年限", "rate \\ years"),
+    "app.vep.years": _mm("{years} 年", "{years} years"),
+    "app.vep.warnings": _mm("使用限制", "Limitations"),
+    "app.warn.derived": _mm("{derived}/{total} 项服务依赖推导（模型推算而非实测）图层：{items}",
+                            "{derived} of {total} services rest on derived (modelled, not measured) input "
+                            "layers: {items}"),
+    "app.warn.coarse": _mm("价值量栅格分辨率为 {cell} m（粗于 {coarse} m）：一个像元跨越许多地块，"
+                           "地块价值是像元平均值，而非实地调查值",
+                           "the value maps have {cell} m cells (coarser than {coarse} m): a cell spans many "
+                           "parcels, so the site's value is an average over its cells, not a survey of the site"),
+    "app.damage.heading": _mm("生态环境损害赔偿（示例输入）", "Damage compensation (illustrative inputs)"),
+    "app.damage.fraction": _mm("受损比例", "Damaged fraction"),
+    "app.damage.recovery": _mm("恢复年限", "Recovery"),
+    "app.damage.years": _mm("{years} 年", "{years} years"),
+    "app.damage.curve": _mm("恢复曲线", "Recovery curve"),
+    "app.damage.linear": _mm("线性：受损比例自受损时的 d 降至 R 年后的 0",
+                             "linear: the lost fraction falls from d at the damage to 0 after R years"),
+    "app.damage.restoration": _mm("修复费用", "Restoration cost"),
+    "app.damage.method": _mm("计算方法", "Method"),
+    "app.damage.undiscounted": _mm("期间损失（未折现）", "Interim loss, undiscounted"),
+    "app.damage.discounted": _mm("期间损失（折现率 {rate}）", "Interim loss, discounted at {rate}"),
+    "app.damage.total": _mm("赔偿总额", "Total"),
+})
+
+_WARNINGS = [
+    (re.compile(r"^(?P<derived>\d+) of (?P<total>\d+) services rest on derived \(modelled, not measured\) input "
+                r"layers: (?P<items>.+)$"), "app.warn.derived"),
+    (re.compile(r"^the value maps have (?P<cell>[\d.]+) m cells \(coarser than (?P<coarse>[\d.]+) m\)"),
+     "app.warn.coarse"),
+]
+
+
+def warning(text: str, t) -> str | Markup:
+    """A valuation warning in the page's language (an unknown one kept, marked English)."""
+    for pattern, key in _WARNINGS:
+        found = pattern.match(text)
+        if found:
+            fields = found.groupdict()
+            if "items" in fields:
+                fields["items"] = ("、" if t.lang == "zh" else ", ").join(
+                    outputs.name("item:" + i.strip(), t) for i in fields["items"].split(","))
+            return t(key, **fields)
+    return pages.foreign(text)
+
+
+def _money(value, t) -> str:
+    """Yuan in 亿元 (or 万元 when small) with the unit."""
+    unit = pages.money_unit([value])
+    return f"{pages.money(unit)(value)} {t('pages.yi_yuan' if unit == 'yi' else 'pages.wan_yuan')}"
+
+
+def page_model(model: dict, t) -> dict:
+    """What the page shows, in ``t``'s language: each example's section (its table and totals) and
+    the valuation and damage facts."""
+    cert, case = model["cert"], model["case"]
+    links = [Markup('<a href="vep/certificate.json">JSON</a>'), Markup('<a href="vep/certificate.html">HTML</a>')]
+    if model["pdf"]:
+        links.append(Markup('<a href="vep/certificate.pdf">PDF</a>'))
+    rate, years = cert["parameters"]["discount_rate"], cert["parameters"]["horizon_years"]
+    vep_facts = [
+        (t("app.vep.area"), f"{i18n.number(cert['site']['area_km2'])} km²"),
+        (t("app.vep.flow"), _money(cert["annual_flow_yuan"], t)),
+        (t("app.vep.present_value", rate=i18n.percent(rate, 1), years=years), _money(cert["present_value_yuan"], t)),
+        (t("app.vep.certificate"), Markup(" · ").join(links)),
+        (t("app.vep.sha"), Markup('<code>{}</code>').format(cert["content_sha256"])),
+        (t("app.vep.tamper"), t("app.vep.tamper_detected" if model["tamper_detected"] else "app.vep.tamper_missed")),
+    ]
+    sensitivity = pages.Table(
+        [pages.Column("rate", t("app.vep.rate_years"), i18n.percent)]
+        + [pages.Column(str(h), t("app.vep.years", years=h), i18n.number_yi) for h in cert["sensitivity"]["horizons"]],
+        [[i18n.percent(r["rate"], 1)] + [i18n.number_yi(v) for v in r["values"]] for r in cert["sensitivity"]["rows"]],
+        caption=t("app.vep.sensitivity"), row_classes=[""] * len(cert["sensitivity"]["rows"]))
+    curve = case.get("recovery_curve", "")
+    damage_facts = [
+        (t("app.damage.fraction"), i18n.percent(case["damaged_fraction"], 0)),
+        (t("app.damage.recovery"), t("app.damage.years", years=case["recovery_years"])),
+        (t("app.damage.curve"), t("app.damage.linear") if curve.startswith("linear") else pages.foreign(curve)),
+        (t("app.damage.restoration"), _money(case["restoration_cost_yuan"], t)),
+        (t("app.damage.method"), Markup('<code>{}</code>').format(case["method"])),
+        (t("app.damage.undiscounted"), _money(case["interim_loss_undiscounted_yuan"], t)),
+        (t("app.damage.discounted", rate=i18n.percent(case["discount_rate"], 1)),
+         _money(case["interim_loss_discounted_yuan"], t)),
+        (t("app.damage.total"), Markup("<strong>{}</strong>").format(_money(case["total_yuan"], t))),
+    ]
+    return {"sections": [outputs.section(result, stem, t) for result, stem in model["sections"]],
+            "facts": [(t("app.page.accounts"), Markup('<code>{}</code>').format(model["accounts"])),
+                      (t("app.page.previous"), Markup('<code>{}</code>').format(model["previous"])),
+                      (t("app.page.maps"), Markup('<code>{}</code>').format(model["maps"]))],
+            "vep_facts": vep_facts, "vep_warnings": [warning(w, t) for w in cert["warnings"]],
+            "sensitivity": sensitivity, "damage_facts": damage_facts}
+
+
+def render_page(model: dict, t) -> str:
+    """The index page in ``t``'s language."""
+    return pages.environment().get_template("applications/demo.html.j2").render(t=t, **page_model(model, t))
+
+
+_ = escape  # re-exported for templates that build markup

@@ -231,9 +231,9 @@ def _p_index(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
                           "baseline_mg_l": baseline.to_numpy(), "weight": weights.to_numpy()})
     table["ratio"] = table["mean_concentration_mg_l"] / table["baseline_mg_l"]
     table["term"] = k0 * table["weight"] * table["ratio"]
-    table = pd.concat([table, pd.DataFrame([{"indicator": "P", "term": p}])], ignore_index=True)
-    for key, value in decision.items():
-        table[key] = value
+    # the decision (who pays whom, how much) belongs to the P row only: repeated on every indicator
+    # row, a column sum counted the one payment once per indicator (5 × the amount)
+    table = pd.concat([table, pd.DataFrame([{"indicator": "P", "term": p, **decision}])], ignore_index=True)
     table["k0"] = k0
     return table
 
