@@ -5,16 +5,22 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-from matplotlib import font_manager, patheffects
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, patheffects, ticker
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+from pyproj import CRS, Transformer
 
+from ecoledger.ecosystems import ecosystem_colour
 from ecoledger.report import numbers
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
@@ -88,24 +94,186 @@ def map_levels(data: RunOutputs) -> list[str]:
     return levels
 
 
+def _projected(units):
+    """The units in a projected CRS with metre axes (an equal-area one if they come in degrees)."""
+    crs = CRS.from_user_input(units.crs) if units.crs is not None else None
+    if crs is None or not crs.is_projected:
+        units = units.to_crs(units.estimate_utm_crs() if crs is not None else None)
+    return units
+
+
+def _nice(value: float) -> float:
+    """The largest of 1, 2, 5 × 10ⁿ not above ``value``."""
+    power = 10 ** math.floor(math.log10(value))
+    return max(step * power for step in (1, 2, 5) if step * power <= value)
+
+
+def scale_bar_km(width_m: float) -> float:
+    """Length of the scale bar in km: a round length of about a fifth of the map's width."""
+    return _nice(width_m / 5 / 1000)
+
+
+def _graticule(ax: Axes, crs) -> None:
+    """Light meridians and parallels, labelled as the axis ticks (°E along x, °N along y)."""
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    corners = to_lonlat.transform([x0, x0, x1, x1, (x0 + x1) / 2, (x0 + x1) / 2],
+                                  [y0, y1, y0, y1, y0, y1])
+    lon0, lon1, lat0, lat1 = min(corners[0]), max(corners[0]), min(corners[1]), max(corners[1])
+    step = _nice(max(lon1 - lon0, lat1 - lat0) / 4)
+    style = dict(color="#9aa5ad", linewidth=0.4, linestyle=(0, (4, 3)), zorder=3)
+    xticks, yticks = [], []
+    lat_line = np.linspace(lat0 - step, lat1 + step, 100)
+    for lon in np.arange(math.ceil(lon0 / step) * step, lon1 + 1e-9, step):
+        xs, ys = to_map.transform(np.full_like(lat_line, lon), lat_line)
+        ax.plot(xs, ys, **style)
+        bottom = np.interp(y0, ys, xs)  # where the meridian meets the lower edge
+        if x0 <= bottom <= x1:
+            xticks.append((bottom, f"{lon:g}°E"))
+    lon_line = np.linspace(lon0 - step, lon1 + step, 100)
+    for lat in np.arange(math.ceil(lat0 / step) * step, lat1 + 1e-9, step):
+        xs, ys = to_map.transform(lon_line, np.full_like(lon_line, lat))
+        ax.plot(xs, ys, **style)
+        left = np.interp(x0, xs, ys)
+        if y0 <= left <= y1:
+            yticks.append((left, f"{lat:g}°N"))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xticks([x for x, _ in xticks], [label for _, label in xticks], fontsize=7, color="#555555")
+    ax.set_yticks([y for y, _ in yticks], [label for _, label in yticks], fontsize=7, color="#555555")
+    ax.tick_params(length=2, color="#9aa5ad")
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color("#9aa5ad")
+        spine.set_linewidth(0.6)
+
+
+def _scale_bar(ax: Axes, t: Translator) -> None:
+    """A two-segment bar in km at the lower left (the axes are metres of a projected CRS)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    km = scale_bar_km(x1 - x0)
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    height = 0.012 * (y1 - y0)
+    half = km * 500  # metres of one segment
+    for i, colour in enumerate(("#333333", "white")):
+        ax.add_patch(Rectangle((left + i * half, bottom), half, height, facecolor=colour,
+                               edgecolor="#333333", linewidth=0.6, zorder=5))
+    halo = [patheffects.withStroke(linewidth=2, foreground="white")]
+    for offset, value in ((0, 0), (half, km / 2), (2 * half, km)):
+        ax.text(left + offset, bottom + 1.8 * height, f"{value:g}", ha="center", va="bottom",
+                fontsize=7, zorder=5, path_effects=halo)
+    ax.text(left + 2 * half + 0.015 * (x1 - x0), bottom + height / 2, t("km"), ha="left",
+            va="center", fontsize=7, zorder=5, path_effects=halo)
+
+
+def _north_arrow(ax: Axes, crs) -> None:
+    """An arrow pointing to true north at the map's centre (grid north differs off the central
+    meridian of a conic projection), labelled N / 北 at the upper right."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = to_lonlat.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    north = to_map.transform([lon, lon], [lat, lat + 0.1])
+    angle = math.atan2(north[0][1] - north[0][0], north[1][1] - north[1][0])  # from grid north
+    length = 0.07 * (y1 - y0)
+    base_x, base_y = x1 - 0.07 * (x1 - x0), y1 - 0.16 * (y1 - y0)
+    dx, dy = length * math.sin(angle), length * math.cos(angle)
+    ax.add_patch(FancyArrow(base_x, base_y, dx, dy, width=0.012 * (x1 - x0), length_includes_head=True,
+                            head_width=0.035 * (x1 - x0), head_length=0.03 * (y1 - y0),
+                            color="#333333", zorder=5))
+    ax.text(base_x + dx * 1.15, base_y + dy * 1.15, "N", ha="center", va="bottom", fontsize=10,
+            fontweight="bold", zorder=5,
+            path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+
+
+def _decorate(ax: Axes, crs, t: Translator) -> None:
+    """Graticule with coordinate ticks, scale bar and north arrow on a map in a projected CRS."""
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _graticule(ax, crs)
+    _scale_bar(ax, t)
+    _north_arrow(ax, crs)
+
+
+def quantile_breaks(values: np.ndarray, classes: int = 5) -> list[float]:
+    """Class bounds holding about equal numbers of units (as the platform's map classes them), so
+    that one dense urban district does not wash out the rest."""
+    if values.size == 0:
+        return []
+    return sorted(set(np.quantile(values, np.linspace(0, 1, classes + 1)).tolist()))
+
+
+def _label_units(ax: Axes, units, wide: bool) -> None:
+    for unit in units.itertuples():
+        point = unit.geometry.representative_point()
+        ax.annotate(unit.name, (point.x, point.y), ha="center", va="center", fontsize=5.5 if wide else 8,
+                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")], zorder=4)
+
+
+def _map_axes(units, wide: bool) -> tuple[Figure, Axes]:
+    x0, y0, x1, y1 = units.total_bounds
+    pad_x, pad_y = 0.04 * (x1 - x0), 0.04 * (y1 - y0)
+    figure = Figure(figsize=(8.5, 9.5) if wide else (6.5, 6.5))
+    ax = figure.add_subplot()
+    ax.set_xlim(x0 - pad_x, x1 + pad_x)
+    ax.set_ylim(y0 - 3 * pad_y, y1 + pad_y)  # room for the scale bar
+    ax.set_aspect("equal")
+    return figure, ax
+
+
 @_styled
 def density_map(data: RunOutputs, level: str, t: Translator) -> Chart:
-    """Choropleth of GEP per km² (万元/km²) of the units of ``level``, labelled with their names."""
-    units = data.units[data.units["level"] == level].copy()
+    """Choropleth of GEP per km² (万元/km²) of the units of ``level``, labelled with their names,
+    with legend, scale bar, north arrow and graticule."""
+    units = _projected(data.units[data.units["level"] == level].copy())
     units["density"] = units["adcode"].map(data.units_summary["gep_per_km2"]) / numbers.WAN
     title = t("map_title", level=t.level(level))
     wide = len(units) > 30
-    figure = Figure(figsize=(10, 10) if wide else (7, 6))
-    ax = figure.add_subplot()
-    units.plot(column="density", ax=ax, cmap="YlGn", edgecolor="#555555", linewidth=0.6, legend=True,
-               legend_kwds={"label": t("wan_yuan_per_km2"), "shrink": 0.7},
-               missing_kwds={"color": "#dddddd"})
-    for unit in units.itertuples():
-        point = unit.geometry.representative_point()
-        ax.annotate(unit.name, (point.x, point.y), ha="center", va="center", fontsize=6 if wide else 8,
-                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+    figure, ax = _map_axes(units, wide)
+    breaks = quantile_breaks(units["density"].dropna().to_numpy())
+    colours = matplotlib.colormaps["YlGn"](np.linspace(0.12, 0.95, max(len(breaks) - 1, 1)))
+    norm = matplotlib.colors.BoundaryNorm(breaks, len(colours)) if len(breaks) > 1 else None
+    units.plot(column="density", ax=ax, cmap=matplotlib.colors.ListedColormap(colours), norm=norm,
+               edgecolor="#555555", linewidth=0.5, missing_kwds={"color": "#dddddd"}, aspect=None)
+    if norm is not None:
+        bar = figure.colorbar(matplotlib.cm.ScalarMappable(norm, matplotlib.colors.ListedColormap(colours)),
+                              ax=ax, shrink=0.6, pad=0.02, spacing="uniform", ticks=breaks)
+        bar.set_label(t("wan_yuan_per_km2"))
+        bar.ax.set_yticklabels([numbers.quantity(b) for b in breaks], fontsize=7)
+    _label_units(ax, units, wide)
+    _decorate(ax, units.crs, t)
     ax.set_title(title)
-    ax.set_axis_off()
+    return Chart(title, _png(figure), wide=wide)
+
+
+@_styled
+def ecosystem_map(data: RunOutputs, level: str, t: Translator) -> Chart | None:
+    """The dominant ecosystem type (largest area in T1) of each unit of ``level``, in the
+    conventional ecosystem colours, with legend, scale bar, north arrow and graticule."""
+    extent = data.extent.set_index("adcode")
+    types = [c.removesuffix("_km2") for c in extent.columns if c.endswith("_km2") and c != "total_km2"]
+    if not types:
+        return None
+    units = _projected(data.units[data.units["level"] == level].copy())
+    dominant = extent[[f"{e}_km2" for e in types]].idxmax(axis=1).str.removesuffix("_km2")
+    units["dominant"] = units["adcode"].map(dominant)
+    title = t("ecosystem_map_title", level=t.level(level))
+    wide = len(units) > 30
+    figure, ax = _map_axes(units, wide)
+    units.plot(ax=ax, color=[ecosystem_colour(e) if isinstance(e, str) else "#dddddd"
+                             for e in units["dominant"]],
+               edgecolor="#555555", linewidth=0.5, aspect=None)
+    _label_units(ax, units, wide)
+    _decorate(ax, units.crs, t)
+    shown = [e for e in types if (units["dominant"] == e).any()]
+    ax.legend(handles=[Patch(facecolor=ecosystem_colour(e), edgecolor="#555555", label=t.ecosystem(e))
+                       for e in shown], title=t("dominant_ecosystem"), loc="upper left",
+              bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8, title_fontsize=8)
+    ax.set_title(title)
     return Chart(title, _png(figure), wide=wide)
 
 
@@ -141,11 +309,108 @@ def item_chart(data: RunOutputs, t: Translator) -> Chart:
 
 @_styled
 def ecosystem_chart(data: RunOutputs, t: Translator) -> Chart:
-    """Horizontal bars of the region's value by ecosystem type in 亿元."""
+    """Horizontal bars of the region's value by ecosystem type in 亿元, in the ecosystem colours."""
     totals = region_by_ecosystem(data).sum()
     totals = totals[totals > 0].sort_values()
     title = t("ecosystem_chart")
-    colours = matplotlib.colormaps["tab10"].colors
     figure = _bar_chart([t.ecosystem(e) for e in totals.index], totals.tolist(),
-                        [colours[i % len(colours)] for i in range(len(totals))], title, t)
+                        [ecosystem_colour(e) for e in totals.index], title, t)
     return Chart(title, _png(figure))
+
+
+@_styled
+def group_chart(data: RunOutputs, t: Translator) -> Chart:
+    """The composition of GEP by group: one stacked bar with each group's share and 亿元."""
+    groups = {g: v["value_yuan"] or 0.0 for g, v in data.summary["groups"].items()}
+    total = sum(v for v in groups.values() if v > 0)
+    title = t("group_chart")
+    figure = Figure(figsize=(7, 1.6))
+    ax = figure.add_subplot()
+    left = 0.0
+    for group, value in groups.items():
+        if value <= 0:
+            continue
+        share = value / total
+        ax.barh([0], [share], left=left, color=GROUP_COLOURS.get(group, "#999999"),
+                edgecolor="white", label=t.group(group))
+        if share > 0.08:
+            ax.text(left + share / 2, 0, f"{numbers.yi(value)}\n{share:.1%}", ha="center",
+                    va="center", fontsize=8, color="white", fontweight="bold")
+        left += share
+    ax.set_xlim(0, 1)
+    ax.set_yticks([])
+    ax.xaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+    ax.spines["left"].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(groups), frameon=False)
+    ax.set_title(title)
+    return Chart(title, _png(figure))
+
+
+def _leaves(data: RunOutputs) -> pd.DataFrame:
+    """T6 rows of the lowest level (the counties)."""
+    summary = data.units_summary
+    lowest = data.accounts.drop_duplicates("level")["level"].iloc[-1]
+    return summary[summary["level"] == lowest]
+
+
+@_styled
+def top_units_chart(data: RunOutputs, t: Translator, count: int = 15) -> Chart | None:
+    """The ``count`` lowest-level units (counties) with the highest GEP, stacked by group."""
+    leaves = _leaves(data)
+    if len(leaves) < 2:
+        return None
+    top = leaves.sort_values("gep", ascending=False).head(count).iloc[::-1]
+    level = t.level(top["level"].iloc[0])
+    title = t("top_units_chart", count=len(top), level=level)
+    figure = Figure(figsize=(7, 0.28 * len(top) + 1.3))
+    ax = figure.add_subplot()
+    left = np.zeros(len(top))
+    for group, colour in GROUP_COLOURS.items():
+        values = top[group].fillna(0).clip(lower=0).to_numpy() / numbers.YI
+        ax.barh(top["name"], values, left=left, color=colour, label=t.group(group))
+        left += values
+    for y, value in enumerate(top["gep"]):
+        ax.text(left[y], y, " " + numbers.yi(value), va="center", fontsize=7)
+    ax.set_xlim(0, left.max() * 1.18)
+    ax.set_xlabel(t("yi_yuan"))
+    ax.legend(loc="lower right", frameon=False)
+    ax.set_title(title)
+    return Chart(title, _png(figure))
+
+
+@_styled
+def change_chart(data: RunOutputs, previous: pd.DataFrame, previous_year: int,
+                 t: Translator, shown: int = 12) -> Chart | None:
+    """GEP change (%) of the lowest-level units against ``previous`` (that year's T6): all of
+    them, or the ``shown`` largest rises and falls when there are more; the region's change in
+    the caption."""
+    leaves = _leaves(data)
+    before = previous.set_index("adcode")["gep"] if "adcode" in previous else previous["gep"]
+    change = (leaves["gep"] / leaves.index.map(before).astype(float) - 1).replace(
+        [np.inf, -np.inf], np.nan).dropna()
+    if change.empty:
+        return None
+    change = change.sort_values()
+    if len(change) > 2 * shown:  # the largest rises and falls
+        change = pd.concat([change.head(shown), change.tail(shown)])
+    names = leaves.loc[change.index, "name"]
+    title = t("change_chart", previous=previous_year, year=data.summary["year"])
+    figure = Figure(figsize=(7, max(2.5, 0.25 * len(change) + 1.2)))
+    ax = figure.add_subplot()
+    ax.barh(names, change * 100, color=["#3f8f5b" if c >= 0 else "#c0504d" for c in change])
+    ax.axvline(0, color="#333333", linewidth=0.6)
+    ax.set_xlabel("%")
+    for y, value in enumerate(change):
+        ax.text(value * 100, y, f" {value:+.1%} " , va="center", ha="left" if value >= 0 else "right",
+                fontsize=7)
+    low, high = min(change.min() * 100, 0), max(change.max() * 100, 0)
+    ax.set_xlim(low - 0.15 * (high - low), high + 0.15 * (high - low))
+    ax.set_title(title)
+    region = [r for r in data.roots if r in before.index]
+    caption = ""
+    if region:
+        ours, base = data.units_summary.loc[region, "gep"].sum(), before.loc[region].sum()
+        if base:
+            caption = t("change_caption", region=data.region_name(t.lang), previous=previous_year,
+                        change=f"{ours / base - 1:+.1%}", before=numbers.yi(base), after=numbers.yi(ours))
+    return Chart(title, _png(figure), caption)

@@ -23,6 +23,30 @@ class Table:
     numeric: frozenset[int] = frozenset()
     row_classes: list[str] = field(default_factory=list)  # a CSS class per row ("" for none)
 
+    WIDE = 8  # columns from which a table is set in a smaller font
+
+    @property
+    def wide(self) -> bool:
+        return len(self.headers) >= self.WIDE
+
+    @property
+    def widths(self) -> list[float]:
+        """Column widths in % of the table (the template sets ``table-layout: fixed``): each
+        column by its longest cell or header word, in character widths (CJK counts two), numbers
+        unbroken, text capped at 40 so long notes wrap instead of widening the table."""
+        def chars(text: str) -> int:
+            return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+        weights = []
+        for i, header in enumerate(self.headers):
+            cells = [str(row[i]) for row in self.rows if i < len(row)]
+            longest = max(map(chars, cells), default=0)
+            head = min(max(map(chars, str(header).split()), default=0), 12)  # headers wrap
+            weight = max(longest + 1, head, 5) if i in self.numeric else min(max(longest, head, 6), 40)
+            weights.append(weight + 2)  # cell padding
+        total = sum(weights) or 1
+        return [round(100 * w / total, 2) for w in weights]
+
 
 def values_by_item(data: RunOutputs, t: Translator) -> Table:
     """T5 for the region: physical quantity, unit, price, value and status of every item."""
@@ -114,9 +138,16 @@ def item_status(data: RunOutputs, t: Translator) -> Table:
                   numeric=frozenset(range(1, len(STATUSES) + 1)))
     for item, notes in rows.groupby("item", sort=False)["note"]:
         table.rows.append([t.item(item), *map(str, counts.loc[item]),
-                           "；".join(notes.dropna().unique())])
+                           _first_notes(notes.dropna().unique(), t)])
         table.row_classes.append("missing" if counts.at[item, "missing"] else "")
     return table
+
+
+def _first_notes(notes, t: Translator, shown: int = 3) -> str:
+    """The first ``shown`` distinct notes and how many more there are (the full notes of every
+    unit are in accounts.csv), so that one row never outgrows a page."""
+    text = "；".join(notes[:shown])
+    return text + t("more_notes", n=len(notes) - shown) if len(notes) > shown else text
 
 
 def layers(data: RunOutputs, t: Translator) -> Table:
