@@ -73,7 +73,7 @@ def test_report_shows_units_gep_and_derived_methods(report_dir, lang):
 
 def test_report_lists_missing_items_and_has_no_comparison(report_dir):
     html = _html(report_dir)
-    assert "土壤保持(减少泥沙淤积)" in html and "在 pack.toml 中提供图层：dem" in html
+    assert "土壤保持(减少泥沙淤积)" in html and "在 pack.toml 中提供图层：<code>dem</code>" in html
     assert "没有与合成测试区相匹配的已发表GEP结果" in html
     assert "合成测试数据" in html  # the synthetic-data warning
 
@@ -109,3 +109,10 @@ def test_report_renders_in_chromium(report_dir):
     screenshot = report_dir / "report.zh.png"
     browser.run(page, f"--screenshot={screenshot}", "--window-size=1280,4000", "--hide-scrollbars")
     assert screenshot.stat().st_size > 50_000
+
+
+def test_zh_report_has_no_untranslated_english(report_dir):
+    """Every phrase of the zh report is Chinese, a name, a code or a unit (or marked lang="en")."""
+    from ecoledger.untranslated import untranslated
+
+    assert untranslated(_html(report_dir)) == []

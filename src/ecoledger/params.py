@@ -19,7 +19,8 @@ import pandas as pd
 from ecoledger.errors import ParameterError
 from ecoledger.tables import data_path
 
-COLUMNS = ["parameter", "key", "value", "unit", "price_year", "index", "source", "confidence", "note"]
+COLUMNS = ["parameter", "key", "value", "unit", "price_year", "index", "source", "confidence", "note",
+           "note_zh"]
 DEFAULT_TABLE = "parameters.csv"
 DEFAULT_INDEX = "price_index.csv"
 
@@ -60,6 +61,8 @@ class UsedValue:
     source: str
     confidence: str
     origin: str
+    note: str = ""
+    note_zh: str = ""
 
 
 @dataclass
@@ -118,6 +121,7 @@ class Parameters:
             parameter=parameter, key=key, value=value, unit=row["unit"],
             base_value=float(row["value"]), price_year=row["price_year"], index=row["index"],
             source=row["source"], confidence=row["confidence"], origin=row["origin"],
+            note=row["note"], note_zh=row["note_zh"],
         )
         return value
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from ecoledger.report import browser, fidelity, figures, numbers, sections
+from ecoledger.report import browser, fidelity, figures, numbers, sections, words
 from ecoledger.report.compare import comparisons
 from ecoledger.report.figures import ReportWarning
 from ecoledger.report.i18n import LANGUAGES, Translator
@@ -74,6 +74,7 @@ def context(data: RunOutputs, t: Translator, languages,
     fidelity_tables = fidelity.tables(data, t)
     return {
         "t": t,
+        "stage": words.stage,
         "lang": t.lang,
         "languages": languages,
         "title": t("title", region=region, year=summary["year"]),

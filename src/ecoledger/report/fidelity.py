@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ecoledger import messages
 from ecoledger.ecosystems import ALL
-from ecoledger.report import numbers
+from ecoledger.report import numbers, words
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
 from ecoledger.report.sections import Table
 
-# Why an item may be negative, by the method's rule (method notes §6.2.5).
-NEGATIVE_REASONS = {
-    "carbon_sequestration": (
-        "净生态系统生产力 NEP = NPP − 土壤异养呼吸为负：该单位的生态系统为净碳源（耕地与稀疏植被上"
-        "Miami NPP × 植被覆盖度低于 Pei 等 2010 的异养呼吸）；按方法保留其符号，计为负值",
-        "net ecosystem production NEP = NPP − soil heterotrophic respiration is negative: the "
-        "unit's ecosystems are a net carbon source (on cropland and sparse vegetation Miami NPP × "
-        "vegetation cover is below Pei et al. 2010 respiration); the method keeps the sign"),
-}
+# Why an item may be negative, by the method's rule (method notes §6.2.5): report.negative.<item>
+NEGATIVE_REASONS = ("carbon_sequestration",)
 
 
 def _csv(data: RunOutputs, name: str) -> pd.DataFrame | None:
@@ -35,17 +29,17 @@ def comparison_published(data: RunOutputs, t: Translator) -> Table | None:
     if rows is None or rows.empty:
         return None
     zh = t.lang == "zh"
-    table = Table(("与已发表核算对照（差异超过 ±15 % 的原因）" if zh else
-                   "Against the published account (cause of each difference beyond ±15 %)"),
-                  [t("name"), "科目" if zh else "measure", t("published") + f' ({t("yi_yuan")})',
+    table = Table(t("published_title"),
+                  [t("name"), t("measure"), t("published") + f' ({t("yi_yuan")})',
                    t("ours") + f' ({t("yi_yuan")})', t("ratio"), t("status"),
-                   "原因" if zh else "cause"], numeric=frozenset({2, 3, 4}))
+                   t("cause")], numeric=frozenset({2, 3, 4}))
     for row in rows.itertuples():
         measure = t("gep") if row.measure == "gep" else t.group(row.measure)
         table.rows.append([row.name, measure, numbers.yi(row.published_yi_yuan * numbers.YI),
                            numbers.yi(row.ours_yi_yuan * numbers.YI), numbers.ratio(row.ratio),
-                           str(row.ours_status),
-                           "" if pd.isna(row.cause_en) else (row.cause_zh if zh else row.cause_en)])
+                           t.status(str(row.ours_status)),
+                           "" if pd.isna(row.cause_en) else
+                           words.marked(row.cause_zh if zh else row.cause_en)])
         table.row_classes.append("" if row.within_15pct else "missing")
     return table
 
@@ -55,36 +49,33 @@ def plausibility(data: RunOutputs, t: Translator) -> Table | None:
     if rows is None or rows.empty:
         return None
     zh = t.lang == "zh"
-    table = Table("实物量与已知总量核对" if zh else "Physical quantities against known totals",
-                  [t("name"), "核对" if zh else "check", "实物量" if zh else "quantity", t("unit"),
-                   "已知总量" if zh else "known total", "年份" if zh else "year", t("ratio"),
-                   "说明" if zh else "explanation", t("source")], numeric=frozenset({2, 4, 6}))
+    table = Table(t("plausibility_title"),
+                  [t("name"), t("check"), t("quantity"), t("unit"), t("known_total"), t("year"),
+                   t("ratio"), t("explanation"), t("source")], numeric=frozenset({2, 4, 6}))
     for row in rows.itertuples():
-        table.rows.append([row.name, row.check, numbers.quantity(row.quantity), row.unit,
-                           numbers.quantity(row.reference), str(row.reference_year),
-                           numbers.ratio(row.ratio),
-                           row.explanation_zh if zh else row.explanation_en, row.reference_source])
+        table.rows.append([row.name, words.marked(row.check), numbers.quantity(row.quantity),
+                           words.marked(row.unit), numbers.quantity(row.reference),
+                           str(row.reference_year), numbers.ratio(row.ratio),
+                           words.marked(row.explanation_zh if zh else row.explanation_en),
+                           words.foreign(row.reference_source, t.lang)])
         table.row_classes.append("missing" if row.flagged else "")
     return table
 
 
 def negative_values(data: RunOutputs, t: Translator) -> Table | None:
     rows = data.accounts[(data.accounts["ecosystem"] == ALL) & (data.accounts["value_yuan"] < 0)]
-    zh = t.lang == "zh"
     totals = data.accounts[data.accounts["ecosystem"] == ALL].groupby("adcode")["value_yuan"].sum()
     negative_units = set(totals[totals < 0].index)
     if rows.empty:
         return None
-    table = Table("负值及其原因" if zh else "Negative values and their reasons",
-                  [t("name"), t("item"), t("value_yi"), "GEP < 0", "原因" if zh else "reason"],
+    table = Table(t("negative_title"), [t("name"), t("item"), t("value_yi"), "GEP < 0", t("reason")],
                   numeric=frozenset({2}))
     for row in rows.itertuples():
-        reason = NEGATIVE_REASONS.get(row.item)
-        text = (reason[0] if zh else reason[1]) if reason else (
-            "未说明原因：须查明" if zh else "no stated reason: a defect to find")
+        reason = row.item in NEGATIVE_REASONS
+        text = t(f"negative.{row.item}") if reason else t("no_reason")
         table.rows.append([row.name, t.item(row.item), numbers.yi(row.value_yuan),
                            "✔" if row.adcode in negative_units else "", text])
-        table.row_classes.append("missing" if reason is None else "")
+        table.row_classes.append("" if reason else "missing")
     return table
 
 
@@ -93,14 +84,25 @@ def landcover_check(data: RunOutputs, t: Translator) -> Table | None:
     if not path.is_file():
         return None
     rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    zh = t.lang == "zh"
-    table = Table("土地覆被与官方数据对照（百分点）" if zh else
-                  "Land cover against the official record (percentage points)",
-                  list(rows.columns), numeric=frozenset())
+    headers = [t(f"lc.{c}") if f"report.lc.{c}" in messages.CATALOGUE else c for c in rows.columns]
+    table = Table(t("landcover_title"), headers, numeric=frozenset())
     for row in rows.itertuples(index=False):
-        table.rows.append([str(v) for v in row])
+        table.rows.append([_landcover_cell(column, str(v), t) for column, v in zip(rows.columns, row,
+                                                                                    strict=True)])
         table.row_classes.append("")
     return table
+
+
+def _landcover_cell(column: str, value: str, t: Translator):
+    """A cell of the land-cover check: flags as yes/no, ecosystems by name, the pack's own English
+    text (the official indicator's description, the source) marked as English."""
+    if value in ("True", "False"):
+        return t("yes" if value == "True" else "no")
+    if column == "ecosystem":
+        return t.ecosystem(value)
+    if column in ("unit", "adcode"):
+        return value
+    return words.localized(value, t.lang)
 
 
 def tables(data: RunOutputs, t: Translator) -> list[Table]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ecoledger import tables
+from ecoledger import messages, tables
 from ecoledger.ecosystems import ALL, ECOSYSTEMS, UNATTRIBUTED
-from ecoledger.report import numbers
+from ecoledger.report import numbers, words
 from ecoledger.report.i18n import STATUSES, Translator
 from ecoledger.report.inputs import RunOutputs
 
@@ -58,7 +58,8 @@ def values_by_item(data: RunOutputs, t: Translator) -> Table:
     for row in data.region_rows.itertuples():
         table.rows.append([
             t.item(row.item), t.group(row.group), numbers.quantity(row.physical_value),
-            _text(row.physical_unit), numbers.quantity(row.unit_price), _text(row.price_unit),
+            words.unit(_text(row.physical_unit), t.lang), numbers.quantity(row.unit_price),
+            words.unit(_text(row.price_unit), t.lang),
             numbers.yi(row.value_yuan), numbers.share(row.value_yuan / gep if gep else None),
             t.status(row.data_status)])
         table.row_classes.append(row.data_status)
@@ -121,10 +122,20 @@ def by_ecosystem(data: RunOutputs, t: Translator) -> Table:
 def parameters(data: RunOutputs, t: Translator) -> Table:
     """The parameters the run used (T4) with their sources."""
     columns = ["parameter", "key", "value", "unit", "price_year", "index", "source", "confidence"]
-    table = Table(t("t4"), [t(c) for c in columns], numeric=frozenset({2}))
-    for row in data.prices[columns].itertuples(index=False):
+    table = Table(t("t4"), [*(t(c) for c in columns), t("param_note")], numeric=frozenset({2}))
+    prices = data.prices.reindex(columns=[*columns, "note", "note_zh"], fill_value="")
+    for row in prices.itertuples(index=False):
         value = pd.to_numeric(row.value, errors="coerce")
-        table.rows.append([*row[:2], row.value if pd.isna(value) else numbers.quantity(value), *row[3:]])
+        key = words.key(row.key, t.lang, t.ecosystem)
+        confidence = (t.message(f"confidence.{row.confidence}")
+                      if f"confidence.{row.confidence}" in messages.CATALOGUE else row.confidence)
+        note = row.note_zh if t.lang == "zh" and row.note_zh else words.localized(row.note, t.lang)
+        table.rows.append([words.marked(row.parameter), key,
+                           row.value if pd.isna(value) else numbers.quantity(value),
+                           words.unit(row.unit, t.lang),
+                           row.price_year, words.marked(f"`{row.index}`" if row.index else ""),
+                           words.foreign(row.source, t.lang),
+                           confidence, note])
     table.row_classes = [""] * len(table.rows)
     return table
 
@@ -136,9 +147,10 @@ def item_status(data: RunOutputs, t: Translator) -> Table:
                               sort=False).reindex(columns=list(STATUSES)).fillna(0).astype(int)
     table = Table(t("item_status"), [t("item"), *map(t.status, STATUSES), t("notes")],
                   numeric=frozenset(range(1, len(STATUSES) + 1)))
-    for item, notes in rows.groupby("item", sort=False)["note"]:
+    for item, group in rows.groupby("item", sort=False):
+        notes = pd.Series([words.note(r, t.lang) for r in group.itertuples()]).replace("", None)
         table.rows.append([t.item(item), *map(str, counts.loc[item]),
-                           _first_notes(notes.dropna().unique(), t)])
+                           words.marked(_first_notes(notes.dropna().unique(), t))])
         table.row_classes.append("missing" if counts.at[item, "missing"] else "")
     return table
 
@@ -158,8 +170,10 @@ def layers(data: RunOutputs, t: Translator) -> Table:
         derived = spec["status"] == "derived"
         localized = spec.get("method_zh") if t.lang == "zh" else None
         method = localized or spec.get("method") or (t("no_method") if derived else "")
-        table.rows.append([name, f"{kind}: {spec[kind]}", spec.get("source", ""), method,
-                           t.status(spec["status"])])
+        table.rows.append([words.marked(f"`{name}`"),
+                           words.marked(f'{t("layer_kind." + kind)}{t("sep")}`{spec[kind]}`'),
+                           words.foreign(spec.get("source", ""), t.lang),
+                           words.localized(method, t.lang), t.status(spec["status"])])
         table.row_classes.append(spec["status"])
     return table
 
@@ -169,14 +183,16 @@ def missing_items(data: RunOutputs, t: Translator) -> Table:
     table = Table(t("missing_title"), [t("item"), t("notes"), t("fill")])
     missing = data.region_rows[data.region_rows["data_status"] == "missing"]
     for row in missing.itertuples():
-        table.rows.append([t.item(row.item), _text(row.note), _fill(_text(row.note), t)])
+        table.rows.append([t.item(row.item), words.marked(words.note(row, t.lang)),
+                           words.marked(_fill(_text(row.note), t))])
         table.row_classes.append("missing")
     return table
 
 
 def _fill(note: str, t: Translator) -> str:
     if note.startswith("missing layers: "):
-        return t("fill_layers", layers=note.removeprefix("missing layers: "))
+        layers = note.removeprefix("missing layers: ").split("; ")[0].split(", ")
+        return t("fill_layers", layers=t.join(f"`{layer}`" for layer in layers))
     if note.startswith("statistic not reported"):
         return t("fill_statistic")
     return t("fill_as_noted")
