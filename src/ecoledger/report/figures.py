@@ -404,7 +404,8 @@ def change_chart(data: RunOutputs, previous: pd.DataFrame, previous_year: int,
         ax.text(value * 100, y, f" {value:+.1%} " , va="center", ha="left" if value >= 0 else "right",
                 fontsize=7)
     low, high = min(change.min() * 100, 0), max(change.max() * 100, 0)
-    ax.set_xlim(low - 0.15 * (high - low), high + 0.15 * (high - low))
+    span = (high - low) or 1.0  # no change anywhere: a symmetric axis around 0
+    ax.set_xlim(low - 0.15 * span, high + 0.15 * span)
     ax.set_title(title)
     region = [r for r in data.roots if r in before.index]
     caption = ""
