@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
+from ecoledger import pages
 from ecoledger.atomic import atomic_directory
 from ecoledger.carbon import claims, footprint, forest, inclusion, inventory, label, ledger
 from ecoledger.carbon.errors import CarbonError
 from ecoledger.carbon.factors import Registry
+from ecoledger.platform import i18n
 
 PROVINCE = "360000"
 YEARS = list(range(2019, 2025))
@@ -159,7 +162,8 @@ def run_demo(
     raw = pd.read_csv(statistics, dtype=str, keep_default_na=False)
     code_column = "adcode" if "adcode" in raw.columns else "code"
     context = raw[(raw[code_column] == PROVINCE) & raw["indicator"].isin(CONTEXT_INDICATORS)]
-    control["related_statistics"] = context[[code_column, "year", "indicator", "value", "unit"]].to_dict(
+    wanted = [code_column, "year", "indicator", "indicator_zh", "value", "unit"]
+    control["related_statistics"] = context[[c for c in wanted if c in context]].to_dict(
         "records"
     )
 
@@ -259,9 +263,7 @@ def run_demo(
             "claims_refused": sum(c["outcome"] == "refused" for c in claim_log),
         }
         _write_json(folder / "summary.json", summary)
-        (folder / "index.html").write_text(
-            _page(control, pcf, issued, sink, included, claim_log), encoding="utf-8"
-        )
+        pages.write(folder, lambda t: render_page(control, pcf, issued, sink, included, claim_log, t))
     return summary
 
 
@@ -306,62 +308,290 @@ def _cell(value) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def _page(control, pcf, issued, sink, included, claim_log) -> str:
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{y['year']}</td><td>{_show(y['co2_t'])}</td><td>{_show(p['intensity'])}</td>"
-        f"<td>{_show(p['index'])}</td><td>{_show(p['target_index'])}</td><td>{e(p['status'])}</td></tr>"
-        for y, p in zip(control["years"], control["path"], strict=True)
-    )
-    related = "".join(
-        f"<li>{e(r['year'])} {e(r['indicator'])}: {e(r['value'])} {e(r['unit'])}</li>"
-        for r in control["related_statistics"]
-    )
-    ledger_rows = "".join(
-        f"<tr><td>{e(r['account'])}</td><td>{e(r['day'])}</td><td>{e(r['action'])}</td><td>{e(r['activity'])}</td>"
-        f"<td>{e(r['outcome'])}</td><td>{e(str(r.get('points', '')))}</td>"
-        f"<td>{e(r.get('reason', ''))}</td></tr>"
-        for r in included["log"]
-    )
-    claim_rows = "".join(
-        f"<tr><td>{e(c['scope'])}</td><td>{e(c['holder'])}</td><td>{e(c['asset'])}</td>"
-        f"<td>{c['tonnes']:.4g}</td><td>{e(c['outcome'])}</td></tr>"
-        for c in claim_log
-    )
+def _m(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+i18n.register({
+    "carbon.demo.title": _m("江西双碳示例", "Jiangxi carbon demo"),
+    "carbon.demo.lede": _m("碳排放双控路径取自随附统计；产品碳标签、造林碳汇项目和碳普惠账本为示例输入，"
+                           "仅演示计算方法。",
+                           "The dual-control path comes from the shipped statistics; the product label, the "
+                           "afforestation project and the inclusion ledger use illustrative inputs to show "
+                           "the methods."),
+    "carbon.demo.dual": _m("一、全省碳排放强度与“十四五”目标", "1. Province carbon intensity against the 14th FYP target"),
+    "carbon.demo.target": _m("目标", "Target"),
+    "carbon.demo.target_value": _m("{year}年较2020年降低 {value}", "−{value} by {year} on 2020"),
+    "carbon.demo.confidence": _m("参数可信度", "Confidence"),
+    "carbon.demo.target_source": _m("“十四五”规划（2021—2025年）全国目标：单位GDP二氧化碳排放降低18%",
+                                    "14th Five-Year Plan (2021–2025) national target: CO₂ per unit GDP −18% "
+                                    "from 2020 to 2025"),
+    "carbon.demo.target_note": _m("江西省自身分解的“十四五”目标不在随附资料中，以全国目标为参照",
+                                  "Jiangxi's own assigned 14th FYP target is not in the shipped sources; the "
+                                  "national target is the reference"),
+    "carbon.demo.source": _m("来源", "Source"),
+    "carbon.demo.note": _m("说明", "Note"),
+    "carbon.demo.missing_note": _m("缺失年份按缺失报告，不填补：随附统计没有分品种能源消费量。",
+                                   "Missing years are reported as missing: the shipped statistics hold no "
+                                   "energy consumption by fuel."),
+    "carbon.demo.year": _m("年份", "Year"),
+    "carbon.demo.co2": _m("二氧化碳排放（万吨）", "CO₂ (10⁴ t)"),
+    "carbon.demo.gdp": _m("地区生产总值（亿元）", "GDP (10⁸ yuan)"),
+    "carbon.demo.gdp_basis": _m("GDP 口径", "GDP basis"),
+    "carbon.demo.current prices": _m("当年价", "current prices"),
+    "carbon.demo.constant prices": _m("可比价", "constant prices"),
+    "carbon.demo.intensity": _m("碳排放强度（吨/万元）", "Intensity (t CO₂ per 10⁴ yuan)"),
+    "carbon.demo.index": _m("强度指数", "Index"),
+    "carbon.demo.target_index": _m("目标路径指数", "Target path index"),
+    "carbon.demo.status": _m("数据状态", "Status"),
+    "carbon.demo.conflicting": _m("数据冲突", "Conflicting"),
+    "carbon.demo.conflict.gdp": _m("地区生产总值", "GDP"),
+    "carbon.demo.conflict.co2": _m("二氧化碳排放", "CO₂"),
+    "carbon.demo.status.missing": _m("缺失", "missing"),
+    "carbon.demo.status.partial": _m("部分", "partial"),
+    "carbon.demo.status.complete": _m("完整", "complete"),
+    "carbon.demo.related": _m("找到的相关统计（能源，非碳排放）", "Related statistics found (energy, not carbon)"),
+    "carbon.demo.indicator": _m("指标", "Indicator"),
+    "carbon.demo.value": _m("数值", "Value"),
+    "carbon.demo.unit": _m("单位", "Unit"),
+    "carbon.demo.label": _m("二、产品碳标签（示例）", "2. Product label (illustrative)"),
+    "carbon.demo.product": _m("产品", "Product"),
+    "carbon.demo.declared_unit": _m("声明单位", "Declared unit"),
+    "carbon.demo.declared_unit_value": _m("出厂 1 千克瓷砖", "1 kg tile at factory gate"),
+    "carbon.demo.boundary": _m("系统边界", "Boundary"),
+    "carbon.demo.boundary_value": _m("从摇篮到大门（部分产品碳足迹）；资本品和包装不计",
+                                     "cradle-to-gate (partial CFP); capital goods and packaging cut off"),
+    "carbon.demo.engine": _m("计算引擎", "Engine"),
+    "carbon.demo.gwp": _m("全球变暖潜势", "GWP"),
+    "carbon.demo.gwp_value": _m("IPCC 2021（AR6）GWP100", "IPCC 2021 (AR6) GWP100"),
+    "carbon.demo.code": _m("核验码", "Verification code"),
+    "carbon.demo.part": _m("组成", "Part"),
+    "carbon.demo.kg": _m("千克 CO₂e/声明单位", "kg CO₂e per declared unit"),
+    "carbon.demo.fossil": _m("化石来源", "fossil"),
+    "carbon.demo.biogenic": _m("生物来源", "biogenic"),
+    "carbon.demo.land_use": _m("土地利用", "land use"),
+    "carbon.demo.label_alt": _m("碳标签图", "carbon label"),
+    "carbon.demo.sink": _m("三、造林碳汇项目（示例）", "3. Forest sink project (illustrative)"),
+    "carbon.demo.project": _m("项目", "Project"),
+    "carbon.demo.removal": _m("碳清除量", "Removals"),
+    "carbon.demo.project_emissions": _m("项目排放", "Project emissions"),
+    "carbon.demo.baseline": _m("基线清除量", "Baseline"),
+    "carbon.demo.leakage": _m("泄漏", "Leakage"),
+    "carbon.demo.uncertainty": _m("不确定性扣减", "Uncertainty deduction"),
+    "carbon.demo.creditable": _m("可签发减排量", "Creditable"),
+    "carbon.demo.t_per_yr": _m("吨 CO₂/年", "t CO₂/yr"),
+    "carbon.demo.gep_share": _m("占所在县 GEP 森林固碳量比例", "Share of the county's GEP forest sequestration"),
+    "carbon.demo.gep_share_value": _m("{share}（GEP {year}年，{name}，{tonnes} 吨 CO₂）",
+                                      "{share} (GEP {year}, {name}, {tonnes} t CO₂)"),
+    "carbon.demo.sink_rule": _m("签发的碳汇量是 GEP 森林固碳流量的一部分：只报告占比，碳汇价值绝不加到 GEP 上。",
+                                "Credited tonnes are part of that GEP flow: the credit value is never added to "
+                                "the GEP value."),
+    "carbon.demo.inclusion": _m("四、碳普惠账本", "4. Carbon inclusion ledger"),
+    "carbon.demo.account": _m("账户", "Account"),
+    "carbon.demo.day": _m("日期", "Day"),
+    "carbon.demo.action": _m("行为", "Action"),
+    "carbon.demo.activity": _m("活动量", "Activity"),
+    "carbon.demo.outcome": _m("结果", "Outcome"),
+    "carbon.demo.reduction": _m("减排量（千克 CO₂）", "Reduction (kg CO₂)"),
+    "carbon.demo.points": _m("积分", "Points"),
+    "carbon.demo.reason": _m("原因", "Reason"),
+    "carbon.demo.outcome.earned": _m("已计入", "earned"),
+    "carbon.demo.outcome.refused": _m("拒绝", "refused"),
+    "carbon.demo.outcome.registered": _m("已登记", "registered"),
+    "carbon.demo.action.metro": _m("乘地铁", "metro"),
+    "carbon.demo.action.cycling": _m("骑行", "cycling"),
+    "carbon.demo.action.ev_trip": _m("电动车出行", "EV trip"),
+    "carbon.demo.action.waste_sorting": _m("垃圾分类", "waste sorting"),
+    "carbon.demo.action.energy_saving": _m("节约用电", "energy saving"),
+    "carbon.demo.balances": _m("积分余额", "Balances"),
+    "carbon.demo.balance_on": _m("{day} 余额", "Balance on {day}"),
+    "carbon.demo.verified": _m("哈希链校验", "Hash chain"),
+    "carbon.demo.yes": _m("通过", "verified"),
+    "carbon.demo.no": _m("未通过", "fails"),
+    "carbon.demo.tamper": _m("改动一条积分后的副本：校验未通过（{reason}）",
+                             "A copy with one entry's points changed fails ({reason})"),
+    "carbon.demo.tamper_reason": _m("写入后内容被改动", "its content was changed after writing"),
+    "carbon.demo.claims": _m("五、减排量声明（同一吨不重复计算）", "5. Claims (no tonne counted twice)"),
+    "carbon.demo.scope": _m("类别", "Scope"),
+    "carbon.demo.holder": _m("持有方", "Holder"),
+    "carbon.demo.asset": _m("对象", "Asset"),
+    "carbon.demo.years": _m("年份", "Years"),
+    "carbon.demo.tonnes": _m("吨 CO₂", "t CO₂"),
+    "carbon.demo.scope.sink": _m("碳汇", "sink"),
+    "carbon.demo.scope.inclusion": _m("碳普惠", "inclusion"),
+    "carbon.demo.scope.label": _m("碳标签", "label"),
+    "carbon.demo.total_registered": _m("已登记合计", "Registered total"),
+    "carbon.demo.reason.daily_cap": _m("{action} {day}：已记录 {done}，再加 {asked} 超过每日上限 {cap}；今日最多再记 {more}",
+                                       "{action} on {day}: {done} already recorded + {asked} exceeds the daily cap "
+                                       "of {cap}; record at most {more} more today"),
+    "carbon.demo.reason.evidence": _m("凭证已用于账本的另一条记录：每次出行、读数或扫码只计一次",
+                                      "the evidence was already used for a ledger entry: each trip, reading or "
+                                      "scan earns once"),
+    "carbon.demo.reason.no_factor": _m("{action}：没有引用的减排因子；先采用方法学并将因子加入参数库",
+                                       "{action}: no cited reduction factor; adopt a methodology and add its "
+                                       "factors to the registry first"),
+    "carbon.demo.reason.claimed": _m("{asset} 已被 {holder} 声明（{scope}，{years}，{tonnes} 吨）：同一吨只能声明一次",
+                                     "{asset} is already claimed by {holder} ({scope}, {years}, {tonnes} t): these "
+                                     "tonnes can be claimed once"),
+})
+
+_ZH = re.compile(r"^(?P<en>.*?) \((?:示例：)?(?P<zh>[^()]*[\u4e00-\u9fff][^()]*)\)$")
+_REASONS = [
+    (re.compile(r"^(?P<action>\w+) on (?P<day>[\d-]+): (?P<done>[\d.]+) already recorded \+ (?P<asked>[\d.]+) "
+                r"exceeds the daily cap of (?P<cap>[\d.]+) → fix: record at most (?P<more>[\d.]+) more today"),
+     "carbon.demo.reason.daily_cap"),
+    (re.compile(r"^evidence \S+ was already used for a ledger entry"), "carbon.demo.reason.evidence"),
+    (re.compile(r"^\S+ · (?P<action>\w+): no cited reduction factor"), "carbon.demo.reason.no_factor"),
+    (re.compile(r"^(?P<asset>\S+) \S+ is already claimed by (?P<holder>.+) \((?P<scope>\w+), "
+                r"(?P<years>[\d–-]+), (?P<tonnes>[\d.]+) t\)"), "carbon.demo.reason.claimed"),
+]
+
+
+def _bilingual(value: str, t) -> str:
+    """"english name (示例：中文名)" → the name in the page's language."""
+    found = _ZH.match(value or "")
+    if found is None:
+        return value
+    return (("示例：" if "示例：" in value else "") + found["zh"]) if t.lang == "zh" else found["en"]
+
+
+def _reason(value, t):
+    if not value:
+        return ""
+    for pattern, key in _REASONS:
+        found = pattern.match(value)
+        if found:
+            fields = found.groupdict()
+            if "action" in fields:
+                fields["action"] = _word(t, "action", fields["action"])
+            if "holder" in fields:
+                fields["holder"] = _bilingual(fields["holder"], t)
+            if "scope" in fields:
+                fields["scope"] = _word(t, "scope", fields["scope"])
+            return t(key, **fields)
+    return pages.foreign(value)
+
+
+def _word(t, kind: str, value) -> str:
+    key = f"carbon.demo.{kind}.{value}"
+    return t(key) if key in i18n.MESSAGES else str(value)
+
+
+def _num(digits: int):
+    return lambda v: i18n.DASH if v is None or v != v else f"{v:,.{digits}f}"
+
+
+def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
+    """What the carbon page shows, in ``t``'s language: tables with their totals computed once."""
+    C = pages.Column
+    path = pd.DataFrame([{**{k: y[k] for k in ("year", "co2_t", "gdp_yuan", "gdp_basis")},
+                          "intensity": p["intensity"], "index": p["index"], "target_index": p["target_index"],
+                          "status": p["status"], "conflicting": " ".join(y["conflicting"])}
+                         for y, p in zip(control["years"], control["path"], strict=True)])
+    text = {"format": pages.text, "numeric": False}
+    dual = pages.table(path, [
+        C("year", t("carbon.demo.year"), str, numeric=False),
+        C("co2_t", t("carbon.demo.co2"), lambda v: i18n.DASH if v is None or v != v else f"{v / 1e4:,.1f}"),
+        C("gdp_yuan", t("carbon.demo.gdp"), i18n.number_yi),
+        C("gdp_basis", t("carbon.demo.gdp_basis"), **text),
+        C("intensity", t("carbon.demo.intensity"), _num(3)), C("index", t("carbon.demo.index"), _num(3)),
+        C("target_index", t("carbon.demo.target_index"), _num(3)),
+        C("status", t("carbon.demo.status"), **text), C("conflicting", t("carbon.demo.conflicting"), **text)],
+        t, cells={"gdp_basis": lambda r: t(f"carbon.demo.{r['gdp_basis']}") if pages._present(r["gdp_basis"]) else i18n.DASH,
+                  "status": lambda r: _word(t, "status", r["status"]),
+                  "conflicting": lambda r: "、".join(_word(t, "conflict", w) for w in r["conflicting"].split())
+                  if t.lang == "zh" else ", ".join(_word(t, "conflict", w) for w in r["conflicting"].split())},
+        row_classes=["missing" if s == "missing" else "" for s in path["status"]])
+    related = pd.DataFrame(control["related_statistics"])
+    related_table = pages.table(related, [
+        C("year", t("carbon.demo.year"), str, numeric=False), C("indicator", t("carbon.demo.indicator"), **text),
+        C("value", t("carbon.demo.value"), str), C("unit", t("carbon.demo.unit"), **text)], t,
+        cells={"indicator": lambda r: r.get("indicator_zh") if t.lang == "zh" and r.get("indicator_zh")
+               else r["indicator"].replace("_", " ")}) if len(related) else None
     target = control["target"]
-    share = sink["gep_link"]["share_of_gep_forest_sequestration"]
-    gep = sink["gep_link"]["gep_forest_carbon_sequestration"]
-    return f"""<!doctype html><html lang="zh"><meta charset="utf-8"><title>Jiangxi carbon demo</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-td,th{{border:1px solid #ccc;padding:2px 6px}}
-table{{border-collapse:collapse}}.missing{{color:#b00020}}</style>
-<h1>江西 双碳 demo · Jiangxi carbon demo</h1>
-<h2>1. Province carbon intensity vs the 14th FYP target</h2>
-<p>Target: −{target["value"] * 100:.0f}% by {target["year"]} ({e(target["confidence"])}; {e(target["note"])}).
-Missing years are reported as missing: the shipped statistics hold no energy consumption by fuel.</p>
-<table><tr><th>year</th><th>CO₂ (t)</th><th>t CO₂/10⁴ yuan</th><th>index</th><th>target index</th>
-<th>status</th></tr>
-{rows}</table><p>Related statistics found (energy, not carbon):</p><ul>{related}</ul>
-<h2>2. Product label (illustrative)</h2>
-<p>{e(pcf["product"])}: <b>{pcf["total_kg_co2e"]:.4f} kg CO₂e</b> per {e(pcf["declared_unit"])}
-(fossil {pcf["fossil_kg_co2e"]:.4f}, biogenic {pcf["biogenic_kg_co2e"]:.4f},
-land use {pcf["land_use_kg_co2e"]:.4f});
-{e(pcf["engine"])}. Verification code <code>{issued["record_sha256"][:16]}</code>.</p>
-<img src="label/label.png" alt="carbon label" width="420">
-<h2>3. Forest sink project (illustrative)</h2>
-<p>{e(sink["project"])}: removals {sink["removal_t_co2_per_yr"]:.1f} t CO₂/yr, creditable
-<b>{sink["creditable_t_co2_per_yr"]:.1f} t CO₂/yr</b>; share of the county's GEP forest carbon sequestration:
-{"missing" if share is None else f"{share:.3%} (GEP year {gep['year']}, {gep['t_co2']:.4g} t CO₂)"}.
-Credited tonnes are part of that GEP flow: the credit value is never added to the GEP value.</p>
-<h2>4. Carbon inclusion ledger</h2>
-<table><tr><th>account</th><th>day</th><th>action</th><th>activity</th><th>outcome</th><th>points</th><th>reason</th></tr>
-{ledger_rows}</table>
-<p>Balances: {e(json.dumps(included["balances"]))}. Chains verified: {e(json.dumps(included["verified"]))}.
-A copy with one entry's points changed fails: {e(included["tamper_check"]["reason"])}.</p>
-<h2>5. Claims</h2>
-<table><tr><th>scope</th><th>holder</th><th>asset</th><th>t</th><th>outcome</th></tr>{claim_rows}</table>
-</html>"""
+    target_facts = [
+        (t("carbon.demo.target"), t("carbon.demo.target_value", year=target["year"],
+                                    value=i18n.percent(target["value"], 0))),
+        (t("carbon.demo.confidence"), t(f"confidence.{target['confidence']}")),
+        (t("carbon.demo.source"), t("carbon.demo.target_source") if target["id"] == "target.CN.14fyp.intensity"
+         else pages.foreign(target["source"])),
+        (t("carbon.demo.note"), t("carbon.demo.target_note") if target["id"] == "target.CN.14fyp.intensity"
+         else pages.foreign(target["note"]))]
+    parts = pd.DataFrame([{"part": k, "kg": pcf[f"{k}_kg_co2e"]} for k in ("fossil", "biogenic", "land_use")])
+    footprint_table = pages.table(parts, [C("part", t("carbon.demo.part"), **text),
+                                          C("kg", t("carbon.demo.kg"), _num(4))], t, totals=["kg"],
+                                  cells={"part": lambda r: t(f"carbon.demo.{r['part']}")})
+    label_facts = [
+        (t("carbon.demo.product"), _bilingual(pcf["product"], t)),
+        (t("carbon.demo.declared_unit"), t("carbon.demo.declared_unit_value")
+         if pcf["declared_unit"] == "1 kg tile at factory gate" else pages.foreign(pcf["declared_unit"])),
+        (t("carbon.demo.boundary"), t("carbon.demo.boundary_value")
+         if pcf["boundary"].startswith("cradle-to-gate (partial CFP)") else pages.foreign(pcf["boundary"])),
+        (t("carbon.demo.gwp"), t("carbon.demo.gwp_value")),
+        (t("carbon.demo.engine"), pages.foreign(pcf["engine"])),
+        (t("carbon.demo.code"), Markup("<code>{}</code>").format(issued["record_sha256"][:16]))]
+    tpy = t("carbon.demo.t_per_yr")
+    link = sink["gep_link"]
+    gep = link.get("gep_forest_carbon_sequestration")
+    share = link.get("share_of_gep_forest_sequestration")
+    sink_facts = [(t("carbon.demo.project"), _bilingual(sink["project"], t))] + [
+        (t(f"carbon.demo.{label}"), f"{sink[key]:,.1f} {tpy}") for label, key in (
+            ("removal", "removal_t_co2_per_yr"), ("project_emissions", "project_emissions_t_co2_per_yr"),
+            ("baseline", "baseline_t_co2_per_yr"), ("leakage", "leakage_t_co2_per_yr"))] + [
+        (t("carbon.demo.uncertainty"), i18n.percent(sink["uncertainty_deduction"], 0)),
+        (t("carbon.demo.creditable"), Markup("<strong>{}</strong>").format(
+            f"{sink['creditable_t_co2_per_yr']:,.1f} {tpy}")),
+        (t("carbon.demo.gep_share"), t("pages.missing") if share is None else t(
+            "carbon.demo.gep_share_value", share=i18n.percent(share, 3), year=gep["year"], name=gep["name"],
+            tonnes=f"{gep['t_co2']:,.0f}"))]
+    log = pd.DataFrame(included["log"])
+    for column in ("reduction_kg", "points"):
+        if column not in log:
+            log[column] = None
+    ledger_table = pages.table(log, [
+        C("account", t("carbon.demo.account"), **text), C("day", t("carbon.demo.day"), str, numeric=False),
+        C("action", t("carbon.demo.action"), **text), C("activity", t("carbon.demo.activity"), str),
+        C("outcome", t("carbon.demo.outcome"), **text), C("reduction_kg", t("carbon.demo.reduction"), _num(3)),
+        C("points", t("carbon.demo.points"), lambda v: i18n.DASH if v is None or v != v else f"{int(v):,}"),
+        C("reason", t("carbon.demo.reason"), **text)], t, totals=["reduction_kg", "points"],
+        cells={"action": lambda r: _word(t, "action", r["action"]),
+               "outcome": lambda r: _word(t, "outcome", r["outcome"]),
+               "reason": lambda r: _reason(r.get("reason") if isinstance(r.get("reason"), str) else "", t)},
+        row_classes=["missing" if o == "refused" else "" for o in log["outcome"]])
+    days = ("on_2026_03_06", "on_2027_03_06")
+    balances = pd.DataFrame([{"account": a, **b, "verified": included["verified"][a]}
+                             for a, b in included["balances"].items()])
+    balance_table = pages.table(balances, [C("account", t("carbon.demo.account"), **text)] + [
+        C(d, t("carbon.demo.balance_on", day=f"{d[3:7]}-{d[8:10]}-{d[11:13]}"), i18n.number) for d in days] + [
+        C("verified", t("carbon.demo.verified"), **text)], t,
+        cells={"verified": lambda r: t("carbon.demo.yes" if r["verified"] else "carbon.demo.no")})
+    claims_frame = pd.DataFrame(claim_log)
+    claims_frame["registered_t"] = claims_frame["tonnes"].where(claims_frame["outcome"] == "registered")
+    if "reason" not in claims_frame:
+        claims_frame["reason"] = ""
+    claims_table = pages.table(claims_frame, [
+        C("scope", t("carbon.demo.scope"), **text), C("holder", t("carbon.demo.holder"), **text),
+        C("asset", t("carbon.demo.asset"), **text), C("years", t("carbon.demo.years"), **text),
+        C("tonnes", t("carbon.demo.tonnes"), _num(3)), C("outcome", t("carbon.demo.outcome"), **text),
+        C("reason", t("carbon.demo.reason"), **text)], t,
+        cells={"scope": lambda r: _word(t, "scope", r["scope"]), "holder": lambda r: _bilingual(r["holder"], t),
+               "asset": lambda r: Markup("<code>{}</code>").format(r["asset"]),
+               "years": lambda r: f"{r['year_from']}–{r['year_to']}",
+               "outcome": lambda r: _word(t, "outcome", r["outcome"]),
+               "reason": lambda r: _reason(r["reason"] if isinstance(r["reason"], str) else "", t)},
+        row_classes=["missing" if o == "refused" else "" for o in claims_frame["outcome"]])
+    claims_table.totals = {"registered_t": float(claims_frame["registered_t"].sum())}
+    claims_table.total_row = [t("carbon.demo.total_registered")] + [""] * 3 + [
+        _num(3)(claims_table.totals["registered_t"])] + [""] * (len(claims_table.columns) - 5)
+    tamper = included["tamper_check"]
+    return {"dual": dual, "related": related_table, "target_facts": target_facts, "label_facts": label_facts,
+            "footprint": footprint_table, "footprint_total": pcf["total_kg_co2e"], "sink_facts": sink_facts,
+            "ledger": ledger_table, "balances": balance_table, "claims": claims_table,
+            "tamper": t("carbon.demo.tamper", reason=t("carbon.demo.tamper_reason")
+                        if tamper["reason"] == "its content was changed after writing" else tamper["reason"])}
 
 
-def _show(value) -> str:
-    return '<span class="missing">missing</span>' if value is None else f"{value:.4g}"
+def render_page(control, pcf, issued, sink, included, claim_log, t) -> str:
+    """The carbon demo page in ``t``'s language."""
+    return pages.environment().get_template("carbon/demo.html.j2").render(
+        t=t, **page_model(control, pcf, issued, sink, included, claim_log, t))
