@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ecoledger import pages
 from ecoledger.applications import accounts, certificate, outputs, rules, vep
@@ -204,5 +204,3 @@ def render_page(model: dict, t) -> str:
     """The index page in ``t``'s language."""
     return pages.environment().get_template("applications/demo.html.j2").render(t=t, **page_model(model, t))
 
-
-_ = escape  # re-exported for templates that build markup
