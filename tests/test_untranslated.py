@@ -24,3 +24,7 @@ def test_marked_elements_scripts_and_styles_are_exempt():
 def test_a_page_may_allow_its_own_names():
     assert english_phrases("庐山 Lushan 景区", allow=["Lushan"]) == []
     assert english_phrases("庐山 Lushan 景区") == ["Lushan"]
+
+
+def test_unit_notation_with_superscripts_passes():
+    assert english_phrases("单位 t ha⁻¹ a⁻¹，gC m⁻² a⁻¹，MJ mm ha⁻¹ h⁻¹ a⁻¹") == []

@@ -24,7 +24,7 @@ ALLOWED = frozenset(
     ecoledger InVEST SEEA EA GEP VEP GDP CPI AQI NDVI MODIS CRU CLCD HWSD WorldCover ESA NASA USGS
     SRTM GeoTIFF GeoJSON GeoPackage CSV PDF HTML JSON API Excel xlsx zip Leaflet OpenStreetMap
     Python Playwright Chromium PostgreSQL SQLite ITU-R IPCC km km² m m² m³ mm ha t kg g kWh MWh GWh yr a
-    d h s CO₂ CO2 CO₂e CH₄ N₂O SO₂ NOx PM PM₂.₅ NH₃ TP TN COD mg L μg Mg C N P K pH et al
+    d h s CO₂ CO2 CO₂e CH₄ N₂O SO₂ NOx PM PM₂.₅ NH₃ TP TN COD mg L μg Mg C N P K pH et al gC tC kgC MgC
     Jiang
     """.split()
 )
@@ -32,7 +32,7 @@ SKIPPED_TAGS = frozenset({"script", "style", "template", "code", "kbd", "samp"})
 READ_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
 VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                        "source", "track", "wbr"})
-_CHARS = r"[A-Za-z0-9_.:/\\\-'’²³⁻₀-₉μ]"
+_CHARS = r"[A-Za-z0-9_.:/\\\-'’⁰¹²³⁴-⁹⁻₀-₉μ]"
 _TOKEN = _CHARS + r"*[A-Za-z]" + _CHARS + "*"
 _PHRASE = re.compile(_TOKEN + r"(?:[ \t]+" + _TOKEN + ")*")
 _WORD = re.compile(_TOKEN)
