@@ -31,21 +31,34 @@ class Table:
 
     @property
     def widths(self) -> list[float]:
-        """Column widths in % of the table (the template sets ``table-layout: fixed``): each
-        column by its longest cell or header word, in character widths (CJK counts two), numbers
-        unbroken, text capped at 40 so long notes wrap instead of widening the table."""
+        """Column widths in % of the table (the template sets ``table-layout: fixed``).
+
+        Numbers and short cells (up to 8 character widths; CJK counts two) get the width they need
+        unbroken; text columns share the rest by the length of their longest cell (capped at 40),
+        wrapping within it. When even the unbroken widths exceed the page, all shrink alike.
+        """
         def chars(text: str) -> int:
             return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
 
-        weights = []
+        available = 186 * 96 / 25.4 / (10 if self.wide else 12)  # A4 text width in em of the font
+        needed, wanted = [], []
         for i, header in enumerate(self.headers):
             cells = [str(row[i]) for row in self.rows if i < len(row)]
             longest = max(map(chars, cells), default=0)
-            head = min(max(map(chars, str(header).split()), default=0), 12)  # headers wrap
-            weight = max(longest + 1, head, 5) if i in self.numeric else min(max(longest, head, 6), 40)
-            weights.append(weight + 2)  # cell padding
-        total = sum(weights) or 1
-        return [round(100 * w / total, 2) for w in weights]
+            head = min(max(map(chars, str(header).split()), default=0), 8)  # headers wrap
+            if i in self.numeric or longest <= 8:
+                needed.append(0.56 * max(longest, head, 3) + 0.9)
+                wanted.append(0.0)
+            else:
+                needed.append(0.56 * 8 + 0.9)
+                wanted.append(0.56 * (min(longest, 40) - 8))
+        spare = available - sum(needed)
+        if spare > 0 and sum(wanted) > 0:
+            widths = [n + spare * w / sum(wanted) for n, w in zip(needed, wanted, strict=True)]
+        else:
+            widths = needed
+        total = sum(widths) or 1
+        return [round(100 * w / total, 2) for w in widths]
 
 
 def values_by_item(data: RunOutputs, t: Translator) -> Table:
