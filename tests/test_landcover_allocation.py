@@ -116,7 +116,7 @@ def check(pack):
 
 
 def _row(check, adcode, indicator_start):
-    rows = check[(check["adcode"] == adcode) & check["official_indicator"].str.startswith(indicator_start)]
+    rows = check[(check["adcode"] == adcode) & check["official_indicator_zh"].str.startswith(indicator_start)]
     assert len(rows) == 1
     return rows.iloc[0]
 
@@ -131,7 +131,7 @@ def test_province_forest_is_within_five_points_of_the_land_survey(check):
 def test_province_farmland_is_the_constrained_survey_area_and_cropland_is_close(check):
     farmland = _row(check, "360000", "耕地 + 园地")
     assert farmland["constrained"] and abs(farmland["difference_pts"]) < 0.01
-    cropland = _row(check, "360000", "耕地 cropland only")
+    cropland = _row(check, "360000", "耕地（不含园地")
     assert abs(cropland["difference_pts"]) <= 5.0
 
 

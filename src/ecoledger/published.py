@@ -94,20 +94,22 @@ def _cause(measure: str, part: pd.DataFrame) -> tuple[str, str]:
     known causes of the groups it covers."""
     values = part.groupby("item")["value_yuan"].sum(min_count=1)
     total = values.sum()
-    missing = part.loc[part["data_status"] == "missing", "item_zh"].tolist()
-    partial = part.loc[part["data_status"] == "partial", "item_zh"].tolist()
-    top = values.sort_values(ascending=False).head(2)
     names = part.drop_duplicates("item").set_index("item")["item_zh"]
-    dominant = "; ".join(f"{names[i]} {v / YI:,.0f} 亿元 ({v / total:.0%})" for i, v in top.items()
-                         if pd.notna(v) and total)
-    en = [f"largest items: {dominant}"] if dominant else []
-    zh = [f"最大项：{dominant}"] if dominant else []
+    catalogue = tables.items()["name_en"]
+    names_en = {i: catalogue.get(i, names[i]) for i in names.index}
+    missing = part.loc[part["data_status"] == "missing", "item"].tolist()
+    partial = part.loc[part["data_status"] == "partial", "item"].tolist()
+    top = [(i, v) for i, v in values.sort_values(ascending=False).head(2).items() if pd.notna(v) and total]
+    dominant_zh = "; ".join(f"{names[i]} {v / YI:,.0f} 亿元 ({v / total:.0%})" for i, v in top)
+    dominant_en = "; ".join(f"{names_en[i]} {v / YI:,.0f} × 10⁸ yuan ({v / total:.0%})" for i, v in top)
+    en = [f"largest items: {dominant_en}"] if top else []
+    zh = [f"最大项：{dominant_zh}"] if top else []
     if missing:
-        en.append(f"missing (not counted): {', '.join(missing)}")
-        zh.append(f"缺失（未计入）：{'、'.join(missing)}")
+        en.append(f"missing (not counted): {', '.join(names_en[i] for i in missing)}")
+        zh.append(f"缺失（未计入）：{'、'.join(names[i] for i in missing)}")
     if partial:
-        en.append(f"partial: {', '.join(partial)}")
-        zh.append(f"部分合计：{'、'.join(partial)}")
+        en.append(f"partial: {', '.join(names_en[i] for i in partial)}")
+        zh.append(f"部分合计：{'、'.join(names[i] for i in partial)}")
     groups = tables.GROUPS if measure == "gep" else [measure]
     for group in groups:
         if group in KNOWN_CAUSES and group in set(part["group"]):

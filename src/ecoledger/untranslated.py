@@ -2,7 +2,8 @@
 
 A page passes when its visible text has no run of Latin-letter words except:
 
-* words of the allow-list (``ALLOWED``: proper names, acronyms, unit symbols);
+* words of the allow-list (``ALLOWED``: proper names, acronyms, unit symbols; the surnames and place
+  that name a method in Chinese texts too, as in “Hargreaves 公式”, “Budyko 假设”, “Miami 模型”);
 * acronyms, codes and paths (all capitals, or containing a digit, ``/``, ``.`` or ``:``: ``GEP``, ``PM2.5``,
   ``EPSG:4547``, ``T4_prices``);
 * text inside an element marked as not Chinese or not to be translated (``lang="en"``,
@@ -26,6 +27,7 @@ ALLOWED = frozenset(
     Python Playwright Chromium PostgreSQL SQLite ITU-R IPCC km km² m m² m³ mm ha t kg g kWh MWh GWh yr a
     d h s CO₂ CO2 CO₂e CH₄ N₂O SO₂ NOx PM PM₂.₅ NH₃ TP TN COD mg L μg Mg C N P K pH et al gC tC kgC MgC
     Jiang
+    Hargreaves Budyko Miami
     """.split()
 )
 SKIPPED_TAGS = frozenset({"script", "style", "template", "code", "kbd", "samp"})

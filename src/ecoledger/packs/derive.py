@@ -54,7 +54,8 @@ def _monthly(values, rest_ndim: int) -> np.ndarray:
     "standard-atmosphere value is 0.65 °C per 100 m (memory). Assumes one lapse rate for all months and "
     "ignores inversions and slope aspect.",
     "按恒定气温垂直递减率将参考站气温订正到高程 z：T(z) = T_ref − Γ·(z − z_ref)。默认 Γ = 0.006 °C/m"
-    "（每百米 0.6 °C），由庐山山顶与平原气温推算（jiangxi-parameters §7；推算值：年均约 0.5、7 月约 0.6）；"
+    "（每百米 0.6 °C），由庐山山顶与平原气温推算（`jiangxi-parameters.md` §7；"
+    "推算值：年均约 0.5、7 月约 0.6）；"
     "标准大气取每百米 0.65 °C（记忆值）。假定各月递减率相同，不考虑逆温和坡向。",
 )
 def lapse_rate_temperature(t_ref_c, z_ref_m, z_m, lapse_c_per_m=0.006):
@@ -67,9 +68,9 @@ def lapse_rate_temperature(t_ref_c, z_ref_m, z_m, lapse_c_per_m=0.006):
     "month m assumed Normal(monthly mean Tmax, σ). Threshold 26 °C (MEE 2020 GEP guide; memory); "
     "σ = 3 °C is a design assumption (jiangxi-parameters §7). Ignores day-to-day autocorrelation and "
     "skewness of daily Tmax.",
-    "年高温日数期望值 Σ_m 天数_m · P(Tmax > 阈值)，假定月内逐日最高气温服从正态分布"
+    "年高温日数期望值 `Σ_m 天数_m · P(Tmax > 阈值)`，假定月内逐日最高气温服从正态分布"
     "（均值为月平均最高气温，标准差 σ）。阈值 26 °C（生态环境部 2020 GEP 指南；记忆值）；"
-    "σ = 3 °C 为设计假定（jiangxi-parameters §7）。未考虑逐日最高气温的自相关与偏度。",
+    "σ = 3 °C 为设计假定（`jiangxi-parameters.md` §7）。未考虑逐日最高气温的自相关与偏度。",
 )
 def hot_days_from_monthly_tmax(monthly_tmax_c, threshold_c=26.0, sigma_c=3.0, days_in_month=DAYS_IN_MONTH):
     """Days per year (d/a) with Tmax > ``threshold_c`` (°C) from monthly mean Tmax (°C), shape (12, …)."""
@@ -144,7 +145,7 @@ def annual_pet_hargreaves(monthly_tmean, monthly_tmax, monthly_tmin, latitude_de
     "傅抱璞（1981）Budyko 型公式计算实际蒸散：ET = P·[1 + PET/P − (1 + (PET/P)^ω)^(1/ω)]，"
     "按等价形式 ET = P + PET − (P^ω + PET^ω)^(1/ω) 计算，P = 0 或 PET = 0 时 ET = 0"
     "（《大气科学》；记忆值，标准公式）。"
-    "鄱阳湖各子流域取 ω ≈ 2.0，由赣江流域水量平衡推算（ω 1.8–2.1；jiangxi-parameters §6）。"
+    "鄱阳湖各子流域取 ω ≈ 2.0，由赣江流域水量平衡推算（ω 1.8–2.1；`jiangxi-parameters.md` §6）。"
     "适用于多年平衡，不考虑蓄水变化。",
 )
 def fu_actual_et(p_mm, pet_mm, omega):
@@ -224,8 +225,8 @@ def fractional_vegetation_cover(ndvi, ndvi_soil, ndvi_veg):
 @_method(
     "NDVI endmembers taken at the 5 % (bare soil) and 95 % (full cover) cumulative frequencies of the "
     "scene, NaN ignored (standard practice; memory; jiangxi-parameters §3).",
-    "取影像 NDVI 累积频率 5 %（裸土）与 95 %（全覆盖）处的值为端元，忽略 NaN（通行做法；记忆值；"
-    "jiangxi-parameters §3）。",
+    "取影像 NDVI 累积频率 5 %（裸土）与 95 %（全覆盖）处的值为端元，忽略空值 `NaN`（通行做法；记忆值；"
+    "`jiangxi-parameters.md` §3）。",
 )
 def ndvi_endmembers(ndvi, low=5.0, high=95.0):
     """(NDVI_soil, NDVI_veg) as the ``low`` and ``high`` percentiles (%) of the finite NDVI values."""
@@ -257,8 +258,8 @@ def cover_management_cai2000(fvc):
     "Climate-potential NPP by the Miami model: NPP_T = 3000/(1 + exp(1.315 − 0.119·T)), "
     "NPP_P = 3000·(1 − exp(−0.000664·P)), NPP = min(NPP_T, NPP_P) (Lieth 1975; memory, standard). "
     "Potential, not actual, NPP: scale by vegetation cover or use CASA for actual values.",
-    "Miami 模型计算气候潜在 NPP：NPP_T = 3000/(1 + exp(1.315 − 0.119·T))，"
-    "NPP_P = 3000·(1 − exp(−0.000664·P))，NPP = min(NPP_T, NPP_P)（Lieth 1975；记忆值，标准公式）。"
+    "Miami 模型计算气候潜在 NPP：`NPP_T = 3000/(1 + exp(1.315 − 0.119·T))`，"
+    "`NPP_P = 3000·(1 − exp(−0.000664·P))`，`NPP = min(NPP_T, NPP_P)`（Lieth 1975；记忆值，标准公式）。"
     "结果为潜在 NPP，实际 NPP 需按植被覆盖度缩放或采用 CASA 模型。",
 )
 def miami_npp(t_c, p_mm):
@@ -271,7 +272,7 @@ def miami_npp(t_c, p_mm):
 @_method(
     "Carbon mass = dry matter × carbon fraction, default 0.45 (common convention; memory; the value used "
     "in the jiangxi-parameters §8 check).",
-    "碳量 = 干物质 × 含碳率，默认 0.45（通行取值；记忆值；与 jiangxi-parameters §8 校核所用值一致）。",
+    "碳量 = 干物质 × 含碳率，默认 0.45（通行取值；记忆值；与 `jiangxi-parameters.md` §8 校核所用值一致）。",
 )
 def dry_matter_to_carbon(dm, carbon_fraction=0.45):
     """Carbon (g C) from dry matter (g DM); works per area too (g m⁻² a⁻¹ in, gC m⁻² a⁻¹ out)."""
@@ -284,9 +285,9 @@ def dry_matter_to_carbon(dm, carbon_fraction=0.45):
     "because annual T and P give an unrealistic ≈35 gC; Nanchang normals give ≈380 gC m⁻² a⁻¹ "
     "(jiangxi-parameters §8; derived).",
     "年土壤异养呼吸为裴志永等（2010）月模型逐月之和："
-    "Σ 0.22·[exp(0.0912·T_m) + ln(0.3145·P_m + 1)]·30·0.465（系数为记忆值）。按月计算，"
+    "`Σ 0.22·[exp(0.0912·T_m) + ln(0.3145·P_m + 1)]·30·0.465`（系数为记忆值）。按月计算，"
     "因为代入年均温和年降水仅得约 35 gC，不合理；南昌气候平均值约得 380 gC m⁻² a⁻¹"
-    "（jiangxi-parameters §8；推算值）。",
+    "（`jiangxi-parameters.md` §8；推算值）。",
 )
 def heterotrophic_respiration_annual(monthly_t_c, monthly_p_mm):
     """R_h (gC m⁻² a⁻¹) from monthly mean temperature (°C) and precipitation (mm), shape (12, …)."""
@@ -298,8 +299,8 @@ def heterotrophic_respiration_annual(monthly_t_c, monthly_p_mm):
     "Splits an annual total into months in proportion to the monthly climate normals, "
     "x_m = annual · N_m / Σ N (design); keeps the normal seasonal cycle, so a year's anomalies in timing "
     "are lost. Months are undefined (NaN) where the normals sum to 0.",
-    "按多年月平均值的比例把年总量分配到各月：x_m = 年值 · N_m / Σ N（设计）；保留多年平均季节变化，"
-    "当年的时间分配异常不予体现。月平均值之和为 0 处结果为 NaN。",
+    "按多年月平均值的比例把年总量分配到各月：`x_m = 年值 · N_m / Σ N`（设计）；保留多年平均季节变化，"
+    "当年的时间分配异常不予体现。月平均值之和为 0 处结果为空值 `NaN`。",
 )
 def distribute_annual_by_normals(annual, monthly_normals):
     """Monthly values, shape (12, …), of ``annual`` split by the shares of ``monthly_normals`` (12, …)."""
@@ -405,7 +406,7 @@ def bilinear_at_points(node_lat_deg, node_lon_deg, node_values, lat_deg, lon_deg
     "A spatial pattern scaled zone by zone, factor_k = target_k / mean(pattern over zone k), so that "
     "each zone's cell mean equals its target exactly while the pattern's relative variation inside "
     "the zone is kept; cells outside every zone take the factor of an assigned (nearest) zone (design).",
-    "按区分别缩放空间格局：系数_k = 目标_k / 区 k 内格局均值，使各区网格均值严格等于目标值，"
+    "按区分别缩放空间格局：`系数_k = 目标_k / 区 k 内格局均值`，使各区网格均值严格等于目标值，"
     "区内相对空间变化保持不变；各区以外的网格取指定（最近）区的系数（设计）。",
 )
 def scale_pattern_to_zone_means(pattern, zones, zone_targets, factor_zones=None):

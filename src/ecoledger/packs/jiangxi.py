@@ -265,7 +265,7 @@ class _Builder:
         self._write("landcover", landcover,
                     f"{method} Used for every year: no other year is in the open data.",
                     "NASA LP DAAC MCD12C1 v006, doi:10.5067/MODIS/MCD12C1.006; DEM layer of this "
-                    f"pack; {allocation.SURVEY_2019}", dtype="uint8", nodata=255,
+                    f"pack; {allocation.SURVEY_2019[1]}", dtype="uint8", nodata=255,
                     method_zh=f"{method_zh}开放数据仅有该年，各年共用。")
         table = jiangxi_crosswalk()
         table.to_csv(self.folder / "crosswalk.csv", index=False)
@@ -473,18 +473,18 @@ class _Builder:
         field, field_zh = (station_field_method(language) for language in ("en", "zh"))
         self._write("temperature", temperature,
                     f"{field} Annual mean of the 12 monthly mean-temperature (CRU tmp) fields.", source,
-                    method_zh=f"{field_zh} 年均温为 12 个月平均气温（CRU tmp）场之平均。")
+                    method_zh=f"{field_zh} 年均温为 12 个月平均气温（CRU `tmp`）场之平均。")
         self._write("hot_days", hot_days,
                     f"{field} Monthly mean daily maximum temperature (CRU tmx) fields, then: "
                     f"{derive.METHODS['hot_days_from_monthly_tmax']}", source,
-                    method_zh=f"{field_zh} 用月平均日最高气温（CRU tmx）场，再按："
+                    method_zh=f"{field_zh} 用月平均日最高气温（CRU `tmx`）场，再按："
                               f"{derive.METHODS_ZH['hot_days_from_monthly_tmax']}")
         self._write("water_evaporation", pet,
                     f"Open-water evaporation approximated by reference evapotranspiration. "
                     f"{derive.METHODS['annual_pet_hargreaves']} Monthly CRU tmp, tmx and tmn fields: "
                     f"{field}", source,
                     method_zh=f"水面蒸发以参考蒸散近似。{derive.METHODS_ZH['annual_pet_hargreaves']} "
-                              f"逐月 CRU tmp、tmx、tmn 场：{field_zh}")
+                              f"逐月 CRU `tmp`、`tmx`、`tmn` 场：{field_zh}")
         self._check_station_cells(stations, dem, monthly["tmax"], hot_days)
         return {"tmean": monthly["tmean"], "temperature": temperature, "pet": pet}
 
@@ -672,7 +672,7 @@ class _Builder:
                     year=year,
                     method_zh=f"{derive.METHODS_ZH['fu_actual_et']} ω 按各子流域 2006–2019 年多年平均"
                               "水量平衡（ET = P − 径流深）率定并用于当年降水；能量限制流域取 ω = 20"
-                              "（ET ≈ min(P, PET)）；取值见 metadata.json。PET 取 Hargreaves 场。")
+                              "（`ET ≈ min(P, PET)`）；取值见 metadata.json。PET 取 Hargreaves 场。")
         erosivity = derive.rainfall_erosivity_annual(precipitation) * self._erosivity_scale()
         self._write("rainfall_erosivity", erosivity,
                     f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "

@@ -36,7 +36,8 @@ STAND_CANOPY_CLOSURE = 0.54
 
 # Official land figures of Jiangxi to check against (/work/shared/data/jiangxi/statistics-2019/
 # env_water_energy.csv, each row's URL and quote there). Areas in km² (1 万公顷 = 100 km²), covers in %.
-SURVEY_2019 = "江西省第三次全国国土调查主要数据公报 (census date 2019-12-31), http://steelnails.cn/p/79400"
+SURVEY_2019 = ("江西省第三次全国国土调查主要数据公报（标准时点 2019-12-31），http://steelnails.cn/p/79400",
+               "江西省第三次全国国土调查主要数据公报 (census date 2019-12-31), http://steelnails.cn/p/79400")
 SURVEY_CROPLAND_KM2 = 272.16 * 100  # 耕地 272.16 万公顷 (三调)
 SURVEY_GARDEN_KM2 = 57.24 * 100     # 园地 57.24 万公顷 (orchards 36.28, tea 3.25, other 17.71; 三调)
 SURVEY_PADDY_KM2 = 227.05 * 100     # 水田 227.05 万公顷 (三调)
@@ -44,20 +45,25 @@ SURVEY_PADDY_KM2 = 227.05 * 100     # 水田 227.05 万公顷 (三调)
 # Chinese GEP accounting puts 园地 (orchards, tea) under 农田 (farmland) at level 1.
 FARMLAND_TARGET_KM2 = SURVEY_CROPLAND_KM2 + SURVEY_GARDEN_KM2
 PADDY_SHARE_OF_FARMLAND = SURVEY_PADDY_KM2 / FARMLAND_TARGET_KM2
-# (unit name, adcode, ecosystem, indicator, official area km² or None, official % or None, source)
+# (unit name, adcode, ecosystem, indicator (zh, en), official area km² or None, official % or None,
+#  source (zh, en) or one text for both)
 OFFICIAL = (
-    ("江西省", "360000", "forest", "林地 forest land (三调)", 1041.37 * 100, None, SURVEY_2019),
-    ("江西省", "360000", "forest", "乔木林地 arbor forest land (三调; unit 万公顷 by context)",
+    ("江西省", "360000", "forest", ("林地（三调）", "forest land (林地; third land survey)"),
+     1041.37 * 100, None, SURVEY_2019),
+    ("江西省", "360000", "forest", ("乔木林地（三调；单位据上下文为万公顷）",
+                                   "arbor forest land (乔木林地; third land survey; unit 万公顷 by context)"),
      803.41 * 100, None, SURVEY_2019),
-    ("江西省", "360000", "forest", "森林覆盖率 forest cover 2020", None, 63.1,
+    ("江西省", "360000", "forest", ("森林覆盖率 2020", "forest cover (森林覆盖率) 2020"), None, 63.1,
      "新华社 2021-01-28, http://glxcb.cn/yaowen/2021/0129/22055.html"),
-    ("江西省", "360000", "farmland", "耕地 + 园地 cropland + garden (三调) — CONSTRAINED",
+    ("江西省", "360000", "farmland", ("耕地 + 园地（三调）— 受约束",
+                                     "cropland + garden (耕地 + 园地; third land survey) — CONSTRAINED"),
      FARMLAND_TARGET_KM2, None, SURVEY_2019),
-    ("江西省", "360000", "farmland", "耕地 cropland only (三调)", SURVEY_CROPLAND_KM2, None,
-     SURVEY_2019),
-    ("江西省", "360000", "wetland", "湿地 wetland 2017 (lakes 37.41, rivers 31.08 万公顷)",
+    ("江西省", "360000", "farmland", ("耕地（不含园地；三调）", "cropland only (耕地; third land survey)"),
+     SURVEY_CROPLAND_KM2, None, SURVEY_2019),
+    ("江西省", "360000", "wetland", ("湿地 2017（湖泊 37.41、河流 31.08 万公顷）",
+                                    "wetland (湿地) 2017 (lakes 37.41, rivers 31.08 万公顷)"),
      91.01 * 100, None, "市场信息报 2017-11-18, http://hszxscxxb.com/article/3224.html"),
-    ("吉安市", "360800", "forest", "森林覆盖率 forest cover 2020-09", None, 67.67,
+    ("吉安市", "360800", "forest", ("森林覆盖率 2020-09", "forest cover (森林覆盖率) 2020-09"), None, 67.67,
      "井冈山报 2020-09-02, http://www.jgsdaily.com/2020/0902/138941.shtml"),
 )
 CHECK_TOLERANCE_PTS = 5.0  # acceptance band of the pack's land-cover check (± percentage points)
@@ -270,13 +276,21 @@ def compare_with_official(our_shares: dict, unit_area_km2: dict, official=OFFICI
     for name, adcode, ecosystem, indicator, area_km2, pct, source in official:
         if adcode not in our_shares:
             continue
+        indicator_zh, indicator_en = _both(indicator)
+        source_zh, source_en = _both(source)
         official_pct = pct if pct is not None else 100.0 * area_km2 / unit_area_km2[adcode]
         ours = float(our_shares[adcode].get(ecosystem, 0.0))
         rows.append({"unit": name, "adcode": adcode, "ecosystem": ecosystem,
-                     "official_indicator": indicator, "our_share_pct": round(ours, 2),
-                     "official_share_pct": round(official_pct, 2),
+                     "official_indicator_zh": indicator_zh, "official_indicator_en": indicator_en,
+                     "our_share_pct": round(ours, 2), "official_share_pct": round(official_pct, 2),
                      "difference_pts": round(ours - official_pct, 2),
                      "within_tolerance": abs(ours - official_pct) <= tolerance_pts,
-                     "constrained": "CONSTRAINED" in indicator, "source": source})
+                     "constrained": "CONSTRAINED" in indicator_en,
+                     "source_zh": source_zh, "source_en": source_en})
     return pd.DataFrame(rows)
+
+
+def _both(text: str | tuple[str, str]) -> tuple[str, str]:
+    """(zh, en) of a text given in both languages or as one text for both."""
+    return (text, text) if isinstance(text, str) else text
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ecoledger import tables
+from ecoledger import messages, tables
 from ecoledger.ecosystems import ALL
 from ecoledger.published import published_figures
 from ecoledger.report import numbers
@@ -36,8 +36,23 @@ def comparisons(data: RunOutputs, t: Translator) -> list[Comparison]:
         rows = published[(published["adcode"] == code) | published["region"].str.casefold().isin(names)]
         if not rows.empty:
             nearest = rows.loc[(rows["year"] - year).abs().idxmin()].to_dict()
-            found.append(_compare(data, code, unit, nearest, t))
+            found.append(_compare(data, code, unit, _localized(nearest, t), t))
     return found
+
+
+def _localized(published: dict, t: Translator) -> dict:
+    """The published row's own text (method, source, note) in the page language: ``*_zh`` columns on
+    a Chinese page, the confidence word from the catalogue."""
+    row = dict(published)
+    if t.lang == "zh":
+        for column in ("method", "source", "note"):
+            zh = row.get(f"{column}_zh")
+            if isinstance(zh, str) and zh:
+                row[column] = zh
+    key = f"confidence.{row.get('confidence')}"
+    if key in messages.CATALOGUE:
+        row["confidence"] = t.message(key)
+    return row
 
 
 def _compare(data: RunOutputs, code: str, unit: pd.Series, published: dict, t: Translator) -> Comparison:
@@ -53,7 +68,7 @@ def _compare(data: RunOutputs, code: str, unit: pd.Series, published: dict, t: T
         ours, theirs = unit[group] / unit["gep"], published[f"{group}_share"]
         difference = (ours - theirs) * 100
         table.rows.append([t.group(group), numbers.share(theirs), numbers.share(ours),
-                           numbers.DASH if pd.isna(difference) else f"{difference:+.2f} pp"])
+                           numbers.DASH if pd.isna(difference) else f'{difference:+.2f} {t("pp")}'])
         if not pd.isna(difference):
             differences.append(f"{t.group(group)} {difference:+.2f}")
     table.row_classes = [""] * len(table.rows)

@@ -37,7 +37,7 @@ def comparison_published(data: RunOutputs, t: Translator) -> Table | None:
         measure = t("gep") if row.measure == "gep" else t.group(row.measure)
         table.rows.append([row.name, measure, numbers.yi(row.published_yi_yuan * numbers.YI),
                            numbers.yi(row.ours_yi_yuan * numbers.YI), numbers.ratio(row.ratio),
-                           t.status(str(row.ours_status)),
+                           words.statuses(row.ours_status, t),
                            "" if pd.isna(row.cause_en) else
                            words.marked(row.cause_zh if zh else row.cause_en)])
         table.row_classes.append("" if row.within_15pct else "missing")
@@ -84,6 +84,10 @@ def landcover_check(data: RunOutputs, t: Translator) -> Table | None:
     if not path.is_file():
         return None
     rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # a column given in both languages (official_indicator_zh / _en) is shown in the page's one
+    other = "_en" if t.lang == "zh" else "_zh"
+    rows = rows[[c for c in rows.columns if not c.endswith(other)]]
+    rows.columns = [c.removesuffix(f"_{t.lang}") for c in rows.columns]
     headers = [t(f"lc.{c}") if f"report.lc.{c}" in messages.CATALOGUE else c for c in rows.columns]
     table = Table(t("landcover_title"), headers, numeric=frozenset())
     for row in rows.itertuples(index=False):

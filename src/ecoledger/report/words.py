@@ -31,7 +31,7 @@ messages.register({
     "no_reason": ("未说明原因：须查明", "no stated reason: a defect to find"),
     "negative.carbon_sequestration": (
         "净生态系统生产力 NEP = NPP − 土壤异养呼吸为负：该单位的生态系统为净碳源（耕地与稀疏植被上"
-        "Miami 模型 NPP × 植被覆盖度低于 Pei 等 2010 的异养呼吸）；按方法保留其符号，计为负值",
+        "Miami 模型 NPP × 植被覆盖度低于裴志永等 2010 的异养呼吸）；按方法保留其符号，计为负值",
         "net ecosystem production NEP = NPP − soil heterotrophic respiration is negative: the "
         "unit's ecosystems are a net carbon source (on cropland and sparse vegetation Miami NPP × "
         "vegetation cover is below Pei et al. 2010 respiration); the method keeps the sign"),
@@ -48,6 +48,7 @@ messages.register({
     "lc.constrained": ("受约束", "constrained"),
     "lc.source": ("来源", "source"),
     "yes": ("是", "yes"),
+    "pp": ("个百分点", "pp"),
     "no": ("否", "no"),
     # run stages (run.json timings_s)
     "stage.validate and load": ("校验与读取", "validate and load"),
@@ -92,9 +93,21 @@ messages.register({
     "key.industrial": ("工业", "industrial"),
     "key.agricultural": ("农业", "agricultural"),
 }, prefix="report.")
+messages.register({
+    # how much of a published account we could read (data/published_gep.csv, column confidence)
+    "confidence.abstract": ("仅据摘要", "from the abstract"),
+})
 
 _TICKED = re.compile(r"`([^`]+)`")
-_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9*]+)+\*?(?![\w])")
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9*]+)+\*?(?:\.[a-z]{2,5})?(?![\w])")
+# Authors of a cited work (“Shepard 1968”, “Sulla-Menashe & Friedl 2018”, “New 等 2002”): Latin names
+# directly before the year of a citation, which is followed by its punctuation.
+_NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_AUTHORS = re.compile(rf"(?<![\w-]){_NAME}(?:\s*&amp;\s*{_NAME})?"
+                      r"(?=\s*(?:等|et al\.)?\s*\d{4}[a-z]?\s*[，,；;）)])")
+# English-language journals cited inside our Chinese method texts (kept in their language).
+JOURNALS = ("Agricultural and Forest Meteorology", "Clim. Res.", "Scientia Atmospherica Sinica")
+_JOURNAL = re.compile("|".join(re.escape(j) for j in JOURNALS))
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -109,8 +122,21 @@ def marked(text) -> Markup:
         if i % 2:
             out.append(f"<code>{piece}</code>")
         else:
-            out.append(_IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", piece))
+            piece = _IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", piece)
+            piece = _JOURNAL.sub(lambda m: f'<span lang="en">{m.group(0)}</span>', piece)
+            out.append(_AUTHORS.sub(lambda m: f'<span lang="en">{m.group(0)}</span>', piece))
     return Markup("".join(out))
+
+
+def statuses(text, t) -> str:
+    """A count of data statuses (``"missing 14, derived 12"``, ``published.py``) in the page language."""
+    if not isinstance(text, str) or not text:
+        return ""
+    parts = []
+    for part in text.split(", "):
+        status, _, count = part.rpartition(" ")
+        parts.append(f"{t.status(status)} {count}" if status else t.status(part))
+    return t.join(parts)
 
 
 def foreign(text, lang: str) -> Markup | str:
