@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 EXAMPLES = "examples/carbon"  # in the source repository (cli._paths)
 JIANGXI_STATISTICS = "data/jiangxi/statistics/jiangxi_statistics.csv"
-JIANGXI_ACCOUNTS = Path("out/jiangxi-2019/accounts.csv")  # the main job's, under the current folder
+JIANGXI_ACCOUNTS = "out/jiangxi-2019/accounts.csv"  # the main job's, in the source repository (cli._paths)
 
 
 def _registry():
@@ -36,7 +36,8 @@ def demo(
     ] = None,
     accounts: Annotated[
         Path | None,
-        typer.Option(help=f"GEP accounts.csv for the sink/GEP link; default: {JIANGXI_ACCOUNTS} if present"),
+        typer.Option(help=f"GEP accounts.csv for the sink/GEP link; default: the repository's {JIANGXI_ACCOUNTS} "
+                     "if present"),
     ] = None,
     examples: Annotated[
         Path | None, typer.Option(help=f"folder of the example inputs; default: the repository's {EXAMPLES}")
@@ -51,7 +52,10 @@ def demo(
     require(statistics, "the statistics CSV", "--statistics", folder=False)
     require(examples, "the example inputs", "--examples", folder=True)
     if accounts is None:
-        accounts = JIANGXI_ACCOUNTS if JIANGXI_ACCOUNTS.is_file() else None
+        from ecoledger.cli._paths import REPOSITORY
+
+        found = REPOSITORY / JIANGXI_ACCOUNTS
+        accounts = found if found.is_file() else None
     else:
         require(accounts, "the GEP accounts.csv", "--accounts", folder=False)
     for name in ("product_system.json", "sink_project.json", "inclusion_actions.csv"):
