@@ -1,9 +1,10 @@
-"""The worked-example pages (applications, carbon): Chinese by default with an English twin, every
+"""The worked-example pages (applications, carbon, monitoring): Chinese by default with an English twin, every
 total equal to the result CSV's, nothing left in English on the zh page, and checked in a real
 browser (no console errors, no horizontal page overflow; screenshots in out/test-screenshots)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -41,8 +42,23 @@ def carbon_demo(tmp_path_factory):
     from ecoledger.cli.main import app
 
     out = tmp_path_factory.mktemp("carbon") / "c"
-    done = CliRunner().invoke(app, ["carbon", "demo", "--out", str(out)])
+    here = Path.cwd()
+    os.chdir(out.parent)  # the default accounts are the checkout's, whatever the working folder
+    try:
+        done = CliRunner().invoke(app, ["carbon", "demo", "--out", str(out)])
+    finally:
+        os.chdir(here)
     assert done.exit_code == 0, done.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def monitoring_demo(tmp_path_factory):
+    from ecoledger.monitoring import demo
+
+    accounts = [p / "accounts.csv" for p in (PREVIOUS, ACCOUNTS) if (p / "accounts.csv").is_file()]
+    out = tmp_path_factory.mktemp("monitoring") / "m"
+    demo.write(demo.build(ROOT / "data/jiangxi", accounts), out)
     return out
 
 
@@ -51,8 +67,8 @@ def _numbers(cell: str) -> float:
 
 
 def test_application_totals_are_the_csv_sums_once(applications_demo):
-    from ecoledger.applications import outputs, rules
     from ecoledger.applications import accounts as unit_accounts
+    from ecoledger.applications import outputs, rules
     from ecoledger.platform.i18n import translator
 
     units = unit_accounts.load(ACCOUNTS, PREVIOUS, ROOT / "examples/applications/purchase-conditions.csv")
@@ -111,7 +127,60 @@ def test_carbon_page_totals_and_csv(carbon_demo):
     assert callable(demo.render_page) and translator("en").lang == "en"
 
 
-@pytest.mark.parametrize("which", ["applications", "carbon"])
+def test_carbon_default_accounts_are_the_checkouts(carbon_demo):
+    import json
+
+    if not (ACCOUNTS / "accounts.csv").is_file():
+        pytest.skip("needs the main job's accounts (scripts/run-main)")
+    summary = json.loads((carbon_demo / "summary.json").read_text(encoding="utf-8"))
+    assert summary["sink_share_of_gep"] is not None  # found from another working folder
+    assert "缺失" not in (carbon_demo / "index.html").read_text(encoding="utf-8").split("GEP 森林固碳")[1][:200]
+
+
+def test_monitoring_page_aggregates_are_the_csvs(monitoring_demo):
+    from ecoledger.monitoring import demo
+    from ecoledger.platform.i18n import translator
+
+    html = (monitoring_demo / "index.html").read_text(encoding="utf-8")
+    en = (monitoring_demo / "index.en.html").read_text(encoding="utf-8")
+    tp = pd.read_csv(monitoring_demo / "poyang_tp.csv")
+    annual = pd.read_csv(monitoring_demo / "air_annual.csv")
+    alerts = pd.read_csv(monitoring_demo / "alerts.csv")
+    result = {"poyang_tp": tp, "tp_load_account": pd.read_csv(monitoring_demo / "tp_load_account.csv"),
+              "station_grades": pd.read_csv(monitoring_demo / "station_grades.csv"),
+              "air_daily": pd.read_csv(monitoring_demo / "air_daily.csv"), "air_annual": annual,
+              "alerts": alerts,
+              "summary": json.loads((monitoring_demo / "summary.json").read_text("utf-8"))}
+    model = demo.page_model(result, translator("zh"))
+    # Poyang TP: the three reported years 2018–2020, their mean shown once
+    reported = tp[tp["status"] == "reported"]
+    assert reported["year"].tolist() == [2018, 2019, 2020]
+    assert model["tp"].totals == {"value": pytest.approx(reported["value"].mean())}
+    assert f"{reported['value'].mean():.3f}" in html and "2018–2020" in html
+    for value in reported["value"]:
+        assert f"{value:.3f}" in html
+    # PM2.5 2014–2016 by city: days and exceedance days summed, annual means averaged
+    assert len(model["air"]) == 2
+    for table, (city, frame) in zip(model["air"], annual.groupby("city", sort=False), strict=True):
+        assert sorted(frame["year"]) == [2014, 2015, 2016]
+        assert table.totals["days_pm25_24h"] == frame["days_pm25_24h"].sum()
+        assert table.totals["exceedance_days_pm25"] == frame["exceedance_days_pm25"].sum()
+        assert table.totals["pm25_annual_mean"] == pytest.approx(frame["pm25_annual_mean"].mean())
+        assert all(cell in html for cell in table.total_row if cell)
+        assert table.caption in ("南昌市", "九江市") and city in en
+    # alerts: one row each, the by-rule counts add up to the CSV's rows
+    assert len(model["alerts"].rows) == len(alerts)
+    assert model["rules"].totals["alerts"] == len(alerts)
+    counts = alerts.groupby("rule_id").size()
+    by_rule = demo.alerts_by_rule(result).set_index("rule_id")["alerts"]
+    assert {k: v for k, v in by_rule.items() if v} == counts.to_dict()
+    assert f"三、预警（{len(alerts)} 条）" in html
+    assert "鄱阳湖总磷超过 GB 3838-2002 湖库III类限值" in html
+    assert "Poyang Lake total phosphorus above the GB 3838-2002 class III limit for lakes" in en
+    assert "{&#34;" not in html and '{"value"' not in html  # evidence as sentences, not JSON
+
+
+@pytest.mark.parametrize("which", ["applications", "carbon", "monitoring"])
 def test_zh_pages_have_no_english_left(which, request):
     folder = request.getfixturevalue(f"{which}_demo")
     zh = (folder / "index.html").read_text(encoding="utf-8")
@@ -132,7 +201,7 @@ def _needs_browser():
     return pytest.importorskip("playwright.sync_api")
 
 
-@pytest.mark.parametrize("which", ["applications", "carbon"])
+@pytest.mark.parametrize("which", ["applications", "carbon", "monitoring"])
 def test_pages_in_a_real_browser(which, request):
     sync_api = _needs_browser()
     folder = request.getfixturevalue(f"{which}_demo")

@@ -41,3 +41,4 @@ def test_aqi_alerts_and_demo_commands(tmp_path):
                                "--data", str(EXAMPLES.parents[1] / "data" / "jiangxi")])
     assert demo.exit_code == 0, demo.output
     assert (tmp_path / "demo" / "index.html").read_text("utf-8").count("<svg") == 2
+    assert (tmp_path / "demo" / "index.en.html").read_text("utf-8").count("<svg") == 2

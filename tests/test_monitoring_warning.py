@@ -171,8 +171,9 @@ def test_jiangxi_demo_on_the_shipped_data(tmp_path):
     # without account files the account-change rule has no series, and says so
     assert "county-regulating-services-drop" in result["summary"]["rules_without_data"]
     demo.write(result, tmp_path / "out")
-    page = (tmp_path / "out" / "index.html").read_text("utf-8")
+    page = (tmp_path / "out" / "index.en.html").read_text("utf-8")
     assert "missing" in page and "0.082" in page and "PM2.5 IAQI" in page
+    assert "缺失" in (tmp_path / "out" / "index.html").read_text("utf-8")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
     assert len(summary["table_versions"]["gb3838_limits"]) == 12
 

@@ -40,6 +40,8 @@ i18n.register({
     "pages.language_zh": _m("中文", "中文"),
     "pages.language_en": _m("English", "English"),
     "pages.total": _m("合计", "Total"),
+    "pages.mean": _m("平均", "Mean"),
+    "pages.total_mean": _m("合计/平均", "Total / mean"),
     "pages.yi_yuan": _m("亿元", "10⁸ yuan"),
     "pages.wan_yuan": _m("万元", "10⁴ yuan"),
     "pages.wan_yuan_per_km2": _m("万元/km²", "10⁴ yuan/km²"),
@@ -56,7 +58,7 @@ def stylesheet() -> str:
 
 def environment() -> jinja2.Environment:
     """Templates by path below the package (``data/pages/base.html.j2``, ``applications/demo.html.j2``,
-    ``data/monitoring/demo.html``), autoescaped, with the platform's number filters."""
+    ``monitoring/demo.html.j2``), autoescaped, with the platform's number filters."""
     root = Path(str(resources.files("ecoledger")))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(root), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -151,10 +153,13 @@ class Table:
 
 def table(frame: pd.DataFrame, columns: list[Column], t: Callable[..., str], caption: str = "",
           totals: Iterable[str] = (), row_classes: list[str] | None = None,
-          cells: dict[str, Callable[[pd.Series], str]] | None = None) -> Table:
+          cells: dict[str, Callable[[pd.Series], str]] | None = None, means: Iterable[str] = (),
+          total_label: str | None = None) -> Table:
     """``frame`` shown through ``columns``; columns with no value in any row are left out. ``totals``
     names the additive columns: each is summed once here (missing values skipped, all missing →
-    missing). ``cells`` gives a column key a function of the whole row (a translated note)."""
+    missing); ``means`` the columns averaged instead (a concentration over years, missing values
+    skipped). The last row shows them, labelled ``total_label`` (default 合计, 平均 or 合计/平均).
+    ``cells`` gives a column key a function of the whole row (a translated note)."""
     cells = cells or {}
     shown = [c for c in columns if (c.key in frame and frame[c.key].map(_present).any())
              or (c.key in cells and c.key not in frame)]
@@ -162,12 +167,16 @@ def table(frame: pd.DataFrame, columns: list[Column], t: Callable[..., str], cap
     for _, row in frame.iterrows():
         rows.append([cells[c.key](row) if c.key in cells else c.format(row[c.key]) for c in shown])
     sums = {key: float(frame[key].sum(min_count=1)) for key in totals if key in frame}
+    averages = {key: float(pd.to_numeric(frame[key], errors="coerce").mean()) for key in means if key in frame}
     total_row = None
-    if sums:
+    if sums or averages:
+        label = total_label or t("pages.total_mean" if sums and averages else
+                                 "pages.total" if sums else "pages.mean")
+        sums = {**sums, **averages}
         total_row = [c.format(sums[c.key]) if c.key in sums else "" for c in shown]
         first = next((i for i, c in enumerate(shown) if c.key not in sums), None)
         if first is not None:
-            total_row[first] = t("pages.total")
+            total_row[first] = label
     return Table(shown, rows, caption, sums, total_row, row_classes or [""] * len(rows))
 
 

@@ -13,22 +13,221 @@ import hashlib
 import html
 import json
 import math
+import re
 from importlib import resources
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from ecoledger import pages
 from ecoledger.atomic import atomic_directory
 from ecoledger.monitoring import air, indicators, links, phosphorus, warning
 from ecoledger.monitoring.tables import table_versions
+from ecoledger.platform import i18n
+from ecoledger.platform.i18n import DASH, MESSAGES
 
 CITY_CODES = {"Nanchang": ("360100", "南昌市"), "Jiujiang": ("360400", "九江市")}
 TP_YEARS = range(2016, 2023)
 STATISTICS = Path("statistics/jiangxi_statistics.csv")
 AIR = Path("air/pm25_daily_nanchang_jiujiang_2014_2016.csv")
 STATION_GRADES = Path("literature/poyang_station_trophic_grade_2006_2014.csv")
+
+
+def _m(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+i18n.register({
+    "monitoring.demo.title": _m("江西监测预警示例", "Jiangxi monitoring and early-warning demo"),
+    "monitoring.demo.lede": _m(
+        "鄱阳湖总磷取自官方公报的转载，南昌、九江 PM2.5 为逐日监测数据，预警规则在这些真实数据上运行。",
+        "Poyang Lake total phosphorus from reposts of the official bulletins, daily PM2.5 of Nanchang "
+        "and Jiujiang, and the early-warning rules run on these real data."),
+    "monitoring.demo.facts.tp_years": _m("鄱阳湖总磷报告年份", "Poyang TP years reported"),
+    "monitoring.demo.facts.tp_years_value": _m("{reported}/{all} 年（{years}）", "{reported} of {all} ({years})"),
+    "monitoring.demo.facts.alerts": _m("预警条数", "Alerts"),
+    "monitoring.demo.facts.target": _m("目标（示例）", "Target (illustrative)"),
+    "monitoring.demo.facts.target_value": _m("{year}年总磷 {tp} mg/L", "TP {tp} mg/L by {year}"),
+    "monitoring.demo.tp": _m("一、鄱阳湖总磷（全省，mg/L）", "1. Poyang Lake total phosphorus (province, mg/L)"),
+    "monitoring.demo.tp_text": _m(
+        "水质类别按 GB 3838-2002 湖库标准判定（鄱阳湖适用），并列出河流标准的结果作对照。"
+        "削减比例：使湖泊达到目标浓度需削减的总磷负荷比例，分别按稳态沃伦魏德尔关系（C ∝ L）"
+        "和 OECD 1982 回归（C ∝ L^0.82，系数凭记忆 [M]）计算。",
+        "The class is read against the GB 3838-2002 lake column (official for Poyang) and, for comparison, "
+        "the river column. Load cut: the share of the TP load to remove for the lake to reach the target "
+        "under the steady-state Vollenweider relation (C ∝ L) and the OECD 1982 regression "
+        "(C ∝ L^0.82, coefficient from memory [M])."),
+    "monitoring.demo.target_note": _m(
+        "示例：从第一个报告年份起直线达到 GB 3838 湖库III类限值；不是官方目标",
+        "illustrative: the GB 3838 lake class III limit reached on a straight path from the first reported "
+        "year; not an official campaign target"),
+    "monitoring.demo.year": _m("年份", "Year"),
+    "monitoring.demo.tp_value": _m("总磷（mg/L）", "TP (mg/L)"),
+    "monitoring.demo.status": _m("数据状态", "Status"),
+    "monitoring.demo.status.reported": _m("已报告", "reported"),
+    "monitoring.demo.status.missing": _m("缺失", "missing"),
+    "monitoring.demo.status.conflicting": _m("来源冲突", "conflicting"),
+    "monitoring.demo.status.computed": _m("已计算", "computed"),
+    "monitoring.demo.class_lake": _m("类别（湖库）", "Class (lake)"),
+    "monitoring.demo.class_river": _m("类别（河流）", "Class (river)"),
+    "monitoring.demo.class": _m("{roman}类", "{roman}"),
+    "monitoring.demo.worse_than_v": _m("劣V类", "worse than V"),
+    "monitoring.demo.target_path_label": _m("目标路径", "Target path"),
+    "monitoring.demo.target_path": _m("目标路径（mg/L）", "Target path (mg/L)"),
+    "monitoring.demo.cut_linear": _m("削减比例（线性）", "Load cut (linear)"),
+    "monitoring.demo.cut_oecd": _m("削减比例（OECD）", "Load cut (OECD)"),
+    "monitoring.demo.sources": _m("来源", "Sources"),
+    "monitoring.demo.mean_reported": _m("报告年份平均（{years}）", "Mean of the reported years ({years})"),
+    "monitoring.demo.chart.tp": _m("总磷实测", "TP reported"),
+    "monitoring.demo.chart.target": _m("目标路径", "target path"),
+    "monitoring.demo.chart.lake_iii": _m("湖库III类 0.05", "lake class III 0.05"),
+    "monitoring.demo.chart.lake_iv": _m("湖库IV类 0.1", "lake class IV 0.1"),
+    "monitoring.demo.chart.missing_year": _m("{year} 缺失", "{year} missing"),
+    "monitoring.demo.chart.annual_limit": _m("年均限值 35", "annual limit 35"),
+    "monitoring.demo.chart.daily_limit": _m("24小时限值 75", "24-h limit 75"),
+    "monitoring.demo.load": _m("鄱阳湖总磷负荷账户（按来源，吨/年）", "TP load account by source (t/a)"),
+    "monitoring.demo.load_source": _m("来源", "Source"),
+    "monitoring.demo.load_t": _m("负荷（吨/年）", "Load (t/a)"),
+    "monitoring.demo.why": _m("缺失原因", "Why missing"),
+    "monitoring.demo.reference": _m("系数依据", "Coefficient reference"),
+    "monitoring.demo.why.no coefficient": _m("没有系数", "no coefficient"),
+    "monitoring.demo.why.no activity data": _m("没有活动量数据", "no activity data"),
+    "monitoring.demo.why.sources": _m("缺少来源：{sources}", "sources missing: {sources}"),
+    "monitoring.demo.reference.point_sources": _m(
+        "恒等：排污许可执行报告或第二次全国污染源普查报告的排放量直接计入",
+        "identity: reported discharges (排污许可执行报告 / 第二次全国污染源普查) enter as they are"),
+    "monitoring.demo.reference.agriculture": _m(
+        "待依据第二次全国污染源普查农业源产排污系数手册（种植业，南方湿润平原区）填写",
+        "to fill from 第二次全国污染源普查 农业源产排污系数手册 (种植业, 南方湿润平原区)"),
+    "monitoring.demo.reference.livestock": _m(
+        "待依据第二次全国污染源普查畜禽养殖业产排污系数手册（折合生猪当量，处理后）填写",
+        "to fill from 第二次全国污染源普查 畜禽养殖业产排污系数手册 (pig equivalents, after treatment)"),
+    "monitoring.demo.reference.urban_runoff": _m(
+        "待依据鄱阳湖流域城镇地表径流输出系数研究填写",
+        "to fill from a Poyang-basin urban runoff export coefficient study"),
+    "monitoring.demo.reference.atmospheric_deposition": _m(
+        "待依据湖面总磷干湿沉降实测值填写", "to fill from measured wet + dry TP deposition on the lake"),
+    "monitoring.demo.reference.inflow_five_rivers": _m(
+        "恒等：五河（赣、抚、信、饶、修）入湖控制站实测通量 = Σ 流量 × 总磷浓度",
+        "identity: the flux measured at the five rivers' outlet gauges (Gan, Fu, Xin, Rao, Xiu) = Σ discharge "
+        "× TP concentration"),
+    "monitoring.demo.grades": _m("监测点营养状态（文献，2006年和2014年）",
+                                 "Station trophic grades (literature, 2006 and 2014)"),
+    "monitoring.demo.station": _m("监测点", "Station"),
+    "monitoring.demo.air": _m("二、空气：南昌、九江 PM2.5（2014—2016年）",
+                              "2. Air: PM2.5, Nanchang and Jiujiang 2014–2016"),
+    "monitoring.demo.air_text": _m(
+        "随附数据只有 PM2.5，因此日指数是 PM2.5 的空气质量分指数（IAQI，HJ 633-2012，向上取整），"
+        "而不是需要六项污染物的 AQI；“优良天数比例”为 PM2.5 分指数 ≤ 100 的天数比例。"
+        "HJ 663-2013 年度统计只对满足 GB 3095 有效性规定的年份给出（≥ 324 天，每月 ≥ 27 天，二月 ≥ 25 天）。",
+        "Only PM2.5 is in the shipped data, so the daily index is the PM2.5 IAQI (HJ 633-2012, rounded up), "
+        "not the AQI, which needs all six pollutants; the good-day share is the share of days with a PM2.5 "
+        "IAQI ≤ 100. Annual statistics per HJ 663-2013 are given only for years meeting GB 3095's validity "
+        "rule (≥ 324 days, ≥ 27 per month, February ≥ 25)."),
+    "monitoring.demo.chart_pm25": _m(
+        "PM2.5 月均浓度（µg/m³），虚线为 GB 3095-2012 二级年均（35）和 24 小时（75）限值 [M]。",
+        "Monthly mean PM2.5 (µg/m³), with the GB 3095-2012 grade II annual (35) and 24-h (75) limits [M]."),
+    "monitoring.demo.days": _m("有效天数", "Days"),
+    "monitoring.demo.valid": _m("有效年", "Valid year"),
+    "monitoring.demo.yes": _m("是", "yes"),
+    "monitoring.demo.no": _m("否", "no"),
+    "monitoring.demo.annual_mean": _m("PM2.5 年均浓度（µg/m³）", "PM2.5 annual mean (µg/m³)"),
+    "monitoring.demo.p95": _m("PM2.5 24小时第95百分位（µg/m³）", "PM2.5 24-h P95 (µg/m³)"),
+    "monitoring.demo.exceedance": _m("PM2.5 分指数 > 100 天数", "Days PM2.5 IAQI > 100"),
+    "monitoring.demo.good_share": _m("优良天数比例（仅 PM2.5）", "Good-day share (PM2.5 only)"),
+    "monitoring.demo.index_term": _m("单项指数 C/S", "Index term C/S"),
+    "monitoring.demo.air_aggregate": _m("{years} 合计/平均", "{years} total / mean"),
+    "monitoring.demo.alerts": _m("三、预警（{count} 条）", "3. Alerts ({count})"),
+    "monitoring.demo.by_rule": _m("按规则统计", "By rule"),
+    "monitoring.demo.rule": _m("规则", "Rule"),
+    "monitoring.demo.basis": _m("依据", "Basis"),
+    "monitoring.demo.count": _m("预警条数", "Alerts"),
+    "monitoring.demo.severity": _m("级别", "Severity"),
+    "monitoring.demo.severity.high": _m("高", "high"),
+    "monitoring.demo.severity.medium": _m("中", "medium"),
+    "monitoring.demo.severity.low": _m("低", "low"),
+    "monitoring.demo.unit": _m("单位", "Unit"),
+    "monitoring.demo.period": _m("时段", "Period"),
+    "monitoring.demo.message": _m("预警内容", "Message"),
+    "monitoring.demo.responsible": _m("责任单位", "Responsible"),
+    "monitoring.demo.evidence": _m("证据", "Evidence"),
+    "monitoring.demo.evidence.above": _m("{value} {unit}，高于 {limit} {unit}", "{value} {unit}, above {limit} {unit}"),
+    "monitoring.demo.evidence.below": _m("{value} {unit}，低于 {limit} {unit}", "{value} {unit}, below {limit} {unit}"),
+    "monitoring.demo.evidence.count": _m(
+        "{periods} 天中 {count} 天高于 {limit} {unit}（≥ {at_least} 天即预警）；最高 {max} {unit}",
+        "{count} of {periods} days above {limit} {unit} (alert at ≥ {at_least}); highest {max} {unit}"),
+    "monitoring.demo.evidence.trend": _m(
+        "上升趋势，斜率 {slope} {unit}/年（曼-肯德尔检验 p = {p}，显著性水平 {alpha}）",
+        "rising, slope {slope} {unit}/yr (Mann–Kendall p = {p}, level {alpha})"),
+    "monitoring.demo.evidence.change": _m(
+        "{start}年 {before} → {end}年 {after}（{change}，预警线 −{drop}%）",
+        "{start} {before} → {end} {after} ({change}; alert at −{drop}%)"),
+    "monitoring.demo.no_rules_without_data": _m("无", "none"),
+    "monitoring.demo.rules_without_data": _m("本例无数据的规则（不产生预警）：", "Rules without data here (they raise nothing): "),
+    "monitoring.demo.rule.poyang-tp-above-lake-class-iii": _m(
+        "鄱阳湖总磷超过 GB 3838-2002 湖库III类限值",
+        "Poyang Lake total phosphorus above the GB 3838-2002 class III limit for lakes"),
+    "monitoring.demo.basis.poyang-tp-above-lake-class-iii": _m(
+        "GB 3838-2002 表1，湖库总磷III类 0.05 mg/L [V]",
+        "GB 3838-2002 table 1, TP lakes and reservoirs, class III 0.05 mg/L [V]"),
+    "monitoring.demo.rule.pm25-annual-above-grade-ii": _m(
+        "PM2.5 年均浓度超过 GB 3095-2012 二级年均限值",
+        "Annual mean PM2.5 above the GB 3095-2012 grade II annual limit"),
+    "monitoring.demo.basis.pm25-annual-above-grade-ii": _m(
+        "GB 3095-2012 表1，PM2.5 年均二级 35 µg/m³ [M]",
+        "GB 3095-2012 table 1, PM2.5 annual mean grade II 35 µg/m³ [M]"),
+    "monitoring.demo.rule.pm25-daily-exceedance-days": _m(
+        "PM2.5 超过 24 小时二级限值（分指数 > 100）的天数多于十分之一",
+        "More than one day in ten with PM2.5 above the 24-h grade II limit (IAQI > 100)"),
+    "monitoring.demo.basis.pm25-daily-exceedance-days": _m(
+        "75 µg/m³：GB 3095-2012 24 小时二级限值和 HJ 633 分指数 100 [V]；37 天（一年的 10%）：本规则文件的政策设定",
+        "75 µg/m³: GB 3095-2012 24-h grade II and HJ 633 IAQI 100 [V]; 37 days (10 % of a year): a policy "
+        "setting of this file"),
+    "monitoring.demo.rule.pm25-monthly-rising": _m(
+        "PM2.5 月均浓度上升（曼-肯德尔检验，5% 显著性水平）", "Monthly mean PM2.5 rising (Mann–Kendall, 5 % level)"),
+    "monitoring.demo.basis.pm25-monthly-rising": _m(
+        "曼-肯德尔检验与森氏斜率；显著性水平为本规则文件的政策设定",
+        "Mann–Kendall test with Sen's slope; level a policy setting of this file"),
+    "monitoring.demo.rule.county-regulating-services-drop": _m(
+        "县域调节服务价值（GEP）在两个核算年份之间下降 10% 或以上",
+        "A county's regulating services (GEP) fell by 10 % or more between account years"),
+    "monitoring.demo.basis.county-regulating-services-drop": _m(
+        "已发布的核算结果（各年均计算的项目）；10% 为本规则文件的政策设定",
+        "published accounts (items computed in every year); 10 % a policy setting of this file"),
+    "monitoring.demo.rule.station-worse-than-class-iii": _m(
+        "监测断面年度单因子水质类别劣于III类", "A monitoring station's annual single-factor class is worse than III"),
+    "monitoring.demo.basis.station-worse-than-class-iii": _m(
+        "GB 3838-2002 单因子评价；III类为常用功能区目标（本规则文件的政策设定）",
+        "GB 3838-2002 single-factor evaluation; class III the usual functional target (a policy setting of "
+        "this file)"),
+    "monitoring.demo.rule.lake-station-eutrophic": _m(
+        "湖库监测点富营养（综合营养状态指数 > 50）", "A lake or reservoir station is eutrophic (TLI above 50)"),
+    "monitoring.demo.basis.lake-station-eutrophic": _m(
+        "中国环境监测总站综合营养状态指数分级：TLI > 50 为富营养 [V]",
+        "CNEMC trophic level index grades: TLI > 50 eutrophic [V]"),
+    "monitoring.demo.provenance": _m("四、数据来源与说明", "4. Provenance"),
+    "monitoring.demo.table_versions": _m("参数表版本：", "Table versions: "),
+    "monitoring.demo.note.aqi": _m(
+        "空气表中的 AQI 列是 PM2.5 分指数：HJ 633 的 AQI 需要全部六项污染物，随附数据只有 PM2.5。",
+        "The AQI columns of the air tables are PM2.5 IAQIs: HJ 633's AQI needs all six pollutants, and the "
+        "shipped data hold PM2.5 only."),
+    "monitoring.demo.note.load": _m(
+        "总磷负荷账户缺失：没有随附公开的负荷系数或活动量数据（tp_load_coefficients.csv 说明各来源需要什么数据）。",
+        "The TP load account is missing: no open load coefficients or activity data are shipped "
+        "(tp_load_coefficients.csv says what would fill each source)."),
+    "monitoring.demo.city.Nanchang": _m("南昌市", "Nanchang"),
+    "monitoring.demo.city.Jiujiang": _m("九江市", "Jiujiang"),
+    "monitoring.demo.unit.360000": _m("江西省", "Jiangxi"),
+    "monitoring.demo.unit.360100": _m("南昌市", "Nanchang"),
+    "monitoring.demo.unit.360400": _m("九江市", "Jiujiang"),
+    "monitoring.demo.station.蛤蟆石": _m("蛤蟆石", "Hamashi"),
+    "monitoring.demo.station.都昌": _m("都昌", "Duchang"),
+    "monitoring.demo.station.康山": _m("康山", "Kangshan"),
+    "monitoring.demo.station.鄱阳": _m("鄱阳", "Poyang"),
+    "monitoring.demo.station.星子": _m("星子", "Xingzi"),
+})
+NOTES = ("monitoring.demo.note.aqi", "monitoring.demo.note.load")
 
 
 def default_rules() -> str:
@@ -89,13 +288,8 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
         "rules": [r.id for r in rules],
         "alerts_by_rule": {r.id: sum(a.rule_id == r.id for a in alerts) for r in rules},
         "rules_without_data": warning.rules_without_data(rules, series),
-        "target": {"tp_mg_l": target, "year": target_year,
-                   "note": "illustrative: the GB 3838 lake class III limit reached on a straight path "
-                           "from the first reported year; not an official campaign target"},
-        "notes": ["The AQI columns of the air tables are PM2.5 IAQIs: HJ 633's AQI needs all six "
-                  "pollutants, and the shipped data hold PM2.5 only.",
-                  "The TP load account is missing: no open load coefficients or activity data are "
-                  "shipped (tp_load_coefficients.csv says what would fill each source)."],
+        "target": {"tp_mg_l": target, "year": target_year, "note": MESSAGES["monitoring.demo.target_note"]["en"]},
+        "notes": [MESSAGES[key]["en"] for key in NOTES],
     }
     assessment = links.assessment_rows(
         int(annual["year"].max()), "ecoledger monitoring demo: HJ 663 indicators of the daily PM2.5 "
@@ -104,18 +298,20 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
     return {"poyang_tp": tp, "tp_load_account": phosphorus.load_account({}),
             "assessment_indicators": assessment,
             "station_grades": pd.read_csv(data / STATION_GRADES), "air_daily": scored,
-            "air_annual": annual, "alerts": warning.alerts_frame(alerts), "summary": summary}
+            "air_annual": annual, "alerts": warning.alerts_frame(alerts), "summary": summary,
+            "rules_text": rules_text or default_rules()}
 
 
 def write(result: dict, out: Path) -> None:
-    """The demo's CSV tables, summary.json and index.html, written atomically to ``out``."""
+    """The demo's CSV tables, summary.json and the page (index.html zh, index.en.html en), written
+    atomically to ``out``."""
     with atomic_directory(out) as staging:
         for name, frame in result.items():
             if isinstance(frame, pd.DataFrame):
                 frame.to_csv(staging / f"{name}.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(result["summary"], ensure_ascii=False, indent=2),
                                               encoding="utf-8")
-        (staging / "index.html").write_text(render_html(result), encoding="utf-8")
+        pages.write(staging, lambda t: render_page(result, t))
 
 
 COLOURS = ("#1f6fb2", "#d9622b", "#2e8540", "#8e44ad")
@@ -171,17 +367,19 @@ def svg_chart(lines: dict[str, list[tuple[float, float]]], references: dict[str,
     return Markup("".join(parts))
 
 
-def charts(result: dict) -> dict[str, Markup]:
+def charts(result: dict, t=None) -> dict[str, Markup]:
     """The demo's two charts: Poyang TP against its target path, and monthly PM2.5 by city."""
+    t = t or i18n.translator("zh")
     tp = result["poyang_tp"]
     years = tp["year"].tolist()
+    reported, target = t("monitoring.demo.chart.tp"), t("monitoring.demo.chart.target")
     tp_chart = svg_chart(
-        {"TP reported": list(zip(years, tp["value"], strict=True)),
-         "target path": list(zip(years, tp["target_path"], strict=True))},
-        {"lake class III 0.05": 0.05, "lake class IV 0.1": 0.1},
-        [(y, str(y) if status == "reported" else f"{y} missing")
+        {reported: list(zip(years, tp["value"], strict=True)),
+         target: list(zip(years, tp["target_path"], strict=True))},
+        {t("monitoring.demo.chart.lake_iii"): 0.05, t("monitoring.demo.chart.lake_iv"): 0.1},
+        [(y, str(y) if status == "reported" else t("monitoring.demo.chart.missing_year", year=y))
          for y, status in zip(years, tp["status"], strict=True)],
-        "mg/L", dashed=("target path",))
+        "mg/L", dashed=(target,))
     daily = result["air_daily"]
     monthly = daily.assign(month=daily["date"].str[:7]).groupby(["city", "month"])["pm25_24h"].mean()
     first_year = int(daily["date"].str[:4].min())
@@ -189,22 +387,242 @@ def charts(result: dict) -> dict[str, Markup]:
     def x_of(month: str) -> float:
         return int(month[:4]) - first_year + (int(month[5:7]) - 1) / 12
 
-    lines = {city: [(x_of(m), v) for (c, m), v in monthly.items() if c == city]
+    lines = {_city(city, t): [(x_of(m), v) for (c, m), v in monthly.items() if c == city]
              for city in sorted(daily["city"].unique())}
     last_year = int(daily["date"].str[:4].max())
-    pm_chart = svg_chart(lines, {"annual limit 35": 35, "24-h limit 75": 75},
+    pm_chart = svg_chart(lines, {t("monitoring.demo.chart.annual_limit"): 35,
+                                 t("monitoring.demo.chart.daily_limit"): 75},
                          [(y - first_year, str(y)) for y in range(first_year, last_year + 1)], "µg/m³")
     return {"tp": tp_chart, "pm25": pm_chart}
 
 
-def render_html(result: dict) -> str:
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["num"] = lambda v, d=1: "—" if v is None or v != v else f"{v:,.{d}f}"
-    template = environment.from_string(
-        resources.files("ecoledger.data").joinpath("monitoring/demo.html").read_text("utf-8"))
-    return template.render(tp=result["poyang_tp"].to_dict("records"),
-                           load=result["tp_load_account"].to_dict("records"),
-                           grades=result["station_grades"].to_dict("records"),
-                           annual=result["air_annual"].to_dict("records"),
-                           alerts=result["alerts"].to_dict("records"), summary=result["summary"],
-                           charts=charts(result))
+# --- the page -------------------------------------------------------------------------------------
+
+ROMAN = ("", "I", "II", "III", "IV", "V")
+_BILINGUAL = re.compile(r"^(?P<zh>[^()]*[\u4e00-\u9fff][^()]*) \((?P<en>[^()]+)\)$")
+
+
+def _known(t, key: str, fallback) -> str:
+    """``t(key)`` when the catalogue has it, else ``fallback`` as it is (a name) or marked foreign."""
+    if key in MESSAGES:
+        return t(key)
+    return fallback if isinstance(fallback, Markup) else str(fallback)
+
+
+def _shipped(t, key: str, text) -> str | Markup:
+    """The catalogue's text for a shipped English text (a rule message, a reference) in ``t``'s
+    language; text edited by a user (it differs from the catalogue's) is shown as written."""
+    if not isinstance(text, str) or not text.strip():
+        return DASH
+    if key in MESSAGES and MESSAGES[key]["en"] == text:
+        return t(key)
+    return pages.foreign(text) if t.lang == "zh" else text
+
+
+def _city(city: str, t) -> str:
+    return _known(t, f"monitoring.demo.city.{city}", city)
+
+
+def _unit(code, name, t) -> str:
+    return _known(t, f"monitoring.demo.unit.{code}", name)
+
+
+def _responsible(value, t) -> str:
+    """"江西省生态环境厅 (Jiangxi Department …)" → the page's language; "南昌市 (360100)" → the
+    unit's name in it, with its code."""
+    found = _BILINGUAL.match(str(value))
+    if found is None:
+        return pages.text(value)
+    if found["en"].isdigit():
+        return f"{_unit(found['en'], found['zh'], t)} ({found['en']})" if t.lang == "en" else str(value)
+    return found["zh"] if t.lang == "zh" else found["en"]
+
+
+def _water_class(value, t) -> str:
+    number = i18n._as_float(value)
+    if number is None:
+        return DASH
+    grade = int(number)
+    if grade > 5:
+        return t("monitoring.demo.worse_than_v")
+    return t("monitoring.demo.class", roman=ROMAN[grade])
+
+
+def _fixed(digits: int):
+    return lambda v: DASH if i18n._as_float(v) is None else f"{float(v):,.{digits}f}"
+
+
+def _whole(value) -> str:
+    return DASH if i18n._as_float(value) is None else f"{int(value):,}"
+
+
+def _sources(value) -> Markup | str:
+    if not isinstance(value, str) or not value.strip():
+        return DASH
+    links_ = [Markup('<a href="{}" translate="no">[{}]</a>').format(url.strip(), n)
+              for n, url in enumerate(value.split(" | "), start=1)]
+    return Markup(" ").join(links_)
+
+
+def _evidence(alert: pd.Series, t) -> str:
+    evidence = json.loads(alert["evidence"]) if isinstance(alert["evidence"], str) else dict(alert["evidence"])
+    unit = evidence.get("unit", "")
+    number = i18n.number
+    if "periods_above" in evidence:
+        return t("monitoring.demo.evidence.count", count=evidence["periods_above"], periods=evidence["periods"],
+                 limit=number(evidence["above"]), unit=unit, at_least=evidence["count_at_least"],
+                 max=number(evidence["max"]))
+    if "change_percent" in evidence:
+        return t("monitoring.demo.evidence.change", start=evidence["from"], end=evidence["to"],
+                 before=i18n.number_yi(evidence["value_from"]) + (" 亿元" if t.lang == "zh" else " 10⁸ yuan"),
+                 after=i18n.number_yi(evidence["value_to"]) + (" 亿元" if t.lang == "zh" else " 10⁸ yuan"),
+                 change=i18n.percent(evidence["change_percent"] / 100, 1, signed=True),
+                 drop=number(evidence["drop_percent"]))
+    if "sen_slope" in evidence:
+        return t("monitoring.demo.evidence.trend", slope=number(evidence["sen_slope"]), unit=unit,
+                 p=number(evidence["p"]), alpha=number(evidence["alpha"]))
+    for side in ("above", "below"):
+        if side in evidence:
+            return t(f"monitoring.demo.evidence.{side}", value=number(evidence["value"]),
+                     limit=number(evidence[side]), unit=unit)
+    return pages.foreign(json.dumps(evidence, ensure_ascii=False)) if t.lang == "zh" else json.dumps(evidence)
+
+
+def page_model(result: dict, t) -> dict:
+    """What the monitoring page shows, in ``t``'s language: tables whose aggregates are computed once."""
+    C = pages.Column
+    text = {"format": pages.text, "numeric": False}
+    tp = result["poyang_tp"]
+    reported = tp[tp["status"] == "reported"]
+    span = f"{int(reported['year'].min())}–{int(reported['year'].max())}" if len(reported) else DASH
+    tp_table = pages.table(tp, [
+        C("year", t("monitoring.demo.year"), i18n.plain, numeric=False),
+        C("value", t("monitoring.demo.tp_value"), _fixed(3)),
+        C("status", t("monitoring.demo.status"), **text),
+        C("class_lake", t("monitoring.demo.class_lake"), **text),
+        C("class_river", t("monitoring.demo.class_river"), **text),
+        C("target_path", t("monitoring.demo.target_path"), _fixed(3)),
+        C("load_cut_linear", t("monitoring.demo.cut_linear"), pages.fraction),
+        C("load_cut_oecd", t("monitoring.demo.cut_oecd"), pages.fraction),
+        C("source_links", t("monitoring.demo.sources"), **text)], t,
+        means=["value"], total_label=t("monitoring.demo.mean_reported", years=span),
+        cells={"status": lambda r: _known(t, f"monitoring.demo.status.{r['status']}", r["status"]),
+               "class_lake": lambda r: _water_class(r["class_lake_reading"], t),
+               "class_river": lambda r: _water_class(r["class_river_reading"], t),
+               "source_links": lambda r: _sources(r["sources"])},
+        row_classes=["" if s == "reported" else "missing" for s in tp["status"]])
+
+    load = result["tp_load_account"]
+    source_names = dict(zip(load["source"], load["source_zh"] if t.lang == "zh"
+                            else load["source"].str.replace("_", " "), strict=True))
+
+    def why(row) -> str:
+        reason = row["why_missing"]
+        if not isinstance(reason, str) or not reason:
+            return DASH
+        if reason.startswith("sources missing: "):
+            names = [source_names.get(s.strip(), s.strip()) for s in reason.split(": ", 1)[1].split(",")]
+            return t("monitoring.demo.why.sources", sources=("、" if t.lang == "zh" else ", ").join(names))
+        return _known(t, f"monitoring.demo.why.{reason}", reason)
+
+    load_table = pages.table(load, [
+        C("source_name", t("monitoring.demo.load_source"), **text),
+        C("load_shown", t("monitoring.demo.load_t"), _fixed(1)),
+        C("status", t("monitoring.demo.status"), **text),
+        C("why", t("monitoring.demo.why"), **text),
+        C("ref", t("monitoring.demo.reference"), **text)], t,
+        cells={"source_name": lambda r: t("pages.total") if r["source"] == "total" else source_names[r["source"]],
+               "load_shown": lambda r: _fixed(1)(r["load_t"]),
+               "status": lambda r: _known(t, f"monitoring.demo.status.{r['status']}", r["status"]),
+               "why": why,
+               "ref": lambda r: _shipped(t, f"monitoring.demo.reference.{r['source']}", r["reference"])},
+        row_classes=["total" if s == "total" else "missing" if st == "missing" else ""
+                     for s, st in zip(load["source"], load["status"], strict=True)])
+
+    grades = result["station_grades"]
+    grade_en = dict(zip(grades["grade_cn"], grades["grade_en"].str.replace("_", " "), strict=False))
+    wide = grades.pivot_table(index="station", columns="year", values="grade_cn", aggfunc="first", sort=False)
+    wide = wide.reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    grade_years = [c for c in wide.columns if c != "station"]
+    grade_table = pages.table(wide, [C("station", t("monitoring.demo.station"), **text)] + [
+        C(y, t("monitoring.demo.year") + " " + y if t.lang == "en" else f"{y}年", **text) for y in grade_years],
+        t, cells={"station": lambda r: _known(t, f"monitoring.demo.station.{r['station']}", r["station"]),
+                  **{y: (lambda r, y=y: pages.text(r[y]) if t.lang == "zh" else grade_en.get(r[y], DASH))
+                     for y in grade_years}})
+
+    annual = result["air_annual"]
+    air_tables = []
+    for city, frame in annual.groupby("city", sort=False):
+        years = f"{int(frame['year'].min())}–{int(frame['year'].max())}"
+        air_tables.append(pages.table(frame.reset_index(drop=True), [
+            C("year", t("monitoring.demo.year"), i18n.plain, numeric=False),
+            C("days_pm25_24h", t("monitoring.demo.days"), _whole),
+            C("valid", t("monitoring.demo.valid"), **text),
+            C("pm25_annual_mean", t("monitoring.demo.annual_mean"), _fixed(1)),
+            C("pm25_p95_24h", t("monitoring.demo.p95"), _fixed(1)),
+            C("exceedance_days_pm25", t("monitoring.demo.exceedance"), _whole),
+            C("good_share_pm25", t("monitoring.demo.good_share"), pages.fraction),
+            C("index_pm25", t("monitoring.demo.index_term"), _fixed(2))], t, caption=_city(city, t),
+            totals=["days_pm25_24h", "exceedance_days_pm25"], means=["pm25_annual_mean"],
+            total_label=t("monitoring.demo.air_aggregate", years=years),
+            cells={"valid": lambda r: t("monitoring.demo.yes" if r["valid_pm25_24h"] else "monitoring.demo.no")}))
+
+    alerts = result["alerts"]
+    alert_table = pages.table(alerts, [
+        C("severity", t("monitoring.demo.severity"), **text),
+        C("message", t("monitoring.demo.message"), **text),
+        C("unit_name", t("monitoring.demo.unit"), **text),
+        C("period", t("monitoring.demo.period"), **text),
+        C("evidence", t("monitoring.demo.evidence"), **text),
+        C("responsible", t("monitoring.demo.responsible"), **text)], t,
+        cells={"severity": lambda r: _known(t, f"monitoring.demo.severity.{r['severity']}", r["severity"]),
+               "message": lambda r: _shipped(t, f"monitoring.demo.rule.{r['rule_id']}", r["message"]),
+               "unit_name": lambda r: _unit(r["unit_code"], r["unit_name"], t),
+               "evidence": lambda r: _evidence(r, t),
+               "responsible": lambda r: _responsible(r["responsible"], t)},
+        row_classes=[str(s) for s in alerts["severity"]])
+    rules_frame = alerts_by_rule(result)
+    rule_table = pages.table(rules_frame, [
+        C("message", t("monitoring.demo.rule"), **text),
+        C("severity", t("monitoring.demo.severity"), **text),
+        C("basis", t("monitoring.demo.basis"), **text),
+        C("alerts", t("monitoring.demo.count"), _whole)], t, totals=["alerts"],
+        cells={"message": lambda r: _shipped(t, f"monitoring.demo.rule.{r['rule_id']}", r["message"]),
+               "severity": lambda r: _known(t, f"monitoring.demo.severity.{r['severity']}", r["severity"]),
+               "basis": lambda r: _shipped(t, f"monitoring.demo.basis.{r['rule_id']}", r["basis"])})
+
+    summary = result["summary"]
+    target = summary["target"]
+    without = [Markup("<code>{}</code>").format(rule) for rule in summary["rules_without_data"]]
+    facts = [
+        (t("monitoring.demo.facts.tp_years"), t("monitoring.demo.facts.tp_years_value", reported=len(reported),
+                                                all=len(tp), years=span)),
+        (t("monitoring.demo.facts.alerts"), f"{len(alerts):,}"),
+        (t("monitoring.demo.facts.target"), t("monitoring.demo.facts.target_value", tp=target["tp_mg_l"],
+                                              year=target["year"]))]
+    target_note = (t("monitoring.demo.target_note") if target["note"] == MESSAGES["monitoring.demo.target_note"]["en"]
+                   else pages.foreign(target["note"]))
+    return {"facts": facts, "colon": "：" if t.lang == "zh" else ": ", "tp": tp_table, "load": load_table, "grades": grade_table, "air": air_tables,
+            "alerts": alert_table, "rules": rule_table, "alert_count": len(alerts), "target_note": target_note,
+            "rules_without_data": Markup("、" if t.lang == "zh" else ", ").join(without)
+            or t("monitoring.demo.no_rules_without_data"),
+            "table_versions": summary["table_versions"], "notes": [t(key) for key in NOTES],
+            "charts": charts(result, t),
+            "files": [name for name, frame in result.items() if isinstance(frame, pd.DataFrame)]}
+
+
+def alerts_by_rule(result: dict) -> pd.DataFrame:
+    """One row per rule of the run: its message, severity, basis and number of alerts (the alerts
+    table grouped once; rules that raised nothing count 0)."""
+    alerts = result["alerts"]
+    counts = alerts.groupby("rule_id").size() if len(alerts) else pd.Series(dtype=int)
+    rules = warning.parse_rules(result.get("rules_text") or default_rules())
+    rows = [{"rule_id": r.id, "message": r.message, "severity": r.severity, "basis": r.basis,
+             "alerts": int(counts.get(r.id, 0))} for r in rules if r.id in result["summary"]["rules"]]
+    return pd.DataFrame(rows, columns=["rule_id", "message", "severity", "basis", "alerts"])
+
+
+def render_page(result: dict, t) -> str:
+    """The monitoring demo page in ``t``'s language."""
+    return pages.environment().get_template("monitoring/demo.html.j2").render(t=t, **page_model(result, t))
