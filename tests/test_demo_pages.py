@@ -134,7 +134,8 @@ def test_carbon_default_accounts_are_the_checkouts(carbon_demo):
         pytest.skip("needs the main job's accounts (scripts/run-main)")
     summary = json.loads((carbon_demo / "summary.json").read_text(encoding="utf-8"))
     assert summary["sink_share_of_gep"] is not None  # found from another working folder
-    assert "缺失" not in (carbon_demo / "index.html").read_text(encoding="utf-8").split("GEP 森林固碳")[1][:200]
+    page = (carbon_demo / "index.html").read_text(encoding="utf-8")
+    assert "缺失" not in page.split("GEP 森林固碳")[1][:200]
 
 
 def test_monitoring_page_aggregates_are_the_csvs(monitoring_demo):
@@ -214,7 +215,8 @@ def test_pages_in_a_real_browser(which, request):
                                         locale="zh-CN" if lang == "zh" else "en-GB")
                 errors: list[str] = []
                 page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                page.on("console",
+                        lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
                 page.goto((folder / name).as_uri())
                 page.wait_for_load_state("load")
                 assert errors == [], (which, lang, errors)

@@ -167,7 +167,8 @@ def table(frame: pd.DataFrame, columns: list[Column], t: Callable[..., str], cap
     for _, row in frame.iterrows():
         rows.append([cells[c.key](row) if c.key in cells else c.format(row[c.key]) for c in shown])
     sums = {key: float(frame[key].sum(min_count=1)) for key in totals if key in frame}
-    averages = {key: float(pd.to_numeric(frame[key], errors="coerce").mean()) for key in means if key in frame}
+    averages = {key: float(pd.to_numeric(frame[key], errors="coerce").mean())
+                for key in means if key in frame}
     total_row = None
     if sums or averages:
         label = total_label or t("pages.total_mean" if sums and averages else

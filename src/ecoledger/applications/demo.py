@@ -101,13 +101,15 @@ i18n.register({
     "app.vep.site": _mm("庐山（手绘轮廓）", "Lushan (hand-drawn outline)"),
     "app.vep.area": _mm("面积", "Area"),
     "app.vep.flow": _mm("年生态产品流量", "Yearly flow"),
-    "app.vep.present_value": _mm("现值（折现率 {rate}，{years} 年）", "Present value (rate {rate}, {years} years)"),
+    "app.vep.present_value": _mm("现值（折现率 {rate}，{years} 年）",
+                                 "Present value (rate {rate}, {years} years)"),
     "app.vep.certificate": _mm("证书", "Certificate"),
     "app.vep.sha": _mm("证书内容哈希（SHA-256）", "Certificate hash (SHA-256)"),
     "app.vep.tamper": _mm("现值加倍的篡改副本", "A copy with its present value doubled"),
     "app.vep.tamper_detected": _mm("校验未通过：篡改被发现", "fails verification: the change is detected"),
     "app.vep.tamper_missed": _mm("校验通过：篡改未被发现", "verifies: the change is NOT detected"),
-    "app.vep.sensitivity": _mm("现值敏感性（亿元）：折现率 × 年限", "Present value sensitivity (10⁸ yuan): rate × years"),
+    "app.vep.sensitivity": _mm("现值敏感性（亿元）：折现率 × 年限",
+                               "Present value sensitivity (10⁸ yuan): rate × years"),
     "app.vep.rate_years": _mm("折现率 \\ 年限", "rate \\ years"),
     "app.vep.years": _mm("{years} 年", "{years} years"),
     "app.vep.warnings": _mm("使用限制", "Limitations"),
@@ -117,7 +119,8 @@ i18n.register({
     "app.warn.coarse": _mm("价值量栅格分辨率为 {cell} m（粗于 {coarse} m）：一个像元跨越许多地块，"
                            "地块价值是像元平均值，而非实地调查值",
                            "the value maps have {cell} m cells (coarser than {coarse} m): a cell spans many "
-                           "parcels, so the site's value is an average over its cells, not a survey of the site"),
+                           "parcels, so the site's value is an average over its cells, not a survey "
+                           "of the site"),
     "app.damage.heading": _mm("生态环境损害赔偿（示例输入）", "Damage compensation (illustrative inputs)"),
     "app.damage.fraction": _mm("受损比例", "Damaged fraction"),
     "app.damage.recovery": _mm("恢复年限", "Recovery"),
@@ -133,8 +136,8 @@ i18n.register({
 })
 
 _WARNINGS = [
-    (re.compile(r"^(?P<derived>\d+) of (?P<total>\d+) services rest on derived \(modelled, not measured\) input "
-                r"layers: (?P<items>.+)$"), "app.warn.derived"),
+    (re.compile(r"^(?P<derived>\d+) of (?P<total>\d+) services rest on derived \(modelled, not measured\) "
+                r"input layers: (?P<items>.+)$"), "app.warn.derived"),
     (re.compile(r"^the value maps have (?P<cell>[\d.]+) m cells \(coarser than (?P<coarse>[\d.]+) m\)"),
      "app.warn.coarse"),
 ]
@@ -163,28 +166,33 @@ def page_model(model: dict, t) -> dict:
     """What the page shows, in ``t``'s language: each example's section (its table and totals) and
     the valuation and damage facts."""
     cert, case = model["cert"], model["case"]
-    links = [Markup('<a href="vep/certificate.json">JSON</a>'), Markup('<a href="vep/certificate.html">HTML</a>')]
+    links = [Markup('<a href="vep/certificate.json">JSON</a>'),
+             Markup('<a href="vep/certificate.html">HTML</a>')]
     if model["pdf"]:
         links.append(Markup('<a href="vep/certificate.pdf">PDF</a>'))
     rate, years = cert["parameters"]["discount_rate"], cert["parameters"]["horizon_years"]
     vep_facts = [
         (t("app.vep.area"), f"{i18n.number(cert['site']['area_km2'])} km²"),
         (t("app.vep.flow"), _money(cert["annual_flow_yuan"], t)),
-        (t("app.vep.present_value", rate=i18n.percent(rate, 1), years=years), _money(cert["present_value_yuan"], t)),
+        (t("app.vep.present_value", rate=i18n.percent(rate, 1), years=years),
+         _money(cert["present_value_yuan"], t)),
         (t("app.vep.certificate"), Markup(" · ").join(links)),
         (t("app.vep.sha"), Markup('<code>{}</code>').format(cert["content_sha256"])),
-        (t("app.vep.tamper"), t("app.vep.tamper_detected" if model["tamper_detected"] else "app.vep.tamper_missed")),
+        (t("app.vep.tamper"),
+         t("app.vep.tamper_detected" if model["tamper_detected"] else "app.vep.tamper_missed")),
     ]
+    grid = cert["sensitivity"]
     sensitivity = pages.Table(
         [pages.Column("rate", t("app.vep.rate_years"), i18n.percent)]
-        + [pages.Column(str(h), t("app.vep.years", years=h), i18n.number_yi) for h in cert["sensitivity"]["horizons"]],
-        [[i18n.percent(r["rate"], 1)] + [i18n.number_yi(v) for v in r["values"]] for r in cert["sensitivity"]["rows"]],
+        + [pages.Column(str(h), t("app.vep.years", years=h), i18n.number_yi) for h in grid["horizons"]],
+        [[i18n.percent(r["rate"], 1)] + [i18n.number_yi(v) for v in r["values"]] for r in grid["rows"]],
         caption=t("app.vep.sensitivity"), row_classes=[""] * len(cert["sensitivity"]["rows"]))
     curve = case.get("recovery_curve", "")
     damage_facts = [
         (t("app.damage.fraction"), i18n.percent(case["damaged_fraction"], 0)),
         (t("app.damage.recovery"), t("app.damage.years", years=case["recovery_years"])),
-        (t("app.damage.curve"), t("app.damage.linear") if curve.startswith("linear") else pages.foreign(curve)),
+        (t("app.damage.curve"),
+         t("app.damage.linear") if curve.startswith("linear") else pages.foreign(curve)),
         (t("app.damage.restoration"), _money(case["restoration_cost_yuan"], t)),
         (t("app.damage.method"), Markup('<code>{}</code>').format(case["method"])),
         (t("app.damage.undiscounted"), _money(case["interim_loss_undiscounted_yuan"], t)),

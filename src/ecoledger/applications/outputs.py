@@ -155,15 +155,16 @@ def _mm(zh: str, en: str) -> dict[str, str]:
 PAGE_MESSAGES = {
     "app.page.title": _mm("核算结果的应用：江西示例", "Using the accounts: Jiangxi worked examples"),
     "app.page.lede": _mm(
-        "江西开放数据核算只含调节服务（物质产品和文化服务在开放数据中缺失），因此下文的 GEP 均为调节服务 GEP。"
-        "标注“示例输入”的数据为演示计算而虚构，不可作为监测数据引用。",
+        "江西开放数据核算只含调节服务（物质产品和文化服务在开放数据中缺失），因此下文的 GEP 均为调节服务 "
+        "GEP。标注“示例输入”的数据为演示计算而虚构，不可作为监测数据引用。",
         "The Jiangxi open-data accounts hold regulating services only (material and cultural items are "
         "missing in the open data), so every GEP figure below is regulating-service GEP. Inputs marked "
         "illustrative are made up to show the calculation and must not be cited as measurements."),
     "app.page.accounts": _mm("核算结果", "Accounts"),
     "app.page.previous": _mm("上年核算（变化量基准）", "Previous year (for changes)"),
     "app.page.maps": _mm("价值量栅格", "Value maps"),
-    "app.page.files": _mm("每个表格另存为 results/ 文件夹中的 CSV 文件，其记录（规则哈希、所用参数）另存为同名 JSON 文件。",
+    "app.page.files": _mm("每个表格另存为 results/ 文件夹中的 CSV 文件，其记录（规则哈希、所用参数）另存为同"
+                          "名 JSON 文件。",
                           "Each table is also in results/<example>.csv, its record (rule hash, parameters "
                           "used) in .json."),
     "app.page.record": _mm("核算年份 {year} · 规则文件 {rule} · 参数表版本 {version}",
@@ -184,8 +185,8 @@ PAGE_MESSAGES = {
     "app.kind.gep_compensation": _mm("基于 GEP 的横向补偿", "GEP-based compensation between units"),
     "app.kind.assessment": _mm("综合考核", "Comprehensive assessment"),
     "app.method.transfer": _mm(
-        "各因素分配额 = 预算 × 因素权重 × 本单位依据值 / 全部单位依据值之和；再以注水法满足保底和封顶（调整列）。"
-        "依据值为负计为 0，缺失则该因素不分配。",
+        "各因素分配额 = 预算 × 因素权重 × 本单位依据值 / 全部单位依据值之和；再以注水法满足保底和封顶（调整列"
+        "）。依据值为负计为 0，缺失则该因素不分配。",
         "Each factor's share of the budget is the unit's basis over the sum of all units' bases times the "
         "factor weight; floors and caps are then met by water-filling (the adjustment column). A negative "
         "basis counts 0, a missing one earns nothing from that factor."),
@@ -198,13 +199,15 @@ PAGE_MESSAGES = {
         "Weighted factor shares × compensation coefficient, normalised to the fund; a penalty deducts a "
         "fraction that rolls into next year's pool (Jiangxi 70/20/10 model)."),
     "app.method.p_index": _mm(
-        "交界断面 P = k0 × Σ（指标权重 × 年均浓度 / 基本限值）；P ≤ 阈值时下游补偿上游，否则上游补偿下游（新安江模式）。",
+        "交界断面 P = k0 × Σ（指标权重 × 年均浓度 / 基本限值）；P ≤ 阈值时下游补偿上游，否则上游补偿下游（新"
+        "安江模式）。",
         "P = k0 × Σ k_i × C_i / C_i0 at the border section; P ≤ threshold: downstream pays upstream, "
         "otherwise upstream pays (Xin'an River model)."),
     "app.method.gep_compensation": _mm("补偿额 = 费率 × 受益份额 × 提供方服务价值。",
                                        "Payment = rate × beneficiary share × the provider's service value."),
     "app.method.assessment": _mm(
-        "各指标得分 = 100 × 权重 × （1 与 实际值/目标值 中的较小者）（越低越好的指标取倒数）；缺失或为负得 0 分；并列取较好名次。",
+        "各指标得分 = 100 × 权重 × （1 与 实际值/目标值 中的较小者）（越低越好的指标取倒数）；缺失或为负得 0 "
+        "分；并列取较好名次。",
         "Points per indicator = 100 × weight × min(1, value / target) (inverse for lower-is-better); a "
         "missing or negative value scores 0; ties share the better rank."),
     # titles of the shipped examples (a rule of another name shows its own title)
@@ -212,10 +215,12 @@ PAGE_MESSAGES = {
                                        "GEP-linked transfer to the 100 counties (illustrative budget of "
                                        "10 亿元)"),
     "app.title.purchase-yunhe": _mm("向赣州四县购买调节服务（云和规则）",
-                                    "Purchase of regulating services from four Ganzhou counties (Yunhe rule)"),
+                                    "Purchase of regulating services from four Ganzhou counties "
+                                    "(Yunhe rule)"),
     "app.title.basin-fund": _mm("11 个设区市的流域生态补偿资金（示例评分）",
                                 "Basin compensation fund across the 11 cities (illustrative scores)"),
-    "app.title.p-index": _mm("示例交界断面的 P 指数补偿", "P-index compensation at an illustrative border section"),
+    "app.title.p-index": _mm("示例交界断面的 P 指数补偿",
+                             "P-index compensation at an illustrative border section"),
     "app.title.gep-compensation": _mm("下游城市为赣江源头水源涵养付费（示例份额和费率）",
                                       "Downstream cities pay for the Gan headwaters' water conservation "
                                       "(illustrative shares and rate)"),
@@ -285,8 +290,10 @@ PAGE_MESSAGES = {
     "app.note.negative": _mm("{what}为负（{value}）：计为 0", "{what} negative ({value}): counted as 0"),
     "app.note.floor": _mm("保底：{raw} → {amount} 万元", "floor: {raw} → {amount} 10⁴ yuan"),
     "app.note.cap": _mm("封顶：{raw} → {amount} 万元", "cap: {raw} → {amount} 10⁴ yuan"),
-    "app.note.redistribution": _mm("再分配：{raw} → {amount} 万元", "redistribution: {raw} → {amount} 10⁴ yuan"),
-    "app.note.not_reported": _mm("第 {k} 期：条件未报告，暂不支付", "instalment {k}: condition not reported, withheld"),
+    "app.note.redistribution": _mm("再分配：{raw} → {amount} 万元",
+                                   "redistribution: {raw} → {amount} 10⁴ yuan"),
+    "app.note.not_reported": _mm("第 {k} 期：条件未报告，暂不支付",
+                                 "instalment {k}: condition not reported, withheld"),
     "app.note.not_met": _mm("第 {k} 期：条件未达标，暂不支付", "instalment {k}: condition not met, withheld"),
     "app.note.services_missing": _mm("服务价值缺失：不采购", "services value missing: nothing purchased"),
     "app.note.score_missing": _mm("{what}评分缺失：计为 0", "{what} score missing: counted 0"),
@@ -307,7 +314,8 @@ i18n.register(PAGE_MESSAGES)
 _NOTE_PATTERNS = [
     (re.compile(r"^(?P<what>.+) missing: nothing from this factor$"), "app.note.missing"),
     (re.compile(r"^(?P<what>.+) negative \((?P<value>[^)]*)\): counted as 0$"), "app.note.negative"),
-    (re.compile(r"^(?P<bound>floor|cap|redistribution): (?P<raw>[\d,.\-]+) → (?P<amount>[\d,.\-]+) yuan$"), None),
+    (re.compile(r"^(?P<bound>floor|cap|redistribution): (?P<raw>[\d,.\-]+) → "
+                r"(?P<amount>[\d,.\-]+) yuan$"), None),
     (re.compile(r"^instalment (?P<k>\d+): condition not reported, withheld$"), "app.note.not_reported"),
     (re.compile(r"^instalment (?P<k>\d+): condition not met, withheld$"), "app.note.not_met"),
     (re.compile(r"^services value missing: nothing purchased$"), "app.note.services_missing"),
@@ -382,7 +390,8 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
                 basis = bases.get(factor, "")
                 label = _joined(t, name(factor, t), t("app.col.basis"))
                 if basis.endswith("per_km2"):
-                    shown.append(pages.Column(c, pages.head(t, label, t("pages.wan_yuan_per_km2")), pages.wan))
+                    shown.append(pages.Column(c, pages.head(t, label, t("pages.wan_yuan_per_km2")),
+                                              pages.wan))
                 else:
                     unit = pages.money_unit(table[c])
                     shown.append(pages.Column(c, pages.money_head(t, label, unit), pages.money(unit)))
@@ -392,17 +401,20 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
         shown += [cash("adjustment", t("app.col.adjustment")), cash("amount_yuan", t("app.col.amount")),
                   pages.Column("share", t("app.col.share_of_budget"), pages.fraction)]
     elif result.kind == "purchase":
-        shown += [cash("services_value_yuan", t("app.col.services_value")), cash("price_yuan", t("app.col.price"))]
+        shown += [cash("services_value_yuan", t("app.col.services_value")),
+                  cash("price_yuan", t("app.col.price"))]
         shown += [cash(c, t("app.col.instalment", k=c.split("_")[1])) for c in table.columns
                   if c.startswith("instalment_")]
         shown.append(cash("paid_yuan", t("app.col.paid")))
     elif result.kind == "basin_fund":
-        shown += [pages.Column(c, _joined(t, name(c.removeprefix("share:"), t), t("app.col.share")), pages.fraction)
+        shown += [pages.Column(c, _joined(t, name(c.removeprefix("share:"), t), t("app.col.share")),
+                               pages.fraction)
                   for c in table.columns if c.startswith("share:")]
         shown += [pages.Column("coefficient", t("app.col.coefficient")),
                   cash("before_penalty_yuan", t("app.col.before_penalty")),
                   pages.Column("penalty", t("app.col.penalty"), pages.fraction),
-                  cash("rolled_over_yuan", t("app.col.rolled_over")), cash("amount_yuan", t("app.col.amount"))]
+                  cash("rolled_over_yuan", t("app.col.rolled_over")),
+                  cash("amount_yuan", t("app.col.amount"))]
     elif result.kind == "p_index":
         rule = result.record["rule"]
         roles = {rule.get("upstream"): t("app.p.upstream"), rule.get("downstream"): t("app.p.downstream")}
@@ -412,7 +424,8 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
                   pages.Column("baseline_mg_l", t("app.col.baseline")),
                   pages.Column("weight", t("app.col.weight")), pages.Column("ratio", t("app.col.ratio")),
                   pages.Column("term", t("app.col.term")),
-                  pages.Column("payer", t("app.col.payer"), **text), pages.Column("payee", t("app.col.payee"), **text),
+                  pages.Column("payer", t("app.col.payer"), **text),
+                  pages.Column("payee", t("app.col.payee"), **text),
                   cash("amount_yuan", t("app.col.amount")), pages.Column("reason", t("app.col.note"), **text)]
         for role in ("payer", "payee"):
             cells[role] = lambda row, role=role: (roles.get(row[role], row[role]) if pages._present(row[role])
@@ -476,13 +489,15 @@ def _parameter(p: dict, t) -> str | Markup:
     unit = p.get("unit") or ""
     if unit == "yuan per year":
         return f"{pages.money(pages.money_unit([p['value']]))(p['value'])} " + (
-            t("app.unit.yi_per_year") if pages.money_unit([p["value"]]) == "yi" else t("app.unit.wan_per_year"))
+            t("app.unit.yi_per_year") if pages.money_unit([p["value"]]) == "yi"
+            else t("app.unit.wan_per_year"))
     if unit.startswith("fraction"):
         return f"{i18n.percent(p['value'], 2)}（{t(PARAMETER_UNITS[unit])}）" if t.lang == "zh" else \
             f"{i18n.percent(p['value'], 2)} ({t(PARAMETER_UNITS[unit])})"
     value = i18n.number(p["value"])
     if unit in PARAMETER_UNITS:
-        return f"{value}（{t(PARAMETER_UNITS[unit])}）" if t.lang == "zh" else f"{value} ({t(PARAMETER_UNITS[unit])})"
+        shown_unit = t(PARAMETER_UNITS[unit])
+        return f"{value}（{shown_unit}）" if t.lang == "zh" else f"{value} ({shown_unit})"
     return Markup("{} ").format(value) + pages.foreign(unit) if unit else value
 
 

@@ -319,7 +319,8 @@ i18n.register({
                            "The dual-control path comes from the shipped statistics; the product label, the "
                            "afforestation project and the inclusion ledger use illustrative inputs to show "
                            "the methods."),
-    "carbon.demo.dual": _m("一、全省碳排放强度与“十四五”目标", "1. Province carbon intensity against the 14th FYP target"),
+    "carbon.demo.dual": _m("一、全省碳排放强度与“十四五”目标",
+                           "1. Province carbon intensity against the 14th FYP target"),
     "carbon.demo.target": _m("目标", "Target"),
     "carbon.demo.target_value": _m("{year}年较2020年降低 {value}", "−{value} by {year} on 2020"),
     "carbon.demo.confidence": _m("参数可信度", "Confidence"),
@@ -350,7 +351,8 @@ i18n.register({
     "carbon.demo.status.missing": _m("缺失", "missing"),
     "carbon.demo.status.partial": _m("部分", "partial"),
     "carbon.demo.status.complete": _m("完整", "complete"),
-    "carbon.demo.related": _m("找到的相关统计（能源，非碳排放）", "Related statistics found (energy, not carbon)"),
+    "carbon.demo.related": _m("找到的相关统计（能源，非碳排放）",
+                              "Related statistics found (energy, not carbon)"),
     "carbon.demo.indicator": _m("指标", "Indicator"),
     "carbon.demo.value": _m("数值", "Value"),
     "carbon.demo.unit": _m("单位", "Unit"),
@@ -380,12 +382,14 @@ i18n.register({
     "carbon.demo.uncertainty": _m("不确定性扣减", "Uncertainty deduction"),
     "carbon.demo.creditable": _m("可签发减排量", "Creditable"),
     "carbon.demo.t_per_yr": _m("吨 CO₂/年", "t CO₂/yr"),
-    "carbon.demo.gep_share": _m("占所在县 GEP 森林固碳量比例", "Share of the county's GEP forest sequestration"),
+    "carbon.demo.gep_share": _m("占所在县 GEP 森林固碳量比例",
+                                "Share of the county's GEP forest sequestration"),
     "carbon.demo.gep_share_value": _m("{share}（GEP {year}年，{name}，{tonnes} 吨 CO₂）",
                                       "{share} (GEP {year}, {name}, {tonnes} t CO₂)"),
-    "carbon.demo.sink_rule": _m("签发的碳汇量是 GEP 森林固碳流量的一部分：只报告占比，碳汇价值绝不加到 GEP 上。",
-                                "Credited tonnes are part of that GEP flow: the credit value is never added to "
-                                "the GEP value."),
+    "carbon.demo.sink_rule": _m("签发的碳汇量是 GEP 森林固碳流量的一部分：只报告占比，碳汇价值绝不加到 "
+                                "GEP 上。",
+                                "Credited tonnes are part of that GEP flow: the credit value is never added "
+                                "to the GEP value."),
     "carbon.demo.inclusion": _m("四、碳普惠账本", "4. Carbon inclusion ledger"),
     "carbon.demo.account": _m("账户", "Account"),
     "carbon.demo.day": _m("日期", "Day"),
@@ -421,24 +425,27 @@ i18n.register({
     "carbon.demo.scope.inclusion": _m("碳普惠", "inclusion"),
     "carbon.demo.scope.label": _m("碳标签", "label"),
     "carbon.demo.total_registered": _m("已登记合计", "Registered total"),
-    "carbon.demo.reason.daily_cap": _m("{action} {day}：已记录 {done}，再加 {asked} 超过每日上限 {cap}；今日最多再记 {more}",
-                                       "{action} on {day}: {done} already recorded + {asked} exceeds the daily cap "
-                                       "of {cap}; record at most {more} more today"),
+    "carbon.demo.reason.daily_cap": _m("{action} {day}：已记录 {done}，再加 {asked} 超过每日上限 {cap}；今日"
+                                       "最多再记 {more}",
+                                       "{action} on {day}: {done} already recorded + {asked} exceeds the "
+                                       "daily cap of {cap}; record at most {more} more today"),
     "carbon.demo.reason.evidence": _m("凭证已用于账本的另一条记录：每次出行、读数或扫码只计一次",
-                                      "the evidence was already used for a ledger entry: each trip, reading or "
-                                      "scan earns once"),
+                                      "the evidence was already used for a ledger entry: each trip, reading "
+                                      "or scan earns once"),
     "carbon.demo.reason.no_factor": _m("{action}：没有引用的减排因子；先采用方法学并将因子加入参数库",
                                        "{action}: no cited reduction factor; adopt a methodology and add its "
                                        "factors to the registry first"),
-    "carbon.demo.reason.claimed": _m("{asset} 已被 {holder} 声明（{scope}，{years}，{tonnes} 吨）：同一吨只能声明一次",
-                                     "{asset} is already claimed by {holder} ({scope}, {years}, {tonnes} t): these "
-                                     "tonnes can be claimed once"),
+    "carbon.demo.reason.claimed": _m("{asset} 已被 {holder} 声明（{scope}，{years}，{tonnes} 吨）：同一吨只能"
+                                     "声明一次",
+                                     "{asset} is already claimed by {holder} ({scope}, {years}, {tonnes} t): "
+                                     "these tonnes can be claimed once"),
 })
 
 _ZH = re.compile(r"^(?P<en>.*?) \((?:示例：)?(?P<zh>[^()]*[\u4e00-\u9fff][^()]*)\)$")
 _REASONS = [
-    (re.compile(r"^(?P<action>\w+) on (?P<day>[\d-]+): (?P<done>[\d.]+) already recorded \+ (?P<asked>[\d.]+) "
-                r"exceeds the daily cap of (?P<cap>[\d.]+) → fix: record at most (?P<more>[\d.]+) more today"),
+    (re.compile(r"^(?P<action>\w+) on (?P<day>[\d-]+): (?P<done>[\d.]+) already recorded \+ "
+                r"(?P<asked>[\d.]+) exceeds the daily cap of (?P<cap>[\d.]+) → fix: record at most "
+                r"(?P<more>[\d.]+) more today"),
      "carbon.demo.reason.daily_cap"),
     (re.compile(r"^evidence \S+ was already used for a ledger entry"), "carbon.demo.reason.evidence"),
     (re.compile(r"^\S+ · (?P<action>\w+): no cited reduction factor"), "carbon.demo.reason.no_factor"),
@@ -497,26 +504,28 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
         C("intensity", t("carbon.demo.intensity"), _num(3)), C("index", t("carbon.demo.index"), _num(3)),
         C("target_index", t("carbon.demo.target_index"), _num(3)),
         C("status", t("carbon.demo.status"), **text), C("conflicting", t("carbon.demo.conflicting"), **text)],
-        t, cells={"gdp_basis": lambda r: t(f"carbon.demo.{r['gdp_basis']}") if pages._present(r["gdp_basis"]) else i18n.DASH,
+        t, cells={"gdp_basis": lambda r: t(f"carbon.demo.{r['gdp_basis']}") if pages._present(r["gdp_basis"])
+                  else i18n.DASH,
                   "status": lambda r: _word(t, "status", r["status"]),
-                  "conflicting": lambda r: "、".join(_word(t, "conflict", w) for w in r["conflicting"].split())
-                  if t.lang == "zh" else ", ".join(_word(t, "conflict", w) for w in r["conflicting"].split())},
+                  "conflicting": lambda r: ("、" if t.lang == "zh" else ", ").join(
+                      _word(t, "conflict", w) for w in r["conflicting"].split())},
         row_classes=["missing" if s == "missing" else "" for s in path["status"]])
     related = pd.DataFrame(control["related_statistics"])
     related_table = pages.table(related, [
-        C("year", t("carbon.demo.year"), str, numeric=False), C("indicator", t("carbon.demo.indicator"), **text),
+        C("year", t("carbon.demo.year"), str, numeric=False),
+        C("indicator", t("carbon.demo.indicator"), **text),
         C("value", t("carbon.demo.value"), str), C("unit", t("carbon.demo.unit"), **text)], t,
         cells={"indicator": lambda r: r.get("indicator_zh") if t.lang == "zh" and r.get("indicator_zh")
                else r["indicator"].replace("_", " ")}) if len(related) else None
     target = control["target"]
+    national = target["id"] == "target.CN.14fyp.intensity"
     target_facts = [
         (t("carbon.demo.target"), t("carbon.demo.target_value", year=target["year"],
                                     value=i18n.percent(target["value"], 0))),
         (t("carbon.demo.confidence"), t(f"confidence.{target['confidence']}")),
-        (t("carbon.demo.source"), t("carbon.demo.target_source") if target["id"] == "target.CN.14fyp.intensity"
-         else pages.foreign(target["source"])),
-        (t("carbon.demo.note"), t("carbon.demo.target_note") if target["id"] == "target.CN.14fyp.intensity"
-         else pages.foreign(target["note"]))]
+        (t("carbon.demo.source"),
+         t("carbon.demo.target_source") if national else pages.foreign(target["source"])),
+        (t("carbon.demo.note"), t("carbon.demo.target_note") if national else pages.foreign(target["note"]))]
     parts = pd.DataFrame([{"part": k, "kg": pcf[f"{k}_kg_co2e"]} for k in ("fossil", "biogenic", "land_use")])
     footprint_table = pages.table(parts, [C("part", t("carbon.demo.part"), **text),
                                           C("kg", t("carbon.demo.kg"), _num(4))], t, totals=["kg"],
@@ -551,7 +560,8 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
     ledger_table = pages.table(log, [
         C("account", t("carbon.demo.account"), **text), C("day", t("carbon.demo.day"), str, numeric=False),
         C("action", t("carbon.demo.action"), **text), C("activity", t("carbon.demo.activity"), str),
-        C("outcome", t("carbon.demo.outcome"), **text), C("reduction_kg", t("carbon.demo.reduction"), _num(3)),
+        C("outcome", t("carbon.demo.outcome"), **text),
+        C("reduction_kg", t("carbon.demo.reduction"), _num(3)),
         C("points", t("carbon.demo.points"), lambda v: i18n.DASH if v is None or v != v else f"{int(v):,}"),
         C("reason", t("carbon.demo.reason"), **text)], t, totals=["reduction_kg", "points"],
         cells={"action": lambda r: _word(t, "action", r["action"]),
@@ -562,7 +572,8 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
     balances = pd.DataFrame([{"account": a, **b, "verified": included["verified"][a]}
                              for a, b in included["balances"].items()])
     balance_table = pages.table(balances, [C("account", t("carbon.demo.account"), **text)] + [
-        C(d, t("carbon.demo.balance_on", day=f"{d[3:7]}-{d[8:10]}-{d[11:13]}"), i18n.number) for d in days] + [
+        C(d, t("carbon.demo.balance_on", day=f"{d[3:7]}-{d[8:10]}-{d[11:13]}"), i18n.number)
+        for d in days] + [
         C("verified", t("carbon.demo.verified"), **text)], t,
         cells={"verified": lambda r: t("carbon.demo.yes" if r["verified"] else "carbon.demo.no")})
     claims_frame = pd.DataFrame(claim_log)
@@ -574,7 +585,8 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
         C("asset", t("carbon.demo.asset"), **text), C("years", t("carbon.demo.years"), **text),
         C("tonnes", t("carbon.demo.tonnes"), _num(3)), C("outcome", t("carbon.demo.outcome"), **text),
         C("reason", t("carbon.demo.reason"), **text)], t,
-        cells={"scope": lambda r: _word(t, "scope", r["scope"]), "holder": lambda r: _bilingual(r["holder"], t),
+        cells={"scope": lambda r: _word(t, "scope", r["scope"]),
+               "holder": lambda r: _bilingual(r["holder"], t),
                "asset": lambda r: Markup("<code>{}</code>").format(r["asset"]),
                "years": lambda r: f"{r['year_from']}–{r['year_to']}",
                "outcome": lambda r: _word(t, "outcome", r["outcome"]),

@@ -36,8 +36,8 @@ def demo(
     ] = None,
     accounts: Annotated[
         Path | None,
-        typer.Option(help=f"GEP accounts.csv for the sink/GEP link; default: the repository's {JIANGXI_ACCOUNTS} "
-                     "if present"),
+        typer.Option(help=f"GEP accounts.csv for the sink/GEP link; default: the repository's "
+                          f"{JIANGXI_ACCOUNTS} if present"),
     ] = None,
     examples: Annotated[
         Path | None, typer.Option(help=f"folder of the example inputs; default: the repository's {EXAMPLES}")

@@ -45,11 +45,13 @@ i18n.register({
         "Poyang Lake total phosphorus from reposts of the official bulletins, daily PM2.5 of Nanchang "
         "and Jiujiang, and the early-warning rules run on these real data."),
     "monitoring.demo.facts.tp_years": _m("鄱阳湖总磷报告年份", "Poyang TP years reported"),
-    "monitoring.demo.facts.tp_years_value": _m("{reported}/{all} 年（{years}）", "{reported} of {all} ({years})"),
+    "monitoring.demo.facts.tp_years_value": _m("{reported}/{all} 年（{years}）",
+                                               "{reported} of {all} ({years})"),
     "monitoring.demo.facts.alerts": _m("预警条数", "Alerts"),
     "monitoring.demo.facts.target": _m("目标（示例）", "Target (illustrative)"),
     "monitoring.demo.facts.target_value": _m("{year}年总磷 {tp} mg/L", "TP {tp} mg/L by {year}"),
-    "monitoring.demo.tp": _m("一、鄱阳湖总磷（全省，mg/L）", "1. Poyang Lake total phosphorus (province, mg/L)"),
+    "monitoring.demo.tp": _m("一、鄱阳湖总磷（全省，mg/L）",
+                             "1. Poyang Lake total phosphorus (province, mg/L)"),
     "monitoring.demo.tp_text": _m(
         "水质类别按 GB 3838-2002 湖库标准判定（鄱阳湖适用），并列出河流标准的结果作对照。"
         "削减比例：使湖泊达到目标浓度需削减的总磷负荷比例，分别按稳态沃伦魏德尔关系（C ∝ L）"
@@ -110,8 +112,8 @@ i18n.register({
         "待依据湖面总磷干湿沉降实测值填写", "to fill from measured wet + dry TP deposition on the lake"),
     "monitoring.demo.reference.inflow_five_rivers": _m(
         "恒等：五河（赣、抚、信、饶、修）入湖控制站实测通量 = Σ 流量 × 总磷浓度",
-        "identity: the flux measured at the five rivers' outlet gauges (Gan, Fu, Xin, Rao, Xiu) = Σ discharge "
-        "× TP concentration"),
+        "identity: the flux measured at the five rivers' outlet gauges (Gan, Fu, Xin, Rao, Xiu) = Σ "
+        "discharge × TP concentration"),
     "monitoring.demo.grades": _m("监测点营养状态（文献，2006年和2014年）",
                                  "Station trophic grades (literature, 2006 and 2014)"),
     "monitoring.demo.station": _m("监测点", "Station"),
@@ -152,8 +154,10 @@ i18n.register({
     "monitoring.demo.message": _m("预警内容", "Message"),
     "monitoring.demo.responsible": _m("责任单位", "Responsible"),
     "monitoring.demo.evidence": _m("证据", "Evidence"),
-    "monitoring.demo.evidence.above": _m("{value} {unit}，高于 {limit} {unit}", "{value} {unit}, above {limit} {unit}"),
-    "monitoring.demo.evidence.below": _m("{value} {unit}，低于 {limit} {unit}", "{value} {unit}, below {limit} {unit}"),
+    "monitoring.demo.evidence.above": _m("{value} {unit}，高于 {limit} {unit}",
+                                         "{value} {unit}, above {limit} {unit}"),
+    "monitoring.demo.evidence.below": _m("{value} {unit}，低于 {limit} {unit}",
+                                         "{value} {unit}, below {limit} {unit}"),
     "monitoring.demo.evidence.count": _m(
         "{periods} 天中 {count} 天高于 {limit} {unit}（≥ {at_least} 天即预警）；最高 {max} {unit}",
         "{count} of {periods} days above {limit} {unit} (alert at ≥ {at_least}); highest {max} {unit}"),
@@ -164,7 +168,8 @@ i18n.register({
         "{start}年 {before} → {end}年 {after}（{change}，预警线 −{drop}%）",
         "{start} {before} → {end} {after} ({change}; alert at −{drop}%)"),
     "monitoring.demo.no_rules_without_data": _m("无", "none"),
-    "monitoring.demo.rules_without_data": _m("本例无数据的规则（不产生预警）：", "Rules without data here (they raise nothing): "),
+    "monitoring.demo.rules_without_data": _m("本例无数据的规则（不产生预警）：",
+                                             "Rules without data here (they raise nothing): "),
     "monitoring.demo.rule.poyang-tp-above-lake-class-iii": _m(
         "鄱阳湖总磷超过 GB 3838-2002 湖库III类限值",
         "Poyang Lake total phosphorus above the GB 3838-2002 class III limit for lakes"),
@@ -181,11 +186,13 @@ i18n.register({
         "PM2.5 超过 24 小时二级限值（分指数 > 100）的天数多于十分之一",
         "More than one day in ten with PM2.5 above the 24-h grade II limit (IAQI > 100)"),
     "monitoring.demo.basis.pm25-daily-exceedance-days": _m(
-        "75 µg/m³：GB 3095-2012 24 小时二级限值和 HJ 633 分指数 100 [V]；37 天（一年的 10%）：本规则文件的政策设定",
+        "75 µg/m³：GB 3095-2012 24 小时二级限值和 HJ 633 分指数 100 [V]；37 天（一年的 10%）：本规则文件的政"
+        "策设定",
         "75 µg/m³: GB 3095-2012 24-h grade II and HJ 633 IAQI 100 [V]; 37 days (10 % of a year): a policy "
         "setting of this file"),
     "monitoring.demo.rule.pm25-monthly-rising": _m(
-        "PM2.5 月均浓度上升（曼-肯德尔检验，5% 显著性水平）", "Monthly mean PM2.5 rising (Mann–Kendall, 5 % level)"),
+        "PM2.5 月均浓度上升（曼-肯德尔检验，5% 显著性水平）",
+        "Monthly mean PM2.5 rising (Mann–Kendall, 5 % level)"),
     "monitoring.demo.basis.pm25-monthly-rising": _m(
         "曼-肯德尔检验与森氏斜率；显著性水平为本规则文件的政策设定",
         "Mann–Kendall test with Sen's slope; level a policy setting of this file"),
@@ -196,13 +203,15 @@ i18n.register({
         "已发布的核算结果（各年均计算的项目）；10% 为本规则文件的政策设定",
         "published accounts (items computed in every year); 10 % a policy setting of this file"),
     "monitoring.demo.rule.station-worse-than-class-iii": _m(
-        "监测断面年度单因子水质类别劣于III类", "A monitoring station's annual single-factor class is worse than III"),
+        "监测断面年度单因子水质类别劣于III类",
+        "A monitoring station's annual single-factor class is worse than III"),
     "monitoring.demo.basis.station-worse-than-class-iii": _m(
         "GB 3838-2002 单因子评价；III类为常用功能区目标（本规则文件的政策设定）",
         "GB 3838-2002 single-factor evaluation; class III the usual functional target (a policy setting of "
         "this file)"),
     "monitoring.demo.rule.lake-station-eutrophic": _m(
-        "湖库监测点富营养（综合营养状态指数 > 50）", "A lake or reservoir station is eutrophic (TLI above 50)"),
+        "湖库监测点富营养（综合营养状态指数 > 50）",
+        "A lake or reservoir station is eutrophic (TLI above 50)"),
     "monitoring.demo.basis.lake-station-eutrophic": _m(
         "中国环境监测总站综合营养状态指数分级：TLI > 50 为富营养 [V]",
         "CNEMC trophic level index grades: TLI > 50 eutrophic [V]"),
@@ -213,7 +222,8 @@ i18n.register({
         "The AQI columns of the air tables are PM2.5 IAQIs: HJ 633's AQI needs all six pollutants, and the "
         "shipped data hold PM2.5 only."),
     "monitoring.demo.note.load": _m(
-        "总磷负荷账户缺失：没有随附公开的负荷系数或活动量数据（tp_load_coefficients.csv 说明各来源需要什么数据）。",
+        "总磷负荷账户缺失：没有随附公开的负荷系数或活动量数据（tp_load_coefficients.csv 说明各来源需要什么数"
+        "据）。",
         "The TP load account is missing: no open load coefficients or activity data are shipped "
         "(tp_load_coefficients.csv says what would fill each source)."),
     "monitoring.demo.city.Nanchang": _m("南昌市", "Nanchang"),
@@ -288,7 +298,8 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
         "rules": [r.id for r in rules],
         "alerts_by_rule": {r.id: sum(a.rule_id == r.id for a in alerts) for r in rules},
         "rules_without_data": warning.rules_without_data(rules, series),
-        "target": {"tp_mg_l": target, "year": target_year, "note": MESSAGES["monitoring.demo.target_note"]["en"]},
+        "target": {"tp_mg_l": target, "year": target_year,
+                   "note": MESSAGES["monitoring.demo.target_note"]["en"]},
         "notes": [MESSAGES[key]["en"] for key in NOTES],
     }
     assessment = links.assessment_rows(
@@ -465,17 +476,18 @@ def _sources(value) -> Markup | str:
 
 
 def _evidence(alert: pd.Series, t) -> str:
-    evidence = json.loads(alert["evidence"]) if isinstance(alert["evidence"], str) else dict(alert["evidence"])
+    raw = alert["evidence"]
+    evidence = json.loads(raw) if isinstance(raw, str) else dict(raw)
     unit = evidence.get("unit", "")
     number = i18n.number
     if "periods_above" in evidence:
-        return t("monitoring.demo.evidence.count", count=evidence["periods_above"], periods=evidence["periods"],
-                 limit=number(evidence["above"]), unit=unit, at_least=evidence["count_at_least"],
-                 max=number(evidence["max"]))
+        return t("monitoring.demo.evidence.count", count=evidence["periods_above"],
+                 periods=evidence["periods"], limit=number(evidence["above"]), unit=unit,
+                 at_least=evidence["count_at_least"], max=number(evidence["max"]))
     if "change_percent" in evidence:
         return t("monitoring.demo.evidence.change", start=evidence["from"], end=evidence["to"],
-                 before=i18n.number_yi(evidence["value_from"]) + (" 亿元" if t.lang == "zh" else " 10⁸ yuan"),
-                 after=i18n.number_yi(evidence["value_to"]) + (" 亿元" if t.lang == "zh" else " 10⁸ yuan"),
+                 before=f"{i18n.number_yi(evidence['value_from'])} {t('pages.yi_yuan')}",
+                 after=f"{i18n.number_yi(evidence['value_to'])} {t('pages.yi_yuan')}",
                  change=i18n.percent(evidence["change_percent"] / 100, 1, signed=True),
                  drop=number(evidence["drop_percent"]))
     if "sen_slope" in evidence:
@@ -531,7 +543,8 @@ def page_model(result: dict, t) -> dict:
         C("status", t("monitoring.demo.status"), **text),
         C("why", t("monitoring.demo.why"), **text),
         C("ref", t("monitoring.demo.reference"), **text)], t,
-        cells={"source_name": lambda r: t("pages.total") if r["source"] == "total" else source_names[r["source"]],
+        cells={"source_name": lambda r: t("pages.total") if r["source"] == "total"
+               else source_names[r["source"]],
                "load_shown": lambda r: _fixed(1)(r["load_t"]),
                "status": lambda r: _known(t, f"monitoring.demo.status.{r['status']}", r["status"]),
                "why": why,
@@ -546,7 +559,8 @@ def page_model(result: dict, t) -> dict:
     wide.columns = [str(c) for c in wide.columns]
     grade_years = [c for c in wide.columns if c != "station"]
     grade_table = pages.table(wide, [C("station", t("monitoring.demo.station"), **text)] + [
-        C(y, t("monitoring.demo.year") + " " + y if t.lang == "en" else f"{y}年", **text) for y in grade_years],
+        C(y, f"{t('monitoring.demo.year')} {y}" if t.lang == "en" else f"{y}年", **text)
+        for y in grade_years],
         t, cells={"station": lambda r: _known(t, f"monitoring.demo.station.{r['station']}", r["station"]),
                   **{y: (lambda r, y=y: pages.text(r[y]) if t.lang == "zh" else grade_en.get(r[y], DASH))
                      for y in grade_years}})
@@ -566,7 +580,8 @@ def page_model(result: dict, t) -> dict:
             C("index_pm25", t("monitoring.demo.index_term"), _fixed(2))], t, caption=_city(city, t),
             totals=["days_pm25_24h", "exceedance_days_pm25"], means=["pm25_annual_mean"],
             total_label=t("monitoring.demo.air_aggregate", years=years),
-            cells={"valid": lambda r: t("monitoring.demo.yes" if r["valid_pm25_24h"] else "monitoring.demo.no")}))
+            cells={"valid": lambda r: t("monitoring.demo.yes" if r["valid_pm25_24h"]
+                                        else "monitoring.demo.no")}))
 
     alerts = result["alerts"]
     alert_table = pages.table(alerts, [
@@ -596,15 +611,16 @@ def page_model(result: dict, t) -> dict:
     target = summary["target"]
     without = [Markup("<code>{}</code>").format(rule) for rule in summary["rules_without_data"]]
     facts = [
-        (t("monitoring.demo.facts.tp_years"), t("monitoring.demo.facts.tp_years_value", reported=len(reported),
-                                                all=len(tp), years=span)),
+        (t("monitoring.demo.facts.tp_years"),
+         t("monitoring.demo.facts.tp_years_value", reported=len(reported), all=len(tp), years=span)),
         (t("monitoring.demo.facts.alerts"), f"{len(alerts):,}"),
         (t("monitoring.demo.facts.target"), t("monitoring.demo.facts.target_value", tp=target["tp_mg_l"],
                                               year=target["year"]))]
-    target_note = (t("monitoring.demo.target_note") if target["note"] == MESSAGES["monitoring.demo.target_note"]["en"]
-                   else pages.foreign(target["note"]))
-    return {"facts": facts, "colon": "：" if t.lang == "zh" else ": ", "tp": tp_table, "load": load_table, "grades": grade_table, "air": air_tables,
-            "alerts": alert_table, "rules": rule_table, "alert_count": len(alerts), "target_note": target_note,
+    shipped_note = target["note"] == MESSAGES["monitoring.demo.target_note"]["en"]
+    target_note = t("monitoring.demo.target_note") if shipped_note else pages.foreign(target["note"])
+    return {"facts": facts, "colon": "：" if t.lang == "zh" else ": ", "tp": tp_table, "load": load_table,
+            "grades": grade_table, "air": air_tables, "alerts": alert_table, "rules": rule_table,
+            "alert_count": len(alerts), "target_note": target_note,
             "rules_without_data": Markup("、" if t.lang == "zh" else ", ").join(without)
             or t("monitoring.demo.no_rules_without_data"),
             "table_versions": summary["table_versions"], "notes": [t(key) for key in NOTES],
