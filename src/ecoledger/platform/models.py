@@ -191,6 +191,7 @@ class AccountRow(Base):
     value_yuan: Mapped[float | None] = mapped_column(Float, nullable=True)
     data_status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="")
+    note_zh: Mapped[str] = mapped_column(Text, default="", server_default="")  # migration 0003
 
     __table_args__ = (Index("ix_account_rows_run_unit", "run_id", "unit_code"),)
 

@@ -135,7 +135,7 @@ def _row_json(r: AccountRow, name: str, level: str, run: Run) -> dict:
             "year": r.year, "group": r.group, "service": r.service, "item": r.item, "item_zh": r.item_zh,
             "ecosystem": r.ecosystem, "physical_value": r.physical_value, "physical_unit": r.physical_unit,
             "unit_price": r.unit_price, "price_unit": r.price_unit, "value_yuan": r.value_yuan,
-            "data_status": r.data_status, "note": r.note}
+            "data_status": r.data_status, "note": r.note, "note_zh": r.note_zh}
 
 
 def _sums(s, run_id: int, by, *where) -> dict:

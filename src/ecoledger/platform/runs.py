@@ -47,7 +47,7 @@ from ecoledger.platform.policy import (
 
 ACCOUNT_COLUMNS = ["adcode", "year", "group", "service", "item", "item_zh", "ecosystem",
                    "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
-                   "data_status", "note"]
+                   "data_status", "note", "note_zh"]
 ARCHIVE_FORMAT = "ecoledger-run-archive/1"
 
 
@@ -256,6 +256,8 @@ def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
 def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: dict, summary: dict,
                    statistics_sha256: str, statistics: pd.DataFrame, archive: str = "") -> None:
     """Account rows, provenance, archive path and the status change: one transaction."""
+    if "note_zh" not in accounts:  # accounts of before the notes in Chinese
+        accounts = accounts.assign(note_zh=None)
     rows = accounts[ACCOUNT_COLUMNS].astype(object).where(accounts[ACCOUNT_COLUMNS].notna(), None)
     with db.transaction() as s:
         run = s.get(Run, run_id)
@@ -280,7 +282,8 @@ def _account_row(run_id: int, r) -> AccountRow:
         run_id=run_id, unit_code=str(r.adcode), year=int(r.year), group=r.group, service=r.service,
         item=r.item, item_zh=r.item_zh, ecosystem=r.ecosystem, physical_value=_number(r.physical_value),
         physical_unit=r.physical_unit or "", unit_price=_number(r.unit_price), price_unit=r.price_unit or "",
-        value_yuan=_number(r.value_yuan), data_status=r.data_status, note=r.note or "")
+        value_yuan=_number(r.value_yuan), data_status=r.data_status, note=r.note or "",
+        note_zh=r.note_zh or "")
 
 
 def _write_archive(folder: Path, run_id: int, profile: str, run_json: dict, statistics_sha256: str) -> Path:
