@@ -96,6 +96,20 @@ def test_application_totals_are_the_csv_sums_once(applications_demo):
     assert transfer["amount_yuan"].sum() == pytest.approx(1e9)
 
 
+def test_result_pages_are_chinese_with_an_english_twin(applications_demo):
+    from ecoledger.applications import outputs
+
+    pages_ = sorted((applications_demo / "results").glob("*.en.html"))
+    assert len(pages_) == len(list((ROOT / "examples/applications").glob("*.toml")))
+    for en in pages_:
+        zh = en.with_name(en.name.replace(".en.html", ".html"))
+        html = zh.read_text(encoding="utf-8")
+        assert untranslated(html) == [], zh.name
+        assert 'href="' + en.name + '"' in html and "{&#34;" not in html and "value_yuan" not in html
+        assert 'lang="en"' in en.read_text(encoding="utf-8")
+    assert callable(outputs.render)
+
+
 def test_p_index_payment_sits_on_the_p_row_only(tmp_path):
     from ecoledger.applications import outputs, rules
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
 from ecoledger import pages, tables
-from ecoledger.applications.rules import ILLUSTRATIVE, Result
+from ecoledger.applications.rules import Result
 from ecoledger.platform import i18n
 
 INTRO = {
@@ -51,7 +51,8 @@ def clean(value):
 
 
 def write(result: Result, folder: Path, stem: str | None = None) -> dict[str, Path]:
-    """``<stem>.csv``, ``<stem>.json`` and ``<stem>.html`` in ``folder`` (created)."""
+    """``<stem>.csv``, ``<stem>.json``, ``<stem>.html`` (zh) and ``<stem>.en.html`` in ``folder``
+    (created)."""
     stem = stem or result.kind
     folder.mkdir(parents=True, exist_ok=True)
     table = result.table.reset_index()
@@ -59,8 +60,10 @@ def write(result: Result, folder: Path, stem: str | None = None) -> dict[str, Pa
     (folder / f"{stem}.json").write_text(json.dumps(clean({
         "kind": result.kind, "title": result.title, "record": result.record,
         "rows": table.to_dict("records")}), ensure_ascii=False, indent=2), encoding="utf-8")
-    (folder / f"{stem}.html").write_text(render(result), encoding="utf-8")
     written = {kind: folder / f"{stem}.{kind}" for kind in ("csv", "json", "html")}
+    written["html_en"] = folder / f"{stem}.en.html"
+    for lang, key in (("zh", "html"), ("en", "html_en")):
+        written[key].write_text(render(result, t=i18n.translator(lang), stem=stem), encoding="utf-8")
     if result.kind == "assessment":
         written["report"] = folder / f"{stem}-report.html"
         written["report"].write_text(assessment_report(result), encoding="utf-8")
@@ -108,15 +111,14 @@ def _cell(value) -> str:
     return str(value)
 
 
-def render(result: Result, page: bool = True) -> str:
-    """The result as an HTML section (``page``: a whole page)."""
-    zh, en, method = INTRO[result.kind]
-    table = result.table.reset_index()
-    source = (resources.files("ecoledger.applications") / "result.html.j2").read_text(encoding="utf-8")
-    return _environment().from_string(source).render(
-        r=result, zh=zh, en=en, method=method, columns=list(table.columns),
-        rows=table.itertuples(index=False), page=page, illustrative=ILLUSTRATIVE,
-        totals=totals(result))
+def render(result: Result, page: bool = True, t=None, stem: str | None = None) -> str:
+    """The result as an HTML section in ``t``'s language (default Chinese) with the worked-example
+    page's table and totals (``section``); ``page``: a whole page, ``<stem>.html`` (zh) beside
+    ``<stem>.en.html`` (en), linked to each other."""
+    t = t or i18n.translator("zh")
+    stem = stem or result.kind
+    return pages.environment().get_template("applications/result.html.j2").render(
+        t=t, s=section(result, stem, t), page=page, pages={"zh": f"{stem}.html", "en": f"{stem}.en.html"})
 
 
 # --- the worked-example page: totals once, every label from the catalogue ----------------------------
