@@ -51,3 +51,13 @@ def test_landcover_check_indicators_in_both_languages():
     for text in table["official_indicator_en"]:
         assert re.search("[a-z]{3,}", text), text
     assert table["constrained"].sum() == 1
+
+
+def test_english_note_keeps_the_english_half_of_a_bilingual_part():
+    from ecoledger import notes
+
+    text = ("net output used: the gross output basis of the profile is not reported; 南昌市 (360100) "
+            "x_value shared out by farmland area / 南昌市（360100）的 `x_value` 按耕地面积分摊")
+    assert notes.to_en(text) == ("net output used: the gross output basis of the profile is not reported; "
+                                 "南昌市 (360100) x_value shared out by farmland area")
+    assert notes.to_en("a (x / y); b") == "a (x / y); b"

@@ -163,6 +163,19 @@ def part_zh(part: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+def to_en(text: str) -> str:
+    """The English of a (joined) note: a part written ``english / 中文`` (statistics shared out by a
+    proxy, ``statistics.allocation``) keeps its English half; '' stays ''."""
+    if not isinstance(text, str) or not text:
+        return text
+    parts = []
+    for part in split(text):
+        en, _, zh = part.rpartition(" / ")
+        parts.append(en if en and _CJK.search(zh) else part)
+    return "; ".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
 def to_zh(text: str) -> str:
     """The Chinese of a (joined) note; '' stays ''."""
     if not isinstance(text, str) or not text:

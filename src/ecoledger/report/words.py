@@ -49,6 +49,7 @@ messages.register({
     "lc.source": ("来源", "source"),
     "yes": ("是", "yes"),
     "pp": ("个百分点", "pp"),
+    "full_stop": ("。", ". "),
     "no": ("否", "no"),
     # run stages (run.json timings_s)
     "stage.validate and load": ("校验与读取", "validate and load"),
@@ -154,7 +155,7 @@ def note(row, lang: str) -> str:
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     if lang != "zh":
-        return str(text)
+        return notes.to_en(str(text))
     zh = getattr(row, "note_zh", None)
     return zh if isinstance(zh, str) and zh else notes.to_zh(str(text))
 
