@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ecoledger.errors import SubmissionError
 from ecoledger.monitoring import records, service
 from ecoledger.monitoring.store import MonitoringAlert, MonitoringUpload
+from ecoledger.monitoring.tables import table as _table
 from ecoledger.monitoring.warning import RuleError
 from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
@@ -73,6 +74,28 @@ i18n.register({
     "monitoring.tp_readings": {"zh": "总磷类别（湖库/河流标准）", "en": "TP class (lake / river limits)"},
     "monitoring.tli": {"zh": "综合营养状态指数", "en": "TLI"},
     "monitoring.samples": {"zh": "样本数", "en": "Samples"},
+    "monitoring.water": {"zh": "水体", "en": "Water body"},
+    "monitoring.parameter": {"zh": "指标", "en": "Parameter"},
+    "monitoring.grade": {"zh": "营养状态", "en": "Trophic state"},
+    # codes shown on the page: severities, water types, evidence fields (parameters and trophic
+    # grades come from the shipped tables below)
+    **{f"monitoring.severity.{k}": {"zh": zh, "en": k} for k, zh in
+       (("info", "提示"), ("low", "低"), ("medium", "中"), ("high", "高"))},
+    **{f"monitoring.water.{k}": {"zh": zh, "en": k} for k, zh in
+       (("river", "河流"), ("lake", "湖泊"), ("reservoir", "水库"))},
+    **{f"monitoring.evidence.{k}": {"zh": zh, "en": en} for k, zh, en in (
+        ("value", "数值", "value"), ("above", "上限", "above"), ("below", "下限", "below"),
+        ("basis", "依据", "basis"), ("unit", "单位", "unit"), ("periods", "时段数", "periods"),
+        ("periods_above", "超限时段数", "periods above"), ("count_at_least", "至少次数", "at least"),
+        ("alpha", "显著性水平", "alpha"), ("change_percent", "变化率（%）", "change (%)"),
+        ("direction", "方向", "direction"), ("drop_percent", "下降幅度（%）", "drop (%)"),
+        ("from", "起始年", "from"), ("to", "终止年", "to"), ("max", "最大值", "max"),
+        ("value_from", "起始值", "value from"), ("value_to", "终止值", "value to"),
+        ("slope", "斜率", "slope"), ("p_value", "p 值", "p value"))},
+    **{f"monitoring.parameter.{r.parameter}": {"zh": r.parameter_zh, "en": r.parameter}
+       for r in _table("parameters").itertuples(index=False)},
+    **{f"monitoring.grade.{r.grade}": {"zh": r.grade_zh, "en": r.grade.replace("_", " ")}
+       for r in _table("tli_grades").itertuples(index=False)},
 })
 
 
