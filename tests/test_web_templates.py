@@ -50,17 +50,18 @@ def unit_context(lang: str, name: str = "南昌县") -> dict:
     items = [
         {"group": "provisioning", "item": "agriculture", "item_zh": "农业产品", "physical_value": 3.1e9,
          "physical_unit": "yuan", "value_yuan": 3.1e9, "previous_value_yuan": 2.9e9, "change_pct": 0.069,
-         "data_status": "measured", "note": ""},
+         "data_status": "measured", "note": "", "note_zh": ""},
         {"group": "regulating", "item": "water_conservation", "item_zh": "水源涵养",
          "physical_value": 8.25e8, "physical_unit": "m3", "value_yuan": 5.03e9,
          "previous_value_yuan": 5.4e9, "change_pct": -0.068, "data_status": "derived",
-         "note": "precipitation from the 1 km grid; " + XSS},
+         "note": "precipitation from the 1 km grid; " + XSS,
+         "note_zh": "降水取自 1 km 网格；" + XSS},
         {"group": "regulating", "item": "flood_regulation_marsh", "item_zh": "洪水调蓄(沼泽)",
          "physical_value": None, "physical_unit": "m3", "value_yuan": None, "previous_value_yuan": None,
-         "change_pct": None, "data_status": "missing", "note": "no marsh layer"},
+         "change_pct": None, "data_status": "missing", "note": "no marsh layer", "note_zh": "无沼泽图层"},
         {"group": "cultural", "item": "recreation", "item_zh": "休闲旅游", "physical_value": float("nan"),
          "physical_unit": "person-time", "value_yuan": float("nan"), "previous_value_yuan": 1.2e9,
-         "change_pct": None, "data_status": "missing", "note": ""},
+         "change_pct": None, "data_status": "missing", "note": "", "note_zh": ""},
     ]
     return frame(lang, "/units/360121") | {
         "unit": {"code": "360121", "name_zh": name, "name_en": "Nanchang County", "level": "county",
@@ -348,7 +349,7 @@ def test_unit_page(env, lang):
         assert "水源涵养" not in text and "Regulating services" in text
     for status in ("measured", "derived", "missing"):
         assert page.find("span", data_status=status)
-    assert "no marsh layer" in text
+    assert ("无沼泽图层" if lang == "zh" else "no marsh layer") in text  # the note in the page's language
 
 
 def test_unit_page_without_run_or_values(env):

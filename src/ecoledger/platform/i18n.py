@@ -413,7 +413,15 @@ def isodate(value) -> str:
 
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Add the platform's filters to ``env``: ``yi``, ``percent``, ``number`` (and ``plain``,
-    ``when``, ``isodate`` that the templates also use)."""
+    ``when``, ``isodate``, ``marked`` that the templates also use)."""
     env.filters.update(yi=number_yi, percent=percent, number=number, plain=plain, when=when,
-                       isodate=isodate)
+                       isodate=isodate, marked=marked)
     return env
+
+
+def marked(text):
+    """A note with its `identifiers` as code, as in the report (imported late: the report package
+    loads matplotlib)."""
+    from ecoledger.report.words import marked as report_marked
+
+    return report_marked(text)

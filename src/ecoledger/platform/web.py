@@ -60,16 +60,6 @@ _env = Environment(loader=PackageLoader("ecoledger.platform", "templates"),
                    autoescape=select_autoescape(["html"]))
 i18n.install(_env)
 
-
-def _marked(text):
-    """A note with its `identifiers` as code, as in the report (imported late: the report package
-    loads matplotlib)."""
-    from ecoledger.report.words import marked
-
-    return marked(text)
-
-
-_env.filters["marked"] = _marked
 templates = Jinja2Templates(env=_env)
 
 
