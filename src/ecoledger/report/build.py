@@ -56,8 +56,8 @@ def write_report(out_dir: str | Path, pack_root: str | Path | None = None,
 
 def context(data: RunOutputs, t: Translator, languages,
             previous: tuple[int, pd.DataFrame] | None = None) -> dict:
-    """Everything the template shows, in the language of ``t``; ``previous`` is (year, T6) of an
-    earlier run for the year-over-year chart."""
+    """Everything the template shows, in the language of ``t``; ``previous`` is (year, accounts) of
+    an earlier run for the year-over-year chart."""
     summary, run = data.summary, data.run
     maps = []
     if data.units is not None:
@@ -135,13 +135,14 @@ def _summary_comparison(data: RunOutputs, t: Translator) -> sections.Table | Non
 
 
 def _previous(folder: str | Path | None) -> tuple[int, pd.DataFrame] | None:
-    """(year, T6 summary) of an earlier run's output folder, or None."""
+    """(year, accounts) of an earlier run's output folder, or None."""
     if folder is None:
         return None
     folder = Path(folder)
     year = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["year"]
-    t6 = pd.read_csv(folder / "tables" / "T6_summary.csv", dtype={"adcode": str})
-    return int(year), t6
+    accounts = pd.read_csv(folder / "accounts.csv", dtype={"adcode": str}, keep_default_na=False,
+                           na_values=[""])
+    return int(year), accounts
 
 
 def _headline(summary: dict, t: Translator) -> list[tuple[str, str, str]]:

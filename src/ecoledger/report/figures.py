@@ -8,7 +8,7 @@ import io
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -42,6 +42,7 @@ class Chart:
     uri: str  # data:image/png;base64,…
     caption: str = ""
     wide: bool = False  # a map with many units, drawn across the page
+    notes: list[str] = field(default_factory=list)  # lines below the caption
 
 
 @functools.cache
@@ -381,37 +382,79 @@ def top_units_chart(data: RunOutputs, t: Translator, count: int = 15) -> Chart |
 @_styled
 def change_chart(data: RunOutputs, previous: pd.DataFrame, previous_year: int,
                  t: Translator, shown: int = 12) -> Chart | None:
-    """GEP change (%) of the lowest-level units against ``previous`` (that year's T6): all of
-    them, or the ``shown`` largest rises and falls when there are more; the region's change in
-    the caption."""
-    leaves = _leaves(data)
-    before = previous.set_index("adcode")["gep"] if "adcode" in previous else previous["gep"]
-    change = (leaves["gep"] / leaves.index.map(before).astype(float) - 1).replace(
-        [np.inf, -np.inf], np.nan).dropna()
-    if change.empty:
+    """GEP change (%) of the lowest-level units against ``previous`` (that year's accounts), like
+    with like and raw (``series.change``): for each unit the change over the items comparable in
+    both years (coloured) beside the change over all items (grey); all units, or the ``shown``
+    largest rises and falls of the comparable change when there are more. The caption gives the
+    region's raw and comparable change; the notes list the items left out and why."""
+    from ecoledger.series import change as year_change
+
+    units, items = year_change(data.accounts, previous)
+    leaves = units.loc[units.index.isin(_leaves(data).index)]
+    leaves = leaves[leaves["change"].notna() | leaves["comparable_change"].notna()]
+    leaves = leaves.replace([np.inf, -np.inf], np.nan)
+    if leaves.empty:
         return None
-    change = change.sort_values()
-    if len(change) > 2 * shown:  # the largest rises and falls
-        change = pd.concat([change.head(shown), change.tail(shown)])
-    names = leaves.loc[change.index, "name"]
+    order = leaves["comparable_change"].fillna(leaves["change"]).sort_values()
+    if len(order) > 2 * shown:  # the largest rises and falls
+        order = pd.concat([order.head(shown), order.tail(shown)])
+    drawn = leaves.loc[order.index]
     title = t("change_chart", previous=previous_year, year=data.summary["year"])
-    figure = Figure(figsize=(7, max(2.5, 0.25 * len(change) + 1.2)))
+    figure = Figure(figsize=(7, max(2.5, 0.32 * len(drawn) + 1.4)))
     ax = figure.add_subplot()
-    ax.barh(names, change * 100, color=["#3f8f5b" if c >= 0 else "#c0504d" for c in change])
+    y = np.arange(len(drawn))
+    raw, alike = drawn["change"].to_numpy() * 100, drawn["comparable_change"].to_numpy() * 100
+    ax.barh(y + 0.2, raw, height=0.38, color="#c8c8c8", label=t("change_raw"))
+    ax.barh(y - 0.2, alike, height=0.38, label=t("change_comparable"),
+            color=["#3f8f5b" if c >= 0 else "#c0504d" for c in np.nan_to_num(alike)])
+    ax.set_yticks(y, drawn["name"])
     ax.axvline(0, color="#333333", linewidth=0.6)
     ax.set_xlabel("%")
-    for y, value in enumerate(change):
-        ax.text(value * 100, y, f" {value:+.1%} " , va="center", ha="left" if value >= 0 else "right",
-                fontsize=7)
-    low, high = min(change.min() * 100, 0), max(change.max() * 100, 0)
+    for row, value in enumerate(alike):
+        if not np.isnan(value):
+            ax.text(value, row - 0.2, f" {value / 100:+.1%} ", va="center", fontsize=6.5,
+                    ha="left" if value >= 0 else "right")
+    values = np.concatenate([raw[~np.isnan(raw)], alike[~np.isnan(alike)], [0.0]])
+    low, high = values.min(), values.max()
     span = (high - low) or 1.0  # no change anywhere: a symmetric axis around 0
     ax.set_xlim(low - 0.15 * span, high + 0.15 * span)
+    ax.legend(handles=[Patch(color="#c8c8c8", label=t("change_raw")),
+                       Patch(color="#3f8f5b", label=t("change_comparable"))],
+              loc="lower right", frameon=False, fontsize=7)
     ax.set_title(title)
-    region = [r for r in data.roots if r in before.index]
+    region = [r for r in data.roots if r in units.index]
     caption = ""
     if region:
-        ours, base = data.units_summary.loc[region, "gep"].sum(), before.loc[region].sum()
-        if base:
+        totals = units.loc[region, ["gep_before_yuan", "gep_after_yuan", "comparable_before_yuan",
+                                    "comparable_after_yuan"]].sum(min_count=1)
+        if totals["gep_before_yuan"]:
             caption = t("change_caption", region=data.region_name(t.lang), previous=previous_year,
-                        change=f"{ours / base - 1:+.1%}", before=numbers.yi(base), after=numbers.yi(ours))
-    return Chart(title, _png(figure), caption)
+                        change=f"{totals['gep_after_yuan'] / totals['gep_before_yuan'] - 1:+.1%}",
+                        before=numbers.yi(totals["gep_before_yuan"]),
+                        after=numbers.yi(totals["gep_after_yuan"]))
+        if totals["comparable_before_yuan"]:
+            alike = totals["comparable_after_yuan"] / totals["comparable_before_yuan"] - 1
+            caption += t("change_comparable_caption", change=f"{alike:+.1%}",
+                         before=numbers.yi(totals["comparable_before_yuan"]),
+                         after=numbers.yi(totals["comparable_after_yuan"]))
+    return Chart(title, _png(figure), caption,
+                 notes=excluded_notes(items, previous_year, data.summary["year"], t))
+
+
+def excluded_notes(items: pd.DataFrame, previous_year: int, year: int, t: Translator,
+                   named: int = 6) -> list[str]:
+    """One line per item, reason and pair of statuses left out of the comparable change: the units
+    (the first ``named`` by name, then their number) and each year's status."""
+    left_out = items[~items["comparable"] & (items["before_yuan"].notna() | items["after_yuan"].notna())]
+    if left_out.empty:
+        return []
+    keys = ["reason", "status_before", "status_after"]
+    by_item = left_out.groupby(["item", *keys], sort=False)["name"].agg(tuple).reset_index()
+    lines = [t("change_excluded_heading")]
+    for (reason, before, after, names), rows in by_item.groupby([*keys, "name"], sort=False):
+        units = t.join(names[:named]) + (t("change_units_more", n=len(names)) if len(names) > named else "")
+        why = t(f"change_reason_{reason}") if reason in ("basis", "coverage") else ""
+        lines.append(t("change_excluded", item=t.join(map(t.item, rows["item"])), units=units,
+                       previous=previous_year, year=year, before=t.status(before), after=t.status(after),
+                       why=why))
+    return lines

@@ -205,4 +205,18 @@ messages.register({
     "change_caption": ("{region}GEP由{previous}年的{before}亿元变为{after}亿元（{change}），按当年价计。",
                        "GEP of {region} went from {before} (in {previous}) to {after} × 10⁸ yuan "
                        "({change}), current prices."),
+    "change_comparable_caption": (
+        "可比口径（仅计两年均有数值、数据状态和所用统计相同的科目）：由{before}亿元变为{after}亿元（{change}）。",
+        " Like with like (only the items with a value in both years, of the same data status and "
+        "from the same statistics): from {before} to {after} × 10⁸ yuan ({change})."),
+    "change_raw": ("全部科目", "all items"),
+    "change_comparable": ("可比口径", "like with like"),
+    "change_excluded_heading": ("未计入可比口径的科目（单位；两年的数据状态）：",
+                                "Items left out of the like-with-like change (units; status in each year):"),
+    "change_excluded": ("{item}：{units}——{previous}年{before}，{year}年{after}{why}",
+                        "{item}: {units} — {before} in {previous}, {after} in {year}{why}"),
+    "change_units_more": ("等{n}个单位", " and others, {n} units"),
+    "change_reason_basis": ("（所用统计指标不同，如总产值与增加值）",
+                            " (from other statistics, e.g. gross output against value added)"),
+    "change_reason_coverage": ("（部分合计所缺单位不同）", " (a partial sum lacking other units)"),
 }, prefix=PREFIX)
