@@ -7,20 +7,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from ecoledger.testing import chromium, screenshots, watch
 from ecoledger.untranslated import untranslated
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNTS, PREVIOUS = ROOT / "out/jiangxi-2019", ROOT / "out/jiangxi-2018"
-SHOTS = Path(os.environ.get("ECOLEDGER_SCREENSHOTS", ROOT / "out/test-screenshots"))
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -208,38 +204,22 @@ def test_zh_pages_have_no_english_left(which, request):
         assert "value_yuan" not in page and ">basis<" not in page and "{&#34;" not in page
 
 
-def _needs_browser():
-    if shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed (scripts/setup-system installs it)")
-        pytest.skip("Debian chromium is not installed")
-    return pytest.importorskip("playwright.sync_api")
-
-
 @pytest.mark.parametrize("which", ["applications", "carbon", "monitoring"])
 def test_pages_in_a_real_browser(which, request):
-    sync_api = _needs_browser()
     folder = request.getfixturevalue(f"{which}_demo")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for lang, name in (("zh", "index.html"), ("en", "index.en.html")):
-                page = browser.new_page(viewport={"width": 1280, "height": 900},
-                                        locale="zh-CN" if lang == "zh" else "en-GB")
-                errors: list[str] = []
-                page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-                page.on("console",
-                        lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
-                page.goto((folder / name).as_uri())
-                page.wait_for_load_state("load")
-                assert errors == [], (which, lang, errors)
-                width, client = page.evaluate(
-                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-                assert width <= client, (which, lang, width, client)
-                if lang == "zh":
-                    assert untranslated(page.content()) == []
-                page.screenshot(path=str(SHOTS / f"demo-{which}-{lang}.png"), full_page=True)
-                page.close()
-        finally:
-            browser.close()
+    shots = screenshots()
+    with chromium() as browser:
+        for lang, name in (("zh", "index.html"), ("en", "index.en.html")):
+            page = browser.new_page(viewport={"width": 1280, "height": 900},
+                                    locale="zh-CN" if lang == "zh" else "en-GB")
+            errors = watch(page, "file://")
+            page.goto((folder / name).as_uri())
+            page.wait_for_load_state("load")
+            assert errors == [], (which, lang, errors)
+            width, client = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width <= client, (which, lang, width, client)
+            if lang == "zh":
+                assert untranslated(page.content()) == []
+            page.screenshot(path=str(shots / f"demo-{which}-{lang}.png"), full_page=True)
+            page.close()

@@ -8,30 +8,18 @@ saved to ``$ECOLEDGER_SCREENSHOTS`` (default ``out/test-screenshots``).
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("ECOLEDGER_SCREENSHOTS", "out/test-screenshots"))
+from ecoledger.testing import chromium, screenshots
+
+SHOTS = screenshots()
 WITH_ERROR = ("code,year,indicator,value,unit,source\n"
               "990101,2020,agriculture_output_value,12.5,吨,《甲一县统计年鉴2021》表 5-1\n")
 FIXED = WITH_ERROR.replace(",吨,", ",亿元,")
-
-
-def _needs_browser():
-    if shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed (scripts/setup-system installs it)")
-        pytest.skip("Debian chromium is not installed")
-    return pytest.importorskip("playwright.sync_api")
 
 
 def _free_port() -> int:
@@ -67,13 +55,10 @@ def server(tmp_path, platform_pack):
 def test_submit_review_run_publish_map(server, tmp_path):
     from ecoledger.platform.testing import PASSWORD
 
-    sync_api = _needs_browser()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     bad_file, good_file = tmp_path / "甲一县-2020.csv", tmp_path / "甲一县-2020-fixed.csv"
     bad_file.write_text(WITH_ERROR, encoding="utf-8")
     good_file.write_text(FIXED, encoding="utf-8")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -157,7 +142,6 @@ def test_submit_review_run_publish_map(server, tmp_path):
         page.goto(f"{server}/units/990101?year=2020&lang=en")
         assert "agriculture" in page.locator("#items-table").inner_text().lower()
         shot("09-county-en")
-        browser.close()
     assert errors == []
 
 
@@ -166,10 +150,7 @@ def test_draw_a_site_on_the_map_and_value_it(server):
     /applications and gets a certificate."""
     from ecoledger.platform.testing import PASSWORD
 
-    sync_api = _needs_browser()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -212,5 +193,4 @@ def test_draw_a_site_on_the_map_and_value_it(server):
         page.locator("#certificate-valid").wait_for(timeout=120_000)
         assert page.locator("#certificate-flows").is_visible()
         page.screenshot(path=str(SHOTS / "11-site-certificate.png"), full_page=True)
-        browser.close()
     assert errors == []

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.responses import HTMLResponse
-from test_platform_browser import ARGS, CHROMIUM, SHOTS, _free_port, _needs_browser
+from test_platform_browser import _free_port
+
+from ecoledger.testing import chromium, screenshots, watch
 
 EXAMPLE_SYSTEM = Path(__file__).parents[1] / "examples" / "carbon" / "product_system.json"
 YEAR = 2020
@@ -217,27 +219,18 @@ def test_every_page_in_both_languages(served):
     from ecoledger.platform.testing import PASSWORD
     from ecoledger.untranslated import untranslated, visible_text
 
-    sync_api = _needs_browser()
     base, urls = served
     assert {"/", "/units/990101", "/runs", "/applications", "/carbon", "/monitoring"} <= set(urls), urls
-    folder = SHOTS / "pages"
+    folder = screenshots() / "pages"
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     problems: list[str] = []
     visited = 0
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        events: list[str] = []  # what the page of the moment reported (cleared before each)
+    with chromium() as browser:
         for visitor in ("anonymous", "admin"):
             context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, locale="zh-CN")
             page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and events.append(f"console: {m.text}"))
-            page.on("pageerror", lambda exc: events.append(f"page error: {exc}"))
-            page.on("requestfailed", lambda r: r.url.startswith(base)  # not those a navigation ends
-                    and r.failure != "net::ERR_ABORTED"
-                    and events.append(f"request failed: {r.url} {r.failure}"))
-            page.on("response", lambda r: r.url.startswith(base) and r.status >= 400
-                    and events.append(f"{r.status}: {r.url}"))
+            events = watch(page, base)  # what the page of the moment reported (cleared before each)
             # pages for users only are skipped anonymously: their refusal is test_platform_pages's
             refused = {u for u in urls if page.request.get(f"{base}{u}").status in (401, 403)}
             if visitor != "anonymous":
@@ -274,7 +267,6 @@ def test_every_page_in_both_languages(served):
                         problems.extend(f"{where}: English {p!r}" for p in untranslated(html, _allowed(url)))
                     problems.extend(f"{where}: raw key {k!r}" for k in raw_keys(visible_text(html)))
             context.close()
-        browser.close()
     elapsed = time.monotonic() - started
     print(f"{visited} page views ({len(urls)} pages × {len(LANGUAGES)} languages, 2 visitors) "
           f"in {elapsed:.1f} s")

@@ -10,6 +10,7 @@ Keyword arguments change single layers so each test can build the case it needs.
 from __future__ import annotations
 
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -248,3 +249,63 @@ def synthetic_statistics(year: int) -> pd.DataFrame:
             rows.append({"code": code, "year": year, "indicator": indicator, "value": value,
                          "unit": unit, "source": SYNTHETIC})
     return pd.DataFrame(rows)
+
+
+# --- real Chromium (Debian's, driven by Playwright) for the browser tests -------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+
+
+def screenshots() -> Path:
+    """Where browser tests put their screenshots: ``$ECOLEDGER_SCREENSHOTS`` or the checkout's
+    ``out/test-screenshots`` (created)."""
+    import os
+
+    folder = Path(os.environ.get("ECOLEDGER_SCREENSHOTS",
+                                 Path(__file__).resolve().parents[2] / "out" / "test-screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def playwright_api():
+    """``playwright.sync_api``; the test is skipped without Debian chromium or Playwright, and
+    fails instead in CI (``$CI`` set), where the browser checks must run."""
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which(CHROMIUM) is None:
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is not installed (scripts/setup-system installs it)")
+        pytest.skip("Debian chromium is not installed")
+    return pytest.importorskip("playwright.sync_api")
+
+
+@contextmanager
+def chromium():
+    """A launched headless Chromium (``with chromium() as browser:``), closed afterwards."""
+    sync_api = playwright_api()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watch(page, origin: str) -> list[str]:
+    """The problems ``page`` reports from now on, appended to the returned list: console errors,
+    page errors, and requests to ``origin`` (``"file://"`` for a page read from disk, a server's
+    base URL) that fail or answer ≥ 400 (a navigation's own abort excepted)."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda r: r.url.startswith(origin) and r.failure != "net::ERR_ABORTED"
+            and problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.url.startswith(origin) and r.status >= 400
+            and problems.append(f"{r.status}: {r.url}"))
+    return problems
