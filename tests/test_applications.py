@@ -26,6 +26,7 @@ from ecoledger.applications import (
 )
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.cli.main import app
+from ecoledger.untranslated import untranslated
 
 CODES = ["a", "b", "c"]
 
@@ -370,7 +371,10 @@ def test_assessment_writes_table_record_and_report(tmp_path):
     table = pd.read_csv(written["csv"], dtype={"code": str}).set_index("code")
     assert table.loc[CODES, "score"].tolist() == pytest.approx([50, 100, 0])
     report = written["report"].read_text(encoding="utf-8")
-    assert "综合考核报告" in report and "300.00" in report and "gep missing: 0 points" in report
+    assert "综合考核报告" in report and ">300<" in report and "GEP缺失：0 分" in report
+    assert untranslated(report) == [] and 'href="assessment-report.en.html"' in report
+    english = written["report_en"].read_text(encoding="utf-8")
+    assert "assessment report" in english and "GEP missing: 0 points" in english
     assert json.loads(written["json"].read_text(encoding="utf-8"))["record"]["rule_file"] == "a.toml"
 
 

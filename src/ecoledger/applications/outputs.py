@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
 from ecoledger import pages, tables
@@ -66,49 +64,87 @@ def write(result: Result, folder: Path, stem: str | None = None) -> dict[str, Pa
         written[key].write_text(render(result, t=i18n.translator(lang), stem=stem), encoding="utf-8")
     if result.kind == "assessment":
         written["report"] = folder / f"{stem}-report.html"
-        written["report"].write_text(assessment_report(result), encoding="utf-8")
+        written["report_en"] = folder / f"{stem}-report.en.html"
+        for lang, key in (("zh", "report"), ("en", "report_en")):
+            written[key].write_text(assessment_report(result, i18n.translator(lang), stem), encoding="utf-8")
     return written
 
 
-LIMITATIONS = [
-    "GEP 仅含有数据的项目；缺失项目按缺失报告，不计为 0。GEP holds the items with data; missing items are "
-    "reported missing, never counted as 0 (the Jiangxi open-data accounts hold regulating services only).",
-    "多数调节服务依赖推导图层（见核算报告）。Most regulating services rest on derived layers (see the "
-    "account report); changes between years partly follow precipitation.",
-    "forest_cover 为核算土地覆盖中森林生态系统面积占比，不是官方森林覆盖率统计。forest_cover is the forest "
-    "share of the account's land cover, not the official forest-cover statistic.",
-]
-
-
-def assessment_report(result: Result) -> str:
-    """The annual assessment report (zh + en) of an assessment result, for the congress review."""
+def assessment_report(result: Result, t=None, stem: str | None = None) -> str:
+    """The annual assessment report of an assessment result, for the congress review, in ``t``'s
+    language (default Chinese): the ranking table of the result page, the indicator system, the
+    data and its limitations; ``<stem>-report.html`` (zh) links ``<stem>-report.en.html`` (en)."""
+    t = t or i18n.translator("zh")
+    stem = stem or result.kind
     table = result.table.reset_index()
-    indicators = [{"name": i["name"], "weight": i["weight"], "direction": i.get("direction", "higher"),
-                   "target": i.get("target")} for i in result.record["rule"]["indicator"]]
-    names = [i["name"] for i in indicators]
-    rows = [{"rank": int(r["rank"]), "name": r["name"], "score": float(r["score"]), "note": r["note"],
-             "values": {n: _cell(r["value:" + n]) for n in names},
-             "points": {n: f"{r['points:' + n]:.1f}" for n in names}}
-            for _, r in table.iterrows()]
-    template = resources.files("ecoledger.applications") / "assessment_report.html.j2"
-    source = template.read_text(encoding="utf-8")
-    return _environment().from_string(source).render(
-        year=result.record.get("accounts_year"), count=len(rows), title=result.title, rows=rows,
-        indicators=indicators, best=rows[0], worst=rows[-1], record=result.record, limitations=LIMITATIONS)
+    record = result.record
+    year = record.get("accounts_year") or i18n.DASH
+    ranked = table.sort_values("rank", kind="stable")
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    indicators = pd.DataFrame([{
+        "name": name(i["name"], t), "weight": i["weight"],
+        "direction": t("app.report.lower" if i.get("direction") == "lower" else "app.report.higher"),
+        "target": i18n.number(i["target"]) if i.get("target") is not None else t("app.report.best_unit")}
+        for i in record["rule"]["indicator"]])
+    text = {"format": pages.text, "numeric": False}
+    indicator_table = pages.table(indicators, [
+        pages.Column("name", t("app.col.indicator"), **text), pages.Column("weight", t("app.col.weight")),
+        pages.Column("direction", t("app.report.direction"), **text),
+        pages.Column("target", t("app.report.target"), pages.text)], t)
+    report = {
+        "title": t("app.report.title", year=year),
+        "subtitle": t("app.report.subtitle", count=len(table), year=year),
+        "rule_title": section(result, stem, t)["title"],
+        "range": t("app.report.range", count=len(table), best=f"{best['score']:.1f}", best_name=best["name"],
+                   worst=f"{worst['score']:.1f}", worst_name=worst["name"]),
+        "table": section(result, stem, t)["table"], "indicators": indicator_table,
+        "record": t("app.report.record", year=year, rule=record.get("rule_file", ""),
+                    sha=(record.get("rule_sha256") or "")[:16],
+                    version=record.get("policy_table_version", "")),
+        "limitations": [t(f"app.report.limitation_{k}") for k in ("missing", "derived", "forest")],
+        "illustrative": bool(record.get("illustrative")),
+    }
+    return pages.environment().get_template("applications/assessment_report.html.j2").render(
+        t=t, r=report, pages={"zh": f"{stem}-report.html", "en": f"{stem}-report.en.html"})
 
 
-def _environment() -> Environment:
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["cell"] = _cell
-    return env
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    if isinstance(value, float | np.floating):
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
-    return str(value)
+i18n.register({
+    "app.report.title": {"zh": "{year} 年度生态产品总值（GEP）综合考核报告",
+                         "en": "Annual GEP assessment report, {year}"},
+    "app.report.subtitle": {"zh": "依据 {year} 年 GEP 核算对 {count} 个单位的综合考核",
+                            "en": "Assessment of {count} units on the {year} GEP accounts"},
+    "app.report.prepared": {"zh": "提请人民代表大会审议 GEP 决定的材料",
+                            "en": "Prepared for the people's congress review of the GEP decision"},
+    "app.report.result": {"zh": "一、考核结果", "en": "1. Result"},
+    "app.report.range": {"zh": "按下表指标体系，{count} 个单位得分自 {best}（{best_name}）至 {worst}"
+                               "（{worst_name}），满分 100。",
+                         "en": "On the indicator system below, the {count} units score from {best} "
+                               "({best_name}) to {worst} ({worst_name}) out of 100."},
+    "app.report.indicators": {"zh": "二、指标体系", "en": "2. Indicators, weights and targets"},
+    "app.report.direction": {"zh": "方向", "en": "Direction"},
+    "app.report.target": {"zh": "目标值", "en": "Target"},
+    "app.report.higher": {"zh": "越高越好", "en": "higher is better"},
+    "app.report.lower": {"zh": "越低越好", "en": "lower is better"},
+    "app.report.best_unit": {"zh": "最优单位", "en": "the best unit"},
+    "app.report.data": {"zh": "三、数据与局限", "en": "3. Data and limitations"},
+    "app.report.record": {"zh": "核算数据：{year} 年 GEP 核算（规则文件 {rule}，SHA-256 {sha}；参数表版本 "
+                                "{version}）。",
+                          "en": "The GEP accounts of {year} (rule file {rule}, SHA-256 {sha}; parameter "
+                                "table {version})."},
+    "app.report.limitation_missing": {
+        "zh": "GEP 仅含有数据的科目；缺失科目按缺失报告，不计为 0（江西开放数据核算只含调节服务）。",
+        "en": "GEP holds the items with data; missing items are reported missing, never counted as 0 "
+              "(the Jiangxi open-data accounts hold regulating services only)."},
+    "app.report.limitation_derived": {
+        "zh": "多数调节服务依赖推导图层（见核算报告）；年际变化部分随降水而变。",
+        "en": "Most regulating services rest on derived layers (see the account report); changes "
+              "between years partly follow precipitation."},
+    "app.report.limitation_forest": {
+        "zh": "森林面积占比为核算土地覆盖中森林生态系统的面积占比，不是官方森林覆盖率统计。",
+        "en": "The forest share is the forest share of the account's land cover, not the official "
+              "forest-cover statistic."},
+    "app.name.gep": {"zh": "GEP", "en": "GEP"},
+})
 
 
 def render(result: Result, page: bool = True, t=None, stem: str | None = None) -> str:
@@ -215,7 +251,7 @@ PAGE_MESSAGES = {
     # titles of the shipped examples (a rule of another name shows its own title)
     "app.title.transfer-counties": _mm("全省 100 个县的 GEP 挂钩转移支付（示例预算 10 亿元）",
                                        "GEP-linked transfer to the 100 counties (illustrative budget of "
-                                       "10 亿元)"),
+                                       "10 × 10⁸ yuan)"),
     "app.title.purchase-yunhe": _mm("向赣州四县购买调节服务（云和规则）",
                                     "Purchase of regulating services from four Ganzhou counties "
                                     "(Yunhe rule)"),
