@@ -45,24 +45,10 @@ SUBMISSION = ("code,year,indicator,value,unit,source\n"
 # English a Chinese page may show, per path (a regular expression on the path): kept tiny.
 ALLOW: dict[str, tuple[str, ...]] = {}
 ALLOW_EVERYWHERE: tuple[str, ...] = ()
-# Pages not checked for layout and requests: the printable certificate, an A4 document drawn by
-# applications/certificate.py outside the site's frame (no phone layout, no favicon link). Open.
-KNOWN_UNFRAMED = re.compile(r"^/applications/certificates/[0-9a-f]+/print$")
 # Known English not yet translated, per path: the elements (CSS selector) whose text is stored or
 # generated in English only; the check skips them (the test marks them lang="en" before reading
-# the page) so that any other English fails. Each is an open defect of issue 17: shrink this.
-KNOWN_ENGLISH: dict[str, tuple[str, str]] = {
-    r"^/parameters$": ("#parameters-table td:nth-child(n+5), #versions-table td",
-                       "the parameter table's sources and notes exist in English only"),
-    r"^/units/": ("#items-table td:nth-child(4)",
-                  "physical units as the engine writes them (yuan, person-time)"),
-    r"^/applications/certificates/[0-9a-f]+$": ("#certificate-warnings, #certificate-flows td:first-child",
-                                                  "the certificate's warnings (English) and item codes"),
-    r"^/applications/certificates/[0-9a-f]+/print$": ("html", "the printable certificate is English only "
-                                                               "(applications/certificate.py render_html)"),
-    r"^/monitoring$": (".rule-text", "the early-warning rules file's messages and bases are English"),
-    r"^/carbon$": (".registry-note", "the carbon factor registry's notes are English"),
-}
+# the page) so that any other English fails. Each would be an open defect of issue 17: keep it empty.
+KNOWN_ENGLISH: dict[str, tuple[str, str]] = {}
 KEY = re.compile(r"(?<![\w./-])(?:[a-z][a-z0-9]*_?[a-z0-9]*)(?:\.[a-z][a-z0-9_]*)+(?![\w/-])")
 # What looks like a key but is a word of the page: file names and the like.
 NOT_KEYS = re.compile(r"\.(?:csv|xlsx|json|toml|geojson|png|pdf|html|gpkg|tif|txt|zip)$")
@@ -256,13 +242,13 @@ def test_every_page_in_both_languages(served):
                         if width != WIDTHS[0]:
                             page.set_viewport_size({"width": width, "height": 900})
                         overflow = page.evaluate(OVERFLOW)
-                        if overflow and not KNOWN_UNFRAMED.search(url):
+                        if overflow:
                             problems.append(f"{where}: {overflow}")
-                    name = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-")[:60] or "map"
+                    short = re.sub(r"[0-9a-f]{64}", lambda d: d.group(0)[:12], url)  # a digest
+                    name = re.sub(r"[^A-Za-z0-9]+", "-", short).strip("-")[:60] or "map"
                     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
                     page.screenshot(path=str(folder / f"{visitor}-{name}-{lang}.png"), full_page=True)
-                    if not KNOWN_UNFRAMED.search(url):
-                        problems.extend(f"{where}: {e}" for e in events)
+                    problems.extend(f"{where}: {e}" for e in events)
                     if lang == "zh":
                         problems.extend(f"{where}: English {p!r}" for p in untranslated(html, _allowed(url)))
                     problems.extend(f"{where}: raw key {k!r}" for k in raw_keys(visible_text(html)))

@@ -91,13 +91,13 @@ def parameters_context(lang: str) -> dict:
         "rows": [
             {"parameter": "runoff_coefficient", "key": "evergreen_broadleaf_forest", "value": 0.0267,
              "unit": "1", "price_year": None, "index": None, "source": "RCEES national table",
-             "confidence": "implementation", "note": ""},
+             "confidence": "implementation", "note": "", "note_zh": ""},
             {"parameter": "water_price", "key": "reservoir", "value": 7.06, "unit": "yuan/m3",
              "price_year": 2018.0, "index": "cpi", "source": XSS, "confidence": "memory",
-             "note": "remembered from a provincial table"},
+             "note": "remembered from a provincial table", "note_zh": "凭记忆取自一份省级表格"},
             {"parameter": "carbon_price", "key": "all", "value": 2800, "unit": "yuan/t CO2",
              "price_year": 2023, "index": "none", "source": "Xiao Yi 2017", "confidence": "full",
-             "note": "checked"},
+             "note": "checked", "note_zh": "已核对"},
         ],
         "version": "2024.1",
         "versions": [{"version": "2024.1", "created_at": "2024-03-02T10:00:00", "note": "first table"},
@@ -378,6 +378,10 @@ def test_parameters_page(env, lang):
     text = " ".join(page.text)
     assert "0.0267" in text and "2,800" in text and "2018" in text and "2018.0" not in text
     assert "2024.1" in text and "2023.9" in text
+    # notes and unit words in the page's language; sources cited in their own, marked so
+    assert ("凭记忆取自一份省级表格" if lang == "zh" else "remembered from a provincial table") in text
+    assert ("元/m3" if lang == "zh" else "yuan/m3") in text
+    assert ('<td class="source-cell"><span lang="en">RCEES national table</span>' in html) == (lang == "zh")
 
 
 # ---- submissions ----

@@ -101,8 +101,13 @@ def join(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
-@functools.cache
 def _patterns() -> list[tuple[str, re.Pattern]]:
+    """The templates' patterns, compiled again when a module has registered more (``vep`` does)."""
+    return _compiled(len(messages.CATALOGUE))
+
+
+@functools.cache
+def _compiled(size: int) -> list[tuple[str, re.Pattern]]:
     found = []
     for key, texts in messages.CATALOGUE.items():
         if not key.startswith(PREFIX) or "." in key[len(PREFIX):]:
@@ -125,6 +130,8 @@ def _field_zh(name: str, value: str) -> str:
         return _codes_zh(value)
     if name in _WORD_FIELDS and PREFIX + _WORD_FIELDS[name] + value in messages.CATALOGUE:
         return messages.text(PREFIX + _WORD_FIELDS[name] + value, "zh")
+    if name == "items":
+        return "、".join(_field_zh("item", item) for item in value.split(", "))
     if name == "item":
         from ecoledger import tables
 

@@ -277,11 +277,14 @@ def certificate_page(request: Request, digest: Digest):
 
 
 def _certificate_page(request: Request, digest: str, status_code: int = 200):
-    from ecoledger.platform.web import render
+    from ecoledger.platform.web import language, render
 
     check = service.check(platform(request).db, digest)
-    return render(request, "applications_certificate.html", {"check": check, "cert": check["certificate"]},
-                  status_code=status_code)
+    cert = check["certificate"]
+    lang = language(request)
+    warnings = [vep.warning_text(w, lang) for w in (cert or {}).get("warnings", [])]
+    return render(request, "applications_certificate.html",
+                  {"check": check, "cert": cert, "warnings": warnings}, status_code=status_code)
 
 
 @router.get("/applications/certificates/{digest}/certificate.json")
@@ -295,18 +298,22 @@ def certificate_json(request: Request, digest: Digest):
 @router.get("/applications/certificates/{digest}/print", response_class=HTMLResponse)
 @allow("anyone", objects="public-id")
 def certificate_print(request: Request, digest: Digest):
+    from ecoledger.platform.web import language
+
     cert = service.certificate_or_404(platform(request).db, digest.lower())
-    return HTMLResponse(certificate.render_html(cert))
+    return HTMLResponse(certificate.render_html(cert, language(request)))
 
 
 @router.get("/applications/certificates/{digest}/certificate.pdf", response_class=PdfResponse)
 @allow("anyone", objects="public-id")
 def certificate_pdf(request: Request, digest: Digest):
     """The certificate printed by the server's chromium (the printable page when there is none)."""
+    from ecoledger.platform.web import language
+
     cert = service.certificate_or_404(platform(request).db, digest.lower())
     with tempfile.TemporaryDirectory(prefix="ecoledger-certificate-") as scratch:
         html = Path(scratch) / "certificate.html"
-        html.write_text(certificate.render_html(cert), encoding="utf-8")
+        html.write_text(certificate.render_html(cert, language(request)), encoding="utf-8")
         skipped = certificate.write_pdf(html, Path(scratch) / "certificate.pdf")
         if skipped:
             raise NotFound(f"{skipped}; print /applications/certificates/{digest}/print instead",

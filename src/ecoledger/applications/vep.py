@@ -20,20 +20,48 @@ import numpy as np
 import pandas as pd
 import rasterio
 from exactextract import exact_extract
+from markupsafe import Markup
 
+from ecoledger import messages, notes
 from ecoledger.applications import certificate, parameters, valuation
 from ecoledger.applications.errors import ApplicationError
 
 SUFFIX = "_value.tif"
-METHOD = ("Yearly flow = Σ over the cells of each service's value map (yuan per cell, from the GEP "
-          "account) × the fraction of the cell inside the site (exact fractional coverage at the "
-          "edges, exactextract); items valued from statistics (material products, recreation) have no "
-          "per-cell map and are excluded. Present value V = F × [1 − (1 + r)^−T] / r with the flow at "
-          "each year's end (SEEA EA 2021 NPV logic; carbon-and-policy-methods.md §7.1).")
-COLLATERAL_NOTE = ("An accounting value is not a collateral value: for a loan only monetisable flows "
-                   "count, at risk-adjusted rates, with haircuts, over the remaining tenure, appraised "
-                   "under 资产评估 practice.")
+METHOD = messages.text("certificate.method", "en")  # the certificate keeps its English; pages translate
+COLLATERAL_NOTE = messages.text("certificate.collateral_note", "en")
 
+# why a valuation may not bear weight: note templates (ecoledger.notes), so that the English kept in
+# a certificate reads in Chinese on the Chinese pages (``warning_text``)
+messages.register({
+    "vep_derived": ("{total} 项服务中有 {count} 项依赖推算（模型估算而非实测）的输入图层：{items}",
+                    "{count} of {total} services rest on derived (modelled, not measured) input "
+                    "layers: {items}"),
+    "vep_coarse": ("价值图的栅格为 {cell} m（粗于 {coarse} m）：一个栅格跨越许多地块，地块的价值是其"
+                   "所在栅格的平均值，而非对地块的实地调查",
+                   "the value maps have {cell} m cells (coarser than {coarse} m): a cell spans many "
+                   "parcels, so the site's value is an average over its cells, not a survey of the site"),
+    "vep_few_cells": ("地块仅覆盖 {cells} 个栅格（少于 {min_cells} 个）：其价值只取决于少数粗栅格",
+                      "the site covers {cells} cells (fewer than {min_cells}): its value rests on a few "
+                      "coarse cells"),
+    "vep_outside": ("地块的 {cells} 个栅格中有 {outside} 个在任何服务价值图中都没有值（位于核算区域之外"
+                    "或缺失）：这部分不计价值",
+                    "{outside} of the site's {cells} cells have a value in no service map (outside the "
+                    "accounted region or missing): that part counts nothing"),
+    "vep_differs": ("价值图由地区数据包计算；{items} 的区域合计与已发布的核算运行 {run} 不同（其统计数据"
+                    "或参数不同），因此地块的服务流量以数据包为准，而非已发布的数字",
+                    "the value maps were computed from the region pack; for {items} their regional "
+                    "total differs from published run {run} (its statistics or parameters differ), so "
+                    "the site's flow follows the pack, not the published figure"),
+}, prefix=notes.PREFIX)
+
+
+def warning_text(text: str, lang: str) -> str | Markup:
+    """A certificate's warning in ``lang``: the Chinese of our own templates; any other text (a
+    certificate of another version) as written, marked ``lang="en"`` on a Chinese page."""
+    if lang == "en" or not text:
+        return text
+    zh = notes.part_zh(text)
+    return zh if zh != text else Markup('<span lang="en">{}</span>').format(text)
 
 MAX_FEATURES = 1000
 MAX_POSITIONS = 100_000  # vertices in all, which also bounds the work of union and exactextract
@@ -249,22 +277,18 @@ def warnings(flows: pd.DataFrame, status: dict[str, str]) -> list[str]:
     out = []
     derived = [i for i in flows["item"] if status.get(i) == "derived"]
     if derived:
-        out.append(f"{len(derived)} of {len(flows)} services rest on derived (modelled, not measured) input "
-                   f"layers: {', '.join(derived)}")
+        out.append(notes.note("vep_derived", count=len(derived), total=len(flows), items=", ".join(derived)))
     cell = float(flows["cell_size_m"].max())
     if cell > coarse:
-        out.append(f"the value maps have {cell:g} m cells (coarser than {coarse:g} m): a cell spans many "
-                   f"parcels, so the site's value is an average over its cells, not a survey of the site")
+        out.append(notes.note("vep_coarse", cell=f"{cell:g}", coarse=f"{coarse:g}"))
     site_cells = float(flows["site_cells"].max())
     if site_cells < min_cells:
-        out.append(f"the site covers {site_cells:.2f} cells (fewer than {min_cells:g}): its value rests on "
-                   "a few coarse cells")
+        out.append(notes.note("vep_few_cells", cells=f"{site_cells:.2f}", min_cells=f"{min_cells:g}"))
     # a map is empty where its service does not occur (evaporation off water): only cells with no
     # value in any map lie outside the accounted region
     outside = site_cells - float(flows["covered_cells"].max())
     if outside > 1e-6:
-        out.append(f"{outside:.2f} of the site's {site_cells:.2f} cells have a value in no service map "
-                   "(outside the accounted region or missing): that part counts nothing")
+        out.append(notes.note("vep_outside", outside=f"{outside:.2f}", cells=f"{site_cells:.2f}"))
     return out
 
 
@@ -325,9 +349,9 @@ def _differences(run_dir: Path, rows: pd.DataFrame | None, published: dict | Non
     differing = [item for item in value_maps(run_dir / "maps")
                  if not np.isclose(ours.get(item, np.nan), published["item_values"].get(item, np.nan),
                                    rtol=1e-6, equal_nan=True)]
-    return [f"the value maps were computed from the region pack; for {', '.join(differing)} their regional "
-            f"total differs from published run {published.get('run_id')} (its statistics or parameters "
-            "differ), so the site's flow follows the pack, not the published figure"] if differing else []
+    if not differing:
+        return []
+    return [notes.note("vep_differs", items=", ".join(differing), run=published.get("run_id"))]
 
 
 def write(cert: dict, out: Path) -> dict:

@@ -327,9 +327,6 @@ i18n.register({
     "carbon.demo.target_source": _m("“十四五”规划（2021—2025年）全国目标：单位GDP二氧化碳排放降低18%",
                                     "14th Five-Year Plan (2021–2025) national target: CO₂ per unit GDP −18% "
                                     "from 2020 to 2025"),
-    "carbon.demo.target_note": _m("江西省自身分解的“十四五”目标不在随附资料中，以全国目标为参照",
-                                  "Jiangxi's own assigned 14th FYP target is not in the shipped sources; the "
-                                  "national target is the reference"),
     "carbon.demo.source": _m("来源", "Source"),
     "carbon.demo.note": _m("说明", "Note"),
     "carbon.demo.missing_note": _m("缺失年份按缺失报告，不填补：随附统计没有分品种能源消费量。",
@@ -525,7 +522,8 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
         (t("carbon.demo.confidence"), t(f"confidence.{target['confidence']}")),
         (t("carbon.demo.source"),
          t("carbon.demo.target_source") if national else pages.foreign(target["source"])),
-        (t("carbon.demo.note"), t("carbon.demo.target_note") if national else pages.foreign(target["note"]))]
+        (t("carbon.demo.note"), target["note_zh"] if t.lang == "zh" and target.get("note_zh")
+         else pages.foreign(target["note"]))]  # the registry's note_zh
     parts = pd.DataFrame([{"part": k, "kg": pcf[f"{k}_kg_co2e"]} for k in ("fossil", "biogenic", "land_use")])
     footprint_table = pages.table(parts, [C("part", t("carbon.demo.part"), **text),
                                           C("kg", t("carbon.demo.kg"), _num(4))], t, totals=["kg"],

@@ -3,7 +3,8 @@
 One long table, ``ecoledger/data/carbon/factors.csv`` (methods notes §10.1); ``confidence`` is
 ``verified``, ``secondary`` (one secondary source), ``memory`` (placeholder to be checked against
 the cited standard) or ``policy`` (a scheme rule, not a physical fact). Results record the ids of
-the factors they used and the registry's content hash (``Registry.version``).
+the factors they used and the registry's content hash (``Registry.version``). ``note_zh``, the
+note in Chinese for the Chinese pages, is optional (a table without it reads as notes in one language).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Factor:
     licence: str
     confidence: str
     note: str
+    note_zh: str = ""
 
     def cite(self) -> dict:
         """What a result records about the factor it used."""
@@ -141,5 +143,6 @@ def _read(path: Path) -> dict[str, Factor]:
                 licence=row["licence"],
                 confidence=row["confidence"],
                 note=row["note"],
+                note_zh=row.get("note_zh") or "",
             )
     return factors

@@ -308,7 +308,7 @@ def dual_control(
     return {
         "code": code,
         "years": results,
-        "target": {**target.cite(), "source": target.source, "note": target.note},
+        "target": {**target.cite(), "source": target.source, "note": target.note, "note_zh": target.note_zh},
         "path": intensity_path(results, base_year, target.value),
         "lmdi": decompose(complete[0], complete[-1])
         if len(complete) >= 2

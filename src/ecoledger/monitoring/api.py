@@ -212,11 +212,14 @@ def _rules_text(user: User | None, rules: UploadFile | None) -> str | None:
 # --- pages -------------------------------------------------------------------------------------
 
 def _page(request: Request, user: User, status_code: int = 200, **extra) -> HTMLResponse:
-    from ecoledger.platform.web import render
+    from ecoledger.monitoring.demo import rule_text
+    from ecoledger.platform.web import language, render
 
     db = platform(request).db
     classes = service.evaluated(db)
+    t = i18n.translator(language(request))
     return render(request, "monitoring_index.html", {
+        "rule_text": lambda part, rule_id, text: rule_text(t, part, rule_id, text),
         "can_upload": user.role in service.UPLOADERS, "can_evaluate": is_staff(user),
         "template_url": f"{PREFIX}/records/template.csv",
         "alerts": [alert_json(a) for a in service.list_alerts(db, user)][:500],

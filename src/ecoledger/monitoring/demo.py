@@ -430,6 +430,13 @@ def _shipped(t, key: str, text) -> str | Markup:
     return pages.foreign(text) if t.lang == "zh" else text
 
 
+def rule_text(t, part: str, rule_id, text) -> str | Markup:
+    """A rule's ``message`` or ``basis`` (``part``) in ``t``'s language: the catalogue's translation
+    of the shipped rule file (``monitoring.demo.rule.<id>``, ``monitoring.demo.basis.<id>``), a user's
+    own rule text as written. The demo page and the platform's monitoring page both show rules so."""
+    return _shipped(t, f"monitoring.demo.{'rule' if part == 'message' else part}.{rule_id}", text)
+
+
 def _city(city: str, t) -> str:
     return _known(t, f"monitoring.demo.city.{city}", city)
 
@@ -592,7 +599,7 @@ def page_model(result: dict, t) -> dict:
         C("evidence", t("monitoring.demo.evidence"), **text),
         C("responsible", t("monitoring.demo.responsible"), **text)], t,
         cells={"severity": lambda r: _known(t, f"monitoring.demo.severity.{r['severity']}", r["severity"]),
-               "message": lambda r: _shipped(t, f"monitoring.demo.rule.{r['rule_id']}", r["message"]),
+               "message": lambda r: rule_text(t, "message", r["rule_id"], r["message"]),
                "unit_name": lambda r: _unit(r["unit_code"], r["unit_name"], t),
                "evidence": lambda r: _evidence(r, t),
                "responsible": lambda r: _responsible(r["responsible"], t)},
@@ -603,9 +610,9 @@ def page_model(result: dict, t) -> dict:
         C("severity", t("monitoring.demo.severity"), **text),
         C("basis", t("monitoring.demo.basis"), **text),
         C("alerts", t("monitoring.demo.count"), _whole)], t, totals=["alerts"],
-        cells={"message": lambda r: _shipped(t, f"monitoring.demo.rule.{r['rule_id']}", r["message"]),
+        cells={"message": lambda r: rule_text(t, "message", r["rule_id"], r["message"]),
                "severity": lambda r: _known(t, f"monitoring.demo.severity.{r['severity']}", r["severity"]),
-               "basis": lambda r: _shipped(t, f"monitoring.demo.basis.{r['rule_id']}", r["basis"])})
+               "basis": lambda r: rule_text(t, "basis", r["rule_id"], r["basis"])})
 
     summary = result["summary"]
     target = summary["target"]

@@ -13,6 +13,7 @@ Formats: ``yi`` shows yuan as 亿元 (the number only; the unit is in the column
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import date, datetime
@@ -189,6 +190,7 @@ _PLATFORM: dict[str, dict[str, str]] = {
     "parameters.created_at": _m("创建时间", "Created"),
     "parameters.version_note": _m("说明", "Note"),
     "parameters.current": _m("当前", "current"),
+    "parameters.first_note": _m("首次启动时生效的参数表", "table in force at first start"),
     # submissions
     "submissions.title": _m("数据报送", "Data submissions"),
     "submissions.lede": _m("按模板报送统计数据；报送经审核采纳后用于核算。",
@@ -413,9 +415,13 @@ def isodate(value) -> str:
 
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Add the platform's filters to ``env``: ``yi``, ``percent``, ``number`` (and ``plain``,
-    ``when``, ``isodate``, ``marked`` that the templates also use)."""
+    ``when``, ``isodate``, ``marked`` that the templates also use), and the report's cell words in
+    the page's language (its ``lang``): ``unit`` (yuan → 元, symbols kept), ``foreign`` (a citation
+    left in English, marked ``lang="en"`` on a Chinese page), ``localized`` (our own text),
+    ``item_name`` (an item code by the item catalogue's name) and ``status_word`` (a data status)."""
     env.filters.update(yi=number_yi, percent=percent, number=number, plain=plain, when=when,
-                       isodate=isodate, marked=marked)
+                       isodate=isodate, marked=marked, unit=_unit, foreign=_foreign, localized=_localized,
+                       item_name=_item_name, status_word=_status_word)
     return env
 
 
@@ -425,3 +431,57 @@ def marked(text):
     from ecoledger.report.words import marked as report_marked
 
     return report_marked(text)
+
+
+def _lang(context) -> str:
+    lang = context.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def _unit(context, text):
+    """A physical or price unit in the page's language (``report.words.unit``)."""
+    from ecoledger.report import words
+
+    return words.unit(text, _lang(context))
+
+
+@jinja2.pass_context
+def _foreign(context, text):
+    """Text kept in English (a citation), marked ``lang="en"`` on a Chinese page."""
+    from ecoledger.report import words
+
+    return words.foreign(text, _lang(context))
+
+
+@jinja2.pass_context
+def _localized(context, text):
+    """Our own text as stored: Chinese as it is, English marked on a Chinese page."""
+    from ecoledger.report import words
+
+    return words.localized(text, _lang(context))
+
+
+@jinja2.pass_context
+def _item_name(context, code):
+    """An accounted item by its name in the item catalogue (``tables.items``); an unknown code as code."""
+    names = _item_names(_lang(context))
+    if code in names:
+        return names[code]
+    from markupsafe import Markup
+
+    return Markup("<code>{}</code>").format(code) if code else DASH
+
+
+@functools.cache
+def _item_names(lang: str) -> dict[str, str]:
+    from ecoledger import tables
+
+    return tables.items()["name_zh" if lang == "zh" else "name_en"].to_dict()
+
+
+@jinja2.pass_context
+def _status_word(context, code):
+    """A data status (measured, derived, …) in the page's language; an unknown one as it is."""
+    key = f"data_status.{code}"
+    return messages.text(key, _lang(context)) if key in MESSAGES else (code or DASH)

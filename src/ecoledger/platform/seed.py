@@ -19,6 +19,7 @@ from ecoledger.platform import audit, runs
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import ParameterTable, Unit
 
+FIRST_NOTE = "table in force at first start"  # the note of the table seeded at first start
 SIMPLIFY_DEGREES = 0.001  # ≈ 100 m: invisible on a province map, 10× smaller GeoJSON
 
 
@@ -29,7 +30,7 @@ def ensure_reference_data(db: Database, pack: Path | None, outputs: list[Path] =
     if pack is not None and not has_units:
         load_units(db, pack)
     if not has_parameters:
-        register_parameters(db, pack, overrides=None, note="table in force at first start", actor="system")
+        register_parameters(db, pack, overrides=None, note=FIRST_NOTE, actor="system")
     for folder in outputs:
         runs.import_outputs(db, Path(folder))
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ecoledger import tables
 from ecoledger.ecosystems import ALL, ECOSYSTEMS
 from ecoledger.errors import SubmissionError
-from ecoledger.platform import i18n, queries, reporting, runs, users
+from ecoledger.platform import i18n, queries, reporting, runs, seed, users
 from ecoledger.platform.api import (
     MAX_ID,
     Id,
@@ -182,8 +182,11 @@ def _change(now: float | None, before: float | None) -> float | None:
 @allow("anyone")
 def parameters_page(request: Request, version: str | None = None):
     found_version, rows = parameter_rows(request, version)
+    t = i18n.translator(language(request))
+    versions = [v | {"note": t("parameters.first_note")} if v["note"] == seed.FIRST_NOTE else v
+                for v in api_parameter_versions(request)]  # the system's note in the page's language
     return render(request, "parameters.html", {"rows": rows, "version": found_version,
-                                               "versions": api_parameter_versions(request)})
+                                               "versions": versions})
 
 
 # --- login -----------------------------------------------------------------------------------
