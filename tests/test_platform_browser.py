@@ -8,8 +8,6 @@ saved to ``$ECOLEDGER_SCREENSHOTS`` (default ``out/test-screenshots``).
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
@@ -22,34 +20,17 @@ WITH_ERROR = ("code,year,indicator,value,unit,source\n"
 FIXED = WITH_ERROR.replace(",吨,", ",亿元,")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path, platform_pack):
     """The platform served by uvicorn on 127.0.0.1, runs in the background as in production."""
-    import uvicorn
-
     from ecoledger.platform.app import create_app
-    from ecoledger.platform.testing import add_synthetic_users, database_url, make_settings
+    from ecoledger.platform.testing import add_synthetic_users, database_url, make_settings, served
 
     settings = make_settings(tmp_path, database_url("sqlite", tmp_path), platform_pack)
     app = create_app(settings)
     add_synthetic_users(app.state.platform.db)
-    port = _free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield url
 
 
 def test_submit_review_run_publish_map(server, tmp_path):

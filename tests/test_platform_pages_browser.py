@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from fastapi.responses import HTMLResponse
-from test_platform_browser import _free_port
 
 from ecoledger.testing import chromium, screenshots, watch
 
@@ -139,29 +137,18 @@ def _urls(routes, values: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def served(tmp_path, platform_pack):
+def platform_served(tmp_path, platform_pack):
     """One seeded platform served by uvicorn; runs execute inside the request while seeding."""
-    import uvicorn
-
     from ecoledger.platform.app import create_app
-    from ecoledger.platform.testing import add_synthetic_users, database_url, make_settings
+    from ecoledger.platform.testing import add_synthetic_users, database_url, make_settings, served
 
     settings = make_settings(tmp_path, database_url("sqlite", tmp_path), platform_pack,
                              run_in_background=False)
     app = create_app(settings)
     add_synthetic_users(app.state.platform.db)
     values = _seed(app, platform_pack)
-    port = _free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", _urls(html_routes(app), values)
-    instance.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield url, _urls(html_routes(app), values)
 
 
 def raw_keys(text: str) -> list[str]:
@@ -201,11 +188,11 @@ def _with_known_english_marked(page, url: str) -> str:
     return page.content()
 
 
-def test_every_page_in_both_languages(served):
+def test_every_page_in_both_languages(platform_served):
     from ecoledger.platform.testing import PASSWORD
     from ecoledger.untranslated import untranslated, visible_text
 
-    base, urls = served
+    base, urls = platform_served
     assert {"/", "/units/990101", "/runs", "/applications", "/carbon", "/monitoring"} <= set(urls), urls
     folder = screenshots() / "pages"
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ prints one); each test starts from an empty ``public`` schema.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -74,6 +75,33 @@ def publish(client, run_id: int, publisher: str = "admin"):
     ``client`` stays logged in as the publisher. Returns the response."""
     csrf = login(client, publisher)
     return client.post(f"/api/v1/runs/{run_id}/publish", headers={"X-CSRF-Token": csrf})
+
+
+@contextmanager
+def served(app, start_timeout_s: float = 20):
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the test server did not start within {start_timeout_s} s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def drop_audit_triggers(db: Database) -> None:
