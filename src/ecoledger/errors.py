@@ -31,6 +31,17 @@ class Problem:
     def __str__(self) -> str:
         return f"[{self.severity}] {self.file} · {self.field}: {self.message} → fix: {self.fix}"
 
+    def in_language(self, lang: str) -> tuple[str, str, str]:
+        """(field, message, fix) in ``lang``: the Chinese where the check gave it, else English.
+
+        A Chinese message that names its rows itself (``第 3、5 行 · unit：…``) takes the place of
+        the English field, which is then ``""``.
+        """
+        if lang == "zh" and self.message_zh:
+            field = "" if self.message_zh.startswith("第") else self.field
+            return field, self.message_zh, self.fix_zh or self.fix
+        return self.field, self.message, self.fix
+
 
 class PackError(EcoledgerError):
     """A region pack is invalid; ``problems`` lists every problem found at once."""

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecoledger.messages import CATALOGUE, register, text
+
 
 @dataclass(frozen=True)
 class Slip:
@@ -175,12 +177,27 @@ def likely_slips(kind: LayerKind, low: float, median: float, high: float) -> lis
     return found
 
 
-def slip_text(kind: LayerKind, slips: list[Slip]) -> tuple[str, str]:
-    """(what the values look like, the fix) naming every likely slip."""
+def slip_text(kind: LayerKind, slips: list[Slip], lang: str = "en") -> tuple[str, str]:
+    """(what the values look like, the fix) naming every likely slip, in ``lang`` (en or zh)."""
+    if lang == "zh":
+        return _slip_text_zh(kind, slips)
     looks = " or ".join(s.says for s in slips)
     fix = "; or ".join(f"{s.fix} if {s.says}" for s in slips) if len(slips) > 1 else slips[0].fix
     unit = "a plain fraction (unit 1)" if kind.unit == "1" else kind.unit
     return f"values look like {looks}; expected {unit}", f"convert the layer to {unit}: {fix}"
+
+
+def _slip_text_zh(kind: LayerKind, slips: list[Slip]) -> tuple[str, str]:
+    def zh(part: str, english: str) -> str:
+        key = f"layer.slip.{part}.{english}"
+        return text(key, "zh") if key in CATALOGUE else english
+
+    looks = " 或 ".join(zh("says", s.says) for s in slips)
+    fixes = ("；或".join(text("layer.slip.if", "zh", says=zh("says", s.says), fix=zh("fix", s.fix))
+                         for s in slips) if len(slips) > 1 else zh("fix", slips[0].fix))
+    unit = text("layer.unit_1", "zh") if kind.unit == "1" else kind.unit
+    return (text("layer.slip.looks", "zh", looks=looks, unit=unit),
+            text("layer.slip.convert", "zh", unit=unit, fix=fixes))
 
 
 def _within(value: float, lo: float | None, hi: float | None) -> bool:
@@ -212,3 +229,48 @@ ITEM_LAYERS: dict[str, tuple[str, ...]] = {
     "pest_control": ("landcover",),
     "sand_fixation": _RWEQ,
 }
+
+
+# --- the slips' wording in Chinese (the catalogue's ``layer.*``; a slip's key is its English) ------
+
+register({
+    "slip.looks": ("数值看似以{looks}为单位；应为 {unit}", "values look like {looks}; expected {unit}"),
+    "slip.convert": ("请将图层换算为 {unit}：{fix}", "convert the layer to {unit}: {fix}"),
+    "slip.if": ("若为{says}，{fix}", "{fix} if {says}"),
+    "unit_1": ("无量纲比值（单位 1）", "a plain fraction (unit 1)"),
+}, prefix="layer.")
+_SLIPS_ZH = {  # English (says or fix) → Chinese
+    "says": {
+        "metres": "米",
+        "a flux in kg m⁻² s⁻¹ (= mm/s, e.g. ERA5 or MODIS rates)":
+            "通量 kg m⁻² s⁻¹（= mm/s，如 ERA5 或 MODIS 的速率）",
+        "percent": "百分数",
+        "kgC/m²/a": "kgC/m²/a",
+        "kelvin": "开尔文（K）",
+        "tenths of a degree Celsius": "0.1 摄氏度",
+        "degrees Fahrenheit": "华氏度",
+        "US customary units (t·ac·h/(100·ac·ft·tonf·in), 0.1 … 0.7)":
+            "美制单位（t·ac·h/(100·ac·ft·tonf·in)，0.1 … 0.7）",
+        "scaled by 10000 (MODIS/Landsat integer NDVI)": "放大 10000 倍的整数（MODIS/Landsat 整型 NDVI）",
+        "8-bit digital numbers (SPOT-VGT/PROBA-V, 0 … 250)": "8 位灰度值（SPOT-VGT/PROBA-V，0 … 250）",
+        "kg/m³": "kg/m³",
+        "cg/cm³ (SoilGrids)": "cg/cm³（SoilGrids）",
+        "g/kg": "g/kg",
+        "cg/kg (SoilGrids)": "cg/kg（SoilGrids）",
+    },
+    "fix": {
+        "multiply by 1000 (m → mm)": "乘以 1000（米 → 毫米）",
+        "multiply by 31 557 600 (seconds in a year)": "乘以 31 557 600（一年的秒数）",
+        "divide by 100": "除以 100",
+        "multiply by 1000 (kgC → gC)": "乘以 1000（kgC → gC）",
+        "subtract 273.15": "减去 273.15",
+        "divide by 10": "除以 10",
+        "compute (°F − 32) × 5/9": "按 (°F − 32) × 5/9 换算",
+        "multiply by 0.1317": "乘以 0.1317",
+        "multiply by 0.0001": "乘以 0.0001",
+        "compute 0.004 × DN − 0.1": "按 0.004 × DN − 0.1 换算",
+        "divide by 1000": "除以 1000",
+    },
+}
+register({f"{part}.{en}": (zh, en) for part, texts in _SLIPS_ZH.items() for en, zh in texts.items()},
+         prefix="layer.slip.")

@@ -24,6 +24,29 @@ import numpy as np
 import rasterio
 
 from ecoledger.errors import PipelineError, Problem
+from ecoledger.messages import register, text
+
+register({
+    "resample_fix": (
+        "请在使用前将其重采样到核算分辨率，如 gdal_translate -r average -outsize {w} {h} {file} "
+        "smaller.tif（每边缩小为 1/{factor}）或 gdalwarp -tr RES RES -r average；或用 gdalwarp -te "
+        "将其裁剪到区域范围；若机器内存足够，也可调高上限 ECOLEDGER_MAX_CELLS / ECOLEDGER_MEMORY_LIMIT",
+        "resample it to the accounting resolution before use, e.g. gdal_translate -r average "
+        "-outsize {w} {h} {file} smaller.tif (÷{factor} per side) or gdalwarp -tr RES RES "
+        "-r average; or clip it to the region with gdalwarp -te; or raise the limits "
+        "ECOLEDGER_MAX_CELLS / ECOLEDGER_MEMORY_LIMIT if the machine has the memory"),
+    "too_many_cells": (
+        "{what_zh}声明了 {width} × {height} = {cells:.3g} 个单元，超过上限 {cell_limit:.3g} 个单元"
+        "（ECOLEDGER_MAX_CELLS）；读取它需要 {needed}",
+        "{what} declares {width} × {height} = {cells:.3g} cells, above the limit of "
+        "{cell_limit:.3g} cells (ECOLEDGER_MAX_CELLS); reading it would need {needed}"),
+    "too_many_bytes": (
+        "{what_zh}（{width} × {height} 个单元）将作为一个 {needed} 的数组读入，超过内存上限 "
+        "{byte_limit}（ECOLEDGER_MEMORY_LIMIT）",
+        "{what} ({width} × {height} cells) is read as one array of {needed}, above the memory "
+        "limit of {byte_limit} (ECOLEDGER_MEMORY_LIMIT)"),
+    "the_raster": ("该栅格", "the raster"),
+}, prefix="limits.")
 
 DEFAULT_MAX_CELLS = 2**31 - 1
 MEMORY_SHARE = 0.5  # of physical memory, when ECOLEDGER_MEMORY_LIMIT is not set
@@ -58,16 +81,11 @@ def human_bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def resample_fix(file: str, width: int, height: int, limit_cells: int) -> str:
-    """How to bring a raster of ``width × height`` cells under ``limit_cells``."""
+def resample_fix(file: str, width: int, height: int, limit_cells: int, lang: str = "en") -> str:
+    """How to bring a raster of ``width × height`` cells under ``limit_cells`` (in ``lang``)."""
     factor = max(2, math.ceil(math.sqrt(width * height / max(limit_cells, 1))))
     w, h = max(1, width // factor), max(1, height // factor)
-    return (
-        f"resample it to the accounting resolution before use, e.g. gdal_translate -r average "
-        f"-outsize {w} {h} {file} smaller.tif (÷{factor} per side) or gdalwarp -tr RES RES "
-        f"-r average; or clip it to the region with gdalwarp -te; or raise the limits "
-        f"ECOLEDGER_MAX_CELLS / ECOLEDGER_MEMORY_LIMIT if the machine has the memory"
-    )
+    return text("limits.resample_fix", lang, w=w, h=h, file=file, factor=factor)
 
 
 def raster_size_problems(
@@ -87,30 +105,20 @@ def raster_size_problems(
     byte_limit = memory_limit() if byte_limit is None else byte_limit
     cells = int(width) * int(height)
     needed = cells * int(itemsize)
+    what_zh = text("limits.the_raster", "zh") if what == "the raster" else what
+    fields = {"what": what, "what_zh": what_zh, "width": width, "height": height,
+              "needed": human_bytes(needed)}
     if cells > cell_limit:
-        return [
-            Problem(
-                file,
-                field,
-                f"{what} declares {width} × {height} = {cells:.3g} cells, "
-                f"above the limit of {cell_limit:.3g} cells (ECOLEDGER_MAX_CELLS); reading "
-                f"it would need {human_bytes(needed)}",
-                resample_fix(file, width, height, cell_limit),
-            )
-        ]
-    if whole_read and needed > byte_limit:
-        fitting = byte_limit // max(int(itemsize), 1)
-        return [
-            Problem(
-                file,
-                field,
-                f"{what} ({width} × {height} cells) is read as one array of "
-                f"{human_bytes(needed)}, above the memory limit of "
-                f"{human_bytes(byte_limit)} (ECOLEDGER_MEMORY_LIMIT)",
-                resample_fix(file, width, height, fitting),
-            )
-        ]
-    return []
+        fields.update(cells=cells, cell_limit=cell_limit)
+        key, fitting = "limits.too_many_cells", cell_limit
+    elif whole_read and needed > byte_limit:
+        fields.update(byte_limit=human_bytes(byte_limit))
+        key, fitting = "limits.too_many_bytes", byte_limit // max(int(itemsize), 1)
+    else:
+        return []
+    return [Problem(file, field, text(key, "en", **fields),
+                    resample_fix(file, width, height, fitting), "error",
+                    text(key, "zh", **fields), resample_fix(file, width, height, fitting, "zh"))]
 
 
 def raster_problems(

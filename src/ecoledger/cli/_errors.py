@@ -16,6 +16,8 @@ import typer
 from typer._click.exceptions import ClickException  # typer ≥ 0.26 vendors click as typer._click
 from typer.core import TyperGroup
 
+from ecoledger.cli._lang import language, problem_text, text
+
 USER_ERROR = 2  # exit code of every user error (click uses 2 for usage errors too)
 DEBUG_KEY = "ecoledger.debug"  # ctx.meta flag set by the root callback's --debug
 
@@ -36,14 +38,10 @@ class Group(TyperGroup):
         except Exception as exc:
             if ctx.meta.get(DEBUG_KEY) or os.environ.get("ECOLEDGER_DEBUG", "0") not in ("", "0"):
                 raise
-            message = user_error_message(exc, getattr(ctx.find_root().command, "_argv", []))
+            message = user_error_message(exc, getattr(ctx.find_root().command, "_argv", []),
+                                         language(ctx))
             if message is None:
-                typer.echo(
-                    f"internal error: {type(exc).__name__}: {exc}\n"
-                    "this is a bug in ecoledger: run the command again with --debug "
-                    "(ecoledger --debug …) for the traceback and report it",
-                    err=True,
-                )
+                typer.echo(text("internal_error", ctx, kind=type(exc).__name__, exc=exc), err=True)
                 raise typer.Exit(1) from None
             typer.echo(message, err=True)
             raise typer.Exit(USER_ERROR) from None
@@ -75,66 +73,58 @@ def _paths(argv: Sequence[str]) -> list[str]:
     return found
 
 
-def _problems(exc: Exception) -> str:
+def _problems(exc: Exception, lang: str = "en") -> str:
     lines = []
     for p in getattr(exc, "problems", []):
         if p.severity != "error":
             continue
-        lines.append(f"  - {p.file} · {p.field}: {p.message} → fix: {p.fix}")
-        if getattr(p, "message_zh", ""):
+        lines.append(problem_text(p, lang, "problem_item"))
+        if lang == "en" and getattr(p, "message_zh", ""):
             lines.append(f"    {p.message_zh} → {p.fix_zh}")
     return "\n".join(lines)
 
 
-def user_error_message(exc: BaseException, argv: Sequence[str] = ()) -> str | None:
-    """The message for a user error, or ``None`` if ``exc`` is not one (a bug)."""
+def user_error_message(exc: BaseException, argv: Sequence[str] = (), lang: str = "en") -> str | None:
+    """The message for a user error in ``lang`` (zh or en), or ``None`` if ``exc`` is not one (a bug)."""
+    from ecoledger.cli._messages import WHAT_ZH  # noqa: F401  (registers the phrases)
     from ecoledger.errors import EcoledgerError, PackError, SubmissionError
+    from ecoledger.messages import text as lookup
+
+    def say(key: str, **fields) -> str:
+        return lookup(f"cli.{key}", lang, **fields)
 
     name = type(exc).__name__
     module = type(exc).__module__ or ""
     files = _paths(argv)
-    on_line = f" (input files on the command line: {', '.join(files)})" if files else ""
+    on_line = say("on_line", files=", ".join(files)) if files else ""
     if isinstance(exc, PackError):
         errors = sum(p.severity == "error" for p in exc.problems)
-        return (
-            f"error: the region pack has {errors} problem(s); nothing was computed or written:\n"
-            f"{_problems(exc)}\nrun `ecoledger validate PACK` for the full list with warnings"
-        )
+        return say("pack_error", errors=errors, problems=_problems(exc, lang))
     if isinstance(exc, SubmissionError):
-        return f"error: the file is refused; nothing was written:\n{_problems(exc)}"
+        return say("submission_error", problems=_problems(exc, lang))
     if isinstance(exc, EcoledgerError):
-        return f"error: {exc}"
+        return say("user_error", message=exc)
     if module.startswith(("rasterio", "pyogrio", "fiona", "osgeo")):
-        return (
-            f"error: a raster or vector file could not be read: {exc}{on_line}\n"
-            "fix: check that the file exists and is complete and valid (a truncated or "
-            "corrupt GeoTIFF must be exported or downloaded again)"
-        )
+        return say("unreadable_geodata", exc=exc, on_line=on_line)
     if isinstance(exc, UnicodeDecodeError):
-        return (
-            f"error: a text file is not UTF-8 ({exc.reason} at byte {exc.start}){on_line}\n"
-            "fix: save the file as UTF-8 (in Excel: CSV UTF-8)"
-        )
+        return say("not_utf8", reason=exc.reason, start=exc.start, on_line=on_line)
     if isinstance(exc, FileNotFoundError | NotADirectoryError | IsADirectoryError | PermissionError):
-        what = {
-            "FileNotFoundError": "no such file or folder",
-            "NotADirectoryError": "not a folder",
-            "IsADirectoryError": "a folder, not a file",
-            "PermissionError": "permission denied",
-        }.get(name, exc.strerror or name)
+        what = say(f"path.{name}") if f"cli.path.{name}" in _catalogue() else (exc.strerror or name)
         path = exc.filename if exc.filename is not None else "?"
-        return f"error: {what}: {path}\nfix: check the path given on the command line"
+        return say("path_error", what=what, path=path)
     if name in _TABLE_ERRORS or module.startswith(
         ("pandas", "csv", "tomllib", "json", "openpyxl", "zipfile")
     ):
-        return (
-            f"error: an input file could not be parsed: {name}: {exc}{on_line}\n"
-            "fix: give the file in the documented format (UTF-8 CSV with a header row, "
-            "valid TOML/JSON, an unmodified archive)"
-        )
+        return say("unparsable", name=name, exc=exc, on_line=on_line)
     if isinstance(exc, OSError) and exc.filename is not None:
-        return f"error: {exc.strerror or exc}: {exc.filename}\nfix: check the path and the disk"
+        return say("os_error", reason=exc.strerror or exc, path=exc.filename)
     return None
+
+
+def _catalogue():
+    from ecoledger.messages import CATALOGUE
+
+    return CATALOGUE
 
 
 def require(path: Path | None, what: str, option: str, folder: bool | None = None) -> None:
@@ -143,10 +133,14 @@ def require(path: Path | None, what: str, option: str, folder: bool | None = Non
 
     if path is None:
         return
-    kind = "folder" if folder else "file"
+    lang = language()
+    kind = text("kind.folder" if folder else "kind.file")
+    if lang == "zh" and f"cli.what.{what}" in _catalogue():
+        what = text(f"what.{what}")
+    fields = {"option": option, "path": path, "what": what, "kind": kind}
     if not path.exists():
-        raise InputPathError(f"{option} {path}: no such {kind} ({what}); fix: give an existing {kind}")
+        raise InputPathError(text("require.missing", **fields))
     if folder is True and not path.is_dir():
-        raise InputPathError(f"{option} {path}: not a folder ({what}); fix: give the folder, not a file")
+        raise InputPathError(text("require.not_folder", **fields))
     if folder is False and not path.is_file():
-        raise InputPathError(f"{option} {path}: not a file ({what}); fix: give the file, not a folder")
+        raise InputPathError(text("require.not_file", **fields))

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ecoledger.cli._errors import require
+from ecoledger.cli._lang import language, text
 
 
 def account(
@@ -42,7 +43,7 @@ def account(
     console = Console(markup=False, highlight=False)
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(),
                   console=console) as bar:
-        task = bar.add_task("validating", total=1.0)
+        task = bar.add_task(text("account.validating"), total=1.0)
         result = run_account(
             pack, year, profile=profile, parameter_overrides=parameters,
             statistics_overrides=statistics,
@@ -51,13 +52,17 @@ def account(
             **({} if max_missing_share is None else {"max_missing_share": max_missing_share}),
             progress=lambda step, done: bar.update(task, description=step, completed=done),
         )
-        bar.update(task, description="writing outputs")
+        bar.update(task, description=text("account.writing"))
         write_outputs(result, out, pack, report=report)
     accounts = result.accounts
     total = accounts.loc[(accounts["ecosystem"] == "all")
                          & (accounts["level"] == accounts["level"].iloc[0]), "value_yuan"].sum()
-    console.print(f"GEP {year} of {result.provenance['region']}: {total / YI:,.2f} 亿元 → {out}")
+    console.print(text("account.summary", year=year, region=result.provenance["region"],
+                       total=f"{total / YI:,.2f}", out=out))
+    zh = language() == "zh"
     for row in result.plausibility[result.plausibility["flagged"]].itertuples():
-        console.print(f"plausibility: {row.name} {row.check}: {row.quantity:.4g} "
-                      f"{row.unit} = {row.ratio:.1f} × the known total of {row.reference_year}; "
-                      f"{row.explanation_en}", style="yellow")
+        console.print(text("account.plausibility", name=row.name, check=row.check,
+                           quantity=row.quantity, unit=row.unit, ratio=row.ratio,
+                           reference_year=row.reference_year,
+                           explanation=row.explanation_zh if zh else row.explanation_en),
+                      style="yellow")

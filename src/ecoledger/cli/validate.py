@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ecoledger.cli._errors import require
+from ecoledger.cli._lang import language, problem_text, text
 
 
 def validate(
@@ -32,18 +33,23 @@ def validate(
     console = Console(markup=False, highlight=False)
     problems = validate_pack(pack, year)
     errors = [p for p in problems if p.severity == "error"]
+    lang = language()
     if problems and console.is_terminal:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table("severity", "file", "field", "problem", "fix", show_lines=True)
+        table = Table(*(text(f"validate.{h}") for h in ("severity", "file", "field", "problem", "fix")),
+                      show_lines=True)
         for p in problems:
-            table.add_row(*(Text(str(cell)) for cell in (p.severity, p.file, p.field, p.message, p.fix)))
+            field, message, fix = p.in_language(lang)
+            table.add_row(*(Text(str(cell)) for cell in (text(f"severity.{p.severity}"), p.file,
+                                                         field, message, fix)))
         console.print(table)
     else:
         for p in problems:
-            typer.echo(str(p))
-    typer.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {pack}")
+            typer.echo(problem_text(p, lang))
+    typer.echo(text("validate.summary", errors=len(errors), warnings=len(problems) - len(errors),
+                    pack=pack))
     defects = sum(_plausibility(console, pack, folder) for folder in accounts)
     raise typer.Exit(1 if errors or defects else 0)
 
@@ -59,7 +65,9 @@ def _plausibility(console, pack: Path, folder: Path) -> int:
     results = plausibility.check(frame, plausibility.read_known_totals(pack),
                                  int(frame["year"].iloc[0]))
     for row in results.itertuples():
-        mark = "beyond" if row.flagged else "within"
-        typer.echo(f"{folder}: {row.name} {row.check}: {row.ratio:.2f} × the known total of "
-                   f"{row.reference_year} ({mark}); {row.explanation_en}")
+        zh = language() == "zh"
+        typer.echo(text("validate.plausibility", folder=folder, name=row.name, check=row.check,
+                        ratio=row.ratio, reference_year=row.reference_year,
+                        mark=text("validate.beyond" if row.flagged else "validate.within"),
+                        explanation=row.explanation_zh if zh else row.explanation_en))
     return len(plausibility.unexplained(results))

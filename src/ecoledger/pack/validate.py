@@ -29,6 +29,8 @@ from ecoledger.ecosystems import ECOSYSTEMS, SUBTYPES
 from ecoledger.errors import PackError, ParameterError, Problem
 from ecoledger.layers import ITEM_LAYERS, LAYERS, LayerKind, likely_slips, slip_text
 from ecoledger.limits import human_bytes, max_cells, memory_limit, raster_problems
+from ecoledger.messages import register
+from ecoledger.messages import text as phrase
 from ecoledger.pack.manifest import MANIFEST, LayerSpec, Pack, code_text, load_pack
 from ecoledger.params import COLUMNS as PARAMETER_COLUMNS
 from ecoledger.params import _read_table
@@ -49,6 +51,146 @@ OVERLAP_TOLERANCE = 0.001  # share of the smaller leaf unit two leaves may overl
 FIRST_YEAR = 1949
 
 Region = tuple[CRS, np.ndarray]  # CRS of the units and their total bounds in it
+
+
+# --- the problems' wording, in English and Chinese (the catalogue's ``pack.*``) ----------------
+
+register({
+    "no_years": ("数据包未声明任何年份", "the pack declares no year"),
+    "no_years.fix": ("请添加 [years.YYYY.layers] 一节，列出该年的图层",
+                     "add a section [years.YYYY.layers] with that year's layers"),
+    "no_year": ("数据包中没有 {year} 年（已有：{years_zh}）",
+                "the pack has no year {year} (it has {years})"),
+    "no_year.fix": ("请在 pack.toml 中添加 [years.{year}.layers]，或选择数据包已有的年份",
+                    "add [years.{year}.layers] or choose one of the pack's years"),
+    "crs.fix": ('请使用以米为单位的等积投影，如中国可用 crs = "{albers}"',
+                'use an equal-area projection in metres, e.g. for China crs = "{albers}"'),
+    "crs.invalid": ("不是有效的坐标参考系：{exc}", "not a valid CRS: {exc}"),
+    "crs.not_projected": ("核算坐标参考系不是投影坐标系{none}", "the accounting CRS is not projected{none}"),
+    "crs.not_metres": ("核算坐标参考系的单位是 {unit}，不是米",
+                       "the accounting CRS is in {unit}, not metres"),
+    "crs.not_equal_area": ("{method} 投影不是等积投影，栅格单元面积会算错",
+                           "the {method} projection is not equal-area, so cell areas are wrong"),
+    "file_not_found": ("找不到文件{none}", "file not found{none}"),
+    "file_not_found.fix": ("请将文件放在 {path}，或在 {manifest} 中更正 {setting}",
+                           "put the file at {path} or correct {setting} in {manifest}"),
+    "vector_unreadable": ("无法读取该文件：{exc}", "cannot read the file: {exc}"),
+    "vector_unreadable.fix": ("请检查能否用 ogrinfo 或 QGIS 打开；重新导出为 GeoPackage{none}",
+                              "check that it opens with ogrinfo or QGIS; re-export it as GeoPackage{none}"),
+    "vector_no_crs": ("该文件没有坐标参考系{none}", "the file has no coordinate reference system{none}"),
+    "vector_no_crs.fix": ("请为其定义坐标参考系，如 ogr2ogr -a_srs EPSG:4490 fixed.gpkg {target}",
+                          "define it, e.g. ogr2ogr -a_srs EPSG:4490 fixed.gpkg {target}"),
+    "no_geometry": ("以下要素没有几何图形：{names}", "features without geometry: {names}"),
+    "no_geometry.fix": ("请绘制其几何图形或删除这些要素{none}", "draw their geometry or remove them{none}"),
+    "invalid_geometry": ("以下几何图形无效：{names}", "invalid geometries: {names}"),
+    "invalid_geometry.fix": ("请修复，如用 QGIS 的“修复几何图形”或 shapely.make_valid{none}",
+                             "repair them, e.g. QGIS 'Fix geometries' or shapely.make_valid{none}"),
+    "unit_fields": ("缺少字段 {missing}（文件中的字段为 {present}）",
+                    "fields {missing} are missing (the file has {present})"),
+    "unit_fields.fix": ("请重命名这些字段，或在 {manifest} 的 [units] 一节中写明字段名",
+                        "rename the fields or name them in the [units] section of {manifest}"),
+    "table_unreadable": ("无法读取该表：{exc}", "cannot read the table: {exc}"),
+    "table_unreadable.fix": ("请另存为带表头行的 UTF-8 CSV{none}",
+                             "save it as UTF-8 CSV with a header row{none}"),
+    "columns_missing": ("缺少列 {missing}", "columns {missing} are missing"),
+    "columns_missing.fix": ("表中应有以下列：{columns}", "the table has columns {columns}"),
+    "unknown_layer": ("未知图层 {name!r}", "unknown layer {name!r}"),
+    "unknown_layer.fix": ("请使用以下图层之一：{layers}", "use one of {layers}"),
+    "layer_unit": ("单位 {unit!r} 不是图层目录规定的单位 {expected!r}",
+                   "unit {unit!r} is not the catalogue unit {expected!r}"),
+    "layer_unit.fix": ("请将图层换算为 {expected}，并写 unit = '{expected}'",
+                       "convert the layer to {expected} and write unit = '{expected}'"),
+    "constant_outside": ("{value:g} 超出 {range}", "{value:g} is outside {range}"),
+    "give_value_in": ("请以 {unit} 为单位给出数值", "give the value in {unit}"),
+    "no_landcover": ("缺少土地覆被图层{none}", "the land-cover layer is missing{none}"),
+    "no_landcover.fix": ('请在 [{setting}] 或 [layers] 中添加 landcover = {{ file = "..." }}',
+                         'add landcover = {{ file = "..." }} to [{setting}] or [layers]'),
+    "layers_missing": ("缺少图层 {missing_zh}：{items_zh} 将记为缺失",
+                       "layers {missing} are missing: {items} will be reported missing"),
+    "layers_missing.fix": ("请补充这些图层，或将这些项目列入 region.not_applicable{none}",
+                           "add the layers, or list the items in region.not_applicable{none}"),
+    "crosswalk_column": ("对照表没有 {column!r} 列", "the crosswalk has no column {column!r}"),
+    "crosswalk_column.fix": ("请添加 {column!r} 列并为每个类别填写数值，或更正列名",
+                             "add a column {column!r} with a value per class, or correct the name"),
+    "raster_not_found.fix": ("请将栅格放在 {path}，或在 {manifest} 中更正 {setting}.file",
+                             "put the raster at {path} or correct {setting}.file in {manifest}"),
+    "no_band": ("波段 {band} 不存在（该栅格共有 {count} 个波段）",
+                "band {band} does not exist (the raster has {count})"),
+    "no_band.fix": ("请给出存在的波段{none}", "give an existing band{none}"),
+    "raster_unreadable": ("无法读取该栅格：{exc}", "cannot read the raster: {exc}"),
+    "raster_unreadable.fix": ("请检查能否用 gdalinfo 打开；重新导出为 GeoTIFF{none}",
+                              "check that it opens with gdalinfo; re-export it as GeoTIFF{none}"),
+    "no_nodata": ("该栅格没有设置无数据值（nodata）{none}", "the raster has no nodata value{none}"),
+    "no_nodata.fix": ("请设置无数据值，如 gdal_edit.py -a_nodata -9999 {target}"
+                      "（或 rio edit-info --nodata -9999 {target}）",
+                      "set one, e.g. gdal_edit.py -a_nodata -9999 {target} "
+                      "(or rio edit-info --nodata -9999 {target})"),
+    "raster_no_crs": ("该栅格没有坐标参考系{none}", "the raster has no coordinate reference system{none}"),
+    "raster_no_crs.fix": ("请为其指定坐标参考系，如 gdal_edit.py -a_srs EPSG:4326 {target}"
+                          "（或 rio edit-info --crs EPSG:4326 {target}）",
+                          "assign it, e.g. gdal_edit.py -a_srs EPSG:4326 {target} "
+                          "(or rio edit-info --crs EPSG:4326 {target})"),
+    "no_overlap": ("栅格与区域不重叠{none}", "the grid does not overlap the region{none}"),
+    "no_overlap.fix": ("请用 gdalinfo 检查栅格的坐标参考系、地理配准和范围{none}",
+                       "check the raster's CRS and georeferencing (gdalinfo) and its extent{none}"),
+    "coverage": ("栅格只覆盖区域外包矩形的 {covered:.1%}：使用该图层的项目在部分未覆盖的单位记为 "
+                 "`partial`（各自注明覆盖比例），在未覆盖部分超过一半的单位记为 `missing`",
+                 "the grid covers only {covered:.1%} of the region's bounding box: the items using "
+                 "it are `partial` in the units it misses in part (each with its own covered share) "
+                 "and `missing` in units it misses by more than half"),
+    "coverage.fix": ("请提供覆盖整个区域的栅格{none}", "supply a raster covering the whole region{none}"),
+    "all_nodata": ("该栅格没有有效值（全部为无数据值）{none}",
+                   "the raster has no valid value (all nodata){none}"),
+    "all_nodata.fix": ("请检查无数据值和栅格范围{none}", "check the nodata value and the extent{none}"),
+    "outside_bounds": ("{size} 个{pixels_zh}中有 {count} 个超出 {range}（实际 {low:g} … {high:g}）",
+                       "{count} of {size} {pixels} are outside {range} (found {low:g} … {high:g})"),
+    "outside_bounds.fix": ("请检查图层单位是否为 {unit}（是否漏乘比例系数？），"
+                           "以及无数据的像元是否已设为无数据值",
+                           "check the layer is in {unit} (scale factor?) and that pixels without "
+                           "data are nodata"),
+    "pixels": ("像元", "pixels"),
+    "sampled_pixels": ("抽样像元", "sampled pixels"),
+    "unknown_classes": ("类别 {classes} 不在对照表中", "classes {classes} are not in the crosswalk"),
+    "unknown_classes.fix": ("请将其加入对照表，或将这些像元设为无数据值{none}",
+                            "add them to the crosswalk or set those pixels to nodata{none}"),
+    "implausible": ("数值量级不合理：中位数 {median:g} {unit}（数值 {low:g} … {high:g}）超出 {plausible}，"
+                    "即任何区域中位数的合理范围",
+                    "{implausible} magnitude: the median {median:g} {unit} (values {low:g} … "
+                    "{high:g}) is outside {plausible}, the range of any region's median"),
+    "implausible.fix": ("请检查图层单位是否为 {unit}", "check that the layer is in {unit} ({basis})"),
+    "grid_cells": ("按 {resolution:g} 米分辨率，核算栅格将有 {rows} × {cols} = {cells:.3g} 个单元，"
+                   "超过上限 {limit:.3g} 个单元（ECOLEDGER_MAX_CELLS）",
+                   "the accounting grid would have {rows} × {cols} = {cells:.3g} cells at "
+                   "{resolution:g} m, above the limit of {limit:.3g} cells (ECOLEDGER_MAX_CELLS)"),
+    "grid_cells.fix": ("请选用更粗的分辨率，如 resolution = {coarser:g}",
+                       "choose a coarser resolution, e.g. resolution = {coarser:g}"),
+    "grid_memory": ("核算栅格（{rows} × {cols} 个单元，分辨率 {resolution:g} 米）为汇流计算读取 DEM 需要 "
+                    "{needed}，超过内存上限 {budget}（ECOLEDGER_MEMORY_LIMIT）",
+                    "the accounting grid ({rows} × {cols} cells at {resolution:g} m) needs "
+                    "{needed} to read the DEM for routing, above the memory limit of {budget} "
+                    "(ECOLEDGER_MEMORY_LIMIT)"),
+    "grid_memory.fix": ("请选用更粗的分辨率，如 resolution = {coarser:g}；或在内存更大的机器上运行并调高 "
+                        "ECOLEDGER_MEMORY_LIMIT",
+                        "choose a coarser resolution, e.g. resolution = {coarser:g}, or run on a "
+                        "machine with more memory and raise ECOLEDGER_MEMORY_LIMIT"),
+    "grid_block": ("若一次读入，核算栅格（{rows} × {cols} 个单元）约需 {needed}，超过内存上限 {budget}"
+                   "（ECOLEDGER_MEMORY_LIMIT）",
+                   "read in one block, the accounting grid ({rows} × {cols} cells) needs about "
+                   "{needed}, above the memory limit of {budget} (ECOLEDGER_MEMORY_LIMIT)"),
+    "grid_block.fix": ("请分行块运行：ecoledger account … --block-rows {block}",
+                       "run in row blocks: ecoledger account … --block-rows {block}"),
+}, prefix="pack.")
+
+
+def _problem(file: str, field: str, key: str, severity: str = "error", **fields) -> Problem:
+    """A Problem worded in both languages by the catalogue's ``pack.<key>`` and ``pack.<key>.fix``
+    (or the key ``fix`` names). Fields a language words differently come twice (``years`` and
+    ``years_zh``); every template gets ``none=""`` so that one without fields is formatted too."""
+    fix = fields.pop("fix", f"pack.{key}.fix")
+    fields = {"none": "", **fields}
+    return Problem(file, field, phrase(f"pack.{key}", "en", **fields), phrase(fix, "en", **fields),
+                   severity, phrase(f"pack.{key}", "zh", **fields), phrase(fix, "zh", **fields))
+
 
 
 def validate_pack(root: str | Path, year: int | None = None) -> list[Problem]:
@@ -154,37 +296,36 @@ def _outside(values, lo: float | None, hi: float | None):
 def _check_years(pack: Pack, year: int | None, out: list[Problem]) -> list[int]:
     """The years whose layers are checked."""
     if not pack.years:
-        out.append(Problem(MANIFEST, "years", "the pack declares no year",
-                           "add a section [years.YYYY.layers] with that year's layers"))
+        out.append(_problem(MANIFEST, "years", "no_years"))
     if year is None:
         return pack.years
     if year not in pack.years:
-        out.append(Problem(MANIFEST, f"years.{year}", f"the pack has no year {year} "
-                           f"(it has {_listing(pack.years) or 'none'})",
-                           f"add [years.{year}.layers] or choose one of the pack's years"))
+        out.append(_problem(MANIFEST, f"years.{year}", "no_year", year=year,
+                            years=_listing(pack.years) or "none",
+                            years_zh=_listing_zh(pack.years) or "无"))
         return []
     return [year]
 
 
 def _accounting_crs(pack: Pack, out: list[Problem]) -> CRS | None:
-    fix = f'use an equal-area projection in metres, e.g. for China crs = "{ALBERS_CHINA}"'
+    fix = {"fix": "pack.crs.fix", "albers": ALBERS_CHINA}
     try:
         crs = CRS.from_user_input(pack.region.crs)
     except CRSError as exc:
-        out.append(Problem(MANIFEST, "region.crs", f"not a valid CRS: {exc}", fix))
+        out.append(_problem(MANIFEST, "region.crs", "crs.invalid", exc=exc, **fix))
         return None
     if crs.is_bound:
         crs = crs.source_crs
     method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
     if not crs.is_projected:
-        message = "the accounting CRS is not projected"
+        key, fields = "crs.not_projected", {}
     elif any(axis.unit_name != "metre" for axis in crs.axis_info):
-        message = f"the accounting CRS is in {crs.axis_info[0].unit_name}, not metres"
+        key, fields = "crs.not_metres", {"unit": crs.axis_info[0].unit_name}
     elif not any(name in method.lower() for name in EQUAL_AREA_METHODS):
-        message = f"the {method or 'given'} projection is not equal-area, so cell areas are wrong"
+        key, fields = "crs.not_equal_area", {"method": method or "given"}
     else:
         return crs
-    out.append(Problem(MANIFEST, "region.crs", message, fix))
+    out.append(_problem(MANIFEST, "region.crs", key, **fields, **fix))
     return crs
 
 
@@ -196,8 +337,8 @@ def _existing(pack: Pack, relative: str, field: str, out: list[Problem]) -> Path
     path = pack.path(relative)
     if path.is_file():
         return path
-    out.append(Problem(relative, field, "file not found",
-                       f"put the file at {path} or correct {field} in {MANIFEST}"))
+    out.append(_problem(relative, field, "file_not_found", path=path, setting=field,
+                        manifest=MANIFEST))
     return None
 
 
@@ -209,12 +350,10 @@ def _read_vector(pack: Pack, relative: str, layer: str | None, field: str,
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # corrupt files raise many types; report them, never crash
-        out.append(Problem(relative, field, f"cannot read the file: {str(exc).strip()}",
-                           "check that it opens with ogrinfo or QGIS; re-export it as GeoPackage"))
+        out.append(_problem(relative, field, "vector_unreadable", exc=str(exc).strip()))
         return None
     if frame.crs is None:
-        out.append(Problem(relative, field, "the file has no coordinate reference system",
-                           f"define it, e.g. ogr2ogr -a_srs EPSG:4490 fixed.gpkg {relative}"))
+        out.append(_problem(relative, field, "vector_no_crs", target=relative))
     return frame
 
 
@@ -224,13 +363,11 @@ def _check_geometries(frame: gpd.GeoDataFrame, names: pd.Series, file: str, fiel
     empty = frame.geometry.isna() | frame.geometry.is_empty
     invalid = ~empty & ~frame.geometry.is_valid
     if empty.any():
-        out.append(Problem(file, field, f"features without geometry: {_listing(names[empty])}",
-                           "draw their geometry or remove them"))
+        out.append(_problem(file, field, "no_geometry", names=_listing(names[empty])))
     if invalid.any():
         reasons = [f"{n} ({shapely.is_valid_reason(g)})"
                    for n, g in zip(names[invalid], frame.geometry[invalid], strict=True)]
-        out.append(Problem(file, field, f"invalid geometries: {_listing(reasons)}",
-                           "repair them, e.g. QGIS 'Fix geometries' or shapely.make_valid"))
+        out.append(_problem(file, field, "invalid_geometry", names=_listing(reasons)))
     return ~empty & ~invalid
 
 
@@ -245,9 +382,9 @@ def _check_units(pack: Pack, crs: CRS | None, out: list[Problem]) -> gpd.GeoData
               section.parent: "parent"}
     missing = [f for f in fields if f not in units.columns]
     if missing:
-        out.append(Problem(file, "units", f"fields {missing} are missing (the file has "
-                           f"{[c for c in units.columns if c != 'geometry']})",
-                           f"rename the fields or name them in the [units] section of {MANIFEST}"))
+        out.append(_problem(file, "units", "unit_fields", missing=missing,
+                            present=[c for c in units.columns if c != "geometry"],
+                            manifest=MANIFEST))
         return None
     units = units.rename(columns=fields)
     units["level"] = _text(units["level"])
@@ -362,13 +499,12 @@ def _read_csv(pack: Pack, relative: str, field: str, columns: tuple[str, ...],
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises several types for unreadable CSV
-        out.append(Problem(relative, field, f"cannot read the table: {str(exc).strip()}",
-                           "save it as UTF-8 CSV with a header row"))
+        out.append(_problem(relative, field, "table_unreadable", exc=str(exc).strip()))
         return None
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        out.append(Problem(relative, field, f"columns {missing} are missing",
-                           f"the table has columns {', '.join(columns)}"))
+        out.append(_problem(relative, field, "columns_missing", missing=missing,
+                            columns=", ".join(columns)))
         return None
     return table
 
@@ -737,20 +873,19 @@ def _check_layers(pack: Pack, years: list[int], region: Region | None,
     for field, (name, spec) in specs.items():
         kind = LAYERS.get(name)
         if kind is None:
-            out.append(Problem(MANIFEST, field, f"unknown layer {name!r}",
-                               f"use one of {', '.join(LAYERS)}"))
+            out.append(_problem(MANIFEST, field, "unknown_layer", name=name,
+                                layers=", ".join(LAYERS)))
             continue
         if spec.unit is not None and spec.unit != kind.unit:
-            out.append(Problem(MANIFEST, f"{field}.unit", f"unit {spec.unit!r} is not the "
-                               f"catalogue unit {kind.unit!r}",
-                               f"convert the layer to {kind.unit} and write unit = '{kind.unit}'"))
+            out.append(_problem(MANIFEST, f"{field}.unit", "layer_unit", unit=spec.unit,
+                                expected=kind.unit))
         if spec.constant is not None and _outside(spec.constant, kind.minimum, kind.maximum):
             slips = likely_slips(kind, spec.constant, spec.constant, spec.constant)
-            out.append(Problem(MANIFEST, f"{field}.constant", f"{spec.constant:g} is outside "
-                               f"{_range_text(kind.minimum, kind.maximum, kind.unit)}"
-                               + (f": {slip_text(kind, slips)[0]}" if slips else ""),
-                               slip_text(kind, slips)[1] if slips else
-                               f"give the value in {kind.unit}"))
+            out.append(_with_slips(
+                _problem(MANIFEST, f"{field}.constant", "constant_outside", value=spec.constant,
+                         range=_range_text(kind.minimum, kind.maximum, kind.unit),
+                         fix="pack.give_value_in", unit=kind.unit),
+                kind, slips))
         elif spec.constant is not None:
             out.extend(plausibility_problems(kind, spec.constant, spec.constant, spec.constant,
                                              MANIFEST, f"{field}.constant"))
@@ -765,26 +900,23 @@ def _check_presence(pack: Pack, year: int, layers: dict[str, LayerSpec],
                     out: list[Problem]) -> None:
     field = f"years.{year}.layers"
     if "landcover" not in layers:
-        out.append(Problem(MANIFEST, f"{field}.landcover", "the land-cover layer is missing",
-                           f'add landcover = {{ file = "..." }} to [{field}] or [layers]'))
+        out.append(_problem(MANIFEST, f"{field}.landcover", "no_landcover", setting=field))
     lacking: dict[tuple[str, ...], list[str]] = {}
     for item, needs in ITEM_LAYERS.items():
         missing = tuple(n for n in needs if n not in layers and n != "landcover")
         if missing and item not in pack.region.not_applicable:
             lacking.setdefault(missing, []).append(item)
     for missing, items in lacking.items():
-        out.append(Problem(MANIFEST, field, f"layers {', '.join(missing)} are missing: "
-                           f"{', '.join(items)} will be reported missing",
-                           "add the layers, or list the items in region.not_applicable",
-                           "warning"))
+        out.append(_problem(MANIFEST, field, "layers_missing", "warning",
+                            missing=", ".join(missing), items=", ".join(items),
+                            missing_zh="、".join(missing), items_zh="、".join(items)))
 
 
 def _check_by_landcover(pack: Pack, field: str, kind: LayerKind, column: str,
                         crosswalk: pd.DataFrame, out: list[Problem]) -> None:
     file = pack.manifest.landcover.crosswalk
     if column not in crosswalk.columns:
-        out.append(Problem(file, f"{field}.by_landcover", f"the crosswalk has no column {column!r}",
-                           f"add a column {column!r} with a value per class, or correct the name"))
+        out.append(_problem(file, f"{field}.by_landcover", "crosswalk_column", column=column))
         return
     rows = RowProblems(file)
     values = pd.to_numeric(crosswalk[column], errors="coerce")
@@ -807,14 +939,14 @@ def _check_raster(pack: Pack, field: str, kind: LayerKind, spec: LayerSpec,
     file = spec.file
     path = pack.path(file)
     if not path.is_file():
-        out.append(Problem(file, field, "file not found",
-                           f"put the raster at {path} or correct {field}.file in {MANIFEST}"))
+        out.append(_problem(file, field, "file_not_found", path=path, setting=field,
+                            manifest=MANIFEST, fix="pack.raster_not_found.fix"))
         return
     try:
         with rasterio.open(path) as src:
             if not 1 <= spec.band <= src.count:
-                out.append(Problem(file, f"{field}.band", f"band {spec.band} does not exist "
-                                   f"(the raster has {src.count})", "give an existing band"))
+                out.append(_problem(file, f"{field}.band", "no_band", band=spec.band,
+                                    count=src.count))
                 return
             too_large = raster_problems(src, file, field)
             if too_large:  # refused from the header alone: reading it is what would fail
@@ -823,20 +955,15 @@ def _check_raster(pack: Pack, field: str, kind: LayerKind, spec: LayerSpec,
             _check_georeference(src, file, field, spec.band, region, out)
             _check_values(src, file, field, kind, spec.band, classes, out)
     except Exception as exc:  # corrupt rasters raise many types; report them, never crash
-        out.append(Problem(file, field, f"cannot read the raster: {str(exc).strip()}",
-                           "check that it opens with gdalinfo; re-export it as GeoTIFF"))
+        out.append(_problem(file, field, "raster_unreadable", exc=str(exc).strip()))
 
 
 def _check_georeference(src, file: str, field: str, band: int, region: Region | None,
                         out: list[Problem]) -> None:
     if src.nodatavals[band - 1] is None:
-        out.append(Problem(file, field, "the raster has no nodata value",
-                           f"set one, e.g. gdal_edit.py -a_nodata -9999 {file} "
-                           f"(or rio edit-info --nodata -9999 {file})"))
+        out.append(_problem(file, field, "no_nodata", target=file))
     if src.crs is None:
-        out.append(Problem(file, field, "the raster has no coordinate reference system",
-                           f"assign it, e.g. gdal_edit.py -a_srs EPSG:4326 {file} "
-                           f"(or rio edit-info --crs EPSG:4326 {file})"))
+        out.append(_problem(file, field, "raster_no_crs", target=file))
         return
     if region is None:
         return
@@ -846,14 +973,9 @@ def _check_georeference(src, file: str, field: str, band: int, region: Region | 
     height = max(0.0, min(y1, top) - max(y0, bottom))
     covered = width * height / ((right - left) * (top - bottom))
     if not np.isfinite([x0, y0, x1, y1]).all() or covered == 0:
-        out.append(Problem(file, field, "the grid does not overlap the region",
-                           "check the raster's CRS and georeferencing (gdalinfo) and its extent"))
+        out.append(_problem(file, field, "no_overlap"))
     elif covered < MIN_COVERAGE:
-        out.append(Problem(file, field, f"the grid covers only {covered:.1%} of the region's "
-                           "bounding box: the items using it are `partial` in the units it "
-                           "misses in part (each with its own covered share) and `missing` in "
-                           "units it misses by more than half", "supply a raster covering the "
-                           "whole region", "warning"))
+        out.append(_problem(file, field, "coverage", "warning", covered=covered))
 
 
 def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
@@ -862,10 +984,9 @@ def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
     shape = (math.ceil(src.height / step), math.ceil(src.width / step))
     values = src.read(band, out_shape=shape, masked=True).compressed()
     values = values[np.isfinite(values)]
-    pixels = "sampled pixels" if step > 1 else "pixels"
+    pixels = "pack.sampled_pixels" if step > 1 else "pack.pixels"
     if values.size == 0:
-        out.append(Problem(file, field, "the raster has no valid value (all nodata)",
-                           "check the nodata value and the extent", "warning"))
+        out.append(_problem(file, field, "all_nodata", "warning"))
         return
     bad = _outside(values, kind.minimum, kind.maximum)
     if kind.categorical:
@@ -873,21 +994,19 @@ def _check_values(src, file: str, field: str, kind: LayerKind, band: int,
     elif bad.any():
         slips = likely_slips(kind, float(values.min()), float(np.median(values)),
                              float(values.max()))
-        looks, fix = slip_text(kind, slips) if slips else ("", "")
-        out.append(Problem(file, field, f"{int(bad.sum())} of {values.size} {pixels} are outside "
-                           f"{_range_text(kind.minimum, kind.maximum, kind.unit)} (found "
-                           f"{values.min():g} … {values.max():g})" + (f": {looks}" if looks else ""),
-                           fix or f"check the layer is in {kind.unit} (scale factor?) and that "
-                           "pixels without data are nodata"))
+        out.append(_with_slips(
+            _problem(file, field, "outside_bounds", count=int(bad.sum()), size=values.size,
+                     pixels=phrase(pixels, "en"), pixels_zh=phrase(pixels, "zh"),
+                     range=_range_text(kind.minimum, kind.maximum, kind.unit),
+                     low=values.min(), high=values.max(), unit=kind.unit),
+            kind, slips))
     else:
         out.extend(plausibility_problems(kind, float(values.min()), float(np.median(values)),
                                          float(values.max()), file, field))
     if kind.name == "landcover" and classes is not None:
         unknown = sorted(set(np.unique(values).tolist()) - classes)
         if unknown:
-            out.append(Problem(file, field,
-                               f"classes {_listing(unknown)} are not in the crosswalk",
-                               "add them to the crosswalk or set those pixels to nodata"))
+            out.append(_problem(file, field, "unknown_classes", classes=_listing(unknown)))
 
 
 def plausibility_problems(kind: LayerKind, low: float, median: float, high: float, file: str,
@@ -899,15 +1018,23 @@ def plausibility_problems(kind: LayerKind, low: float, median: float, high: floa
     if not _outside(median, kind.plausible_min, kind.plausible_max):
         return []
     plausible = _range_text(kind.plausible_min, kind.plausible_max, kind.unit)
-    said = (f"{IMPLAUSIBLE} magnitude: the median {median:g} {kind.unit} (values {low:g} … "
-            f"{high:g}) is outside {plausible}, the range of any region's median")
     slips = likely_slips(kind, low, median, high)
-    if slips:
-        looks, fix = slip_text(kind, slips)
-        severity = "error" if all(s.definite for s in slips) else "warning"
-        return [Problem(file, field, f"{said}: {looks}", fix, severity)]
-    return [Problem(file, field, said, f"check that the layer is in {kind.unit} "
-                    f"({kind.basis or kind.description})", "warning")]
+    severity = "error" if slips and all(s.definite for s in slips) else "warning"
+    said = _problem(file, field, "implausible", severity, implausible=IMPLAUSIBLE, median=median,
+                    unit=kind.unit, low=low, high=high, plausible=plausible,
+                    basis=kind.basis or kind.description)
+    return [_with_slips(said, kind, slips)]
+
+
+def _with_slips(problem: Problem, kind: LayerKind, slips) -> Problem:
+    """``problem`` with what the values look like appended to its message and the conversion as
+    its fix, in both languages, when ``slips`` (the likely unit mistakes) explain it."""
+    if not slips:
+        return problem
+    looks, fix = slip_text(kind, slips)
+    looks_zh, fix_zh = slip_text(kind, slips, "zh")
+    return Problem(problem.file, problem.field, f"{problem.message}: {looks}", fix,
+                   problem.severity, f"{problem.message_zh}：{looks_zh}", fix_zh)
 
 
 def _check_grid_size(pack: Pack, bounds, out: list[Problem]) -> None:
@@ -921,26 +1048,18 @@ def _check_grid_size(pack: Pack, bounds, out: list[Problem]) -> None:
     cells, limit, budget = rows * cols, max_cells(), memory_limit()
     coarser = resolution * max(2, math.ceil(math.sqrt(cells / limit)))
     if cells > limit:
-        out.append(Problem(MANIFEST, "region.resolution", f"the accounting grid would have "
-                           f"{rows} × {cols} = {cells:.3g} cells at {resolution:g} m, above the "
-                           f"limit of {limit:.3g} cells (ECOLEDGER_MAX_CELLS)",
-                           f"choose a coarser resolution, e.g. resolution = {coarser:g}"))
+        out.append(_problem(MANIFEST, "region.resolution", "grid_cells", rows=rows, cols=cols,
+                            cells=cells, resolution=resolution, limit=limit, coarser=coarser))
         return
     whole = cells * GRID_BYTES_PER_CELL
     if whole > budget:
         coarser = resolution * math.ceil(math.sqrt(whole / budget) + 1e-9)
-        out.append(Problem(MANIFEST, "region.resolution", f"the accounting grid ({rows} × {cols} "
-                           f"cells at {resolution:g} m) needs {human_bytes(whole)} to read the DEM "
-                           f"for routing, above the memory limit of {human_bytes(budget)} "
-                           "(ECOLEDGER_MEMORY_LIMIT)",
-                           f"choose a coarser resolution, e.g. resolution = {coarser:g}, or run on "
-                           "a machine with more memory and raise ECOLEDGER_MEMORY_LIMIT"))
+        out.append(_problem(MANIFEST, "region.resolution", "grid_memory", rows=rows, cols=cols,
+                            resolution=resolution, needed=human_bytes(whole),
+                            budget=human_bytes(budget), coarser=coarser))
     elif cells * BLOCK_BYTES_PER_CELL > budget:
         fitting = max(1, budget // (cols * BLOCK_BYTES_PER_CELL))
         block = 2 ** int(math.log2(fitting)) if fitting >= 2 else 1
-        out.append(Problem(MANIFEST, "region.resolution", f"read in one block, the accounting grid "
-                           f"({rows} × {cols} cells) needs about "
-                           f"{human_bytes(cells * BLOCK_BYTES_PER_CELL)}, above the memory limit of "
-                           f"{human_bytes(budget)} (ECOLEDGER_MEMORY_LIMIT)",
-                           f"run in row blocks: ecoledger account … --block-rows {block}",
-                           "warning"))
+        out.append(_problem(MANIFEST, "region.resolution", "grid_block", "warning", rows=rows,
+                            cols=cols, needed=human_bytes(cells * BLOCK_BYTES_PER_CELL),
+                            budget=human_bytes(budget), block=block))
