@@ -10,7 +10,8 @@ from ecoledger import messages, notes
 
 # every module that declares phrases (importing it registers them)
 DECLARING = ["ecoledger.platform.i18n", "ecoledger.report.i18n", "ecoledger.notes",
-             "ecoledger.applications.api", "ecoledger.carbon.api", "ecoledger.monitoring.api"]
+             "ecoledger.applications.api", "ecoledger.carbon.api", "ecoledger.monitoring.api",
+             "ecoledger.cli._messages", "ecoledger.pack.validate", "ecoledger.layers", "ecoledger.limits"]
 SOURCES = Path(messages.__file__).parent
 
 

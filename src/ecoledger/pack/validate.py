@@ -778,7 +778,7 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
         said_zh = f"单位{_quoted_zh(unit)}无法换算为" if unit else "单位为空，须可换算为"
         rows.add(row, "unit", f"{said} be converted to {canonical} ({indicator})",
                  f"use one of {', '.join(accepted)}", "error",
-                 f"{said_zh} {canonical}（{indicator}）", f"请使用：{'、'.join(accepted_zh)}")
+                 f"{said_zh} {_unit_zh(canonical)}（{indicator}）", f"请使用：{'、'.join(accepted_zh)}")
         return
     number = plain_number(value)
     lo, hi = indicator_bounds(spec, level)
@@ -790,7 +790,7 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
         shown = (lo, hi) if by_level else national
         allowed = _range_text(*shown, canonical) + (f" for a {level}" if by_level else "")
         allowed_zh = (f"{LEVEL_ZH.get(level, level)}单位 " if by_level else "") + \
-            _range_text(*shown, canonical)
+            _range_text(*shown, _unit_zh(canonical))
         meant = _plausible_unit(number, factor, canonical, lo, hi)
         fix, fix_zh = "check the value and its unit", "请核对数值及其单位"
         if meant:
@@ -801,6 +801,13 @@ def _check_unit_and_range(rows: RowProblems, row: int, spec: dict, indicator: st
                  fix, "error",
                  f"{indicator}（{spec['name_zh']}）的数值 {number:g} {unit} 超出允许范围 {allowed_zh}",
                  fix_zh)
+
+
+def _unit_zh(unit: str) -> str:
+    """A catalogue unit with its words in Chinese (yuan → 元, person-time → 人次)."""
+    from ecoledger.report.words import unit as worded
+
+    return worded(unit, "zh")
 
 
 MAGNITUDE_SLIPS = (1e4, 1e8, 1e-4, 1e-8)  # 万 and 亿 mixed up: the usual unit slips in yearbooks

@@ -1,0 +1,169 @@
+"""The command line in Chinese and English (issue 17): ``--lang zh|en``, else ``ECOLEDGER_LANG``,
+else the locale. The bad inputs users meet most are refused in Chinese with the same exit code,
+and no English is left beyond file names, fields, codes and commands; in English nothing changed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from typer.testing import CliRunner
+
+from ecoledger.cli._lang import from_environment
+from ecoledger.cli.main import app
+from ecoledger.testing import ACCOUNTING_CRS, ORIGIN, make_pack, rewrite_raster, synthetic_statistics
+from ecoledger.untranslated import english_phrases
+
+YEAR = 2020
+runner = CliRunner()
+# words of commands, options, fields and units the messages quote as they are typed
+ALLOW = ("validate", "debug", "account", "block-rows", "rio", "edit-info", "nodata", "average",
+         "outsize", "gdalwarp", "te", "tr", "gdalinfo", "ogrinfo", "gdp", "value", "units",
+         "landcover", "lang", "GiB", "MiB")
+
+
+def english(output: str) -> list[str]:
+    """English phrases of ``output`` beyond ``ALLOW`` and snake_case codes (layer and item names)."""
+    return [phrase for phrase in english_phrases(output, ALLOW)
+            if not all("_" in word or not english_phrases(word, ALLOW) for word in phrase.split())]
+
+
+def run(*args, env=None):
+    result = runner.invoke(app, [str(a) for a in args], env=env)
+    return result, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+@pytest.mark.parametrize("environ, lang", [
+    ({}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL overrides LANG
+    ({"LC_MESSAGES": "zh_TW", "LANG": "en_GB"}, "zh"),
+    ({"ECOLEDGER_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"ECOLEDGER_LANG": "zh", "LC_ALL": "C"}, "zh"),
+    ({"ECOLEDGER_LANG": "klingon", "LANG": "zh_CN"}, "zh"),  # not a language: the locale decides
+])
+def test_language_from_the_environment(environ, lang):
+    assert from_environment(environ) == lang
+
+
+def test_lang_option_wins_over_the_environment_and_is_checked(tmp_path):
+    missing = tmp_path / "nowhere"
+    _, zh = run("--lang", "zh", "validate", missing, env={"ECOLEDGER_LANG": "en"})
+    _, en = run("--lang", "en", "validate", missing, env={"ECOLEDGER_LANG": "zh", "LANG": "zh_CN"})
+    _, by_env = run("validate", missing, env={"ECOLEDGER_LANG": "zh"})
+    assert "不存在" in zh and "no such folder" in en and "不存在" in by_env
+    result, output = run("--lang", "fr", "validate", missing)
+    assert result.exit_code == 2 and "--lang" in output
+
+
+def declared_only(path, width, height, cell=0.12):
+    """A GeoTIFF whose header declares width × height float32 cells, none written (sparse)."""
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="float32", crs=ACCOUNTING_CRS, nodata=-9999.0, tiled=True,
+                       blockxsize=512, blockysize=512, sparse_ok=True, bigtiff="yes",
+                       transform=Affine(cell, 0, ORIGIN[0], 0, -cell, ORIGIN[1])):
+        pass
+
+
+def wrong_crs(root):
+    rewrite_raster(root / "layers/landcover.tif", crs="EPSG:3857")
+
+
+def no_nodata(root):
+    rewrite_raster(root / "layers/landcover.tif", nodata=None)
+
+
+def huge_header(root):
+    declared_only(root / "layers/precipitation.tif", 200_000, 200_000)
+
+
+def yi_for_wan(root):
+    table = synthetic_statistics(YEAR)
+    table = table[~((table["code"] == "990101") & (table["indicator"] == "gdp"))]
+    row = {"code": "990101", "year": YEAR, "indicator": "gdp", "value": 5e4, "unit": "亿元",
+           "source": "synthetic"}
+    pd.concat([table, pd.DataFrame([row])]).to_csv(root / "statistics.csv", index=False)
+
+
+def metres(root):
+    ramp = np.linspace(1.4, 1.8, 32, dtype=np.float32)[None, :].repeat(24, 0)
+    make_pack(root, layers={"precipitation": ramp})
+
+
+CASES = {  # name: (how to spoil the pack, words in English, words in Chinese)
+    "wrong CRS": (wrong_crs, ["does not overlap", "fix:"], ["不重叠", "修改："]),
+    "no nodata": (no_nodata, ["no nodata value", "gdal_edit.py -a_nodata"],
+                  ["没有设置无数据值", "gdal_edit.py -a_nodata"]),
+    "precipitation in metres": (metres, ["values look like metres; expected mm/a",
+                                         "multiply by 1000"],
+                                ["数值看似以米为单位；应为 mm/a", "乘以 1000"]),
+    "200000² header": (huge_header, ["declares 200000 × 200000 = 4e+10 cells", "149.0 GiB"],
+                       ["200000 × 200000 = 4e+10 个单元", "149.0 GiB", "-outsize 40000 40000"]),
+    "万/亿 slip": (yi_for_wan, ["check the unit: 万元 vs 亿元"], ["万元 还是 亿元", "县级单位"]),
+}
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def spoiled(request, tmp_path_factory):
+    spoil, en, zh = CASES[request.param]
+    root = tmp_path_factory.mktemp("pack") / "pack"
+    if spoil is metres:
+        spoil(root)
+    else:
+        make_pack(root)
+        spoil(root)
+    return root, en, zh
+
+
+@pytest.mark.parametrize("command", ["account", "validate"])
+def test_bad_packs_are_refused_in_chinese_with_the_same_exit_code(spoiled, command, tmp_path):
+    root, en_words, zh_words = spoiled
+    args = (["account", root, "--year", YEAR, "--out", tmp_path / "out", "--no-report"]
+            if command == "account" else ["validate", root, "--year", YEAR])
+    en, en_output = run("--lang", "en", *args)
+    zh, zh_output = run("--lang", "zh", *args)
+    assert zh.exit_code == en.exit_code == (2 if command == "account" else 1), (en_output, zh_output)
+    assert "Traceback" not in en_output + zh_output
+    for word in en_words:
+        assert word in en_output, (word, en_output)
+    for word in zh_words:
+        assert word in zh_output, (word, zh_output)
+    assert english(zh_output) == [], zh_output
+    if command == "validate":
+        assert "error(s)" in en_output and "个错误" in zh_output
+    else:
+        assert "nothing was computed or written" in en_output and "未进行任何计算" in zh_output
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_path_and_year_not_in_pack_in_chinese(tmp_path):
+    missing = tmp_path / "nowhere"
+    for lang, words in (("en", ["no such folder", "the region pack"]),
+                        ("zh", ["文件夹不存在", "区域数据包"])):
+        result, output = run("--lang", lang, "account", missing, "--year", YEAR, "--out",
+                             tmp_path / "o")
+        assert result.exit_code == 2 and str(missing) in output and "PACK" in output
+        assert all(w in output for w in words), output
+    assert english(output) == [], output
+    pack = make_pack(tmp_path / "pack")
+    for lang, words in (("en", ["the pack has no year 2030 (it has 2020)", "[years.2030.layers]"]),
+                        ("zh", ["数据包中没有 2030 年（已有：2020）", "[years.2030.layers]"])):
+        result, output = run("--lang", lang, "account", pack, "--year", 2030, "--out", tmp_path / "o")
+        assert result.exit_code == 2 and "pack.toml" in output, output
+        assert all(w in output for w in words), output
+    assert english(output) == [], output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bug_is_worded_in_chinese_with_exit_1(monkeypatch, tmp_path):
+    import ecoledger.testing
+
+    def broken(*args, **kwargs):
+        raise TypeError("unexpected keyword")
+
+    monkeypatch.setattr(ecoledger.testing, "make_pack", broken)
+    result, output = run("--lang", "zh", "pack", "synthetic", tmp_path / "p")
+    assert result.exit_code == 1 and "内部错误：TypeError" in output and "--debug" in output
