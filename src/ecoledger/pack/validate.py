@@ -179,6 +179,27 @@ register({
                    "{needed}, above the memory limit of {budget} (ECOLEDGER_MEMORY_LIMIT)"),
     "grid_block.fix": ("请分行块运行：ecoledger account … --block-rows {block}",
                        "run in row blocks: ecoledger account … --block-rows {block}"),
+    "units_no_code": ("{count} 个单位没有代码", "{count} units have no code"),
+    "units_no_code.fix": ("请为每个单位填写行政区划代码{none}",
+                          "give every unit its administrative code{none}"),
+    "units_duplicated": ("以下代码重复使用：{codes}", "codes used more than once: {codes}"),
+    "units_duplicated.fix": ("请为每个单位填写唯一的代码{none}", "give every unit a unique code{none}"),
+    "units_level": ("未知的级别：{levels}", "unknown levels: {levels}"),
+    "units_level.fix": ("请使用以下级别之一：{choices}", "use one of {choices}"),
+    "units_parent": ("找不到以下上级代码：{codes}", "parent codes not found: {codes}"),
+    "units_parent.fix": ("请填写已有单位的代码；最高一级单位的 parent 留空{none}",
+                         "give the code of an existing unit, or leave parent empty for the top "
+                         "unit{none}"),
+    "units_inverted": ("以下上级单位的级别不高于下级：{pairs}", "parents not of a higher level: {pairs}"),
+    "units_inverted.fix": ("请填写更高一级的上级单位（省 > 市 > 县 > 乡）{none}",
+                           "give a parent of a higher level (province > city > county > "
+                           "township){none}"),
+    "units_overlap": ("最低一级的单位相互重叠：{pairs}", "leaf units overlap: {pairs}"),
+    "units_overlap.fix": ("请修正边界，使最低一级的单位恰好拼合成整个区域（重叠部分会被重复计算）{none}",
+                          "fix the boundaries so the lowest-level units tile the region "
+                          "(overlapping areas are counted twice){none}"),
+    "kind_missing": ("缺少字段 'kind'", "the field 'kind' is missing{none}"),
+    "kind_missing.fix": ("请添加文本字段 'kind'：{kinds}", "add a text field 'kind': {kinds}"),
 }, prefix="pack.")
 
 
@@ -393,17 +414,15 @@ def _check_units(pack: Pack, crs: CRS | None, out: list[Problem]) -> gpd.GeoData
     code, level, parent = units["code"], units["level"], units["parent"]
 
     if (code == "").any():
-        out.append(Problem(file, "units.code", f"{int((code == '').sum())} units have no code",
-                           "give every unit its administrative code"))
+        out.append(_problem(file, "units.code", "units_no_code", count=int((code == "").sum())))
     duplicated = code[code.duplicated() & (code != "")].unique()
     if len(duplicated):
-        out.append(Problem(file, "units.code", f"codes used more than once: {_listing(duplicated)}",
-                           "give every unit a unique code"))
+        out.append(_problem(file, "units.code", "units_duplicated", codes=_listing(duplicated)))
     bad_level = ~level.isin(list(LEVELS))
     if bad_level.any():
-        out.append(Problem(file, "units.level", "unknown levels: " + _listing(
+        out.append(_problem(file, "units.level", "units_level", levels=_listing(
             f"{c} ({lv!r})" for c, lv in zip(code[bad_level], level[bad_level], strict=True)),
-            f"use one of {', '.join(LEVELS)}"))
+            choices=", ".join(LEVELS)))
     _check_parents(units, file, out)
 
     usable = _check_geometries(units, code, file, "units.geometry", out)
@@ -423,14 +442,9 @@ def _check_parents(units: gpd.GeoDataFrame, file: str, out: list[Problem]) -> No
         elif parent and None not in (rank[code], rank[parent]) and rank[parent] >= rank[code]:
             inverted.append(f"{code} ({level}) → {parent}")
     if unknown:
-        out.append(Problem(file, "units.parent", f"parent codes not found: {_listing(unknown)}",
-                           "give the code of an existing unit, or leave parent empty for the top "
-                           "unit"))
+        out.append(_problem(file, "units.parent", "units_parent", codes=_listing(unknown)))
     if inverted:
-        out.append(Problem(file, "units.parent", "parents not of a higher level: "
-                           f"{_listing(inverted)}",
-                           "give a parent of a higher level (province > city > county > "
-                           "township)"))
+        out.append(_problem(file, "units.parent", "units_inverted", pairs=_listing(inverted)))
 
 
 def _check_overlaps(leaves: gpd.GeoDataFrame, file: str, out: list[Problem]) -> None:
@@ -445,9 +459,8 @@ def _check_overlaps(leaves: gpd.GeoDataFrame, file: str, out: list[Problem]) -> 
         codes = leaves["code"].to_numpy()
         found = [f"{codes[i]} × {codes[j]}"
                  for i, j in zip(left[overlapping], right[overlapping], strict=True)]
-        out.append(Problem(file, "units.geometry", f"leaf units overlap: {_listing(found)}",
-                           "fix the boundaries so the lowest-level units tile the region "
-                           "(overlapping areas are counted twice)", "warning"))
+        out.append(_problem(file, "units.geometry", "units_overlap", "warning",
+                            pairs=_listing(found)))
 
 
 def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
@@ -472,8 +485,7 @@ def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
         if column == "capacity_m3":
             capacity = values
     if "kind" not in bodies.columns:
-        out.append(Problem(file, "water_bodies.kind", "the field 'kind' is missing",
-                           f"add a text field 'kind': {', '.join(WATER_KINDS)}"))
+        out.append(_problem(file, "water_bodies.kind", "kind_missing", kinds=", ".join(WATER_KINDS)))
     else:
         kinds = _text(bodies["kind"])
         unknown = ~kinds.isin(WATER_KINDS)
