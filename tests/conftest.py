@@ -21,6 +21,20 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session")
+def jiangxi_main(tmp_path_factory):
+    """What ``scripts/run-main`` computes, built here once so that no test depends on ``out/``:
+    ``(accounts 2019 with maps, accounts 2018, pack)`` from the real data (about 20 s)."""
+    from ecoledger.outputs import write_outputs
+    from ecoledger.packs import jiangxi
+
+    folder = tmp_path_factory.mktemp("jiangxi-main")
+    pack = jiangxi.build(folder / "pack", years=(2018, 2019))
+    for year, maps in ((2019, True), (2018, False)):
+        write_outputs(run_account(pack, year, keep_maps=maps), folder / f"jiangxi-{year}", pack)
+    return folder / "jiangxi-2019", folder / "jiangxi-2018", pack
+
+
+@pytest.fixture(scope="session")
 def synthetic_pack(tmp_path_factory):
     return make_pack(tmp_path_factory.mktemp("pack"))
 

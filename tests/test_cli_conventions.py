@@ -124,19 +124,14 @@ def test_carbon_demo_from_any_folder(tmp_path, monkeypatch):
     assert (tmp_path / "c" / "index.html").is_file()
 
 
-@pytest.mark.skipif(
-    not (ROOT / "out/jiangxi-2019/accounts.csv").is_file()
-    or not (ROOT / "out/jiangxi-2018/accounts.csv").is_file(),
-    reason="needs the main job's accounts (scripts/run-main)",
-)
-def test_applications_demo_from_any_folder(tmp_path):
+def test_applications_demo_from_any_folder(tmp_path, jiangxi_main):
     done = run_script(
         "applications",
         "demo",
         "--accounts",
-        ROOT / "out/jiangxi-2019",
+        jiangxi_main[0],
         "--previous",
-        ROOT / "out/jiangxi-2018",
+        jiangxi_main[1],
         "--out",
         "a",
         cwd=tmp_path,

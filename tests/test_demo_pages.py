@@ -16,18 +16,16 @@ from ecoledger.testing import chromium, screenshots, watch
 from ecoledger.untranslated import untranslated
 
 ROOT = Path(__file__).resolve().parents[1]
-ACCOUNTS, PREVIOUS = ROOT / "out/jiangxi-2019", ROOT / "out/jiangxi-2018"
+CHECKOUT_ACCOUNTS = ROOT / "out/jiangxi-2019"  # the carbon demo's default, from scripts/run-main
 
 
 @pytest.fixture(scope="module")
-def applications_demo(tmp_path_factory):
-    if not ((ACCOUNTS / "accounts.csv").is_file() and (PREVIOUS / "accounts.csv").is_file()
-            and (ACCOUNTS / "maps").is_dir()):
-        pytest.skip("needs the main job's accounts with maps (scripts/run-main)")
+def applications_demo(tmp_path_factory, jiangxi_main):
     from ecoledger.applications import demo
 
+    accounts, previous, _ = jiangxi_main
     out = tmp_path_factory.mktemp("applications")
-    demo.run(ACCOUNTS, PREVIOUS, None, None, ROOT / "examples/applications", out)
+    demo.run(accounts, previous, None, None, ROOT / "examples/applications", out)
     return out
 
 
@@ -49,10 +47,10 @@ def carbon_demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def monitoring_demo(tmp_path_factory):
+def monitoring_demo(tmp_path_factory, jiangxi_main):
     from ecoledger.monitoring import demo
 
-    accounts = [p / "accounts.csv" for p in (PREVIOUS, ACCOUNTS) if (p / "accounts.csv").is_file()]
+    accounts = [jiangxi_main[1] / "accounts.csv", jiangxi_main[0] / "accounts.csv"]
     out = tmp_path_factory.mktemp("monitoring") / "m"
     demo.write(demo.build(ROOT / "data/jiangxi", accounts), out)
     return out
@@ -62,12 +60,13 @@ def _numbers(cell: str) -> float:
     return float(re.sub(r"[^\d.\-]", "", cell))
 
 
-def test_application_totals_are_the_csv_sums_once(applications_demo):
+def test_application_totals_are_the_csv_sums_once(applications_demo, jiangxi_main):
     from ecoledger.applications import accounts as unit_accounts
     from ecoledger.applications import outputs, rules
     from ecoledger.platform.i18n import translator
 
-    units = unit_accounts.load(ACCOUNTS, PREVIOUS, ROOT / "examples/applications/purchase-conditions.csv")
+    units = unit_accounts.load(jiangxi_main[0], jiangxi_main[1],
+                               ROOT / "examples/applications/purchase-conditions.csv")
     html = (applications_demo / "index.html").read_text(encoding="utf-8")
     t = translator("zh")
     for rule in sorted((ROOT / "examples/applications").glob("*.toml")):
@@ -142,8 +141,8 @@ def test_carbon_page_totals_and_csv(carbon_demo):
 def test_carbon_default_accounts_are_the_checkouts(carbon_demo):
     import json
 
-    if not (ACCOUNTS / "accounts.csv").is_file():
-        pytest.skip("needs the main job's accounts (scripts/run-main)")
+    if not (CHECKOUT_ACCOUNTS / "accounts.csv").is_file():
+        pytest.skip("the default is the checkout's out/jiangxi-2019 (scripts/run-main)")
     summary = json.loads((carbon_demo / "summary.json").read_text(encoding="utf-8"))
     assert summary["sink_share_of_gep"] is not None  # found from another working folder
     page = (carbon_demo / "index.html").read_text(encoding="utf-8")

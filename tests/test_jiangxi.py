@@ -13,8 +13,8 @@ from ecoledger.packs import jiangxi
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory):
-    return jiangxi.build(tmp_path_factory.mktemp("jiangxi") / "pack", years=(2019,))
+def pack(jiangxi_main):
+    return jiangxi_main[2]  # built once per session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
