@@ -324,7 +324,7 @@ def test_control_characters_and_overlong_cells():
 def test_wrong_unit():
     problem = the_problem(errors_of("360124,2019,gdp,2.5,吨,x"), "row 2 · unit",
                           "unit '吨' cannot be converted to yuan (gdp)")
-    assert problem.message_zh == "第 2 行 · unit：单位“吨”无法换算为 yuan（gdp）"
+    assert problem.message_zh == "第 2 行 · unit：单位“吨”无法换算为 元（gdp）"
     assert problem.fix_zh.startswith("请使用：元、万元、亿元")
     assert "yuan" in problem.fix
 
@@ -422,7 +422,7 @@ def test_pack_validation_uses_the_same_bilingual_rules(tmp_path):
     table.loc[0, "unit"] = "吨"
     root = make_pack(tmp_path, statistics=table)
     (problem,) = [p for p in validate_pack(root) if p.field == "row 2 · unit"]
-    assert problem.message_zh == "第 2 行 · unit：单位“吨”无法换算为 yuan（gdp）"
+    assert problem.message_zh == "第 2 行 · unit：单位“吨”无法换算为 元（gdp）"
 
 
 def test_display_name_is_safe():
