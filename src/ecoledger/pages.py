@@ -25,6 +25,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ecoledger.messages import entry
 from ecoledger.platform import i18n
 from ecoledger.platform.i18n import DASH, number, number_yi, percent
 
@@ -32,22 +33,19 @@ PAGES = {"zh": "index.html", "en": "index.en.html"}
 WAN = 1e4
 
 
-def _m(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
 
 i18n.register({
-    "pages.language_zh": _m("中文", "中文"),
-    "pages.language_en": _m("English", "English"),
-    "pages.total": _m("合计", "Total"),
-    "pages.mean": _m("平均", "Mean"),
-    "pages.total_mean": _m("合计/平均", "Total / mean"),
-    "pages.yi_yuan": _m("亿元", "10⁸ yuan"),
-    "pages.wan_yuan": _m("万元", "10⁴ yuan"),
-    "pages.wan_yuan_per_km2": _m("万元/km²", "10⁴ yuan/km²"),
-    "pages.missing": _m("缺失", "missing"),
-    "pages.illustrative": _m("示例输入，非监测数据", "illustrative input, not monitoring data"),
-    "pages.files": _m("文件", "Files"),
+    "pages.language_zh": entry("中文", "中文"),
+    "pages.language_en": entry("English", "English"),
+    "pages.total": entry("合计", "Total"),
+    "pages.mean": entry("平均", "Mean"),
+    "pages.total_mean": entry("合计/平均", "Total / mean"),
+    "pages.yi_yuan": entry("亿元", "10⁸ yuan"),
+    "pages.wan_yuan": entry("万元", "10⁴ yuan"),
+    "pages.wan_yuan_per_km2": entry("万元/km²", "10⁴ yuan/km²"),
+    "pages.missing": entry("缺失", "missing"),
+    "pages.illustrative": entry("示例输入，非监测数据", "illustrative input, not monitoring data"),
+    "pages.files": entry("文件", "Files"),
 })
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -21,19 +21,17 @@ from ecoledger.applications import certificate, outputs, rules, service, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import (
-    CSRF_HEADER,
+    CsrfHeader,
     PdfResponse,
+    UserDep,
     check_csrf,
     enforce_access,
     platform,
-    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import NotFound, PlatformError, allow, require_login
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(session_user)]
-CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 RULE_LIMIT_BYTES = 256 * 1024
 RATES, HORIZONS = [0.03, 0.045, 0.08], [20, 40, 70]
 Digest = Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$")]

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ecoledger import pages
 from ecoledger.applications import accounts, certificate, outputs, rules, vep
 from ecoledger.applications.errors import ApplicationError
+from ecoledger.messages import entry
 from ecoledger.platform import i18n
 
 SITE = "lushan.geojson"
@@ -92,47 +93,44 @@ def _headline(result: rules.Result) -> str:
     return f"{len(t)} rows, Σ {money[0]} = {t[money[0]].sum():,.0f} yuan" if money else f"{len(t)} rows"
 
 
-def _mm(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
 
 i18n.register({
-    "app.vep.heading": _mm("生态资产价值（VEP）：庐山", "Site valuation (VEP): Lushan"),
-    "app.vep.site": _mm("庐山（手绘轮廓）", "Lushan (hand-drawn outline)"),
-    "app.vep.area": _mm("面积", "Area"),
-    "app.vep.flow": _mm("年生态产品流量", "Yearly flow"),
-    "app.vep.present_value": _mm("现值（折现率 {rate}，{years} 年）",
+    "app.vep.heading": entry("生态资产价值（VEP）：庐山", "Site valuation (VEP): Lushan"),
+    "app.vep.site": entry("庐山（手绘轮廓）", "Lushan (hand-drawn outline)"),
+    "app.vep.area": entry("面积", "Area"),
+    "app.vep.flow": entry("年生态产品流量", "Yearly flow"),
+    "app.vep.present_value": entry("现值（折现率 {rate}，{years} 年）",
                                  "Present value (rate {rate}, {years} years)"),
-    "app.vep.certificate": _mm("证书", "Certificate"),
-    "app.vep.sha": _mm("证书内容哈希（SHA-256）", "Certificate hash (SHA-256)"),
-    "app.vep.tamper": _mm("现值加倍的篡改副本", "A copy with its present value doubled"),
-    "app.vep.tamper_detected": _mm("校验未通过：篡改被发现", "fails verification: the change is detected"),
-    "app.vep.tamper_missed": _mm("校验通过：篡改未被发现", "verifies: the change is NOT detected"),
-    "app.vep.sensitivity": _mm("现值敏感性（亿元）：折现率 × 年限",
+    "app.vep.certificate": entry("证书", "Certificate"),
+    "app.vep.sha": entry("证书内容哈希（SHA-256）", "Certificate hash (SHA-256)"),
+    "app.vep.tamper": entry("现值加倍的篡改副本", "A copy with its present value doubled"),
+    "app.vep.tamper_detected": entry("校验未通过：篡改被发现", "fails verification: the change is detected"),
+    "app.vep.tamper_missed": entry("校验通过：篡改未被发现", "verifies: the change is NOT detected"),
+    "app.vep.sensitivity": entry("现值敏感性（亿元）：折现率 × 年限",
                                "Present value sensitivity (10⁸ yuan): rate × years"),
-    "app.vep.rate_years": _mm("折现率 \\ 年限", "rate \\ years"),
-    "app.vep.years": _mm("{years} 年", "{years} years"),
-    "app.vep.warnings": _mm("使用限制", "Limitations"),
-    "app.warn.derived": _mm("{derived}/{total} 项服务依赖推导（模型推算而非实测）图层：{items}",
+    "app.vep.rate_years": entry("折现率 \\ 年限", "rate \\ years"),
+    "app.vep.years": entry("{years} 年", "{years} years"),
+    "app.vep.warnings": entry("使用限制", "Limitations"),
+    "app.warn.derived": entry("{derived}/{total} 项服务依赖推导（模型推算而非实测）图层：{items}",
                             "{derived} of {total} services rest on derived (modelled, not measured) input "
                             "layers: {items}"),
-    "app.warn.coarse": _mm("价值量栅格分辨率为 {cell} m（粗于 {coarse} m）：一个像元跨越许多地块，"
+    "app.warn.coarse": entry("价值量栅格分辨率为 {cell} m（粗于 {coarse} m）：一个像元跨越许多地块，"
                            "地块价值是像元平均值，而非实地调查值",
                            "the value maps have {cell} m cells (coarser than {coarse} m): a cell spans many "
                            "parcels, so the site's value is an average over its cells, not a survey "
                            "of the site"),
-    "app.damage.heading": _mm("生态环境损害赔偿（示例输入）", "Damage compensation (illustrative inputs)"),
-    "app.damage.fraction": _mm("受损比例", "Damaged fraction"),
-    "app.damage.recovery": _mm("恢复年限", "Recovery"),
-    "app.damage.years": _mm("{years} 年", "{years} years"),
-    "app.damage.curve": _mm("恢复曲线", "Recovery curve"),
-    "app.damage.linear": _mm("线性：受损比例自受损时的 d 降至 R 年后的 0",
+    "app.damage.heading": entry("生态环境损害赔偿（示例输入）", "Damage compensation (illustrative inputs)"),
+    "app.damage.fraction": entry("受损比例", "Damaged fraction"),
+    "app.damage.recovery": entry("恢复年限", "Recovery"),
+    "app.damage.years": entry("{years} 年", "{years} years"),
+    "app.damage.curve": entry("恢复曲线", "Recovery curve"),
+    "app.damage.linear": entry("线性：受损比例自受损时的 d 降至 R 年后的 0",
                              "linear: the lost fraction falls from d at the damage to 0 after R years"),
-    "app.damage.restoration": _mm("修复费用", "Restoration cost"),
-    "app.damage.method": _mm("计算方法", "Method"),
-    "app.damage.undiscounted": _mm("期间损失（未折现）", "Interim loss, undiscounted"),
-    "app.damage.discounted": _mm("期间损失（折现率 {rate}）", "Interim loss, discounted at {rate}"),
-    "app.damage.total": _mm("赔偿总额", "Total"),
+    "app.damage.restoration": entry("修复费用", "Restoration cost"),
+    "app.damage.method": entry("计算方法", "Method"),
+    "app.damage.undiscounted": entry("期间损失（未折现）", "Interim loss, undiscounted"),
+    "app.damage.discounted": entry("期间损失（折现率 {rate}）", "Interim loss, discounted at {rate}"),
+    "app.damage.total": entry("赔偿总额", "Total"),
 })
 
 _WARNINGS = [

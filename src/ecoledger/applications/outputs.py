@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from ecoledger import pages, tables
 from ecoledger.applications.rules import Result
+from ecoledger.messages import entry
 from ecoledger.platform import i18n
 
 INTRO = {
@@ -186,166 +187,164 @@ def totals(result: Result) -> dict[str, float]:
     return {c: float(table[c].sum(min_count=1)) for c in totalled(result)}
 
 
-def _mm(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
 
 PAGE_MESSAGES = {
-    "app.page.title": _mm("核算结果的应用：江西示例", "Using the accounts: Jiangxi worked examples"),
-    "app.page.lede": _mm(
+    "app.page.title": entry("核算结果的应用：江西示例", "Using the accounts: Jiangxi worked examples"),
+    "app.page.lede": entry(
         "江西开放数据核算只含调节服务（物质产品和文化服务在开放数据中缺失），因此下文的 GEP 均为调节服务 "
         "GEP。标注“示例输入”的数据为演示计算而虚构，不可作为监测数据引用。",
         "The Jiangxi open-data accounts hold regulating services only (material and cultural items are "
         "missing in the open data), so every GEP figure below is regulating-service GEP. Inputs marked "
         "illustrative are made up to show the calculation and must not be cited as measurements."),
-    "app.page.accounts": _mm("核算结果", "Accounts"),
-    "app.page.previous": _mm("上年核算（变化量基准）", "Previous year (for changes)"),
-    "app.page.maps": _mm("价值量栅格", "Value maps"),
-    "app.page.files": _mm("每个表格另存为 results/ 文件夹中的 CSV 文件，其记录（规则哈希、所用参数）另存为同"
-                          "名 JSON 文件。",
+    "app.page.accounts": entry("核算结果", "Accounts"),
+    "app.page.previous": entry("上年核算（变化量基准）", "Previous year (for changes)"),
+    "app.page.maps": entry("价值量栅格", "Value maps"),
+    "app.page.files": entry("每个表格另存为 results/ 文件夹中的 CSV 文件，"
+                            "其记录（规则哈希、所用参数）另存为同名 JSON 文件。",
                           "Each table is also in results/<example>.csv, its record (rule hash, parameters "
                           "used) in .json."),
-    "app.page.record": _mm("核算年份 {year} · 规则文件 {rule} · 参数表版本 {version}",
+    "app.page.record": entry("核算年份 {year} · 规则文件 {rule} · 参数表版本 {version}",
                            "Accounts year {year} · rule file {rule} · parameter table {version}"),
-    "app.page.parameters": _mm("所用参数", "Parameters used"),
-    "app.page.illustrative": _mm("示例输入，非监测数据：本例输入为演示计算而虚构，不是实测值，不得引用。",
+    "app.page.parameters": entry("所用参数", "Parameters used"),
+    "app.page.illustrative": entry("示例输入，非监测数据：本例输入为演示计算而虚构，不是实测值，不得引用。",
                                  "Illustrative input, not monitoring data: the inputs of this example are "
                                  "made up to show the calculation; they are not measurements and must not "
                                  "be cited as such."),
-    "app.page.totals_note": _mm("合计由结果表（CSV）各行直接相加得到；依据值等非流量列不合计。",
+    "app.page.totals_note": entry("合计由结果表（CSV）各行直接相加得到；依据值等非流量列不合计。",
                                 "Totals are the sums of the result table's (CSV) rows; basis values and "
                                 "other non-additive columns are not totalled."),
     # kinds
-    "app.kind.transfer": _mm("财政转移支付分配", "Fiscal transfer allocation"),
-    "app.kind.purchase": _mm("生态产品政府采购", "Government purchase of ecological products"),
-    "app.kind.basin_fund": _mm("流域生态补偿资金分配", "Basin compensation fund"),
-    "app.kind.p_index": _mm("上下游横向补偿（P 指数）", "Upstream–downstream compensation (P index)"),
-    "app.kind.gep_compensation": _mm("基于 GEP 的横向补偿", "GEP-based compensation between units"),
-    "app.kind.assessment": _mm("综合考核", "Comprehensive assessment"),
-    "app.method.transfer": _mm(
+    "app.kind.transfer": entry("财政转移支付分配", "Fiscal transfer allocation"),
+    "app.kind.purchase": entry("生态产品政府采购", "Government purchase of ecological products"),
+    "app.kind.basin_fund": entry("流域生态补偿资金分配", "Basin compensation fund"),
+    "app.kind.p_index": entry("上下游横向补偿（P 指数）", "Upstream–downstream compensation (P index)"),
+    "app.kind.gep_compensation": entry("基于 GEP 的横向补偿", "GEP-based compensation between units"),
+    "app.kind.assessment": entry("综合考核", "Comprehensive assessment"),
+    "app.method.transfer": entry(
         "各因素分配额 = 预算 × 因素权重 × 本单位依据值 / 全部单位依据值之和；再以注水法满足保底和封顶（调整列"
         "）。依据值为负计为 0，缺失则该因素不分配。",
         "Each factor's share of the budget is the unit's basis over the sum of all units' bases times the "
         "factor weight; floors and caps are then met by water-filling (the adjustment column). A negative "
         "basis counts 0, a missing one earns nothing from that factor."),
-    "app.method.purchase": _mm(
+    "app.method.purchase": entry(
         "采购价 = 费率 × 所购服务价值；分期支付，附条件的分期仅在条件报告达标时支付（云和模式）。",
         "Price = rate × value of the purchased services; paid in instalments, a conditional instalment "
         "only where the condition is reported met (Yunhe model)."),
-    "app.method.basin_fund": _mm(
+    "app.method.basin_fund": entry(
         "加权因素份额 × 补偿系数，按资金总额归一；扣减部分滚入下一年度资金池（江西 70/20/10 模式）。",
         "Weighted factor shares × compensation coefficient, normalised to the fund; a penalty deducts a "
         "fraction that rolls into next year's pool (Jiangxi 70/20/10 model)."),
-    "app.method.p_index": _mm(
+    "app.method.p_index": entry(
         "交界断面 P = k0 × Σ（指标权重 × 年均浓度 / 基本限值）；P ≤ 阈值时下游补偿上游，否则上游补偿下游（新"
         "安江模式）。",
         "P = k0 × Σ k_i × C_i / C_i0 at the border section; P ≤ threshold: downstream pays upstream, "
         "otherwise upstream pays (Xin'an River model)."),
-    "app.method.gep_compensation": _mm("补偿额 = 费率 × 受益份额 × 提供方服务价值。",
+    "app.method.gep_compensation": entry("补偿额 = 费率 × 受益份额 × 提供方服务价值。",
                                        "Payment = rate × beneficiary share × the provider's service value."),
-    "app.method.assessment": _mm(
+    "app.method.assessment": entry(
         "各指标得分 = 100 × 权重 × （1 与 实际值/目标值 中的较小者）（越低越好的指标取倒数）；缺失或为负得 0 "
         "分；并列取较好名次。",
         "Points per indicator = 100 × weight × min(1, value / target) (inverse for lower-is-better); a "
         "missing or negative value scores 0; ties share the better rank."),
     # titles of the shipped examples (a rule of another name shows its own title)
-    "app.title.transfer-counties": _mm("全省 100 个县的 GEP 挂钩转移支付（示例预算 10 亿元）",
+    "app.title.transfer-counties": entry("全省 100 个县的 GEP 挂钩转移支付（示例预算 10 亿元）",
                                        "GEP-linked transfer to the 100 counties (illustrative budget of "
                                        "10 × 10⁸ yuan)"),
-    "app.title.purchase-yunhe": _mm("向赣州四县购买调节服务（云和规则）",
+    "app.title.purchase-yunhe": entry("向赣州四县购买调节服务（云和规则）",
                                     "Purchase of regulating services from four Ganzhou counties "
                                     "(Yunhe rule)"),
-    "app.title.basin-fund": _mm("11 个设区市的流域生态补偿资金（示例评分）",
+    "app.title.basin-fund": entry("11 个设区市的流域生态补偿资金（示例评分）",
                                 "Basin compensation fund across the 11 cities (illustrative scores)"),
-    "app.title.p-index": _mm("示例交界断面的 P 指数补偿",
+    "app.title.p-index": entry("示例交界断面的 P 指数补偿",
                              "P-index compensation at an illustrative border section"),
-    "app.title.gep-compensation": _mm("下游城市为赣江源头水源涵养付费（示例份额和费率）",
+    "app.title.gep-compensation": entry("下游城市为赣江源头水源涵养付费（示例份额和费率）",
                                       "Downstream cities pay for the Gan headwaters' water conservation "
                                       "(illustrative shares and rate)"),
-    "app.title.assessment-cities": _mm("11 个设区市的 GEP 考核", "GEP assessment of the 11 cities"),
+    "app.title.assessment-cities": entry("11 个设区市的 GEP 考核", "GEP assessment of the 11 cities"),
     # columns
-    "app.col.code": _mm("代码", "Code"),
-    "app.col.name": _mm("名称", "Name"),
-    "app.col.basis": _mm("依据", "Basis"),
-    "app.col.contribution": _mm("分配额", "contribution"),
-    "app.col.adjustment": _mm("保底/封顶调整", "Floor/cap adjustment"),
-    "app.col.amount": _mm("金额", "Amount"),
-    "app.col.share_of_budget": _mm("占预算", "Share of budget"),
-    "app.col.note": _mm("说明", "Note"),
-    "app.col.services_value": _mm("所购服务价值", "Value of the services"),
-    "app.col.price": _mm("采购价", "Price"),
-    "app.col.instalment": _mm("第 {k} 期", "Instalment {k}"),
-    "app.col.paid": _mm("已付", "Paid"),
-    "app.col.share": _mm("份额", "share"),
-    "app.col.coefficient": _mm("补偿系数", "Coefficient"),
-    "app.col.before_penalty": _mm("扣减前", "Before penalty"),
-    "app.col.penalty": _mm("扣减比例", "Penalty"),
-    "app.col.rolled_over": _mm("滚入下年", "Rolled over"),
-    "app.col.indicator": _mm("指标", "Indicator"),
-    "app.col.samples": _mm("样本数", "Samples"),
-    "app.col.mean_concentration": _mm("年均浓度（mg/L）", "Mean concentration (mg/L)"),
-    "app.col.baseline": _mm("基本限值（mg/L）", "Baseline (mg/L)"),
-    "app.col.weight": _mm("权重", "Weight"),
-    "app.col.ratio": _mm("浓度比", "Ratio"),
-    "app.col.term": _mm("P 分项", "P term"),
-    "app.col.payer": _mm("付款方", "Payer"),
-    "app.col.payee": _mm("收款方", "Payee"),
-    "app.col.basis_item": _mm("依据科目", "Basis"),
-    "app.col.basis_value": _mm("依据价值", "Basis value"),
-    "app.col.beneficiary_share": _mm("受益份额", "Beneficiary share"),
-    "app.col.rate": _mm("费率", "Rate"),
-    "app.col.value": _mm("实际值", "value"),
-    "app.col.points": _mm("得分", "points"),
-    "app.col.score": _mm("总分", "Score"),
-    "app.col.rank": _mm("名次", "Rank"),
+    "app.col.code": entry("代码", "Code"),
+    "app.col.name": entry("名称", "Name"),
+    "app.col.basis": entry("依据", "Basis"),
+    "app.col.contribution": entry("分配额", "contribution"),
+    "app.col.adjustment": entry("保底/封顶调整", "Floor/cap adjustment"),
+    "app.col.amount": entry("金额", "Amount"),
+    "app.col.share_of_budget": entry("占预算", "Share of budget"),
+    "app.col.note": entry("说明", "Note"),
+    "app.col.services_value": entry("所购服务价值", "Value of the services"),
+    "app.col.price": entry("采购价", "Price"),
+    "app.col.instalment": entry("第 {k} 期", "Instalment {k}"),
+    "app.col.paid": entry("已付", "Paid"),
+    "app.col.share": entry("份额", "share"),
+    "app.col.coefficient": entry("补偿系数", "Coefficient"),
+    "app.col.before_penalty": entry("扣减前", "Before penalty"),
+    "app.col.penalty": entry("扣减比例", "Penalty"),
+    "app.col.rolled_over": entry("滚入下年", "Rolled over"),
+    "app.col.indicator": entry("指标", "Indicator"),
+    "app.col.samples": entry("样本数", "Samples"),
+    "app.col.mean_concentration": entry("年均浓度（mg/L）", "Mean concentration (mg/L)"),
+    "app.col.baseline": entry("基本限值（mg/L）", "Baseline (mg/L)"),
+    "app.col.weight": entry("权重", "Weight"),
+    "app.col.ratio": entry("浓度比", "Ratio"),
+    "app.col.term": entry("P 分项", "P term"),
+    "app.col.payer": entry("付款方", "Payer"),
+    "app.col.payee": entry("收款方", "Payee"),
+    "app.col.basis_item": entry("依据科目", "Basis"),
+    "app.col.basis_value": entry("依据价值", "Basis value"),
+    "app.col.beneficiary_share": entry("受益份额", "Beneficiary share"),
+    "app.col.rate": entry("费率", "Rate"),
+    "app.col.value": entry("实际值", "value"),
+    "app.col.points": entry("得分", "points"),
+    "app.col.score": entry("总分", "Score"),
+    "app.col.rank": entry("名次", "Rank"),
     # names of factors and indicators
-    "app.name.GEP level": _mm("GEP 总量", "GEP level"),
-    "app.name.GEP per km²": _mm("单位面积 GEP", "GEP per km²"),
-    "app.name.GEP change": _mm("GEP 增量", "GEP change"),
-    "app.name.water_quality": _mm("水质", "water quality"),
-    "app.name.forest": _mm("森林", "forest"),
-    "app.name.water_management": _mm("水资源管理", "water management"),
-    "app.name.gep_per_km2": _mm("单位面积 GEP（万元/km²）", "GEP per km² (10⁴ yuan/km²)"),
-    "app.name.gep_change_pct": _mm("GEP 变化（%）", "GEP change (%)"),
-    "app.name.gep_per_gdp": _mm("GEP/GDP（元/元）", "GEP/GDP (yuan/yuan)"),
-    "app.name.forest_cover": _mm("森林面积占比", "forest share of land"),
-    "app.name.CODMn": _mm("高锰酸盐指数", "permanganate index (CODMn)"),
-    "app.name.NH3-N": _mm("氨氮", "ammonia nitrogen (NH3-N)"),
-    "app.name.TN": _mm("总氮", "total nitrogen (TN)"),
-    "app.name.TP": _mm("总磷", "total phosphorus (TP)"),
-    "app.name.P": _mm("P 指数", "P index"),
-    "app.unit.dimensionless": _mm("无量纲", "dimensionless"),
-    "app.unit.weight": _mm("因素权重", "factor weight"),
-    "app.unit.fraction_of_price": _mm("占采购价比例", "fraction of the purchase price"),
-    "app.unit.fraction_of_services": _mm("占所购服务 GEP 比例", "fraction of the purchased services' GEP"),
-    "app.unit.yuan_per_year": _mm("元/年", "yuan per year"),
-    "app.unit.yi_per_year": _mm("亿元/年", "10⁸ yuan per year"),
-    "app.unit.wan_per_year": _mm("万元/年", "10⁴ yuan per year"),
-    "app.p.upstream": _mm("上游县（示例）", "upstream county (illustrative)"),
-    "app.p.downstream": _mm("下游县（示例）", "downstream county (illustrative)"),
+    "app.name.GEP level": entry("GEP 总量", "GEP level"),
+    "app.name.GEP per km²": entry("单位面积 GEP", "GEP per km²"),
+    "app.name.GEP change": entry("GEP 增量", "GEP change"),
+    "app.name.water_quality": entry("水质", "water quality"),
+    "app.name.forest": entry("森林", "forest"),
+    "app.name.water_management": entry("水资源管理", "water management"),
+    "app.name.gep_per_km2": entry("单位面积 GEP（万元/km²）", "GEP per km² (10⁴ yuan/km²)"),
+    "app.name.gep_change_pct": entry("GEP 变化（%）", "GEP change (%)"),
+    "app.name.gep_per_gdp": entry("GEP/GDP（元/元）", "GEP/GDP (yuan/yuan)"),
+    "app.name.forest_cover": entry("森林面积占比", "forest share of land"),
+    "app.name.CODMn": entry("高锰酸盐指数", "permanganate index (CODMn)"),
+    "app.name.NH3-N": entry("氨氮", "ammonia nitrogen (NH3-N)"),
+    "app.name.TN": entry("总氮", "total nitrogen (TN)"),
+    "app.name.TP": entry("总磷", "total phosphorus (TP)"),
+    "app.name.P": entry("P 指数", "P index"),
+    "app.unit.dimensionless": entry("无量纲", "dimensionless"),
+    "app.unit.weight": entry("因素权重", "factor weight"),
+    "app.unit.fraction_of_price": entry("占采购价比例", "fraction of the purchase price"),
+    "app.unit.fraction_of_services": entry("占所购服务 GEP 比例", "fraction of the purchased services' GEP"),
+    "app.unit.yuan_per_year": entry("元/年", "yuan per year"),
+    "app.unit.yi_per_year": entry("亿元/年", "10⁸ yuan per year"),
+    "app.unit.wan_per_year": entry("万元/年", "10⁴ yuan per year"),
+    "app.p.upstream": entry("上游县（示例）", "upstream county (illustrative)"),
+    "app.p.downstream": entry("下游县（示例）", "downstream county (illustrative)"),
     # notes
-    "app.note.missing": _mm("{what}缺失：该因素不分配", "{what} missing: nothing from this factor"),
-    "app.note.negative": _mm("{what}为负（{value}）：计为 0", "{what} negative ({value}): counted as 0"),
-    "app.note.floor": _mm("保底：{raw} → {amount} 万元", "floor: {raw} → {amount} 10⁴ yuan"),
-    "app.note.cap": _mm("封顶：{raw} → {amount} 万元", "cap: {raw} → {amount} 10⁴ yuan"),
-    "app.note.redistribution": _mm("再分配：{raw} → {amount} 万元",
+    "app.note.missing": entry("{what}缺失：该因素不分配", "{what} missing: nothing from this factor"),
+    "app.note.negative": entry("{what}为负（{value}）：计为 0", "{what} negative ({value}): counted as 0"),
+    "app.note.floor": entry("保底：{raw} → {amount} 万元", "floor: {raw} → {amount} 10⁴ yuan"),
+    "app.note.cap": entry("封顶：{raw} → {amount} 万元", "cap: {raw} → {amount} 10⁴ yuan"),
+    "app.note.redistribution": entry("再分配：{raw} → {amount} 万元",
                                    "redistribution: {raw} → {amount} 10⁴ yuan"),
-    "app.note.not_reported": _mm("第 {k} 期：条件未报告，暂不支付",
+    "app.note.not_reported": entry("第 {k} 期：条件未报告，暂不支付",
                                  "instalment {k}: condition not reported, withheld"),
-    "app.note.not_met": _mm("第 {k} 期：条件未达标，暂不支付", "instalment {k}: condition not met, withheld"),
-    "app.note.services_missing": _mm("服务价值缺失：不采购", "services value missing: nothing purchased"),
-    "app.note.score_missing": _mm("{what}评分缺失：计为 0", "{what} score missing: counted 0"),
-    "app.note.points_missing": _mm("{what}缺失：0 分", "{what} missing: 0 points"),
-    "app.note.points_negative": _mm("{what}为负：0 分", "{what} negative: 0 points"),
-    "app.note.p_pays_down": _mm("P = {p} ≤ {threshold}：上游出境水质达到约定，下游补偿上游",
+    "app.note.not_met": entry("第 {k} 期：条件未达标，暂不支付",
+                              "instalment {k}: condition not met, withheld"),
+    "app.note.services_missing": entry("服务价值缺失：不采购", "services value missing: nothing purchased"),
+    "app.note.score_missing": entry("{what}评分缺失：计为 0", "{what} score missing: counted 0"),
+    "app.note.points_missing": entry("{what}缺失：0 分", "{what} missing: 0 points"),
+    "app.note.points_negative": entry("{what}为负：0 分", "{what} negative: 0 points"),
+    "app.note.p_pays_down": entry("P = {p} ≤ {threshold}：上游出境水质达到约定，下游补偿上游",
                                 "P = {p} ≤ {threshold}: the water leaving upstream met the agreed quality, "
                                 "so downstream pays"),
-    "app.note.p_pays_up": _mm("P = {p} > {threshold}：上游出境水质劣于约定，上游补偿下游",
+    "app.note.p_pays_up": entry("P = {p} > {threshold}：上游出境水质劣于约定，上游补偿下游",
                               "P = {p} > {threshold}: the water leaving upstream was worse than agreed, "
                               "so upstream pays"),
-    "app.note.gep_payment": _mm("{payer}使用{payee}{basis}的 {share}，按其价值的 {rate} 付费",
+    "app.note.gep_payment": entry("{payer}使用{payee}{basis}的 {share}，按其价值的 {rate} 付费",
                                 "{payer} uses {share} of {payee}'s {basis} and pays {rate} of its value"),
-    "app.note.gep_missing": _mm("{payee}的{basis}缺失：无金额", "{basis} of {payee} is missing: no amount"),
+    "app.note.gep_missing": entry("{payee}的{basis}缺失：无金额", "{basis} of {payee} is missing: no amount"),
 }
 i18n.register(PAGE_MESSAGES)
 

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -24,13 +24,17 @@ from ecoledger.carbon.errors import CarbonError, LedgerRefused
 from ecoledger.carbon.factors import default_registry
 from ecoledger.carbon.store import CarbonLabel, CarbonLedgerEntry
 from ecoledger.platform import i18n, queries, runs
-from ecoledger.platform.deps import CSRF_HEADER, check_csrf, enforce_access, platform, session_user
-from ecoledger.platform.models import Submission, SubmissionRow, User
+from ecoledger.platform.deps import (
+    CsrfHeader,
+    UserDep,
+    check_csrf,
+    enforce_access,
+    platform,
+)
+from ecoledger.platform.models import Submission, SubmissionRow
 from ecoledger.platform.policy import NotFound, allow, require_login, require_role
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(session_user)]
-CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
 MAX_SYSTEM_BYTES = 512 * 1024
 PROVINCE = "360000"

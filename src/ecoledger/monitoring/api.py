@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ecoledger.errors import SubmissionError
@@ -21,20 +21,18 @@ from ecoledger.monitoring.warning import RuleError
 from ecoledger.monitoring.water import CLASS_NAMES, CLASS_NAMES_ZH
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import (
-    CSRF_HEADER,
+    CsrfHeader,
     CsvResponse,
+    UserDep,
     check_csrf,
     enforce_access,
     platform,
-    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import allow, is_staff, require_login, require_role
 from ecoledger.platform.submissions import MAX_UPLOAD_BYTES
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(session_user)]
-CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 PREFIX = "/api/v1/monitoring"
 
 i18n.register({

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from ecoledger import pages
 from ecoledger.atomic import atomic_directory
+from ecoledger.messages import entry
 from ecoledger.monitoring import air, indicators, links, phosphorus, warning
 from ecoledger.monitoring.tables import table_versions
 from ecoledger.platform import i18n
@@ -34,25 +35,22 @@ AIR = Path("air/pm25_daily_nanchang_jiujiang_2014_2016.csv")
 STATION_GRADES = Path("literature/poyang_station_trophic_grade_2006_2014.csv")
 
 
-def _m(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
 
 i18n.register({
-    "monitoring.demo.title": _m("江西监测预警示例", "Jiangxi monitoring and early-warning demo"),
-    "monitoring.demo.lede": _m(
+    "monitoring.demo.title": entry("江西监测预警示例", "Jiangxi monitoring and early-warning demo"),
+    "monitoring.demo.lede": entry(
         "鄱阳湖总磷取自官方公报的转载，南昌、九江 PM2.5 为逐日监测数据，预警规则在这些真实数据上运行。",
         "Poyang Lake total phosphorus from reposts of the official bulletins, daily PM2.5 of Nanchang "
         "and Jiujiang, and the early-warning rules run on these real data."),
-    "monitoring.demo.facts.tp_years": _m("鄱阳湖总磷报告年份", "Poyang TP years reported"),
-    "monitoring.demo.facts.tp_years_value": _m("{reported}/{all} 年（{years}）",
+    "monitoring.demo.facts.tp_years": entry("鄱阳湖总磷报告年份", "Poyang TP years reported"),
+    "monitoring.demo.facts.tp_years_value": entry("{reported}/{all} 年（{years}）",
                                                "{reported} of {all} ({years})"),
-    "monitoring.demo.facts.alerts": _m("预警条数", "Alerts"),
-    "monitoring.demo.facts.target": _m("目标（示例）", "Target (illustrative)"),
-    "monitoring.demo.facts.target_value": _m("{year}年总磷 {tp} mg/L", "TP {tp} mg/L by {year}"),
-    "monitoring.demo.tp": _m("一、鄱阳湖总磷（全省，mg/L）",
+    "monitoring.demo.facts.alerts": entry("预警条数", "Alerts"),
+    "monitoring.demo.facts.target": entry("目标（示例）", "Target (illustrative)"),
+    "monitoring.demo.facts.target_value": entry("{year}年总磷 {tp} mg/L", "TP {tp} mg/L by {year}"),
+    "monitoring.demo.tp": entry("一、鄱阳湖总磷（全省，mg/L）",
                              "1. Poyang Lake total phosphorus (province, mg/L)"),
-    "monitoring.demo.tp_text": _m(
+    "monitoring.demo.tp_text": entry(
         "水质类别按 GB 3838-2002 湖库标准判定（鄱阳湖适用），并列出河流标准的结果作对照。"
         "削减比例：使湖泊达到目标浓度需削减的总磷负荷比例，分别按稳态沃伦魏德尔关系（C ∝ L）"
         "和 OECD 1982 回归（C ∝ L^0.82，系数凭记忆 [M]）计算。",
@@ -60,66 +58,66 @@ i18n.register({
         "the river column. Load cut: the share of the TP load to remove for the lake to reach the target "
         "under the steady-state Vollenweider relation (C ∝ L) and the OECD 1982 regression "
         "(C ∝ L^0.82, coefficient from memory [M])."),
-    "monitoring.demo.target_note": _m(
+    "monitoring.demo.target_note": entry(
         "示例：从第一个报告年份起直线达到 GB 3838 湖库III类限值；不是官方目标",
         "illustrative: the GB 3838 lake class III limit reached on a straight path from the first reported "
         "year; not an official campaign target"),
-    "monitoring.demo.year": _m("年份", "Year"),
-    "monitoring.demo.tp_value": _m("总磷（mg/L）", "TP (mg/L)"),
-    "monitoring.demo.status": _m("数据状态", "Status"),
-    "monitoring.demo.status.reported": _m("已报告", "reported"),
-    "monitoring.demo.status.missing": _m("缺失", "missing"),
-    "monitoring.demo.status.conflicting": _m("来源冲突", "conflicting"),
-    "monitoring.demo.status.computed": _m("已计算", "computed"),
-    "monitoring.demo.class_lake": _m("类别（湖库）", "Class (lake)"),
-    "monitoring.demo.class_river": _m("类别（河流）", "Class (river)"),
-    "monitoring.demo.class": _m("{roman}类", "{roman}"),
-    "monitoring.demo.worse_than_v": _m("劣V类", "worse than V"),
-    "monitoring.demo.target_path_label": _m("目标路径", "Target path"),
-    "monitoring.demo.target_path": _m("目标路径（mg/L）", "Target path (mg/L)"),
-    "monitoring.demo.cut_linear": _m("削减比例（线性）", "Load cut (linear)"),
-    "monitoring.demo.cut_oecd": _m("削减比例（OECD）", "Load cut (OECD)"),
-    "monitoring.demo.sources": _m("来源", "Sources"),
-    "monitoring.demo.mean_reported": _m("报告年份平均（{years}）", "Mean of the reported years ({years})"),
-    "monitoring.demo.chart.tp": _m("总磷实测", "TP reported"),
-    "monitoring.demo.chart.target": _m("目标路径", "target path"),
-    "monitoring.demo.chart.lake_iii": _m("湖库III类 0.05", "lake class III 0.05"),
-    "monitoring.demo.chart.lake_iv": _m("湖库IV类 0.1", "lake class IV 0.1"),
-    "monitoring.demo.chart.missing_year": _m("{year} 缺失", "{year} missing"),
-    "monitoring.demo.chart.annual_limit": _m("年均限值 35", "annual limit 35"),
-    "monitoring.demo.chart.daily_limit": _m("24小时限值 75", "24-h limit 75"),
-    "monitoring.demo.load": _m("鄱阳湖总磷负荷账户（按来源，吨/年）", "TP load account by source (t/a)"),
-    "monitoring.demo.load_source": _m("来源", "Source"),
-    "monitoring.demo.load_t": _m("负荷（吨/年）", "Load (t/a)"),
-    "monitoring.demo.why": _m("缺失原因", "Why missing"),
-    "monitoring.demo.reference": _m("系数依据", "Coefficient reference"),
-    "monitoring.demo.why.no coefficient": _m("没有系数", "no coefficient"),
-    "monitoring.demo.why.no activity data": _m("没有活动量数据", "no activity data"),
-    "monitoring.demo.why.sources": _m("缺少来源：{sources}", "sources missing: {sources}"),
-    "monitoring.demo.reference.point_sources": _m(
+    "monitoring.demo.year": entry("年份", "Year"),
+    "monitoring.demo.tp_value": entry("总磷（mg/L）", "TP (mg/L)"),
+    "monitoring.demo.status": entry("数据状态", "Status"),
+    "monitoring.demo.status.reported": entry("已报告", "reported"),
+    "monitoring.demo.status.missing": entry("缺失", "missing"),
+    "monitoring.demo.status.conflicting": entry("来源冲突", "conflicting"),
+    "monitoring.demo.status.computed": entry("已计算", "computed"),
+    "monitoring.demo.class_lake": entry("类别（湖库）", "Class (lake)"),
+    "monitoring.demo.class_river": entry("类别（河流）", "Class (river)"),
+    "monitoring.demo.class": entry("{roman}类", "{roman}"),
+    "monitoring.demo.worse_than_v": entry("劣V类", "worse than V"),
+    "monitoring.demo.target_path_label": entry("目标路径", "Target path"),
+    "monitoring.demo.target_path": entry("目标路径（mg/L）", "Target path (mg/L)"),
+    "monitoring.demo.cut_linear": entry("削减比例（线性）", "Load cut (linear)"),
+    "monitoring.demo.cut_oecd": entry("削减比例（OECD）", "Load cut (OECD)"),
+    "monitoring.demo.sources": entry("来源", "Sources"),
+    "monitoring.demo.mean_reported": entry("报告年份平均（{years}）", "Mean of the reported years ({years})"),
+    "monitoring.demo.chart.tp": entry("总磷实测", "TP reported"),
+    "monitoring.demo.chart.target": entry("目标路径", "target path"),
+    "monitoring.demo.chart.lake_iii": entry("湖库III类 0.05", "lake class III 0.05"),
+    "monitoring.demo.chart.lake_iv": entry("湖库IV类 0.1", "lake class IV 0.1"),
+    "monitoring.demo.chart.missing_year": entry("{year} 缺失", "{year} missing"),
+    "monitoring.demo.chart.annual_limit": entry("年均限值 35", "annual limit 35"),
+    "monitoring.demo.chart.daily_limit": entry("24小时限值 75", "24-h limit 75"),
+    "monitoring.demo.load": entry("鄱阳湖总磷负荷账户（按来源，吨/年）", "TP load account by source (t/a)"),
+    "monitoring.demo.load_source": entry("来源", "Source"),
+    "monitoring.demo.load_t": entry("负荷（吨/年）", "Load (t/a)"),
+    "monitoring.demo.why": entry("缺失原因", "Why missing"),
+    "monitoring.demo.reference": entry("系数依据", "Coefficient reference"),
+    "monitoring.demo.why.no coefficient": entry("没有系数", "no coefficient"),
+    "monitoring.demo.why.no activity data": entry("没有活动量数据", "no activity data"),
+    "monitoring.demo.why.sources": entry("缺少来源：{sources}", "sources missing: {sources}"),
+    "monitoring.demo.reference.point_sources": entry(
         "恒等：排污许可执行报告或第二次全国污染源普查报告的排放量直接计入",
         "identity: reported discharges (排污许可执行报告 / 第二次全国污染源普查) enter as they are"),
-    "monitoring.demo.reference.agriculture": _m(
+    "monitoring.demo.reference.agriculture": entry(
         "待依据第二次全国污染源普查农业源产排污系数手册（种植业，南方湿润平原区）填写",
         "to fill from 第二次全国污染源普查 农业源产排污系数手册 (种植业, 南方湿润平原区)"),
-    "monitoring.demo.reference.livestock": _m(
+    "monitoring.demo.reference.livestock": entry(
         "待依据第二次全国污染源普查畜禽养殖业产排污系数手册（折合生猪当量，处理后）填写",
         "to fill from 第二次全国污染源普查 畜禽养殖业产排污系数手册 (pig equivalents, after treatment)"),
-    "monitoring.demo.reference.urban_runoff": _m(
+    "monitoring.demo.reference.urban_runoff": entry(
         "待依据鄱阳湖流域城镇地表径流输出系数研究填写",
         "to fill from a Poyang-basin urban runoff export coefficient study"),
-    "monitoring.demo.reference.atmospheric_deposition": _m(
+    "monitoring.demo.reference.atmospheric_deposition": entry(
         "待依据湖面总磷干湿沉降实测值填写", "to fill from measured wet + dry TP deposition on the lake"),
-    "monitoring.demo.reference.inflow_five_rivers": _m(
+    "monitoring.demo.reference.inflow_five_rivers": entry(
         "恒等：五河（赣、抚、信、饶、修）入湖控制站实测通量 = Σ 流量 × 总磷浓度",
         "identity: the flux measured at the five rivers' outlet gauges (Gan, Fu, Xin, Rao, Xiu) = Σ "
         "discharge × TP concentration"),
-    "monitoring.demo.grades": _m("监测点营养状态（文献，2006年和2014年）",
+    "monitoring.demo.grades": entry("监测点营养状态（文献，2006年和2014年）",
                                  "Station trophic grades (literature, 2006 and 2014)"),
-    "monitoring.demo.station": _m("监测点", "Station"),
-    "monitoring.demo.air": _m("二、空气：南昌、九江 PM2.5（2014—2016年）",
+    "monitoring.demo.station": entry("监测点", "Station"),
+    "monitoring.demo.air": entry("二、空气：南昌、九江 PM2.5（2014—2016年）",
                               "2. Air: PM2.5, Nanchang and Jiujiang 2014–2016"),
-    "monitoring.demo.air_text": _m(
+    "monitoring.demo.air_text": entry(
         "随附数据只有 PM2.5，因此日指数是 PM2.5 的空气质量分指数（IAQI，HJ 633-2012，向上取整），"
         "而不是需要六项污染物的 AQI；“优良天数比例”为 PM2.5 分指数 ≤ 100 的天数比例。"
         "HJ 663-2013 年度统计只对满足 GB 3095 有效性规定的年份给出（≥ 324 天，每月 ≥ 27 天，二月 ≥ 25 天）。",
@@ -127,115 +125,115 @@ i18n.register({
         "not the AQI, which needs all six pollutants; the good-day share is the share of days with a PM2.5 "
         "IAQI ≤ 100. Annual statistics per HJ 663-2013 are given only for years meeting GB 3095's validity "
         "rule (≥ 324 days, ≥ 27 per month, February ≥ 25)."),
-    "monitoring.demo.chart_pm25": _m(
+    "monitoring.demo.chart_pm25": entry(
         "PM2.5 月均浓度（µg/m³），虚线为 GB 3095-2012 二级年均（35）和 24 小时（75）限值 [M]。",
         "Monthly mean PM2.5 (µg/m³), with the GB 3095-2012 grade II annual (35) and 24-h (75) limits [M]."),
-    "monitoring.demo.days": _m("有效天数", "Days"),
-    "monitoring.demo.valid": _m("有效年", "Valid year"),
-    "monitoring.demo.yes": _m("是", "yes"),
-    "monitoring.demo.no": _m("否", "no"),
-    "monitoring.demo.annual_mean": _m("PM2.5 年均浓度（µg/m³）", "PM2.5 annual mean (µg/m³)"),
-    "monitoring.demo.p95": _m("PM2.5 24小时第95百分位（µg/m³）", "PM2.5 24-h P95 (µg/m³)"),
-    "monitoring.demo.exceedance": _m("PM2.5 分指数 > 100 天数", "Days PM2.5 IAQI > 100"),
-    "monitoring.demo.good_share": _m("优良天数比例（仅 PM2.5）", "Good-day share (PM2.5 only)"),
-    "monitoring.demo.index_term": _m("单项指数 C/S", "Index term C/S"),
-    "monitoring.demo.air_aggregate": _m("{years} 合计/平均", "{years} total / mean"),
-    "monitoring.demo.alerts": _m("三、预警（{count} 条）", "3. Alerts ({count})"),
-    "monitoring.demo.by_rule": _m("按规则统计", "By rule"),
-    "monitoring.demo.rule": _m("规则", "Rule"),
-    "monitoring.demo.basis": _m("依据", "Basis"),
-    "monitoring.demo.count": _m("预警条数", "Alerts"),
-    "monitoring.demo.severity": _m("级别", "Severity"),
-    "monitoring.demo.severity.high": _m("高", "high"),
-    "monitoring.demo.severity.medium": _m("中", "medium"),
-    "monitoring.demo.severity.low": _m("低", "low"),
-    "monitoring.demo.unit": _m("单位", "Unit"),
-    "monitoring.demo.period": _m("时段", "Period"),
-    "monitoring.demo.message": _m("预警内容", "Message"),
-    "monitoring.demo.responsible": _m("责任单位", "Responsible"),
-    "monitoring.demo.evidence": _m("证据", "Evidence"),
-    "monitoring.demo.evidence.above": _m("{value} {unit}，高于 {limit} {unit}",
+    "monitoring.demo.days": entry("有效天数", "Days"),
+    "monitoring.demo.valid": entry("有效年", "Valid year"),
+    "monitoring.demo.yes": entry("是", "yes"),
+    "monitoring.demo.no": entry("否", "no"),
+    "monitoring.demo.annual_mean": entry("PM2.5 年均浓度（µg/m³）", "PM2.5 annual mean (µg/m³)"),
+    "monitoring.demo.p95": entry("PM2.5 24小时第95百分位（µg/m³）", "PM2.5 24-h P95 (µg/m³)"),
+    "monitoring.demo.exceedance": entry("PM2.5 分指数 > 100 天数", "Days PM2.5 IAQI > 100"),
+    "monitoring.demo.good_share": entry("优良天数比例（仅 PM2.5）", "Good-day share (PM2.5 only)"),
+    "monitoring.demo.index_term": entry("单项指数 C/S", "Index term C/S"),
+    "monitoring.demo.air_aggregate": entry("{years} 合计/平均", "{years} total / mean"),
+    "monitoring.demo.alerts": entry("三、预警（{count} 条）", "3. Alerts ({count})"),
+    "monitoring.demo.by_rule": entry("按规则统计", "By rule"),
+    "monitoring.demo.rule": entry("规则", "Rule"),
+    "monitoring.demo.basis": entry("依据", "Basis"),
+    "monitoring.demo.count": entry("预警条数", "Alerts"),
+    "monitoring.demo.severity": entry("级别", "Severity"),
+    "monitoring.demo.severity.high": entry("高", "high"),
+    "monitoring.demo.severity.medium": entry("中", "medium"),
+    "monitoring.demo.severity.low": entry("低", "low"),
+    "monitoring.demo.unit": entry("单位", "Unit"),
+    "monitoring.demo.period": entry("时段", "Period"),
+    "monitoring.demo.message": entry("预警内容", "Message"),
+    "monitoring.demo.responsible": entry("责任单位", "Responsible"),
+    "monitoring.demo.evidence": entry("证据", "Evidence"),
+    "monitoring.demo.evidence.above": entry("{value} {unit}，高于 {limit} {unit}",
                                          "{value} {unit}, above {limit} {unit}"),
-    "monitoring.demo.evidence.below": _m("{value} {unit}，低于 {limit} {unit}",
+    "monitoring.demo.evidence.below": entry("{value} {unit}，低于 {limit} {unit}",
                                          "{value} {unit}, below {limit} {unit}"),
-    "monitoring.demo.evidence.count": _m(
+    "monitoring.demo.evidence.count": entry(
         "{periods} 天中 {count} 天高于 {limit} {unit}（≥ {at_least} 天即预警）；最高 {max} {unit}",
         "{count} of {periods} days above {limit} {unit} (alert at ≥ {at_least}); highest {max} {unit}"),
-    "monitoring.demo.evidence.trend": _m(
+    "monitoring.demo.evidence.trend": entry(
         "上升趋势，斜率 {slope} {unit}/年（曼-肯德尔检验 p = {p}，显著性水平 {alpha}）",
         "rising, slope {slope} {unit}/yr (Mann–Kendall p = {p}, level {alpha})"),
-    "monitoring.demo.evidence.change": _m(
+    "monitoring.demo.evidence.change": entry(
         "{start}年 {before} → {end}年 {after}（{change}，预警线 −{drop}%）",
         "{start} {before} → {end} {after} ({change}; alert at −{drop}%)"),
-    "monitoring.demo.no_rules_without_data": _m("无", "none"),
-    "monitoring.demo.rules_without_data": _m("本例无数据的规则（不产生预警）：",
+    "monitoring.demo.no_rules_without_data": entry("无", "none"),
+    "monitoring.demo.rules_without_data": entry("本例无数据的规则（不产生预警）：",
                                              "Rules without data here (they raise nothing): "),
-    "monitoring.demo.rule.poyang-tp-above-lake-class-iii": _m(
+    "monitoring.demo.rule.poyang-tp-above-lake-class-iii": entry(
         "鄱阳湖总磷超过 GB 3838-2002 湖库III类限值",
         "Poyang Lake total phosphorus above the GB 3838-2002 class III limit for lakes"),
-    "monitoring.demo.basis.poyang-tp-above-lake-class-iii": _m(
+    "monitoring.demo.basis.poyang-tp-above-lake-class-iii": entry(
         "GB 3838-2002 表1，湖库总磷III类 0.05 mg/L [V]",
         "GB 3838-2002 table 1, TP lakes and reservoirs, class III 0.05 mg/L [V]"),
-    "monitoring.demo.rule.pm25-annual-above-grade-ii": _m(
+    "monitoring.demo.rule.pm25-annual-above-grade-ii": entry(
         "PM2.5 年均浓度超过 GB 3095-2012 二级年均限值",
         "Annual mean PM2.5 above the GB 3095-2012 grade II annual limit"),
-    "monitoring.demo.basis.pm25-annual-above-grade-ii": _m(
+    "monitoring.demo.basis.pm25-annual-above-grade-ii": entry(
         "GB 3095-2012 表1，PM2.5 年均二级 35 µg/m³ [M]",
         "GB 3095-2012 table 1, PM2.5 annual mean grade II 35 µg/m³ [M]"),
-    "monitoring.demo.rule.pm25-daily-exceedance-days": _m(
+    "monitoring.demo.rule.pm25-daily-exceedance-days": entry(
         "PM2.5 超过 24 小时二级限值（分指数 > 100）的天数多于十分之一",
         "More than one day in ten with PM2.5 above the 24-h grade II limit (IAQI > 100)"),
-    "monitoring.demo.basis.pm25-daily-exceedance-days": _m(
+    "monitoring.demo.basis.pm25-daily-exceedance-days": entry(
         "75 µg/m³：GB 3095-2012 24 小时二级限值和 HJ 633 分指数 100 [V]；37 天（一年的 10%）：本规则文件的政"
         "策设定",
         "75 µg/m³: GB 3095-2012 24-h grade II and HJ 633 IAQI 100 [V]; 37 days (10 % of a year): a policy "
         "setting of this file"),
-    "monitoring.demo.rule.pm25-monthly-rising": _m(
+    "monitoring.demo.rule.pm25-monthly-rising": entry(
         "PM2.5 月均浓度上升（曼-肯德尔检验，5% 显著性水平）",
         "Monthly mean PM2.5 rising (Mann–Kendall, 5 % level)"),
-    "monitoring.demo.basis.pm25-monthly-rising": _m(
+    "monitoring.demo.basis.pm25-monthly-rising": entry(
         "曼-肯德尔检验与森氏斜率；显著性水平为本规则文件的政策设定",
         "Mann–Kendall test with Sen's slope; level a policy setting of this file"),
-    "monitoring.demo.rule.county-regulating-services-drop": _m(
+    "monitoring.demo.rule.county-regulating-services-drop": entry(
         "县域调节服务价值（GEP）在两个核算年份之间下降 10% 或以上",
         "A county's regulating services (GEP) fell by 10 % or more between account years"),
-    "monitoring.demo.basis.county-regulating-services-drop": _m(
+    "monitoring.demo.basis.county-regulating-services-drop": entry(
         "已发布的核算结果（各年均计算的项目）；10% 为本规则文件的政策设定",
         "published accounts (items computed in every year); 10 % a policy setting of this file"),
-    "monitoring.demo.rule.station-worse-than-class-iii": _m(
+    "monitoring.demo.rule.station-worse-than-class-iii": entry(
         "监测断面年度单因子水质类别劣于III类",
         "A monitoring station's annual single-factor class is worse than III"),
-    "monitoring.demo.basis.station-worse-than-class-iii": _m(
+    "monitoring.demo.basis.station-worse-than-class-iii": entry(
         "GB 3838-2002 单因子评价；III类为常用功能区目标（本规则文件的政策设定）",
         "GB 3838-2002 single-factor evaluation; class III the usual functional target (a policy setting of "
         "this file)"),
-    "monitoring.demo.rule.lake-station-eutrophic": _m(
+    "monitoring.demo.rule.lake-station-eutrophic": entry(
         "湖库监测点富营养（综合营养状态指数 > 50）",
         "A lake or reservoir station is eutrophic (TLI above 50)"),
-    "monitoring.demo.basis.lake-station-eutrophic": _m(
+    "monitoring.demo.basis.lake-station-eutrophic": entry(
         "中国环境监测总站综合营养状态指数分级：TLI > 50 为富营养 [V]",
         "CNEMC trophic level index grades: TLI > 50 eutrophic [V]"),
-    "monitoring.demo.provenance": _m("四、数据来源与说明", "4. Provenance"),
-    "monitoring.demo.table_versions": _m("参数表版本：", "Table versions: "),
-    "monitoring.demo.note.aqi": _m(
+    "monitoring.demo.provenance": entry("四、数据来源与说明", "4. Provenance"),
+    "monitoring.demo.table_versions": entry("参数表版本：", "Table versions: "),
+    "monitoring.demo.note.aqi": entry(
         "空气表中的 AQI 列是 PM2.5 分指数：HJ 633 的 AQI 需要全部六项污染物，随附数据只有 PM2.5。",
         "The AQI columns of the air tables are PM2.5 IAQIs: HJ 633's AQI needs all six pollutants, and the "
         "shipped data hold PM2.5 only."),
-    "monitoring.demo.note.load": _m(
+    "monitoring.demo.note.load": entry(
         "总磷负荷账户缺失：没有随附公开的负荷系数或活动量数据（tp_load_coefficients.csv 说明各来源需要什么数"
         "据）。",
         "The TP load account is missing: no open load coefficients or activity data are shipped "
         "(tp_load_coefficients.csv says what would fill each source)."),
-    "monitoring.demo.city.Nanchang": _m("南昌市", "Nanchang"),
-    "monitoring.demo.city.Jiujiang": _m("九江市", "Jiujiang"),
-    "monitoring.demo.unit.360000": _m("江西省", "Jiangxi"),
-    "monitoring.demo.unit.360100": _m("南昌市", "Nanchang"),
-    "monitoring.demo.unit.360400": _m("九江市", "Jiujiang"),
-    "monitoring.demo.station.蛤蟆石": _m("蛤蟆石", "Hamashi"),
-    "monitoring.demo.station.都昌": _m("都昌", "Duchang"),
-    "monitoring.demo.station.康山": _m("康山", "Kangshan"),
-    "monitoring.demo.station.鄱阳": _m("鄱阳", "Poyang"),
-    "monitoring.demo.station.星子": _m("星子", "Xingzi"),
+    "monitoring.demo.city.Nanchang": entry("南昌市", "Nanchang"),
+    "monitoring.demo.city.Jiujiang": entry("九江市", "Jiujiang"),
+    "monitoring.demo.unit.360000": entry("江西省", "Jiangxi"),
+    "monitoring.demo.unit.360100": entry("南昌市", "Nanchang"),
+    "monitoring.demo.unit.360400": entry("九江市", "Jiujiang"),
+    "monitoring.demo.station.蛤蟆石": entry("蛤蟆石", "Hamashi"),
+    "monitoring.demo.station.都昌": entry("都昌", "Duchang"),
+    "monitoring.demo.station.康山": entry("康山", "Kangshan"),
+    "monitoring.demo.station.鄱阳": entry("鄱阳", "Poyang"),
+    "monitoring.demo.station.星子": entry("星子", "Xingzi"),
 })
 NOTES = ("monitoring.demo.note.aqi", "monitoring.demo.note.load")
 

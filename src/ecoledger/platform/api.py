@@ -12,23 +12,23 @@ import io
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ecoledger.platform import audit, queries, reporting, runs, seed, submissions, users
 from ecoledger.platform.deps import (
-    CSRF_HEADER,
     SESSION_COOKIE,
+    CsrfHeader,
     CsvResponse,
     GeoJsonResponse,
+    UserDep,
     check_csrf,
     client_address,
     csrf_token,
     enforce_access,
     platform,
-    session_user,
 )
 from ecoledger.platform.models import ParameterTable, Run, Submission, User
 from ecoledger.platform.policy import (
@@ -42,10 +42,8 @@ from ecoledger.platform.policy import (
 
 # every route declares @allow(...); its error answers are described from that (app.refusals)
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_access)])
-UserDep = Annotated[User | None, Depends(session_user)]
 Code = Annotated[str, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")]
 Year = Annotated[int, Query(ge=1900, le=2200)]
-CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 MAX_ID = 2**31 - 1  # the stores' INTEGER range (PostgreSQL's is the narrower)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 RunQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]

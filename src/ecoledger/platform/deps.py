@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from ecoledger.platform import security, users
@@ -62,6 +63,10 @@ async def session_user(request: Request) -> User | None:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(current_user, request)
+
+
+UserDep = Annotated[User | None, Depends(session_user)]  # the logged-in user, or None
+CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER)]
 
 
 def csrf_token(request: Request) -> str:

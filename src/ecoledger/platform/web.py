@@ -32,13 +32,13 @@ from ecoledger.platform.api import parameter_versions as api_parameter_versions
 from ecoledger.platform.app import problem_json
 from ecoledger.platform.deps import (
     SESSION_COOKIE,
+    UserDep,
     check_csrf,
     client_address,
     csrf_token,
     current_user,
     enforce_access,
     platform,
-    session_user,
 )
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import (
@@ -52,7 +52,6 @@ from ecoledger.platform.policy import (
 
 router = APIRouter(include_in_schema=False,
                    dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-UserDep = Annotated[User | None, Depends(session_user)]
 LANG_COOKIE = "ecoledger_lang"
 DEFAULT_PROFILE = "ndrc2022"
 
