@@ -426,8 +426,8 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
 
 
 def marked(text):
-    """A note with its `identifiers` as code, as in the report (imported late: the report package
-    loads matplotlib)."""
+    """A note with its `identifiers` as code, as in the report (``report.words`` is imported on
+    first use: it loads pandas, which the command line's ``--help`` must not)."""
     from ecoledger.report.words import marked as report_marked
 
     return report_marked(text)
