@@ -77,6 +77,11 @@ class ItemResult:
     no_data_m2: pd.Series | None = None
     credited_m2: pd.Series | None = None
     max_missing_share: float = MAX_MISSING_SHARE
+    # for uncertainty draws (``run_account(components=True)``): per leaf unit, the sums over
+    # credited cells of the parts the per-cell quantity adds up from (``RasterEngine.parts``)
+    components: pd.DataFrame | None = None
+    loads: np.ndarray | None = None  # purification: the load capping each leaf unit (NaN: none)
+    pieces: pd.DataFrame | None = None  # water bodies: one row per body × leaf unit
 
 
 @dataclass
@@ -94,6 +99,12 @@ class AccountResult:
     maps: dict[str, Path] = field(default_factory=dict)  # per-cell physical maps (GeoTIFF)
     scratch: object = None  # keeps the maps' temporary folder alive as long as the result
     plausibility: pd.DataFrame = field(default_factory=pd.DataFrame)  # vs known totals
+    # what ``ecoledger.uncertainty`` re-weights per draw: the items' results (with their
+    # ``components`` when run with ``components=True``), the statistics items' per-unit frames
+    # and the parameters the run read
+    items: dict[str, ItemResult] = field(default_factory=dict)
+    statistics_items: dict[str, pd.DataFrame] = field(default_factory=dict)
+    parameters: Parameters | None = None
 
 
 def run_account(
@@ -109,6 +120,7 @@ def run_account(
     price_year: int | None = None,
     statistics_overrides: list[Path] | tuple[Path, ...] = (),
     max_missing_share: float = MAX_MISSING_SHARE,
+    components: bool = False,
 ) -> AccountResult:
     """Run the GEP accounts of a region pack for one year.
 
@@ -124,6 +136,8 @@ def run_account(
     layer (a layer covering part of the region, nodata holes) over more than this share is
     ``missing`` for that unit; below it the unit's value is the sum over the covered cells,
     ``partial``, with its own covered share in the note.
+    ``components``: also keep, per leaf unit, the sums of the parts each raster item's quantity
+    adds up from (``ecoledger.uncertainty`` re-weights them per draw instead of re-running).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -166,7 +180,7 @@ def run_account(
     report("raster items", 0.05)
     engine = RasterEngine(pack, grid, units, crosswalk, specs, params, routing)
     results: dict[str, ItemResult] = engine.run(computable, block_rows, keep_maps, report,
-                                                max_missing_share)
+                                                max_missing_share, components)
     _flag_implausible_layers(results, pack)
     stat_rows = _allocated(stat_rows, units, engine.extent)
     stats = StatisticsView(pivot(stat_rows), pivot(stat_rows, "status"), pivot(stat_rows, "method"))
@@ -219,6 +233,9 @@ def run_account(
         maps=engine.maps,
         scratch=engine.scratch,
         plausibility=plausibility.check(accounts, plausibility.read_known_totals(pack.root), year),
+        items=results,
+        statistics_items=stat_items,
+        parameters=params,
     )
 
 
@@ -261,7 +278,7 @@ class RasterEngine:
         self.credited_codes = {
             item: np.array([ECOSYSTEM_CODES[n] for n in names.split()], dtype=np.int64)
             for item, names in tables.items()["ecosystems"].items()}
-        self._tables: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._tables: dict[tuple, tuple] = {}  # per-cell lookups of table parameters
         # per item, by ecosystem code: 1 = credited (show the quantity), 0 = not, NaN = no data
         self.map_rule = {}
         for item, codes in self.credited_codes.items():
@@ -313,10 +330,13 @@ class RasterEngine:
         return terrain.ls_factor_desmet_govers(slope, accumulation, self.grid.resolution)
 
     def run(self, items: list[str], block_rows, keep_maps: bool, report,
-            max_missing_share: float = MAX_MISSING_SHARE) -> dict[str, ItemResult]:
+            max_missing_share: float = MAX_MISSING_SHARE,
+            components: bool = False) -> dict[str, ItemResult]:
         needed = sorted({name for i in items for name in ITEM_LAYERS[i]} | {"landcover"})
         readers = {name: self.reader(name) for name in needed}
         formulas = self.formulas()
+        parts = {i: f for i, f in self.parts().items() if i in items} if components else {}
+        part_sums: dict[str, dict[str, np.ndarray]] = {i: {} for i in parts}
         ls = None
         if any(i.startswith("soil_retention") for i in items):
             report("terrain (fill, routing, LS)", 0.05)
@@ -353,6 +373,10 @@ class RasterEngine:
                     by_class, missing = zonal_sums_by_class(cover, quantity, ecosystem, N_CLASSES)
                     sums[item][:, codes - 1] += by_class[:, codes]
                     gaps[item] += missing[:, codes].sum(axis=1) * area
+                    if item in parts:
+                        self._sum_parts(parts[item](cells, ecosystem, subtype, area),
+                                        self.map_rule[item][ecosystem] == 1, ecosystem, subtype,
+                                        cover, part_sums[item])
                     if maps:
                         # credited cells carry the quantity, other cells of the region 0
                         shown = self.map_rule[item][ecosystem]
@@ -376,7 +400,88 @@ class RasterEngine:
             frame.loc[refused & (area > 0), :] = np.nan
             results[item] = ItemResult(frame, status=self.status(item), no_data_m2=no_data,
                                        credited_m2=area, max_missing_share=max_missing_share)
+            if item in parts:
+                results[item].components = pd.DataFrame(part_sums[item], index=self.units.leaves)
         return results
+
+    def _sum_parts(self, parts, credited: np.ndarray, ecosystem, subtype, cover,
+                   into: dict[str, np.ndarray]) -> None:
+        """Add one block's parts, summed per leaf unit over credited cells, into ``into``.
+
+        A part per unit of a keyed coefficient (``(name, array, parameter)``) is summed per table
+        row of that parameter, under the row's input name (``runoff_coefficient[mixed_forest]``).
+        """
+        for name, array, keyed_by in parts:
+            values = np.where(credited, array, 0.0)
+            if keyed_by is None:
+                key_codes, names = np.zeros(values.shape, dtype=np.int64), [name]
+            else:
+                key_codes, names = self._key_codes(keyed_by, subtype, ecosystem)
+            by_key, _ = zonal_sums_by_class(cover, values, key_codes, len(names))
+            for column, label in enumerate(names):
+                if keyed_by is None or column:  # keyed code 0, no row: the cell has no term
+                    into[label] = into.get(label, 0.0) + by_key[:, column]
+
+    def _key_codes(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray
+                   ) -> tuple[np.ndarray, list[str]]:
+        """Per cell, which row of a subtype-keyed parameter gives its value (the lookup of
+        ``_per_subtype``), as codes into the returned input names; code 0 is "no row"."""
+        key = ("rows", parameter)
+        if key not in self._tables:
+            names = ["(none)"]
+            by_ecosystem = np.zeros(len(ECOSYSTEM_CODES) + 1, dtype=np.int64)
+            by_subtype = np.zeros(len(SUBTYPE_CODES) + 1, dtype=np.int64)
+            for codes, table in ((ECOSYSTEM_CODES, by_ecosystem), (SUBTYPE_CODES, by_subtype)):
+                for name, code in codes.items():
+                    if self.params.has(parameter, name):
+                        names.append(f"{parameter}[{name}]")
+                        table[code] = len(names) - 1
+            self._tables[key] = by_ecosystem, by_subtype, names
+        by_ecosystem, by_subtype, names = self._tables[key]
+        from_subtype = by_subtype[subtype]
+        return np.where(from_subtype > 0, from_subtype, by_ecosystem[ecosystem]), names
+
+    def parts(self) -> dict[str, Callable]:
+        """Per item whose quantity is a sum of terms scaled by different inputs, the terms per
+        cell: ``[(name, array, keyed_by)]``. ``keyed_by`` names a subtype-keyed parameter the
+        array is to be multiplied by (it is summed per row of that parameter); else the term is
+        named by its input layer. ``Σ terms (× their coefficient)`` is the item's quantity
+        (``formulas``) cell by cell."""
+
+        def water(c, eco, sub, area):
+            alpha = self._per_subtype("runoff_coefficient", sub, eco, required=True)
+            rain, runoff, et = water_conservation.water_conservation_parts(
+                c["precipitation"], alpha, c["actual_et"], area)
+            return [("precipitation", rain, None), ("runoff", runoff, "runoff_coefficient"),
+                    ("actual_et", et, None)]
+
+        def flood_vegetation(c, eco, sub, area):
+            beta = self._per_subtype("storm_runoff_coefficient", sub, eco, required=True)
+            rain, runoff = flood_regulation.vegetation_storage_parts(
+                c["storm_precipitation"], beta, area)
+            return [("storm_precipitation", rain, None),
+                    ("runoff", runoff, "storm_runoff_coefficient")]
+
+        def co2(c, eco, sub, area):
+            npp, respiration = carbon.carbon_sequestration_parts(
+                c["npp"], c["heterotrophic_respiration"], area)
+            return [("npp", npp, None), ("heterotrophic_respiration", respiration, None)]
+
+        def o2(c, eco, sub, area):
+            return [(name, carbon.oxygen_release(part), keyed)
+                    for name, part, keyed in co2(c, eco, sub, area)]
+
+        def capacity(parameter):
+            def formula(c, eco, sub, area):
+                per_unit = np.full(eco.shape, purification.removal_capacity(1.0, area))
+                return [("capacity", per_unit, parameter)]
+            return formula
+
+        parts = {"water_conservation": water, "flood_regulation_vegetation": flood_vegetation,
+                 "carbon_sequestration": co2, "oxygen_release": o2}
+        for item, (parameter, _, _) in POLLUTANTS.items():
+            parts[item] = capacity(parameter)
+        return parts
 
     def _per_subtype(self, parameter: str, subtype: np.ndarray, ecosystem: np.ndarray,
                      required: bool) -> np.ndarray:
@@ -535,6 +640,7 @@ def _cap_purification(results: dict[str, ItemResult], units: Units, stats: pd.Da
             result.status = "derived"
             result.note = notes.note("load_as_purified", parameter=parameter, indicator=indicator)
             continue
+        result.loads = loads
         capacity = result.physical.sum(axis=1).to_numpy()
         counted = purification.capped(capacity, loads)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -617,7 +723,8 @@ def _water_body_items(pack: Pack, units: Units, params: Parameters, wanted: list
         lacking = part.loc[part["storage"].isna(), "name"].unique().tolist()
         note = notes.note("no_storage", names=", ".join(map(str, lacking))) if lacking else ""
         status = "measured" if part["flood_storage_m3"].notna().all() and len(part) else "derived"
-        out[item] = ItemResult(frame, price=price, status=status, note=note)
+        out[item] = ItemResult(frame, price=price, status=status, note=note, pieces=part[
+            ["code", "body_area_m2", "capacity_m3", "flood_storage_m3", "share"]])
     return out
 
 

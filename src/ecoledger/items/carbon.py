@@ -17,6 +17,13 @@ def carbon_sequestration(npp, heterotrophic_respiration, area_m2):
     return (npp - heterotrophic_respiration) * area_m2 * 1e-6 * CO2_PER_C
 
 
+def carbon_sequestration_parts(npp, heterotrophic_respiration, area_m2):
+    """``(NPP, −R_h)`` as t CO₂/a: the terms whose sum is ``carbon_sequestration`` (for
+    uncertainty draws, which scale each with its own layer)."""
+    return (carbon_sequestration(npp, 0.0, area_m2),
+            carbon_sequestration(0.0, heterotrophic_respiration, area_m2))
+
+
 def oxygen_release(co2_t):
     """O₂ released, t O₂/a, from CO₂ fixed (t CO₂/a) by photosynthetic stoichiometry."""
     return co2_t * O2_PER_CO2

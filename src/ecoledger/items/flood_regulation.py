@@ -16,6 +16,14 @@ def vegetation_storage(storm_precipitation, storm_runoff_coefficient, area_m2):
     return np.maximum(storm_precipitation * (1.0 - storm_runoff_coefficient), 0.0) * 1e-3 * area_m2
 
 
+def vegetation_storage_parts(storm_precipitation, storm_runoff_coefficient, area_m2):
+    """``(P_h, −P_h)`` × area, m³/a: ``P_h + β × (−P_h)`` is ``vegetation_storage`` over the
+    cells it does not clip (0 there; NaN where an input is NaN), for uncertainty draws."""
+    depth_mm = storm_precipitation * (1.0 - storm_runoff_coefficient)
+    counted = np.where(np.isnan(depth_mm), np.nan, np.where(depth_mm > 0, 1e-3 * area_m2, 0.0))
+    return storm_precipitation * counted, -storm_precipitation * counted
+
+
 def lake_storage(area_km2, log_intercept, exponent, exchange_times):
     """Lake flood-storage capacity from a regional area regression, m³/a.
 

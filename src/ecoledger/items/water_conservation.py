@@ -25,3 +25,16 @@ def water_conservation(precipitation, runoff_coefficient, actual_et, area_m2):
     """
     depth_mm = precipitation * (1.0 - runoff_coefficient) - actual_et
     return np.maximum(depth_mm, 0.0) * 1e-3 * area_m2
+
+
+def water_conservation_parts(precipitation, runoff_coefficient, actual_et, area_m2):
+    """The water-balance terms ``water_conservation`` adds up, m³/a: ``(P, −P, −ET)`` × area.
+
+    The second term is per unit of the runoff coefficient: ``P + α × (−P) − ET`` is the
+    quantity. Each term is over the cells whose balance is positive (0 on the cells clipped to
+    0, NaN where an input is NaN). Each is linear in one input, which is how the uncertainty
+    propagation re-weights them per draw without re-reading rasters.
+    """
+    depth_mm = precipitation * (1.0 - runoff_coefficient) - actual_et
+    counted = np.where(np.isnan(depth_mm), np.nan, np.where(depth_mm > 0, 1e-3 * area_m2, 0.0))
+    return precipitation * counted, -precipitation * counted, -actual_et * counted

@@ -1,0 +1,197 @@
+"""Monte Carlo over the account chain, intervals per unit and item, and what drives them.
+
+``propagate(result, ranges)`` draws the inputs (Latin hypercube, scipy's ``qmc``), evaluates
+the account for all draws at once (``AccountModel``), rolls leaf units up to every unit as the
+accounts do (a parent is the sum of the children that have a value), and reports for every unit
+the median and 5–95 % interval of its GEP, of each group and of each item. Drivers: first-order
+Sobol' indices of each unit's GEP estimated from the same sample by RBD-FAST (SALib; Tarantola
+et al. 2006, Plischke 2010), and a tornado (GEP with one input at its low, then its high end,
+the others at their point values).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ecoledger import tables
+from ecoledger.uncertainty.model import APPROXIMATIONS, NOT_SAMPLED, AccountModel, Draws
+
+DRAWS = 1000
+SEED = 20190101
+QUANTILES = (0.05, 0.5, 0.95)
+# bootstrap resamples behind each index's confidence interval: SALib's default (100) costs 1.3 s
+# per unit on 1,000 draws and ~40 inputs; 10 keep a whole-province run within budget and still
+# separate the leading drivers from noise (the interval is wider, not biased)
+RESAMPLES = 10
+RANGE_COLUMNS = ["name", "value", "low", "high", "distribution", "range_source"]
+
+
+@dataclass
+class Uncertainty:
+    intervals: pd.DataFrame  # adcode, name, level, scope, key, point/median/p05/p95 (元)
+    drivers: pd.DataFrame  # per unit (province, cities): rank, input, S1, tornado low/high
+    inputs: pd.DataFrame  # the sampled inputs: name, value, low, high, distribution, source
+    meta: dict = field(default_factory=dict)
+
+
+def sample(inputs: pd.DataFrame, draws: int, seed: int = SEED) -> pd.DataFrame:
+    """A Latin-hypercube sample (draws × inputs) of ``inputs`` (columns of ``RANGE_COLUMNS``):
+    ``uniform`` on [low, high], ``triangular`` on [low, high] with its mode at the value."""
+    from scipy.stats import qmc, triang
+
+    if inputs.empty:
+        return pd.DataFrame(index=range(draws))
+    unit = qmc.LatinHypercube(d=len(inputs), seed=seed).random(draws)
+    out = {}
+    for j, row in enumerate(inputs.itertuples(index=False)):
+        width = row.high - row.low
+        if row.distribution == "triangular":
+            out[row.name] = triang.ppf(unit[:, j], (row.value - row.low) / width, loc=row.low,
+                                       scale=width)
+        elif row.distribution == "uniform":
+            out[row.name] = row.low + unit[:, j] * width
+        else:
+            raise ValueError(f"input {row.name}: distribution {row.distribution!r} is not "
+                             "sampled (uniform, triangular)")
+    return pd.DataFrame(out)
+
+
+class Rollup:
+    """Leaf values (draws × leaves) to every unit (draws × units): sum of leaves with a value."""
+
+    def __init__(self, units: pd.DataFrame, leaves: list[str]):
+        self.codes = units["code"].tolist()
+        parent = dict(zip(units["code"], units["parent"], strict=True))
+        column = {code: j for j, code in enumerate(leaves)}
+        self.membership = np.zeros((len(self.codes), len(leaves)))
+        row = {code: i for i, code in enumerate(self.codes)}
+        for leaf in leaves:
+            code = leaf
+            while code in row:
+                self.membership[row[code], column[leaf]] = 1.0
+                code = parent.get(code)
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        has = (~np.isnan(values[:1])).astype(float) @ self.membership.T > 0
+        rolled = np.nan_to_num(values) @ self.membership.T
+        rolled[:, ~has[0]] = np.nan
+        return rolled
+
+
+def propagate(result, ranges: pd.DataFrame, draws: int = DRAWS, seed: int = SEED,
+              top: int = 10) -> Uncertainty:
+    """Intervals and drivers of an account run with ``components=True``.
+
+    ``ranges``: one row per input (``RANGE_COLUMNS``; ``name`` as ``ecoledger.uncertainty.
+    model.input_name``, layers as ``layer:<layer>`` with factors around 1). Inputs the account
+    uses and ``ranges`` gives with low < high are sampled; the rest keep their point values.
+    """
+    started = time.perf_counter()
+    model = AccountModel(result)
+    used = model.used_inputs()
+    ranges = ranges.set_index("name", drop=False)
+    lacking = sorted(n for n in used if n not in ranges.index and not n.startswith("layer:"))
+    if lacking:
+        raise ValueError(f"no range for the inputs {lacking}: add rows to the range table")
+    chosen = ranges.loc[sorted(used & set(ranges.index))]
+    varied = chosen[chosen["high"] > chosen["low"]][RANGE_COLUMNS].reset_index(drop=True)
+    point = {**model.point, **dict(zip(chosen["name"], chosen["value"], strict=True))}
+
+    drawn = sample(varied, draws, seed)
+    values = model.evaluate(Draws({c: drawn[c].to_numpy() for c in drawn}, point, draws))
+    base = model.evaluate(Draws({}, point, 1))
+    rollup = Rollup(result.units, model.leaves)
+    scopes = _scopes(values, rollup)
+    point_scopes = _scopes(base, rollup)
+    intervals = _intervals(scopes, point_scopes, result.units)
+    drivers = _drivers(model, varied, drawn, scopes["gep", "GEP"], point, rollup,
+                       result.units, top, seed)
+    meta = {
+        "draws": draws, "seed": seed, "sampler": "Latin hypercube (scipy.stats.qmc)",
+        "sensitivity": "first-order Sobol' indices by RBD-FAST (SALib) on the same sample, "
+                       f"confidence from {RESAMPLES} bootstrap resamples; tornado: one input at "
+                       "its low and high end, the others at their values",
+        "sampled_inputs": len(varied),
+        "fixed_inputs": sorted(set(used) - set(varied["name"])),
+        "approximations": list(APPROXIMATIONS),
+        "not_sampled": list(NOT_SAMPLED),
+        "parameter_table_version": result.provenance.get("parameter_table_version"),
+        "elapsed_s": round(time.perf_counter() - started, 3),
+    }
+    return Uncertainty(intervals=intervals, drivers=drivers, inputs=varied, meta=meta)
+
+
+def _scopes(values: dict[str, np.ndarray], rollup: Rollup) -> dict[tuple[str, str], np.ndarray]:
+    """(scope, key) → draws × units: each item, each group, and GEP."""
+    catalogue = tables.items()
+    out = {("item", item): rollup(v) for item, v in values.items()}
+    groups: dict[str, list[np.ndarray]] = {}
+    for item, rolled in list(out.items()):
+        groups.setdefault(catalogue.at[item[1], "group"], []).append(rolled)
+    for group, parts in groups.items():
+        out["group", group] = _nansum(parts)
+    out["gep", "GEP"] = _nansum([out[k] for k in out if k[0] == "group"])
+    return out
+
+
+def _nansum(parts: list[np.ndarray]) -> np.ndarray:
+    stacked = np.stack(parts)
+    total = np.nansum(stacked, axis=0)
+    total[np.isnan(stacked).all(axis=0)] = np.nan
+    return total
+
+
+def _intervals(scopes, point_scopes, units: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for (scope, key), draws in scopes.items():
+        with np.errstate(all="ignore"):
+            low, median, high = np.percentile(draws, [q * 100 for q in QUANTILES], axis=0)
+        frames.append(pd.DataFrame({
+            "adcode": units["code"].to_numpy(), "name": units["name"].to_numpy(),
+            "level": units["level"].to_numpy(), "scope": scope, "key": key,
+            "point_yuan": point_scopes[scope, key][0], "median_yuan": median,
+            "p05_yuan": low, "p95_yuan": high}))
+    return pd.concat(frames, ignore_index=True).dropna(subset=["point_yuan"])
+
+
+def _drivers(model, varied: pd.DataFrame, drawn: pd.DataFrame, gep: np.ndarray, point: dict,
+             rollup: Rollup, units: pd.DataFrame, top: int, seed: int) -> pd.DataFrame:
+    """Per unit above the counties: inputs ranked by their first-order index on the unit's GEP,
+    with the tornado swing; the ``top`` first."""
+    if varied.empty:
+        return pd.DataFrame(columns=["adcode", "name", "level", "rank", "input", "s1",
+                                     "s1_conf", "gep_low_yuan", "gep_high_yuan", "range_source"])
+    from SALib.analyze import rbd_fast
+
+    names = varied["name"].tolist()
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": varied[["low", "high"]].to_numpy().tolist()}
+    # tornado: 2 draws per input, one at its low end and one at its high end
+    k = len(names)
+    ends = {n: np.full(2 * k, point[n]) for n in names}
+    for j, n in enumerate(names):
+        ends[n][2 * j], ends[n][2 * j + 1] = varied.at[j, "low"], varied.at[j, "high"]
+    tornado_values = model.evaluate(Draws(ends, point, 2 * k))
+    tornado = _scopes(tornado_values, rollup)["gep", "GEP"]  # (2k × units)
+    x = drawn[names].to_numpy()
+    rows = []
+    wanted = units["level"].isin(["province", "city"]).to_numpy()
+    for u in np.flatnonzero(wanted):
+        y = gep[:, u]
+        if np.isnan(y).any() or np.ptp(y) == 0:
+            continue
+        indices = rbd_fast.analyze(problem, x, y, num_resamples=RESAMPLES, seed=seed)
+        order = np.argsort(-np.nan_to_num(indices["S1"]))[:top]
+        for rank, j in enumerate(order, start=1):
+            rows.append({
+                "adcode": units["code"].iat[u], "name": units["name"].iat[u],
+                "level": units["level"].iat[u], "rank": rank, "input": names[j],
+                "s1": float(indices["S1"][j]), "s1_conf": float(indices["S1_conf"][j]),
+                "gep_low_yuan": float(tornado[2 * j, u]),
+                "gep_high_yuan": float(tornado[2 * j + 1, u]),
+                "range_source": varied.at[j, "range_source"]})
+    return pd.DataFrame(rows)
