@@ -17,6 +17,32 @@ def test_every_parameter_row_has_value_unit_and_source():
     assert priced["price_year"].str.fullmatch(r"\d{4}").all()
 
 
+def test_every_parameter_row_has_its_source_in_chinese():
+    """The zh report and pages show ``source_zh``: every row of the shipped table has one, in
+    Chinese (a rendering of the English source, not a copy of it)."""
+    table = pd.read_csv(tables.data_path("parameters.csv"), dtype=str, keep_default_na=False)
+    assert table["source_zh"].str.strip().ne("").all()
+    assert table["source_zh"].str.contains(r"[\u4e00-\u9fff]").all()
+    assert (table["source_zh"] != table["source"]).all()
+
+
+def test_source_in_chinese_is_optional_and_carried_into_the_values_used(tmp_path):
+    plain, translated = tmp_path / "plain.csv", tmp_path / "translated.csv"
+    plain.write_text("parameter,key,value,unit,source\nreservoir_cost,,9,yuan/m3,Local budget 2023\n")
+    translated.write_text("parameter,key,value,unit,source,source_zh\n"
+                          "reservoir_cost,,9,yuan/m3,Local budget 2023,2023 年当地预算\n")
+    used = Parameters.load(2020, [plain])
+    used.get("reservoir_cost")
+    row = used.used_table().set_index("parameter").loc["reservoir_cost"]
+    assert (row["source"], row["source_zh"]) == ("Local budget 2023", "")  # shown: the source
+    shipped = Parameters.load(2020)
+    shipped.get("reservoir_cost")
+    assert shipped.used_table().iloc[0]["source_zh"].startswith("白玛卓嘎")
+    mine = Parameters.load(2020, [translated])
+    mine.get("reservoir_cost")
+    assert mine.used_table().iloc[0]["source_zh"] == "2023 年当地预算"
+
+
 def test_cpi_chain_reproduces_ganzi_reservoir_cost_inflation():
     # 6.11 元/m³ at 2005 prices became 7.06 at 2010 prices in the Ouyang-group papers
     params = Parameters.load(2010)

@@ -45,6 +45,19 @@ def test_public_pages_in_both_languages(client):
     assert client.get("/", params={"lang": "zh"}).status_code == 200
 
 
+def test_parameter_sources_in_the_page_language(client):
+    """The parameter library gives each source in Chinese (source_zh) on the zh page, the English
+    source on the en page."""
+    from ecoledger.untranslated import untranslated
+
+    zh = client.get("/parameters", params={"lang": "zh"}).text
+    en = client.get("/parameters", params={"lang": "en"}).text
+    assert "甘孜 2017（《生态学报》37(19):6302）" in zh and "Ganzi 2017 (生态学报 37(19):6302)" not in zh
+    assert "Ganzi 2017 (生态学报 37(19):6302)" in en
+    assert '<td class="source-cell"><span lang="en">' not in zh
+    assert untranslated(zh) == []
+
+
 def test_pages_that_need_a_login(client):
     for path in ("/submissions", "/reviews"):
         page = client.get(path)

@@ -116,3 +116,45 @@ def test_zh_report_has_no_untranslated_english(report_dir):
     from ecoledger.untranslated import untranslated
 
     assert untranslated(_html(report_dir)) == []
+
+
+# --- the report of the Jiangxi accounts (tests/conftest.py builds them once) ------------------
+
+@pytest.fixture(scope="module")
+def jiangxi_report(jiangxi_main, tmp_path_factory):
+    """The 2019 Jiangxi accounts with their zh and en reports (no PDF), in a folder of its own
+    whose files link to the shared session outputs."""
+    folder = tmp_path_factory.mktemp("jiangxi-report")
+    for path in jiangxi_main[0].iterdir():
+        (folder / path.name).symlink_to(path)
+    write_report(folder, pdf=False)
+    return folder
+
+
+def _foreign_cells(table) -> list[str]:
+    """Cells that are wholly marked as English (``words.foreign``)."""
+    return [str(cell) for row in table.rows for cell in row
+            if re.fullmatch(r'<span lang="en">.*</span>', str(cell), re.S)]
+
+
+def test_zh_sources_of_the_jiangxi_parameters_and_layers_are_in_chinese(jiangxi_report):
+    """The parameter and layer tables of the zh report give every source in Chinese (source_zh):
+    no cell left as an English citation marked lang="en", and no English phrase in them; the en
+    report keeps the English sources."""
+    from ecoledger.report import sections
+    from ecoledger.untranslated import untranslated
+
+    data = read_outputs(jiangxi_report)
+    zh, en = Translator("zh"), Translator("en")
+    for build in (sections.parameters, sections.layers):
+        table = build(data, zh)
+        assert table.rows and _foreign_cells(table) == []
+        html = "".join(f"<td>{cell}</td>" for row in table.rows for cell in row)
+        assert untranslated(f'<html lang="zh-CN"><body>{html}</body></html>') == []
+        assert _foreign_cells(build(data, en)) == []  # nothing marked on the English page
+    sources = {row[6] for row in sections.parameters(data, en).rows}
+    assert "Ganzi 2017 (生态学报 37(19):6302)" in sources
+    assert any("修水 57598" in str(row[2]) for row in sections.layers(data, zh).rows)
+    page = _html(jiangxi_report)
+    assert "甘孜 2017（《生态学报》37(19):6302）" in page
+    assert untranslated(page) == []

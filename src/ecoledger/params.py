@@ -2,6 +2,8 @@
 
 A parameter table is a CSV with columns ``parameter, key, value, unit, price_year, index,
 source, confidence, note``: one row per parameter (and key, e.g. an ecosystem subtype).
+``source_zh`` and ``note_zh``, the source and note in Chinese for the zh report and pages, are
+optional: where they are empty the English ``source`` and ``note`` are shown.
 Prices carry a price year and the index that carries them to the accounting year:
 ``P_t = P_base × I_t / I_base`` (method notes §5). Users override any row with a table of the
 same shape; the run records every value it used, with its source and the table version.
@@ -19,8 +21,9 @@ import pandas as pd
 from ecoledger.errors import ParameterError
 from ecoledger.tables import data_path
 
-COLUMNS = ["parameter", "key", "value", "unit", "price_year", "index", "source", "confidence", "note",
-           "note_zh"]
+COLUMNS = ["parameter", "key", "value", "unit", "price_year", "index", "source", "source_zh",
+           "confidence", "note", "note_zh"]
+REQUIRED = ["parameter", "value", "unit", "source"]
 DEFAULT_TABLE = "parameters.csv"
 DEFAULT_INDEX = "price_index.csv"
 
@@ -30,11 +33,11 @@ def _read_table(source, label: str) -> pd.DataFrame:
         table = pd.read_csv(source, dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises several types for unreadable CSV
         raise ParameterError(f"{label}: cannot read the parameter table ({exc})") from exc
-    missing = [c for c in ("parameter", "value", "unit", "source") if c not in table.columns]
+    missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise ParameterError(
             f"{label}: columns {missing} are missing; a parameter table has columns "
-            f"{', '.join(COLUMNS)}"
+            f"{', '.join(COLUMNS)} ({', '.join(c for c in COLUMNS if c not in REQUIRED)} optional)"
         )
     table = table.reindex(columns=COLUMNS, fill_value="")
     values = pd.to_numeric(table["value"], errors="coerce")
@@ -63,6 +66,7 @@ class UsedValue:
     origin: str
     note: str = ""
     note_zh: str = ""
+    source_zh: str = ""  # the source in Chinese ("" where the table has none: show ``source``)
 
 
 @dataclass
@@ -121,7 +125,7 @@ class Parameters:
             parameter=parameter, key=key, value=value, unit=row["unit"],
             base_value=float(row["value"]), price_year=row["price_year"], index=row["index"],
             source=row["source"], confidence=row["confidence"], origin=row["origin"],
-            note=row["note"], note_zh=row["note_zh"],
+            note=row["note"], note_zh=row["note_zh"], source_zh=row["source_zh"],
         )
         return value
 

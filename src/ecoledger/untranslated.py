@@ -24,6 +24,7 @@ ALLOWED = frozenset(
     """
     ecoledger InVEST SEEA EA GEP VEP GDP CPI AQI NDVI MODIS CRU CLCD HWSD WorldCover ESA NASA USGS
     SRTM GeoTIFF GeoJSON GeoPackage CSV PDF HTML JSON API Excel xlsx zip Leaflet OpenStreetMap
+    GitHub PyPI Mendeley
     Python Playwright Chromium PostgreSQL SQLite ITU-R IPCC km km² m m² m³ mm ha t kg g kWh MWh GWh yr a
     d h s CO₂ CO2 CO₂e CH₄ N₂O SO₂ NOx PM PM₂.₅ NH₃ TP TN COD mg L μg Mg C N P K pH et al gC tC kgC MgC
     Jiang

@@ -23,7 +23,7 @@ Example::
 
     [layers]                                # the same for every year
     dem = { file = "dem.tif" }
-    soil_erodibility = { constant = 0.03, source = "…" }
+    soil_erodibility = { constant = 0.03, source = "…", source_zh = "…" }
     [years.2020.layers]                     # per year
     landcover = { file = "lc2020.tif" }
 
@@ -53,6 +53,7 @@ class LayerSpec(BaseModel):
     by_landcover: str | None = None
     unit: str | None = None
     source: str = ""
+    source_zh: str = ""  # the source in Chinese, for the zh report (else ``source`` is shown)
     method: str = ""
     method_zh: str = ""  # the method in Chinese, for the zh report
     status: str = "measured"  # measured | derived

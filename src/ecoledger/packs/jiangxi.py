@@ -2,7 +2,8 @@
 
 Every layer the engine needs that no open file provides is derived here, from the real layers,
 by a documented and cited method (``ecoledger.packs.derive``); each derived layer's method,
-sources and assumptions go into ``pack.toml`` (``method``, ``source``, ``status = "derived"``)
+sources and assumptions go into ``pack.toml`` (``method``, ``source``, ``status = "derived"``,
+with ``method_zh`` and ``source_zh`` in Chinese)
 and ``metadata.json``, and from there into every report. No statistic is invented: what the
 open data lack (sector output values, emissions, reservoir capacities, storm rainfall…) is left
 out, so the engine reports those items missing with the reason.
@@ -84,6 +85,13 @@ SOIL_CONSTANTS = {
     "soil_phosphorus": (0.05, "midpoint of upland red-soil total P 0.4–0.6 g/kg = 0.05 % "
                               "(jiangxi-parameters.md §9, memory)"),
 }
+SOIL_CONSTANTS_ZH = {  # the sources of SOIL_CONSTANTS in Chinese
+    "soil_erodibility": "江西红壤土壤可蚀性常用范围 0.025–0.035（SI 单位）的中值（jiangxi-parameters.md §2，"
+                        "凭记忆录入；鹰潭径流小区 0.014–0.058）",
+    "soil_bulk_density": "红壤表土容重 1.2–1.4 t/m³ 的中值（jiangxi-parameters.md §9，凭记忆录入）",
+    "soil_nitrogen": "旱地红壤全氮 0.8–1.2 g/kg 的中值 = 0.10 %（jiangxi-parameters.md §9，凭记忆录入）",
+    "soil_phosphorus": "旱地红壤全磷 0.4–0.6 g/kg 的中值 = 0.05 %（jiangxi-parameters.md §9，凭记忆录入）",
+}
 CROPLAND_C = (0.15, "paddy-dominated cropland: midpoint of the paddy C range 0.1–0.2 "
                     "(jiangxi-parameters.md §3, memory); NDVI-based C is poor for cropland")
 
@@ -100,6 +108,10 @@ SUPPORT_PRACTICE_NOTE = (
     "P: natural vegetation 1.0; cropland (paddy-dominated) 0.15 (paddy range 0.01–0.2); "
     "cropland/natural mosaic 0.4, where the dry-farmland (0.35–0.4) and orchard/tea (0.4–0.7) "
     "ranges meet; water and built-up 0 (jiangxi-parameters.md §3, memory)")
+SUPPORT_PRACTICE_NOTE_ZH = (
+    "P：自然植被 1.0；耕地（以水田为主）0.15（水田范围 0.01–0.2）；耕地与自然植被镶嵌 0.4，"
+    "取旱地（0.35–0.4）与园地、茶园（0.4–0.7）两范围的交点；水体与建设用地 0"
+    "（jiangxi-parameters.md §3，凭记忆录入）")
 
 
 def jiangxi_crosswalk() -> pd.DataFrame:
@@ -141,8 +153,29 @@ RAIN_GRID_FILE = "climate_grids/itur_p837v7_monthly_rain_jiangxi_0p25.nc"
 LAPSE_RATE = 0.006  # °C/m, derive.lapse_rate_temperature's Lushan-derived default
 CRU_CELL_DEG = 1 / 6  # CRU CL 2.0 is a 10′ grid whose cell edges fall on whole multiples of 10′
 CRU_REFERENCE = "CRU CL 2.0 1961–1990 monthly climatology (New et al. 2002, Clim. Res. 21:1–25)"
+CRU_REFERENCE_ZH = "CRU CL 2.0 1961–1990 年逐月气候平均值（New 等 2002，Clim. Res. 21:1–25）"
 RAIN_SOURCE = ("ITU-R Recommendation P.837-7 (06/2017) monthly mean total rainfall maps (0.25°), as "
                "shipped in PyPI itur 0.4.0 (data/jiangxi/climate_grids/, see SOURCES.md)")
+RAIN_SOURCE_ZH = ("ITU-R P.837-7 建议书（06/2017）逐月平均总降雨量图（0.25°），取自 PyPI `itur` 0.4.0"
+                  "（`data/jiangxi/climate_grids/`，见 SOURCES.md）")
+BASIN_SOURCE = ("Poyang seven sub-basin yearly areal precipitation and runoff 2006–2020, "
+                "yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1 (CC BY 4.0, © 2026 "
+                "Zijie Deng); upstream CAI Haoran, Mendeley Data doi:10.17632/59bttt5pbj.1")
+# Latin-script authors in the Chinese citation style of GB/T 7714 (surname in capitals, initials)
+BASIN_SOURCE_ZH = ("鄱阳湖七个子流域 2006–2020 年逐年面雨量与径流，"
+                   "`yuelangmanle/poyang-rainfall-runoff-lag-stability` v1.0.1（CC BY 4.0，© 2026 "
+                   "DENG Z J）；上游数据：CAI H R，Mendeley 数据集 doi:10.17632/59bttt5pbj.1")
+DEM_SOURCE = "meteva 1.9.6.2 resources/stations/dem_0.00833.nc (see data/jiangxi/SOURCES.md)"
+DEM_SOURCE_ZH = "`meteva` 1.9.6.2 的 `resources/stations/dem_0.00833.nc`（见 data/jiangxi/SOURCES.md）"
+NDVI_SOURCE = "BESS NDVI climatology (annual max and min), PyPI bess-jpl 1.28.0 (Apache-2.0)"
+NDVI_SOURCE_ZH = "BESS NDVI 气候态（年最大值与最小值），PyPI `bess-jpl` 1.28.0（Apache-2.0）"
+# The GSOD stations by WMO number in Chinese (GSOD names them in English).
+STATIONS_ZH = {
+    "57598": "修水", "57793": "宜春", "57799": "吉安", "57993": "赣州", "58506": "庐山",
+    "58527": "景德镇", "58606": "南昌昌北机场", "58715": "南城", "58725": "邵武", "58730": "武夷山",
+    "58813": "广昌", "58834": "南平", "58911": "长汀", "58921": "永安", "58926": "漳平",
+    "58931": "九仙山", "59082": "韶关", "59102": "寻乌", "59134": "厦门高崎机场",
+}
 
 
 def cru_stations(source: Path) -> pd.DataFrame:
@@ -174,8 +207,15 @@ def cru_monthly(stations: pd.DataFrame, variable: str) -> np.ndarray:
     return stations[[f"CRU_CL_2_0_{variable}_{month:02d}" for month in range(1, 13)]].to_numpy(float).T
 
 
-def station_source(stations: pd.DataFrame) -> str:
-    """The ``source`` of the station-interpolated layers, naming every station by WMO number."""
+def station_source(stations: pd.DataFrame, language: str = "en") -> str:
+    """The ``source`` of the station-interpolated layers, naming every station by WMO number, in
+    English (``en``) or Chinese (``zh``: the station names of ``STATIONS_ZH``)."""
+    if language == "zh":
+        names = "、".join(f"{STATIONS_ZH.get(s.STNID[:5], s.NAME.title())} {s.STNID[:5]}"
+                         for s in stations.itertuples())
+        return (f"{CRU_REFERENCE_ZH}，江西及周边 {len(stations)} 个 GSOD 站（{names}），数值取自 GitHub "
+                "`adamhsparks/GSODRdata` 0.2.15（MIT），站点表取自 `ropensci/GSODR` 5.0.1（MIT）；DEM："
+                "`meteva` `dem_0.00833.nc`（`data/jiangxi/climate_grids/`、`dem/`、SOURCES.md）")
     names = ", ".join(f"{s.NAME.title()} {s.STNID[:5]}" for s in stations.itertuples())
     return (f"{CRU_REFERENCE} at {len(stations)} GSOD stations in and around Jiangxi ({names}), "
             "values from GitHub adamhsparks/GSODRdata 0.2.15 (MIT), station list ropensci/GSODR "
@@ -215,6 +255,7 @@ class Layer:
     status: str = "derived"
     method_zh: str = ""
     year: int | None = None  # None: the same for every year
+    source_zh: str = ""
 
 
 def build(out: str | Path, source: str | Path | None = None,
@@ -248,8 +289,8 @@ class _Builder:
         self.lon, self.lat = self._cell_lonlat()
         dem = self._warp(self.source / "dem/dem_jiangxi_30arcsec_bbox.tif", Resampling.average)
         self._write("dem", dem, "DEM (30″, GTOPO30/SRTM30 class) averaged onto the 1 km grid",
-                    "meteva 1.9.6.2 resources/stations/dem_0.00833.nc (see data/jiangxi/SOURCES.md)",
-                    status="measured", method_zh="30″ DEM（GTOPO30/SRTM30 类）按面积平均重采样到 1 km 网格")
+                    DEM_SOURCE, status="measured", source_zh=DEM_SOURCE_ZH,
+                    method_zh="30″ DEM（GTOPO30/SRTM30 类）按面积平均重采样到 1 km 网格")
         from ecoledger.packs import landcover_allocation as allocation
 
         modis_path = self.source / "landcover/mcd12c1_igbp_2019_jiangxi_0p05deg.tif"
@@ -266,7 +307,9 @@ class _Builder:
                     f"{method} Used for every year: no other year is in the open data.",
                     "NASA LP DAAC MCD12C1 v006, doi:10.5067/MODIS/MCD12C1.006; DEM layer of this "
                     f"pack; {allocation.SURVEY_2019[1]}", dtype="uint8", nodata=255,
-                    method_zh=f"{method_zh}开放数据仅有该年，各年共用。")
+                    method_zh=f"{method_zh}开放数据仅有该年，各年共用。",
+                    source_zh="NASA LP DAAC MCD12C1 v006，doi:10.5067/MODIS/MCD12C1.006；本数据包的 DEM "
+                              f"图层；{allocation.SURVEY_2019[0]}")
         table = jiangxi_crosswalk()
         table.to_csv(self.folder / "crosswalk.csv", index=False)
         self._landcover_check(modis, landcover, table, units)
@@ -370,7 +413,7 @@ class _Builder:
 
     def _write(self, name: str, array: np.ndarray, method: str, source: str,
                status: str = "derived", dtype: str = "float32", nodata: float = NODATA,
-               year: int | None = None, method_zh: str = "") -> None:
+               year: int | None = None, method_zh: str = "", source_zh: str = "") -> None:
         """Write a layer on the grid; a yearly layer's file name carries its year."""
         file = f"layers/{name}_{year}.tif" if year else f"layers/{name}.tif"
         data = array.astype(dtype)
@@ -381,9 +424,9 @@ class _Builder:
                            count=1, dtype=dtype, crs=self.grid.crs, transform=self.grid.transform,
                            nodata=nodata, compress="deflate", tiled=True) as dst:
             dst.write(data, 1)
-        self.layers.append(Layer(name, file, method, source, status, method_zh, year))
+        self.layers.append(Layer(name, file, method, source, status, method_zh, year, source_zh))
         self.metadata["layers"][file] = {"layer": name, "method": method, "method_zh": method_zh,
-                                         "source": source, "status": status}
+                                         "source": source, "source_zh": source_zh, "status": status}
 
     # ---- water bodies ---------------------------------------------------------------------
     def _water_bodies(self, landcover: np.ndarray) -> None:
@@ -469,20 +512,21 @@ class _Builder:
         temperature = monthly["tmean"].mean(axis=0)
         hot_days = derive.hot_days_from_monthly_tmax(monthly["tmax"])
         pet = derive.annual_pet_hargreaves(monthly["tmean"], monthly["tmax"], monthly["tmin"], self.lat)
-        source = station_source(stations)
+        source, source_zh = station_source(stations), station_source(stations, "zh")
         field, field_zh = (station_field_method(language) for language in ("en", "zh"))
         self._write("temperature", temperature,
                     f"{field} Annual mean of the 12 monthly mean-temperature (CRU tmp) fields.", source,
+                    source_zh=source_zh,
                     method_zh=f"{field_zh} 年均温为 12 个月平均气温（CRU `tmp`）场之平均。")
         self._write("hot_days", hot_days,
                     f"{field} Monthly mean daily maximum temperature (CRU tmx) fields, then: "
-                    f"{derive.METHODS['hot_days_from_monthly_tmax']}", source,
+                    f"{derive.METHODS['hot_days_from_monthly_tmax']}", source, source_zh=source_zh,
                     method_zh=f"{field_zh} 用月平均日最高气温（CRU `tmx`）场，再按："
                               f"{derive.METHODS_ZH['hot_days_from_monthly_tmax']}")
         self._write("water_evaporation", pet,
                     f"Open-water evaporation approximated by reference evapotranspiration. "
                     f"{derive.METHODS['annual_pet_hargreaves']} Monthly CRU tmp, tmx and tmn fields: "
-                    f"{field}", source,
+                    f"{field}", source, source_zh=source_zh,
                     method_zh=f"水面蒸发以参考蒸散近似。{derive.METHODS_ZH['annual_pet_hargreaves']} "
                               f"逐月 CRU `tmp`、`tmx`、`tmn` 场：{field_zh}")
         self._check_station_cells(stations, dem, monthly["tmax"], hot_days)
@@ -528,14 +572,13 @@ class _Builder:
         cover = np.where(cropland, CROPLAND_C[0], cover)
         cover = np.where(np.isin(landcover, table.loc[table["ecosystem"].isin(["wetland", "urban"]),
                                                       "class"]), 0.0, cover)
-        ndvi_source = "BESS NDVI climatology (annual max and min), PyPI bess-jpl 1.28.0 (Apache-2.0)"
         self._write("cover_management", cover,
                     f"Annual NDVI taken as the mean of the max and min climatology; "
                     f"{derive.METHODS['fractional_vegetation_cover']} (NDVI soil {ndvi_soil:.3f}, "
                     f"vegetation {ndvi_veg:.3f}: 5th/95th percentiles in Jiangxi) "
                     f"{derive.METHODS['cover_management_cai2000']} Cropland: C = {CROPLAND_C[0]} "
-                    f"({CROPLAND_C[1]}); water and built-up: 0.", ndvi_source,
-                    method_zh=f"年 NDVI 取最大值与最小值气候态之平均；"
+                    f"({CROPLAND_C[1]}); water and built-up: 0.", NDVI_SOURCE,
+                    source_zh=NDVI_SOURCE_ZH, method_zh=f"年 NDVI 取最大值与最小值气候态之平均；"
                               f"{derive.METHODS_ZH['fractional_vegetation_cover']}（端元：裸土 "
                               f"{ndvi_soil:.3f}，全覆盖 {ndvi_veg:.3f}，取江西境内 5 %/95 % 分位）"
                               f"{derive.METHODS_ZH['cover_management_cai2000']} 耕地 C = "
@@ -641,10 +684,8 @@ class _Builder:
 
     def _year(self, year: int, climate: dict, fvc: np.ndarray) -> None:
         hydrology = self.hydrology
-        basin_source = ("Poyang seven sub-basin yearly areal precipitation and runoff 2006–2020, "
-                        "yuelangmanle/poyang-rainfall-runoff-lag-stability v1.0.1 (CC BY 4.0, © 2026 "
-                        "Zijie Deng); upstream CAI Haoran, Mendeley Data doi:10.17632/59bttt5pbj.1")
-        basin_source = f"{basin_source}; within-basin pattern: {RAIN_SOURCE}"
+        basin_source = f"{BASIN_SOURCE}; within-basin pattern: {RAIN_SOURCE}"
+        basin_source_zh = f"{BASIN_SOURCE_ZH}；流域内格局：{RAIN_SOURCE_ZH}"
         precipitation, factors = self._precipitation(hydrology, year)
         self._check_precipitation(year, hydrology, factors)
         self._write("precipitation", precipitation,
@@ -656,7 +697,7 @@ class _Builder:
                     "basin's factor. Basin means equal the series (the water balance ω is fitted on); "
                     "the pattern is a long-term normal, so a year's own anomalies inside a basin are "
                     "not represented. Jiangxi-mean anomaly of the year in metadata.json.", basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh="各鄱阳湖子流域当年面雨量按 ITU-R P.837-7 年降雨格局（12 个月图之和）分布于"
                               f"流域内。{derive.METHODS_ZH['bilinear_at_points']}"
                               f"{derive.METHODS_ZH['scale_pattern_to_zone_means']}流域由 DEM D8 汇流从"
@@ -669,7 +710,7 @@ class _Builder:
                     "water balance (ET = P − runoff depth) and applied to the year's precipitation; "
                     "energy-limited basins take ω = 20 (ET ≈ min(P, PET)); values in metadata.json. "
                     "PET: the Hargreaves field.", basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh=f"{derive.METHODS_ZH['fu_actual_et']} ω 按各子流域 2006–2019 年多年平均"
                               "水量平衡（ET = P − 径流深）率定并用于当年降水；能量限制流域取 ω = 20"
                               "（`ET ≈ min(P, PET)`）；取值见 metadata.json。PET 取 Hargreaves 场。")
@@ -678,7 +719,7 @@ class _Builder:
                     f"{derive.METHODS['rainfall_erosivity_annual']} Rescaled so that the 2006–2019 "
                     f"mean over the seven basins equals the published Poyang basin mean "
                     f"{PUBLISHED_R_MEAN} (Ji & Zhang 2019, 人民黄河 41(6)).", basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh=f"{derive.METHODS_ZH['rainfall_erosivity_annual']} 并按比例缩放，使七流域"
                               f" 2006–2019 年平均等于已发表的鄱阳湖流域均值 {PUBLISHED_R_MEAN}"
                               "（姬志军、张连明 2019，《人民黄河》41(6)）。")
@@ -686,7 +727,7 @@ class _Builder:
         self._write("npp", npp,
                     f"{derive.METHODS['miami_npp']} Potential NPP scaled by fractional vegetation "
                     "cover (from NDVI) to approximate actual NPP; carbon fraction 0.45.", basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh=f"{derive.METHODS_ZH['miami_npp']} 潜在 NPP 乘以植被覆盖度（由 NDVI 得）"
                               "近似实际 NPP；含碳率 0.45。")
         monthly_p = derive.distribute_annual_by_normals(precipitation, self.rain_normals)
@@ -696,14 +737,14 @@ class _Builder:
                     "the year's total of each cell split by that cell's ITU-R P.837-7 monthly shares "
                     f"({derive.METHODS['distribute_annual_by_normals']}) Monthly temperature: the "
                     f"station field ({station_field_method('en')})", basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh=f"{derive.METHODS_ZH['heterotrophic_respiration_annual']} 月降水按各网格 "
                               "ITU-R P.837-7 多年月降雨比例分配当年总量"
                               f"（{derive.METHODS_ZH['distribute_annual_by_normals']}）。月气温取站点"
                               f"插值场（{station_field_method('zh')}）")
         self._write("transpiration", derive.transpiration_from_et(actual_et),
                     derive.METHODS["transpiration_from_et"], basin_source,
-                    year=year,
+                    year=year, source_zh=basin_source_zh,
                     method_zh=derive.METHODS_ZH["transpiration_from_et"])
 
     # ---- manifest -------------------------------------------------------------------------
@@ -712,14 +753,17 @@ class _Builder:
             return (f'{layer.name} = {{ file = {json.dumps(layer.file)}, status = "{layer.status}", '
                     f'method = {json.dumps(layer.method, ensure_ascii=False)}, '
                     f'method_zh = {json.dumps(layer.method_zh, ensure_ascii=False)}, '
-                    f'source = {json.dumps(layer.source, ensure_ascii=False)} }}')
+                    f'source = {json.dumps(layer.source, ensure_ascii=False)}, '
+                    f'source_zh = {json.dumps(layer.source_zh, ensure_ascii=False)} }}')
 
         common = [spec(layer) for layer in self.layers if layer.year is None]
         for name, (value, source) in SOIL_CONSTANTS.items():
             common.append(f'{name} = {{ constant = {value}, status = "derived", '
-                          f'source = {json.dumps(source, ensure_ascii=False)} }}')
+                          f'source = {json.dumps(source, ensure_ascii=False)}, '
+                          f'source_zh = {json.dumps(SOIL_CONSTANTS_ZH[name], ensure_ascii=False)} }}')
         common.append('support_practice = { by_landcover = "support_practice", status = "derived", '
-                      f'source = {json.dumps(SUPPORT_PRACTICE_NOTE, ensure_ascii=False)} }}')
+                      f'source = {json.dumps(SUPPORT_PRACTICE_NOTE, ensure_ascii=False)}, '
+                      f'source_zh = {json.dumps(SUPPORT_PRACTICE_NOTE_ZH, ensure_ascii=False)} }}')
         per_year = {y: [spec(layer) for layer in self.layers if layer.year == y] for y in years}
         lines = [
             textwrap.dedent(f"""\

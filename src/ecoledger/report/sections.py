@@ -136,7 +136,7 @@ def parameters(data: RunOutputs, t: Translator) -> Table:
     """The parameters the run used (T4) with their sources."""
     columns = ["parameter", "key", "value", "unit", "price_year", "index", "source", "confidence"]
     table = Table(t("t4"), [*(t(c) for c in columns), t("param_note")], numeric=frozenset({2}))
-    prices = data.prices.reindex(columns=[*columns, "note", "note_zh"], fill_value="")
+    prices = data.prices.reindex(columns=[*columns, "source_zh", "note", "note_zh"], fill_value="")
     for row in prices.itertuples(index=False):
         value = pd.to_numeric(row.value, errors="coerce")
         key = words.key(row.key, t.lang, t.ecosystem)
@@ -147,7 +147,7 @@ def parameters(data: RunOutputs, t: Translator) -> Table:
                            row.value if pd.isna(value) else numbers.quantity(value),
                            words.unit(row.unit, t.lang),
                            row.price_year, words.marked(f"`{row.index}`" if row.index else ""),
-                           words.foreign(row.source, t.lang),
+                           words.source(row.source, row.source_zh, t.lang),
                            confidence, note])
     table.row_classes = [""] * len(table.rows)
     return table
@@ -185,7 +185,7 @@ def layers(data: RunOutputs, t: Translator) -> Table:
         method = localized or spec.get("method") or (t("no_method") if derived else "")
         table.rows.append([words.marked(f"`{name}`"),
                            words.marked(f'{t("layer_kind." + kind)}{t("sep")}`{spec[kind]}`'),
-                           words.foreign(spec.get("source", ""), t.lang),
+                           words.source(spec.get("source", ""), spec.get("source_zh"), t.lang),
                            words.localized(method, t.lang), t.status(spec["status"])])
         table.row_classes.append(spec["status"])
     return table

@@ -149,6 +149,15 @@ def foreign(text, lang: str) -> Markup | str:
     return Markup('<span lang="en">{}</span>').format(str(text))
 
 
+def source(text, text_zh, lang: str) -> Markup | str:
+    """A source in the page language: on a Chinese page its Chinese rendering (``source_zh``, with
+    identifiers marked as code and Latin author names marked ``lang="en"``) when there is one, else
+    the source as written, marked ``lang="en"``; on an English page the source."""
+    if lang == "zh" and isinstance(text_zh, str) and text_zh.strip():
+        return marked(text_zh)
+    return foreign(text, lang)
+
+
 def note(row, lang: str) -> str:
     """The note of an accounts row in ``lang`` (``note_zh`` when the outputs carry it)."""
     text = getattr(row, "note", None)
