@@ -9,7 +9,7 @@ import pytest
 
 from ecoledger.accounts import run_account
 from ecoledger.uncertainty.model import AccountModel, Draws
-from ecoledger.uncertainty.propagate import Rollup, propagate, sample
+from ecoledger.uncertainty.propagate import Rollup, Uncertainty, propagate, relative_ranges, sample
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +22,6 @@ def _by_item(result, model, values):
     accounts = accounts.set_index(["item", "adcode"])["value_yuan"]
     for item, drawn in values.items():
         yield item, drawn, accounts.loc[item].reindex(model.leaves).to_numpy()
-
-
-def _ranges(model, low: float, high: float, distribution: str = "uniform") -> pd.DataFrame:
-    rows = []
-    for name in sorted(model.used_inputs()):
-        value = 1.0 if name.startswith("layer:") else model.point[name]
-        rows.append({"name": name, "value": value, "low": value * low, "high": value * high,
-                     "distribution": distribution, "range_source": "test"})
-    return pd.DataFrame(rows)
 
 
 def test_model_at_point_values_reproduces_every_item_of_the_accounts(components_result):
@@ -83,8 +74,7 @@ def test_a_draw_equals_a_full_rerun_with_those_parameter_values(synthetic_pack,
 
 
 def test_collapsed_ranges_give_the_point_value(components_result):
-    model = AccountModel(components_result)
-    result = propagate(components_result, _ranges(model, 1.0, 1.0), draws=50)
+    result = propagate(components_result, relative_ranges(components_result, 1.0, 1.0), draws=50)
     assert result.inputs.empty and result.drivers.empty
     table = result.intervals
     for column in ("median_yuan", "p05_yuan", "p95_yuan"):
@@ -92,8 +82,7 @@ def test_collapsed_ranges_give_the_point_value(components_result):
 
 
 def test_intervals_contain_the_point_value_and_gep_is_the_sum_of_groups(components_result):
-    model = AccountModel(components_result)
-    result = propagate(components_result, _ranges(model, 0.8, 1.2), draws=400)
+    result = propagate(components_result, relative_ranges(components_result, 0.8, 1.2), draws=400)
     table = result.intervals
     assert (table["p05_yuan"] <= table["point_yuan"] * (1 + 1e-12)).all()
     assert (table["p95_yuan"] >= table["point_yuan"] * (1 - 1e-12)).all()
@@ -134,3 +123,15 @@ def test_latin_hypercube_sample_stays_in_its_ranges_with_the_mode_at_the_value()
     assert len(np.unique(strata)) == 2000
     with pytest.raises(ValueError, match="distribution"):
         sample(inputs.assign(distribution="lognormal"), 10)
+
+
+def test_written_uncertainty_reads_back(components_result, tmp_path):
+    result = propagate(components_result, relative_ranges(components_result), draws=120)
+    result.write(tmp_path / "uncertainty")
+    back = Uncertainty.read(tmp_path / "uncertainty")
+    pd.testing.assert_frame_equal(back.intervals, result.intervals, check_dtype=False)
+    assert back.gep_draws.shape == (120, len(components_result.units))
+    assert back.meta["draws"] == 120 and Uncertainty.read(tmp_path) is None
+    # the region's draws ÷ its point value, per item: the whole region's GEP is their weighting
+    region = back.gep_draws["99"] if "99" in back.gep_draws else back.gep_draws.iloc[:, 0]
+    assert region.notna().all() and (back.item_ratios > 0).all().all()

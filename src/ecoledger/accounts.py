@@ -105,6 +105,7 @@ class AccountResult:
     items: dict[str, ItemResult] = field(default_factory=dict)
     statistics_items: dict[str, pd.DataFrame] = field(default_factory=dict)
     parameters: Parameters | None = None
+    uncertainty: object = None  # ecoledger.uncertainty.propagate.Uncertainty, written beside
 
 
 def run_account(

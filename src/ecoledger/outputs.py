@@ -54,6 +54,8 @@ def _write_all(result: AccountResult, folder: Path, pack_root: Path) -> None:
     method_tables(result, folder / "tables")
     if result.maps:
         write_maps(result, folder / "maps")
+    if result.uncertainty is not None:
+        result.uncertainty.write(folder / "uncertainty")
     run = {**result.provenance, "code_version": __version__, "python": platform.python_version(),
            "inputs": input_hashes(pack_root), "outputs": output_hashes(folder)}
     (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2, default=str),

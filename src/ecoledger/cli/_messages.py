@@ -77,6 +77,7 @@ register({
     # account
     "account.validating": ("校验数据包", "validating"),
     "account.writing": ("写出结果", "writing outputs"),
+    "account.uncertainty": ("不确定性：{draws} 次蒙特卡洛抽样", "uncertainty: {draws} Monte Carlo draws"),
     "account.summary": ("{region} {year} 年 GEP：{total} 亿元 → {out}",
                         "GEP {year} of {region}: {total} 亿元 → {out}"),
     "account.plausibility": (

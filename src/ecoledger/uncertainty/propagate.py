@@ -11,8 +11,10 @@ the others at their point values).
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ QUANTILES = (0.05, 0.5, 0.95)
 # per unit on 1,000 draws and ~40 inputs; 10 keep a whole-province run within budget and still
 # separate the leading drivers from noise (the interval is wider, not biased)
 RESAMPLES = 10
+MIN_DRAWS_FOR_INDICES = 100  # RBD-FAST needs draws ≫ 2 × its 10 harmonics
 RANGE_COLUMNS = ["name", "value", "low", "high", "distribution", "range_source"]
 
 
@@ -36,6 +39,46 @@ class Uncertainty:
     drivers: pd.DataFrame  # per unit (province, cities): rank, input, S1, tornado low/high
     inputs: pd.DataFrame  # the sampled inputs: name, value, low, high, distribution, source
     meta: dict = field(default_factory=dict)
+    # per draw (rows): every unit's GEP (columns: adcodes), for amounts computed from GEP
+    # (transfers, compensation), kept so that they get intervals from the same draws
+    gep_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # per draw: each item's value over the whole region ÷ its point value (columns: items), for
+    # valuations of areas the accounts do not hold as units (VEP of a site)
+    item_ratios: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def write(self, folder: Path) -> None:
+        """``intervals.csv``, ``drivers.csv``, ``inputs.csv``, ``meta.json`` and the draws
+        (``gep_draws.parquet``, ``item_ratios.parquet``) in ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in (("intervals", self.intervals), ("drivers", self.drivers),
+                            ("inputs", self.inputs)):
+            frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+        for name in ("gep_draws", "item_ratios"):
+            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> Uncertainty | None:
+        """What ``write`` wrote, or None when ``folder`` holds no uncertainty."""
+        if not (folder / "meta.json").exists():
+            return None
+        frames = {name: pd.read_csv(folder / f"{name}.csv", dtype={"adcode": str})
+                  for name in ("intervals", "drivers", "inputs")}
+        frames |= {name: pd.read_parquet(folder / f"{name}.parquet")
+                   for name in ("gep_draws", "item_ratios")}
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return cls(**frames, meta=meta)
+
+
+def ranges_for(result, extra: list[Path] | tuple[Path, ...] = ()) -> pd.DataFrame:
+    """The ranges of every parameter the run read and of the layers (``RANGE_COLUMNS``): the
+    bundled range tables, then the rows of ``extra`` range files (users' own ranges)."""
+    from ecoledger.uncertainty.ranges import layer_ranges, parameter_ranges
+
+    parameters = parameter_ranges(result.parameters, list(extra))
+    layers = layer_ranges(list(extra)).assign(value=1.0)
+    return pd.concat([parameters[RANGE_COLUMNS], layers[RANGE_COLUMNS]], ignore_index=True)
 
 
 def sample(inputs: pd.DataFrame, draws: int, seed: int = SEED) -> pd.DataFrame:
@@ -116,13 +159,40 @@ def propagate(result, ranges: pd.DataFrame, draws: int = DRAWS, seed: int = SEED
                        f"confidence from {RESAMPLES} bootstrap resamples; tornado: one input at "
                        "its low and high end, the others at their values",
         "sampled_inputs": len(varied),
+        "drivers_computed": draws >= MIN_DRAWS_FOR_INDICES,
         "fixed_inputs": sorted(set(used) - set(varied["name"])),
         "approximations": list(APPROXIMATIONS),
         "not_sampled": list(NOT_SAMPLED),
         "parameter_table_version": result.provenance.get("parameter_table_version"),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
-    return Uncertainty(intervals=intervals, drivers=drivers, inputs=varied, meta=meta)
+    gep_draws = pd.DataFrame(scopes["gep", "GEP"], columns=rollup.codes)
+    region = rollup.codes.index(_top(result.units))
+    item_ratios = pd.DataFrame({
+        item: scopes["item", item][:, region] / point_scopes["item", item][0, region]
+        for scope, item in scopes if scope == "item" and point_scopes["item", item][0, region]})
+    return Uncertainty(intervals=intervals, drivers=drivers, inputs=varied, meta=meta,
+                       gep_draws=gep_draws, item_ratios=item_ratios)
+
+
+def relative_ranges(result, low: float = 0.9, high: float = 1.1,
+                    distribution: str = "uniform") -> pd.DataFrame:
+    """Ranges of the same relative width around every input the run uses (``RANGE_COLUMNS``):
+    a what-if ("every input ±10 %"), and what tests use; not a substitute for cited ranges."""
+    model = AccountModel(result)
+    rows = []
+    for name in sorted(model.used_inputs()):
+        value = 1.0 if name.startswith("layer:") else model.point[name]
+        rows.append({"name": name, "value": value, "low": value * low, "high": value * high,
+                     "distribution": distribution, "range_source": f"what-if: ×{low}–×{high}"})
+    return pd.DataFrame(rows, columns=RANGE_COLUMNS)
+
+
+def _top(units: pd.DataFrame) -> str:
+    """The unit every other one belongs to (the region)."""
+    codes = set(units["code"])
+    return next(code for code, parent in zip(units["code"], units["parent"], strict=True)
+                if parent not in codes)
 
 
 def _scopes(values: dict[str, np.ndarray], rollup: Rollup) -> dict[tuple[str, str], np.ndarray]:
@@ -162,7 +232,7 @@ def _drivers(model, varied: pd.DataFrame, drawn: pd.DataFrame, gep: np.ndarray, 
              rollup: Rollup, units: pd.DataFrame, top: int, seed: int) -> pd.DataFrame:
     """Per unit above the counties: inputs ranked by their first-order index on the unit's GEP,
     with the tornado swing; the ``top`` first."""
-    if varied.empty:
+    if varied.empty or len(drawn) < MIN_DRAWS_FOR_INDICES:
         return pd.DataFrame(columns=["adcode", "name", "level", "rank", "input", "s1",
                                      "s1_conf", "gep_low_yuan", "gep_high_yuan", "range_source"])
     from SALib.analyze import rbd_fast
