@@ -14,15 +14,56 @@ from pathlib import Path
 
 import typer
 from typer._click.exceptions import ClickException  # typer ≥ 0.26 vendors click as typer._click
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from ecoledger.cli._lang import language, problem_text, text
+from ecoledger.cli._help import key_path, localise, typer_words, usage_error
+from ecoledger.cli._lang import from_argv, language, problem_text, text
 
 USER_ERROR = 2  # exit code of every user error (click uses 2 for usage errors too)
 DEBUG_KEY = "ecoledger.debug"  # ctx.meta flag set by the root callback's --debug
 
 
-class Group(TyperGroup):
+class _Speaking:
+    """Help, usage line and usage errors in the command's language (``cli._help``)."""
+
+    def format_help(self, ctx, formatter):
+        lang = language(ctx)
+        localise(self, key_path(ctx), lang)
+        with typer_words(lang):
+            return super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx, formatter):
+        from ecoledger.messages import text as lookup
+
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix=lookup("cli.typer.usage", language(ctx)))
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            from ecoledger.messages import text as lookup
+
+            option.help = lookup("cli.typer.help_option", language(ctx))
+        return option
+
+
+def _show_usage_error(exc: ClickException, lang: str) -> None:
+    """Print click's usage error ``exc`` in ``lang`` as typer would; raise typer.Exit with its
+    exit code. English (and the no-arguments help, already printed) is left to typer."""
+    if lang == "en" or type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
+    from typer import rich_utils
+
+    with typer_words(lang):
+        rich_utils.rich_format_error(usage_error(exc, lang))
+    raise typer.Exit(exc.exit_code) from None
+
+
+class Command(_Speaking, TyperCommand):
+    """A command whose help is in the chosen language (every leaf command uses it)."""
+
+
+class Group(_Speaking, TyperGroup):
     """A command group with the one error path (the root and every sub-group use it, so a
     sub-app invoked alone, as tests do, behaves the same)."""
 
@@ -30,11 +71,21 @@ class Group(TyperGroup):
         self._argv = list(sys.argv[1:] if args is None else args)  # to name files in messages
         return super().main(args, *rest, **kwargs)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except ClickException as exc:
+            if parent is not None:  # a sub-group: its parent's invoke words the error
+                raise
+            _show_usage_error(exc, from_argv(getattr(self, "_argv", [])) or language(None))
+
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except ClickException as exc:
+            _show_usage_error(exc, language(ctx))
         except Exception as exc:
             if ctx.meta.get(DEBUG_KEY) or os.environ.get("ECOLEDGER_DEBUG", "0") not in ("", "0"):
                 raise

@@ -27,6 +27,25 @@ def from_environment(environ=None) -> str:
     return "en"
 
 
+def from_argv(argv) -> str | None:
+    """The root ``--lang`` of a command line (``--lang zh``, ``--lang=en``) if it names a language.
+
+    Read before click parses the line, so that help and click's own messages are built in that
+    language: ``--lang`` is a root option, so only the words before the command are read."""
+    words = list(argv)
+    for i, word in enumerate(words):
+        if word == "--lang" and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith("--lang="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-"):
+            continue
+        else:
+            return None
+        return value if value in LANGUAGES else None
+    return None
+
+
 def language(ctx=None) -> str:
     """The language of the running command: its root's ``--lang``, else the environment's."""
     if ctx is None:

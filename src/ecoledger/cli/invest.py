@@ -9,40 +9,60 @@ from typing import Annotated
 import typer
 
 from ecoledger.cli._errors import require
+from ecoledger.cli._help import declare
+from ecoledger.cli._lang import language, text
+from ecoledger.messages import CATALOGUE, register
+
+declare("invest", {
+    "": ("用 InVEST 的输入运行 SDR（RKLS、USLE、避免的侵蚀量）、年产水量或碳储量模型。\n\n"
+         "按 InVEST 的文件名写入工作文件夹：watershed_results_sdr.shp（usle_tot、avoid_eros）、"
+         "output/watershed_results_wyield.csv/.shp（precip_mn、PET_mn、AET_mn、wyield_mn、"
+         "wyield_vol）、raster_values_summary.csv（碳储量）；与 InVEST 一样，每个流域使用各自的"
+         "像元掩膜。",
+         "Run SDR (RKLS, USLE, avoided erosion), annual water yield or carbon on InVEST inputs.\n\n"
+         "Writes InVEST's files into the workspace: watershed_results_sdr.shp (usle_tot, "
+         "avoid_eros), output/watershed_results_wyield.csv/.shp (precip_mn, PET_mn, AET_mn, "
+         "wyield_mn, wyield_vol), raster_values_summary.csv (carbon); each watershed on its own "
+         "cell mask, as InVEST."),
+    "datastack": ('InVEST 数据栈（*.invs.json）或 args.json：{"args": {...}, "model_id": ...} '
+                  "或普通的参数字典；其中的相对路径相对于该文件所在文件夹",
+                  'InVEST datastack (*.invs.json) or args.json: {"args": {...}, "model_id": ...}'
+                  " or a plain args dict; relative paths are read relative to this file"),
+    "model": ("sdr、annual_water_yield 或 carbon；默认：数据栈的 model_id / model_name",
+              "sdr, annual_water_yield or carbon; default: the datastack's model_id / model_name"),
+    "workspace": ("输出文件夹；默认：参数中的 workspace_dir",
+                  "output folder; default: the args' workspace_dir"),
+})
+register({
+    "model": ("{model}：{workspace}", "{model}: {workspace}"),
+    "output": ("  {name}：{path}", "  {name}: {path}"),
+    "note": ("说明：{note}", "note: {note}"),
+    # the pipeline's notes (pipeline/invest.py, English) in Chinese, by model
+    "note.sdr": ("k_param、sdr_max 和 ic_0_param 只用于泥沙输出和沉积，ecoledger 不计算这两项："
+                 "结果表有 usle_tot 和 avoid_eros，没有 sed_export、sed_dep、avoid_exp",
+                 "k_param, sdr_max and ic_0_param enter only sediment export and deposition, which "
+                 "ecoledger does not compute: the table has usle_tot and avoid_eros, not "
+                 "sed_export, sed_dep, avoid_exp"),
+}, prefix="cli.invest.")
 
 
 def invest(
-    datastack: Annotated[
-        Path,
-        typer.Argument(
-            help='InVEST datastack (*.invs.json) or args.json: {"args": {...}, "model_id": ...}'
-            " or a plain args dict; relative paths are read relative to this file"
-        ),
-    ],
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="sdr, annual_water_yield or carbon; default: the datastack's model_id / model_name"
-        ),
-    ] = None,
-    workspace: Annotated[
-        Path | None, typer.Option(help="output folder; default: the args' workspace_dir")
-    ] = None,
+    datastack: Annotated[Path, typer.Argument()],
+    model: Annotated[str | None, typer.Option()] = None,
+    workspace: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
-    """Run SDR (RKLS, USLE, avoided erosion), annual water yield or carbon on InVEST inputs.
-
-    Writes InVEST's files into the workspace: watershed_results_sdr.shp (usle_tot, avoid_eros),
-    output/watershed_results_wyield.csv/.shp (precip_mn, PET_mn, AET_mn, wyield_mn, wyield_vol),
-    raster_values_summary.csv (carbon); each watershed on its own cell mask, as InVEST.
-    """
+    """Run SDR (RKLS, USLE, avoided erosion), annual water yield or carbon on InVEST inputs."""
     from ecoledger.pipeline.invest import run_datastack
 
     require(datastack, "the InVEST datastack / args.json", "DATASTACK", folder=False)
     result = run_datastack(datastack, model=model, workspace=workspace)
-    typer.echo(f"{result['model']}: {result['workspace']}")
+    typer.echo(text("invest.model", model=result["model"], workspace=result["workspace"]))
     table = result["table"]
     typer.echo(table.to_string(index=False))
     for name, path in result["outputs"].items():
-        typer.echo(f"  {name}: {path}")
+        typer.echo(text("invest.output", name=name, path=path))
+    translated = f"cli.invest.note.{result['model']}"
     for note in result["notes"]:
-        typer.echo(f"note: {note}")
+        if language() != "en" and translated in CATALOGUE:
+            note = text(f"invest.note.{result['model']}")
+        typer.echo(text("invest.note", note=note))

@@ -5,8 +5,8 @@ unreadable file, a raster GDAL cannot open, a table pandas cannot parse) is prin
 message naming the file and the fix, with exit code 2 and no traceback; anything else is a bug,
 reported in one line with exit code 1. ``--debug`` (or ``ECOLEDGER_DEBUG=1``) lets the exception
 through with its traceback. ``--lang zh|en`` (else ``ECOLEDGER_LANG``, else the locale) chooses the
-language of the messages (``cli._lang``). The command modules import only typer at module level, so
-``ecoledger --help`` does not load the accounting engine.
+language of the messages and of the help (``cli._lang``, ``cli._help``). The command modules import
+only typer and the catalogue at module level, so ``ecoledger --help`` does not load the engine.
 """
 
 from __future__ import annotations
@@ -27,8 +27,23 @@ from ecoledger.cli import (
     serve,
     validate,
 )
-from ecoledger.cli._errors import DEBUG_KEY, Group
+from ecoledger.cli._errors import DEBUG_KEY, Command, Group
+from ecoledger.cli._help import declare
 from ecoledger.cli._lang import LANG_KEY, LANGUAGES
+from ecoledger.messages import register
+
+declare("ecoledger", {
+    "": ("省、市、县各级生态产品总值（GEP）核算。",
+         "GEP (生态产品总值) accounting for provinces, cities and counties."),
+    "debug": ("出错时显示 Python 回溯信息", "show the Python traceback of an error"),
+    "lang": ("提示和帮助的语言（默认：ECOLEDGER_LANG，否则按区域设置：LC_ALL、LC_MESSAGES 或 LANG "
+              "以 zh 开头时为 zh，否则为 en）；须写在命令之前",
+              "language of messages and help (default: ECOLEDGER_LANG, else the locale: zh if "
+              "LC_ALL, LC_MESSAGES or LANG starts with zh, else en); give it before the command"),
+    "version": ("显示版本号并退出", "print the version and exit"),
+})
+register({"lang_invalid": ("{given!r} 不是 {languages} 之一", "{given!r} is not one of {languages}")},
+         prefix="cli.")
 
 
 def _version(value: bool) -> None:
@@ -42,10 +57,21 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _language(ctx: typer.Context, value: str | None) -> str | None:
+    """Keep --lang in the root context's meta (eager, so that ``--lang zh --help`` is in zh)."""
+    if value is not None:
+        if value not in LANGUAGES:
+            from ecoledger.cli._lang import text
+
+            raise typer.BadParameter(text("lang_invalid", ctx, given=value,
+                                          languages=", ".join(LANGUAGES)), param_hint="--lang")
+        ctx.meta[LANG_KEY] = value
+    return value
+
+
 app = typer.Typer(
     name="ecoledger",
     cls=Group,
-    help="GEP (生态产品总值) accounting for provinces, cities and counties.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -55,31 +81,20 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    debug: bool = typer.Option(False, "--debug", help="show the Python traceback of an error"),
-    lang: str | None = typer.Option(
-        None, "--lang", metavar="zh|en",
-        help="language of messages (default: ECOLEDGER_LANG, else the locale: zh if LC_ALL, "
-             "LC_MESSAGES or LANG starts with zh, else en)"),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
-    ),
+    debug: bool = typer.Option(False, "--debug"),
+    lang: str | None = typer.Option(None, "--lang", metavar="zh|en", is_eager=True,
+                                    callback=_language),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:
-    """GEP (生态产品总值) accounting for provinces, cities and counties."""
+    """GEP (生态产品总值) accounting for provinces, cities and counties (help: cli.help.ecoledger)."""
     ctx.meta[DEBUG_KEY] = debug
-    if lang is not None:
-        if lang not in LANGUAGES:
-            raise typer.BadParameter(f"{lang!r} is not one of {', '.join(LANGUAGES)}",
-                                     param_hint="--lang")
-        ctx.meta[LANG_KEY] = lang
 
 
-app.command("validate")(validate.validate)
-app.command("account")(account.account)
-app.command("series")(series.series)
-app.command("report")(report.report)
-app.command("distributed")(distributed.distributed)
-app.command("serve")(serve.serve)
-app.command("invest")(invest.invest)
+for _name, _function in (("validate", validate.validate), ("account", account.account),
+                         ("series", series.series), ("report", report.report),
+                         ("distributed", distributed.distributed), ("serve", serve.serve),
+                         ("invest", invest.invest)):
+    app.command(_name, cls=Command)(_function)
 app.add_typer(pack.app, name="pack")
 app.add_typer(platform.app, name="platform")
 app.add_typer(applications.app, name="applications")

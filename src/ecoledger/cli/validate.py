@@ -7,14 +7,30 @@ from pathlib import Path
 import typer
 
 from ecoledger.cli._errors import require
+from ecoledger.cli._help import declare
 from ecoledger.cli._lang import language, problem_text, text
+
+declare("validate", {
+    "": ("在任何计算之前检查区域数据包：有错误时退出码为 1（无法检查时为 2，如文件夹不存在）。"
+         "给出 --accounts 时，还将每次核算的实物量与数据包的已知总量比对（合理性检查）。\n\n"
+         "在终端中以表格列出问题；否则（写入文件、CI 日志）每个问题一整行，绝不截断。",
+         "Check a region pack before any computation; exit 1 if it has errors (2 if it cannot "
+         "be checked at all, e.g. no such folder). With --accounts, also hold each run's "
+         "physical quantities against the pack's known totals (plausibility).\n\n"
+         "On a terminal the problems are a table; otherwise (a file, a CI log) one plain line "
+         "each, never truncated."),
+    "pack": ("区域数据包文件夹（含 pack.toml）", "region pack folder (with pack.toml)"),
+    "year": ("只检查该年份的图层", "check only this year's layers"),
+    "accounts": ("`ecoledger account` 的输出文件夹（可多次给出），用数据包的已知总量检查其结果",
+                 "output folder(s) of `ecoledger account` to check against the pack's known "
+                 "totals"),
+})
 
 
 def validate(
-    pack: Path = typer.Argument(..., help="region pack folder (with pack.toml)"),
-    year: int | None = typer.Option(None, help="check only this year's layers"),
-    accounts: list[Path] = typer.Option(
-        [], help="output folder(s) of `ecoledger account` to check against the pack's known totals"),
+    pack: Path = typer.Argument(...),
+    year: int | None = typer.Option(None),
+    accounts: list[Path] = typer.Option([]),
 ) -> None:
     """Check a region pack before any computation; exit 1 if it has errors (2 if it cannot be
     checked at all, e.g. no such folder). With --accounts, also hold each run's physical
