@@ -135,3 +135,20 @@ def test_written_uncertainty_reads_back(components_result, tmp_path):
     # the region's draws ÷ its point value, per item: the whole region's GEP is their weighting
     region = back.gep_draws["99"] if "99" in back.gep_draws else back.gep_draws.iloc[:, 0]
     assert region.notna().all() and (back.item_ratios > 0).all().all()
+
+
+def test_a_layer_derived_as_a_share_of_another_moves_with_it(components_result):
+    """transpiration = T/ET × ET in the Jiangxi pack (``proportional_to``): a draw of ET alone
+    moves the transpiration cooling item by the same factor."""
+    import copy
+
+    result = copy.copy(components_result)
+    result.provenance = copy.deepcopy(components_result.provenance)
+    item = "climate_regulation_transpiration"
+    before = AccountModel(result).evaluate(Draws({"layer:actual_et": np.array([1.1])},
+                                                 {**AccountModel(result).point}, 1))[item]
+    result.provenance["layers"]["transpiration"]["proportional_to"] = ["actual_et"]
+    model = AccountModel(result)
+    assert "layer:actual_et" in model.inputs[item]
+    after = model.evaluate(Draws({"layer:actual_et": np.array([1.1])}, model.point, 1))[item]
+    np.testing.assert_allclose(after, before * 1.1, rtol=1e-12)

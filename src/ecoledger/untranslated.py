@@ -28,7 +28,7 @@ ALLOWED = frozenset(
     Python Playwright Chromium PostgreSQL SQLite ITU-R IPCC km km² m m² m³ mm ha t kg g kWh MWh GWh yr a
     d h s CO₂ CO2 CO₂e CH₄ N₂O SO₂ NOx PM PM₂.₅ NH₃ TP TN COD mg L μg Mg C N P K pH et al gC tC kgC MgC
     Jiang
-    Hargreaves Budyko Miami
+    Hargreaves Budyko Miami Sobol SALib RBD-FAST
     """.split()
 )
 SKIPPED_TAGS = frozenset({"script", "style", "template", "code", "kbd", "samp"})

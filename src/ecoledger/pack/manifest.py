@@ -57,6 +57,9 @@ class LayerSpec(BaseModel):
     method: str = ""
     method_zh: str = ""  # the method in Chinese, for the zh report
     status: str = "measured"  # measured | derived
+    # layers this one is derived as a fixed share of (transpiration = T/ET × ET): their
+    # uncertainty carries over to it (``ecoledger.uncertainty``)
+    proportional_to: list[str] = []
 
     @model_validator(mode="after")
     def _exactly_one(self):

@@ -256,6 +256,7 @@ class Layer:
     method_zh: str = ""
     year: int | None = None  # None: the same for every year
     source_zh: str = ""
+    proportional_to: tuple[str, ...] = ()  # layers it is a share of (their errors carry over)
 
 
 def build(out: str | Path, source: str | Path | None = None,
@@ -413,7 +414,8 @@ class _Builder:
 
     def _write(self, name: str, array: np.ndarray, method: str, source: str,
                status: str = "derived", dtype: str = "float32", nodata: float = NODATA,
-               year: int | None = None, method_zh: str = "", source_zh: str = "") -> None:
+               year: int | None = None, method_zh: str = "", source_zh: str = "",
+               proportional_to: tuple[str, ...] = ()) -> None:
         """Write a layer on the grid; a yearly layer's file name carries its year."""
         file = f"layers/{name}_{year}.tif" if year else f"layers/{name}.tif"
         data = array.astype(dtype)
@@ -424,7 +426,8 @@ class _Builder:
                            count=1, dtype=dtype, crs=self.grid.crs, transform=self.grid.transform,
                            nodata=nodata, compress="deflate", tiled=True) as dst:
             dst.write(data, 1)
-        self.layers.append(Layer(name, file, method, source, status, method_zh, year, source_zh))
+        self.layers.append(Layer(name, file, method, source, status, method_zh, year, source_zh,
+                                 proportional_to))
         self.metadata["layers"][file] = {"layer": name, "method": method, "method_zh": method_zh,
                                          "source": source, "source_zh": source_zh, "status": status}
 
@@ -745,7 +748,8 @@ class _Builder:
         self._write("transpiration", derive.transpiration_from_et(actual_et),
                     derive.METHODS["transpiration_from_et"], basin_source,
                     year=year, source_zh=basin_source_zh,
-                    method_zh=derive.METHODS_ZH["transpiration_from_et"])
+                    method_zh=derive.METHODS_ZH["transpiration_from_et"],
+                    proportional_to=("actual_et",))
 
     # ---- manifest -------------------------------------------------------------------------
     def _manifest(self, years: tuple[int, ...]) -> None:
@@ -754,7 +758,9 @@ class _Builder:
                     f'method = {json.dumps(layer.method, ensure_ascii=False)}, '
                     f'method_zh = {json.dumps(layer.method_zh, ensure_ascii=False)}, '
                     f'source = {json.dumps(layer.source, ensure_ascii=False)}, '
-                    f'source_zh = {json.dumps(layer.source_zh, ensure_ascii=False)} }}')
+                    f'source_zh = {json.dumps(layer.source_zh, ensure_ascii=False)}'
+                    + (f', proportional_to = {json.dumps(list(layer.proportional_to))}'
+                       if layer.proportional_to else "") + ' }')
 
         common = [spec(layer) for layer in self.layers if layer.year is None]
         for name, (value, source) in SOIL_CONSTANTS.items():

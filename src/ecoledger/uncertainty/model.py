@@ -25,18 +25,30 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ecoledger import tables
+from ecoledger import messages, tables
 from ecoledger.items import climate_regulation, flood_regulation, purification, sand_fixation
 
-APPROXIMATIONS = (
-    "cells clipped to zero at the point values stay clipped in every draw (water balance)",
-    "layer errors are global factors: one draw scales a whole layer (fully correlated cells)",
-)
-NOT_SAMPLED = (
-    "statistics behind material and cultural items (taken as reported or derived)",
-    "land-cover crosswalk (ecosystem type of each class)",
-    "cover-management and support-practice layers of soil retention (enter as 1 − C·P)",
-)
+# What the intervals approximate or leave out, by key (phrases in the message catalogue).
+APPROXIMATIONS = {
+    "clip": ("按核算值计为零的像元（水量平衡为负）在每次抽样中仍计为零，计入的像元仍计入",
+             "cells clipped to zero at the point values (a negative water balance) stay clipped "
+             "in every draw, and counted cells stay counted"),
+    "layers": ("图层误差按整体倍数处理：一次抽样同比例缩放整个图层（各像元误差完全相关）",
+               "layer errors are global factors: one draw scales a whole layer (errors fully "
+               "correlated across cells)"),
+}
+NOT_SAMPLED = {
+    "statistics": ("物质产品和文化服务所依据的统计数据（按报告值或推算值计）",
+                   "the statistics behind material and cultural items (taken as reported or "
+                   "derived)"),
+    "crosswalk": ("土地覆盖分类与生态系统类型的对应关系", "the land-cover crosswalk (ecosystem "
+                  "type of each class)"),
+    "cover_practice": ("土壤保持的植被覆盖与管理因子、水土保持措施因子（以 1 − C·P 形式进入）",
+                       "the cover-management and support-practice layers of soil retention "
+                       "(they enter as 1 − C·P)"),
+}
+messages.register({f"approx.{k}": v for k, v in APPROXIMATIONS.items()}, prefix="uncertainty.")
+messages.register({f"not_sampled.{k}": v for k, v in NOT_SAMPLED.items()}, prefix="uncertainty.")
 
 # Items whose quantity is the point quantity times factors: (input, power) per factor.
 _EROSION = [("layer:rainfall_erosivity", 1), ("layer:soil_erodibility", 1)]
@@ -97,6 +109,9 @@ class AccountModel:
         self.leaves = _leaves(result)
         self.point = {input_name(u.parameter, u.key): u.value
                       for u in result.parameters.used.values()}
+        # a layer derived as a share of others moves with them (transpiration with ET)
+        self.carried = {name: spec.get("proportional_to", [])
+                        for name, spec in result.provenance.get("layers", {}).items()}
         self.evaluators: dict[str, Callable[[Draws], np.ndarray]] = {}
         self.inputs: dict[str, set[str]] = {}  # item → the inputs it depends on
         for item, item_result in result.items.items():
@@ -160,9 +175,9 @@ class AccountModel:
             def scaled(d: Draws) -> np.ndarray:
                 out = np.broadcast_to(base, (d.n, base.size)).copy()
                 for name, power in factors:
-                    out *= d.factor(name) ** power
+                    out *= self.factor(d, name) ** power
                 return out
-            return scaled, {name for name, _ in factors}
+            return scaled, self.with_carried(name for name, _ in factors)
         if item in COOLING_LAYER:
             return self._cooling(item, base)
         if result.pieces is not None:
@@ -175,13 +190,14 @@ class AccountModel:
             keyed = "[" in column
             layer = _term_layer(item, column)
             terms.append((column if keyed else None, layer, parts[column].to_numpy()))
-        inputs = {n for n, _, _ in terms if n} | {f"layer:{la}" for _, la, _ in terms if la}
+        inputs = {n for n, _, _ in terms if n} | self.with_carried(
+            f"layer:{la}" for _, la, _ in terms if la)
 
         def summed(d: Draws) -> np.ndarray:
             out = np.zeros((d.n, len(self.leaves)))
             for coefficient, layer, sums in terms:
                 term = sums * (d.x(coefficient) if coefficient else 1.0)
-                out += term * (d.factor(f"layer:{layer}") if layer else 1.0)
+                out += term * (self.factor(d, f"layer:{layer}") if layer else 1.0)
             return out
 
         if item in purification.POLLUTANTS and result.loads is not None:
@@ -207,12 +223,12 @@ class AccountModel:
         layers = [f"layer:{COOLING_LAYER[item]}", "layer:hot_days"]
 
         def energy(d: Draws) -> np.ndarray:
-            water = water_m3 * d.factor(layers[0]) * d.factor(layers[1])
+            water = water_m3 * self.factor(d, layers[0]) * self.factor(d, layers[1])
             out = climate_regulation.cooling_energy(water, d.x(names[0]), d.x(names[1]))
             if humidify:
                 out = out + climate_regulation.humidifying_energy(water, d.x(names[2]))
             return out
-        return energy, {*names, *layers}
+        return energy, {*names, *self.with_carried(layers)}
 
     def _water_bodies(self, item: str, pieces: pd.DataFrame):
         """Storage of every body × leaf piece per draw: measured where given, else modelled."""
@@ -251,6 +267,20 @@ class AccountModel:
             return values * (d.factor(price) if price else np.ones((d.n, 1)))
         self.evaluators[item] = value
         self.inputs[item] = {price} if price else set()
+
+    def factor(self, d: Draws, name: str) -> np.ndarray:
+        """``d.factor(name)``, times the factors of the layers a derived layer is a share of."""
+        out = d.factor(name)
+        for other in self.carried.get(name.removeprefix("layer:"), []):
+            out = out * d.factor(f"layer:{other}")
+        return out
+
+    def with_carried(self, names) -> set[str]:
+        """``names`` and the layers their layers are shares of."""
+        out = set(names)
+        for name in list(out):
+            out |= {f"layer:{o}" for o in self.carried.get(name.removeprefix("layer:"), [])}
+        return out
 
     # -- whole account ---------------------------------------------------------------------
     def used_inputs(self) -> set[str]:

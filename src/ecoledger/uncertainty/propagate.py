@@ -76,8 +76,12 @@ def ranges_for(result, extra: list[Path] | tuple[Path, ...] = ()) -> pd.DataFram
     bundled range tables, then the rows of ``extra`` range files (users' own ranges)."""
     from ecoledger.uncertainty.ranges import layer_ranges, parameter_ranges
 
-    parameters = parameter_ranges(result.parameters, list(extra))
-    layers = layer_ranges(list(extra)).assign(value=1.0)
+    # a range file is a layer table when its header names layers, else a parameter table
+    layer_files = [Path(f) for f in extra
+                   if "layer" in Path(f).read_text(encoding="utf-8").partition("\n")[0].split(",")]
+    parameter_files = [Path(f) for f in extra if Path(f) not in layer_files]
+    parameters = parameter_ranges(result.parameters, parameter_files)
+    layers = layer_ranges(layer_files).assign(value=1.0)
     return pd.concat([parameters[RANGE_COLUMNS], layers[RANGE_COLUMNS]], ignore_index=True)
 
 
@@ -161,8 +165,8 @@ def propagate(result, ranges: pd.DataFrame, draws: int = DRAWS, seed: int = SEED
         "sampled_inputs": len(varied),
         "drivers_computed": draws >= MIN_DRAWS_FOR_INDICES,
         "fixed_inputs": sorted(set(used) - set(varied["name"])),
-        "approximations": list(APPROXIMATIONS),
-        "not_sampled": list(NOT_SAMPLED),
+        "approximations": {key: en for key, (_, en) in APPROXIMATIONS.items()},
+        "not_sampled": {key: en for key, (_, en) in NOT_SAMPLED.items()},
         "parameter_table_version": result.provenance.get("parameter_table_version"),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
