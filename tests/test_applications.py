@@ -217,6 +217,28 @@ def value_run(tmp_path):
     return tmp_path
 
 
+def test_vep_command_writes_the_certificate_in_chinese_and_english(value_run, tmp_path):
+    """`applications vep` writes the printable certificate in Chinese (certificate.html, its name
+    of before) and English (certificate.en.html) from the one catalogue, each linking to the other,
+    both of the same sealed certificate.json."""
+    site = tmp_path / "site.geojson"
+    _site(500, 0, 2500, 1000).to_file(site, driver="GeoJSON")
+    out = tmp_path / "vep"
+    result = CliRunner().invoke(app, ["applications", "vep", str(site), "--accounts", str(value_run),
+                                      "--name", "测试地块", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
+    zh = (out / "certificate.html").read_text(encoding="utf-8")
+    en = (out / "certificate.en.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in zh and "生态资产价值（VEP）核算证书" in zh
+    assert '<html lang="en">' in en and "Ecological asset valuation (VEP) certificate" in en
+    assert "生态资产价值" not in en and untranslated(zh) == []
+    assert 'href="certificate.en.html"' in zh and 'href="certificate.html"' in en
+    for page in (zh, en):
+        assert cert["content_sha256"] in page and f"{cert['present_value_yuan']:,.0f}" in page
+    assert certificate.verify(cert)[0]
+
+
 def _site(x0, y0, x1, y1):
     x, y = ORIGIN
     return GeoDataFrame({"site": [1]}, geometry=[shapely.box(x + x0, y - y1, x + x1, y - y0)], crs=CRS)

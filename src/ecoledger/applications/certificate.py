@@ -8,7 +8,8 @@ certificate it issued, so its endpoint answers "issued here" as well as "intact"
 
 The certificate keeps its texts (method, collateral note, warnings) in English; ``render_html``
 draws the printable document in Chinese (the default) or English from the message catalogue
-(``certificate.*``), the shipped English texts replaced by their translation.
+(``certificate.*``), the shipped English texts replaced by their translation; ``write_html``
+writes both side by side (``HTML_FILES``), each linking to the other.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ecoledger.messages import DEFAULT_LANGUAGE, LANGUAGES
 FORMAT = "ecoledger-vep-certificate/1"
 UNHASHED = ("content_sha256", "verification")
 ENDPOINT = "/api/v1/applications/certificates/{hash}"
+HTML_FILES = {"zh": "certificate.html", "en": "certificate.en.html"}  # the printable copies
 
 messages.register({
     "method": ("年服务流量 = Σ 各项服务价值图（每个栅格的价值，元，取自 GEP 核算）的栅格值 × "
@@ -107,9 +109,10 @@ def write_json(certificate: dict, path: Path) -> Path:
     return path
 
 
-def render_html(certificate: dict, lang: str = DEFAULT_LANGUAGE) -> str:
+def render_html(certificate: dict, lang: str = DEFAULT_LANGUAGE, alternate: str | None = None) -> str:
     """The printable certificate in ``lang`` (Chinese unless ``"en"``): one document for screen,
-    phone and print."""
+    phone and print. ``alternate`` is the address of the copy in the other language, linked from
+    the page (none: no link)."""
     from ecoledger.applications.vep import warning_text
     from ecoledger.platform.i18n import install, translator
 
@@ -119,7 +122,7 @@ def render_html(certificate: dict, lang: str = DEFAULT_LANGUAGE) -> str:
     source = (resources.files("ecoledger.applications") / "certificate.html.j2").read_text(encoding="utf-8")
     t = translator(lang)
     return env.from_string(source).render(
-        c=certificate, t=t, lang=lang,
+        c=certificate, t=t, lang=lang, alternate=alternate,
         shipped=lambda key, text: _shipped(key, text, lang),
         warning=lambda text: warning_text(text, lang))
 
@@ -132,6 +135,17 @@ def _shipped(key: str, text, lang: str):
     if messages.CATALOGUE[key]["en"] == text:
         return messages.text(key, lang)
     return text if lang == "en" else Markup('<span lang="en">{}</span>').format(text)
+
+
+def write_html(certificate: dict, folder: Path) -> dict[str, Path]:
+    """The printable certificate in every language into ``folder`` (``HTML_FILES``: Chinese as
+    ``certificate.html``, English as ``certificate.en.html``), each linking to the other."""
+    written = {}
+    for lang, name in HTML_FILES.items():
+        other = next(n for other, n in HTML_FILES.items() if other != lang)
+        written[lang] = folder / name
+        written[lang].write_text(render_html(certificate, lang, alternate=other), encoding="utf-8")
+    return written
 
 
 def write_pdf(html: Path, pdf: Path) -> str | None:

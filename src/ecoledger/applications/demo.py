@@ -164,8 +164,9 @@ def page_model(model: dict, t) -> dict:
     """What the page shows, in ``t``'s language: each example's section (its table and totals) and
     the valuation and damage facts."""
     cert, case = model["cert"], model["case"]
+    html = certificate.HTML_FILES.get(t.lang, certificate.HTML_FILES["zh"])  # the page's language
     links = [Markup('<a href="vep/certificate.json">JSON</a>'),
-             Markup('<a href="vep/certificate.html">HTML</a>')]
+             Markup('<a href="vep/{}">HTML</a>').format(html)]
     if model["pdf"]:
         links.append(Markup('<a href="vep/certificate.pdf">PDF</a>'))
     rate, years = cert["parameters"]["discount_rate"], cert["parameters"]["horizon_years"]

@@ -355,13 +355,13 @@ def _differences(run_dir: Path, rows: pd.DataFrame | None, published: dict | Non
 
 
 def write(cert: dict, out: Path) -> dict:
-    """certificate.json, certificate.html and (with chromium) certificate.pdf in ``out``."""
+    """certificate.json, the printable certificate in Chinese (certificate.html) and English
+    (certificate.en.html), and (with chromium) certificate.pdf of the Chinese one in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     certificate.write_json(cert, out / "certificate.json")
-    html = out / "certificate.html"
-    html.write_text(certificate.render_html(cert), encoding="utf-8")
-    skipped = certificate.write_pdf(html, out / "certificate.pdf")
-    return {"json": out / "certificate.json", "html": html,
+    pages = certificate.write_html(cert, out)
+    skipped = certificate.write_pdf(pages["zh"], out / "certificate.pdf")
+    return {"json": out / "certificate.json", "html": pages["zh"], "html_en": pages["en"],
             "pdf": None if skipped else out / "certificate.pdf", "pdf_skipped": skipped}
 
 
