@@ -82,8 +82,8 @@ class Group(_Speaking, TyperGroup):
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe (ecoledger … | head) is typer's to end quietly
         except ClickException as exc:
             _show_usage_error(exc, language(ctx))
         except Exception as exc:

@@ -9,6 +9,16 @@ import typer
 from ecoledger.cli._errors import require
 from ecoledger.cli._help import declare
 from ecoledger.cli._lang import language, text
+from ecoledger.messages import CATALOGUE, register
+
+# the steps run_account reports, as the progress bar shows them
+register({
+    "raster items": ("栅格项目", "raster items"),
+    "terrain (fill, routing, LS)": ("地形（填洼、汇流、坡长坡度因子）", "terrain (fill, routing, LS)"),
+    "capping and pricing": ("上限与定价", "capping and pricing"),
+    "water bodies and statistics items": ("水体和统计类项目", "water bodies and statistics items"),
+    "assemble": ("汇总", "assemble"),
+}, prefix="cli.account.step.")
 
 declare("account", {
     "": ("运行区域数据包 PACK 在 YEAR 年的 GEP 核算，结果写入 OUT。",
@@ -16,21 +26,21 @@ declare("account", {
     "pack": ("区域数据包文件夹（含 pack.toml）", "region pack folder (with pack.toml)"),
     "year": ("核算年份", "accounting year"),
     "out": ("输出文件夹（整体替换，不留半成品）", "output folder (replaced atomically)"),
-    "profile": ("核算规范：ndrc2022、mee2020 或 db36_1402", "ndrc2022 | mee2020 | db36_1402"),
+    "profile": ("核算规范：`ndrc2022`、`mee2020` 或 `db36_1402`", "ndrc2022 | mee2020 | db36_1402"),
     "parameters": ("参数覆盖表（可多次给出）", "parameter override table(s)"),
     "statistics": ("统计数据文件（可多次给出），其中的行优先于数据包中的数据（如运行归档中的统计表）",
                    "statistics file(s) whose rows take precedence over the pack's (e.g. a run "
                    "archive's)"),
     "block_rows": ("按行块处理核算栅格，每块的行数", "process the grid in row blocks"),
-    "routing": ("计算坡长坡度因子的汇流算法：mfd 或 d8", "flow routing for LS: mfd | d8"),
+    "routing": ("计算坡长坡度因子的汇流算法：`mfd` 或 `d8`", "flow routing for LS: mfd | d8"),
     "maps": ("写出逐像元地图", "write per-cell maps"),
     "report": ("写出中英文 HTML/PDF 报告", "write the bilingual HTML/PDF report"),
     "provisioning_basis": (
-        "物质产品的核算口径：gross_output、net_output 或 quantity_price（默认：按核算规范）",
+        "物质产品的核算口径：`gross_output`、`net_output` 或 `quantity_price`（默认：按核算规范）",
         "material products: gross_output | net_output | quantity_price (default: profile's)"),
     "max_missing_share": (
         "单位的计入面积中缺少某项输入的比例超过此值时，该项目记为缺失；不超过时记为部分值，并注明"
-        "其覆盖比例（默认：accounts.MAX_MISSING_SHARE，即 0.5）",
+        "其覆盖比例（默认：`accounts.MAX_MISSING_SHARE`，即 0.5）",
         "a unit whose credited area lacks an input on more than this share gets the item "
         "missing; below it, partial with its own covered share (default: "
         "accounts.MAX_MISSING_SHARE, 0.5)"),
@@ -79,7 +89,7 @@ def account(
             block_rows=block_rows, routing=routing, keep_maps=maps,
             provisioning_basis=provisioning_basis,
             **({} if max_missing_share is None else {"max_missing_share": max_missing_share}),
-            progress=lambda step, done: bar.update(task, description=step, completed=done),
+            progress=lambda step, done: bar.update(task, description=_step(step), completed=done),
             components=draws > 0,
         )
         if draws:
@@ -101,3 +111,8 @@ def account(
                            reference_year=row.reference_year,
                            explanation=row.explanation_zh if zh else row.explanation_en),
                       style="yellow")
+
+
+def _step(step: str) -> str:
+    """A step of ``run_account``'s progress in the command's language (as given if unknown)."""
+    return text(f"account.step.{step}") if f"cli.account.step.{step}" in CATALOGUE else step

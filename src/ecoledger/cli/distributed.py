@@ -16,13 +16,13 @@ declare("distributed", {
          "Per-cell raster items per leaf unit and ecosystem type, computed on a Dask cluster."),
     "pack": ("区域数据包文件夹（含 pack.toml）", "region pack folder (with pack.toml)"),
     "year": ("核算年份", "accounting year"),
-    "scheduler": ("dask.distributed 调度器地址（tcp://host:8786）；默认：本机集群",
+    "scheduler": ("`dask.distributed` 调度器地址（`tcp://host:8786`）；默认：本机集群",
                   "dask.distributed scheduler address (tcp://host:8786); default: a local cluster"),
-    "out": ("要写出的 CSV（adcode, item, ecosystem, physical_value）",
+    "out": ("要写出的 CSV（`adcode`、`item`、`ecosystem`、`physical_value`）",
             "CSV to write (adcode, item, ecosystem, physical_value)"),
     "chunk": ("分块边长（像元数）", "chunk edge in cells"),
-    "profile": ("核算规范：ndrc2022、mee2020 或 db36_1402", "ndrc2022 | mee2020 | db36_1402"),
-    "routing": ("计算坡长坡度因子的汇流算法：mfd 或 d8", "mfd | d8 (flow routing for the LS factor)"),
+    "profile": ("核算规范：`ndrc2022`、`mee2020` 或 `db36_1402`", "ndrc2022 | mee2020 | db36_1402"),
+    "routing": ("计算坡长坡度因子的汇流算法：`mfd` 或 `d8`", "mfd | d8 (flow routing for the LS factor)"),
 })
 register({
     "written": ("{rows} 行 → {out}（{steps}）", "{rows} rows → {out} ({steps})"),

@@ -24,13 +24,13 @@ declare("invest", {
          "avoid_eros), output/watershed_results_wyield.csv/.shp (precip_mn, PET_mn, AET_mn, "
          "wyield_mn, wyield_vol), raster_values_summary.csv (carbon); each watershed on its own "
          "cell mask, as InVEST."),
-    "datastack": ('InVEST 数据栈（*.invs.json）或 args.json：{"args": {...}, "model_id": ...} '
+    "datastack": ('InVEST 数据栈（*.invs.json）或 args.json：`{"args": {...}, "model_id": ...}` '
                   "或普通的参数字典；其中的相对路径相对于该文件所在文件夹",
                   'InVEST datastack (*.invs.json) or args.json: {"args": {...}, "model_id": ...}'
                   " or a plain args dict; relative paths are read relative to this file"),
-    "model": ("sdr、annual_water_yield 或 carbon；默认：数据栈的 model_id / model_name",
+    "model": ("`sdr`、`annual_water_yield` 或 `carbon`；默认：数据栈的 `model_id` / `model_name`",
               "sdr, annual_water_yield or carbon; default: the datastack's model_id / model_name"),
-    "workspace": ("输出文件夹；默认：参数中的 workspace_dir",
+    "workspace": ("输出文件夹；默认：参数中的 `workspace_dir`",
                   "output folder; default: the args' workspace_dir"),
 })
 register({

@@ -37,7 +37,7 @@ declare("ecoledger", {
          "GEP (生态产品总值) accounting for provinces, cities and counties."),
     "debug": ("出错时显示 Python 回溯信息", "show the Python traceback of an error"),
     "lang": ("提示和帮助的语言（默认：ECOLEDGER_LANG，否则按区域设置：LC_ALL、LC_MESSAGES 或 LANG "
-              "以 zh 开头时为 zh，否则为 en）；须写在命令之前",
+              "以 `zh` 开头时为 `zh`，否则为 `en`）；须写在命令之前",
               "language of messages and help (default: ECOLEDGER_LANG, else the locale: zh if "
               "LC_ALL, LC_MESSAGES or LANG starts with zh, else en); give it before the command"),
     "version": ("显示版本号并退出", "print the version and exit"),

@@ -18,10 +18,10 @@ declare("pack", {"": ("构建区域数据包。", "Build region packs.")})
 declare("pack.build", {
     "": ("用项目自带的真实数据构建可直接分析的区域数据包。",
          "Build an analysis-ready region pack from the real data shipped with the project."),
-    "region": ("要构建的区域：jiangxi", "region to build: jiangxi"),
+    "region": ("要构建的区域：`jiangxi`", "region to build: jiangxi"),
     "out": ("要写出的数据包文件夹（整体替换，不留半成品）", "pack folder to write (replaced atomically)"),
-    "source": ("源数据文件夹（默认：data/<region>）", "source data folder (default: data/<region>)"),
-    "years": ("要构建的年份（jiangxi 为 2006–2019，可多次给出）",
+    "source": ("源数据文件夹（默认：`data/<region>`）", "source data folder (default: data/<region>)"),
+    "years": ("要构建的年份（`jiangxi` 为 2006–2019，可多次给出）",
               "years to build (2006–2019 for jiangxi)"),
 })
 declare("pack.synthetic", {
@@ -35,13 +35,13 @@ declare("pack.template", {
          "Write the statistics template: one row per unit × needed indicator, values to fill in."),
     "pack": PACK,
     "year": ("统计数据所属年份", "year the statistics are for"),
-    "out": ("要写出的模板：FILE.xlsx 或 FILE.csv", "template to write: FILE.xlsx or FILE.csv"),
+    "out": ("要写出的模板：`FILE.xlsx` 或 `FILE.csv`", "template to write: FILE.xlsx or FILE.csv"),
     "profile": ("核算规范，按其核算项目确定所需统计数据",
                 "accounting profile whose items need the statistics"),
-    "basis": ("代替核算规范默认值的物质产品核算口径（gross_output、net_output、quantity_price）",
+    "basis": ("代替核算规范默认值的物质产品核算口径（`gross_output`、`net_output`、`quantity_price`）",
               "provisioning basis instead of the profile's (gross_output, net_output, "
               "quantity_price)"),
-    "level": ("只包括这些级别的单位（province、city、county、township）；默认：全部单位",
+    "level": ("只包括这些级别的单位（`province`、`city`、`county`、`township`）；默认：全部单位",
               "only units of these levels (province, city, county, township); default: every unit"),
 })
 declare("pack.add-statistics", {
@@ -49,7 +49,7 @@ declare("pack.add-statistics", {
          "Check a filled-in template and add its rows to the pack; nothing is written on any "
          "error."),
     "pack": PACK,
-    "file": ("填好的模板（.xlsx 或 .csv）", "filled-in template (.xlsx or .csv)"),
+    "file": ("填好的模板（`.xlsx` 或 `.csv`）", "filled-in template (.xlsx or .csv)"),
     "replace": ("替换数据包中代码、年份和指标相同的数值",
                 "replace the pack's values for the same code, year and indicator"),
     "profile": ("核算规范，报告按其列出补齐的核算项目", "profile whose items the report says are completed"),

@@ -25,7 +25,7 @@ declare("platform.add-user", {
     "": ("创建用户；密码从 ECOLEDGER_PASSWORD 读取，未设置时提示输入。",
          "Create a user; the password is read from ECOLEDGER_PASSWORD or asked for."),
     "username": ("用户名", "user name"),
-    "role": ("角色：viewer（查看）、submitter（报送）、reviewer（审核）或 administrator（管理员）",
+    "role": ("角色：`viewer`（查看）、`submitter`（报送）、`reviewer`（审核）或 `administrator`（管理员）",
              "viewer | submitter | reviewer | administrator"),
     "unit": ("报送人可报送的单位代码（可多次给出）", "unit code a submitter may submit for (repeat)"),
     "pack": ("区域数据包；数据库中还没有单位时从中载入",
@@ -38,9 +38,9 @@ declare("platform.verify-audit", {
          "Recompute the audit log's keyed hash chain and hold it against the checkpoints kept "
          "outside the database; exit 1 if any entry was altered, re-hashed, removed or the log "
          "truncated."),
-    "key_file": ("审计密钥文件（默认：--data 中的 audit.key）",
+    "key_file": ("审计密钥文件（默认：--data 中的 `audit.key`）",
                  "the audit key file (default: audit.key in --data)"),
-    "checkpoints": ("检查点文件（默认：密钥旁的 audit-checkpoints.jsonl）",
+    "checkpoints": ("检查点文件（默认：密钥旁的 `audit-checkpoints.jsonl`）",
                     "the checkpoint file (default: audit-checkpoints.jsonl beside the key)"),
     **STORE,
 })
@@ -49,7 +49,7 @@ declare("platform.rerun", {
          "无法使用时为 2，此时不写入任何内容）。",
          "Recompute a platform run from its archive and check the accounts are identical (exit 1 "
          "if they differ, 2 if the archive or pack cannot be used; nothing is written then)."),
-    "archive": ("从平台下载的 run-<id>.zip", "run-<id>.zip downloaded from the platform"),
+    "archive": ("从平台下载的 `run-<id>.zip`", "run-<id>.zip downloaded from the platform"),
     "pack": ("该次运行所用的区域数据包", "the region pack the run used"),
     "out": ("重新计算结果的输出文件夹（整体写出，或不写出）",
             "folder for the recomputed outputs (written whole or not at all)"),

@@ -18,7 +18,7 @@ declare("report", {
     "out": ("`ecoledger account` 的输出文件夹", "output folder of `ecoledger account`"),
     "pack": ("区域数据包（默认：OUT/run.json 中记录的数据包）",
              "region pack (default: the one in OUT/run.json)"),
-    "lang": ("报告语言：zh、en（可多次给出）", "report language(s): zh, en"),
+    "lang": ("报告语言：`zh`、`en`（可多次给出）", "report language(s): zh, en"),
     "pdf": ("同时将第一种语言的报告打印为 PDF（需要 Chromium）",
             "also print the first language to PDF (needs chromium)"),
     "previous": ("同一批单位上一年的输出文件夹（用于绘制逐年变化）",

@@ -18,7 +18,7 @@ declare("series", {
     "years": ("要核算的年份（每个年份给一次该选项）", "years to account (repeat the option)"),
     "out": ("输出文件夹（整体替换，不留半成品）", "output folder (replaced atomically)"),
     "price_year": ("可比价的基准年（默认：第一个年份）", "constant-price year (default: first year)"),
-    "profile": ("核算规范：ndrc2022、mee2020 或 db36_1402", "ndrc2022 | mee2020 | db36_1402"),
+    "profile": ("核算规范：`ndrc2022`、`mee2020` 或 `db36_1402`", "ndrc2022 | mee2020 | db36_1402"),
 })
 register({"written": ("{count} 个年份 → {path}", "{count} years → {path}")}, prefix="cli.series.")
 

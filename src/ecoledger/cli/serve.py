@@ -18,16 +18,16 @@ declare("serve", {
                  "output folder(s) of `ecoledger account` to load as published runs at start"),
     "data": ("存放 SQLite 数据库、运行归档和密钥的文件夹",
              "folder for the SQLite store, run archives, keys"),
-    "database_url": ("SQLAlchemy 数据库地址，如 postgresql+psycopg://user:pw@host/db"
+    "database_url": ("SQLAlchemy 数据库地址，如 `postgresql+psycopg://user:pw@host/db`"
                      "（默认：--data 中的 SQLite）",
                      "SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db (default: SQLite "
                      "in --data)"),
     "host": ("监听的地址", "address to listen on"),
     "port": ("监听的端口", "port to listen on"),
-    "insecure_cookies": ("经明文 http 发送 Cookie（仅限在可信的反向代理之后或本机使用）",
+    "insecure_cookies": ("经明文 HTTP 发送 Cookie（仅限在可信的反向代理之后或本机使用）",
                          "send cookies over plain http (only behind a trusted proxy or on "
                          "localhost)"),
-    "trusted_proxy": ("可信反向代理的地址或网段（可多次给出），只采信其 X-Forwarded-For；"
+    "trusted_proxy": ("可信反向代理的地址或网段（可多次给出），只采信其 `X-Forwarded-For` 头；"
                       "不给出时忽略转发头",
                       "address or network of a reverse proxy whose X-Forwarded-For is believed "
                       "(repeatable); without it forwarded headers are ignored"),
