@@ -23,14 +23,19 @@ def pytest_runtest_setup(item):
 @pytest.fixture(scope="session")
 def jiangxi_main(tmp_path_factory):
     """What ``scripts/run-main`` computes, built here once so that no test depends on ``out/``:
-    ``(accounts 2019 with maps, accounts 2018, pack)`` from the real data (about 20 s)."""
+    ``(accounts 2019 with maps and 1,000 uncertainty draws, accounts 2018, pack)`` from the real
+    data (about 25 s)."""
     from ecoledger.outputs import write_outputs
     from ecoledger.packs import jiangxi
+    from ecoledger.uncertainty.propagate import propagate, ranges_for
 
     folder = tmp_path_factory.mktemp("jiangxi-main")
     pack = jiangxi.build(folder / "pack", years=(2018, 2019))
     for year, maps in ((2019, True), (2018, False)):
-        write_outputs(run_account(pack, year, keep_maps=maps), folder / f"jiangxi-{year}", pack)
+        result = run_account(pack, year, keep_maps=maps, components=maps)
+        if maps:
+            result.uncertainty = propagate(result, ranges_for(result), draws=1000)
+        write_outputs(result, folder / f"jiangxi-{year}", pack)
     return folder / "jiangxi-2019", folder / "jiangxi-2018", pack
 
 

@@ -15,6 +15,7 @@ from ecoledger.outputs import write_outputs
 from ecoledger.report import browser, write_report
 from ecoledger.report.figures import quantile_breaks, scale_bar_km
 from ecoledger.testing import make_pack
+from ecoledger.uncertainty.propagate import propagate, relative_ranges
 
 pdfplumber = pytest.importorskip("pdfplumber")
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # Chromium's fonts lack a FontBBox
@@ -28,14 +29,17 @@ PAGE_NUMBER = re.compile(r"^\d+$|^/$")
 
 @pytest.fixture(scope="module")
 def report_pdf(tmp_path_factory):
-    """The synthetic pack's report, with the same run as the previous year (the change chart)."""
+    """The synthetic pack's report, with the same run as the previous year (the change chart) and
+    200 uncertainty draws (the interval tables, drivers and tornado)."""
     if browser.chromium() is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is required in CI (scripts/setup-system installs it)")
         pytest.skip("chromium is not installed")
     pack = make_pack(tmp_path_factory.mktemp("pdf-pack"))
     out = tmp_path_factory.mktemp("pdf-run") / "out"
-    write_outputs(run_account(pack, 2020), out, pack)
+    result = run_account(pack, 2020, components=True)
+    result.uncertainty = propagate(result, relative_ranges(result), draws=200)
+    write_outputs(result, out, pack)
     written = write_report(out, previous=out)
     [pdf] = [path for path in written if path.suffix == ".pdf"]
     return pdf

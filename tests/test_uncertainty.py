@@ -152,3 +152,22 @@ def test_a_layer_derived_as_a_share_of_another_moves_with_it(components_result):
     assert "layer:actual_et" in model.inputs[item]
     after = model.evaluate(Draws({"layer:actual_et": np.array([1.1])}, model.point, 1))[item]
     np.testing.assert_allclose(after, before * 1.1, rtol=1e-12)
+
+
+def test_jiangxi_2019_intervals_and_drivers(jiangxi_main):
+    """The run-main account with 1,000 draws of the bundled ranges: every unit's GEP has an
+    interval, the point values are the accounts', the region and its 11 cities have 10 drivers,
+    every sampled input has a cited or declared range."""
+    folder = jiangxi_main[0]
+    uncertainty = Uncertainty.read(folder / "uncertainty")
+    summary = pd.read_json(folder / "summary.json", typ="series")
+    gep = uncertainty.intervals[uncertainty.intervals["scope"] == "gep"]
+    assert len(gep) == 112 and gep["p95_yuan"].ge(gep["p05_yuan"]).all()
+    province = gep[gep["level"] == "province"].iloc[0]
+    assert province.point_yuan == pytest.approx(summary["gep_yuan"], rel=1e-12)
+    assert province.p05_yuan <= province.point_yuan <= province.p95_yuan > province.p05_yuan
+    counts = uncertainty.drivers.groupby("adcode")["rank"].count()
+    assert len(counts) == 12 and (counts == 10).all()
+    assert uncertainty.inputs["range_source"].str.match(
+        r"(documents|literature|measured|assumed):").all()
+    assert uncertainty.meta["draws"] == 1000 and uncertainty.gep_draws.shape == (1000, 112)
