@@ -18,6 +18,7 @@ from ecoledger.tables import data_path
 from ecoledger.uncertainty.ranges import (
     DISTRIBUTIONS,
     FIX,
+    LAYER_OUTPUT_COLUMNS,
     OUTPUT_COLUMNS,
     PARAMETER_COLUMNS,
     assumptions,
@@ -27,7 +28,11 @@ from ecoledger.uncertainty.ranges import (
 )
 
 ASSUMED = re.compile(r'^assumed: ±(\d+) % for confidence "(\w+)" \(range_assumptions\.csv\)')
+ASSUMED_ZH = re.compile(r"^假定：可信度 `(\w+)` 类取 ±(\d+) %（range_assumptions\.csv）")
 PREFIXES = ("documents:", "literature:", "measured:", "assumed:", "fixed:")
+PREFIXES_ZH = {"documents:": "文献对比：", "literature:": "文献：", "measured:": "实测：",
+               "assumed:": "假定：", "fixed:": "固定："}
+CJK = r"[\u4e00-\u9fff]"
 ISSUE_LAYERS = {"precipitation", "hot_days", "actual_et", "transpiration", "water_evaporation",
                 "storm_precipitation", "npp", "heterotrophic_respiration", "rainfall_erosivity",
                 "soil_erodibility"}
@@ -80,8 +85,8 @@ def _range_file(path, rows: list[dict]):
 def test_columns_are_exactly_the_agreed_ones():
     assert list(_csv("parameter_ranges.csv").columns) == PARAMETER_COLUMNS
     assert list(_csv("layer_ranges.csv").columns) == ["layer", "distribution", "low", "high",
-                                                      "range_source", "range_note",
-                                                      "range_note_zh"]
+                                                      "range_source", "range_source_zh",
+                                                      "range_note", "range_note_zh"]
     assert list(_csv("range_assumptions.csv").columns) == ["confidence", "half_width",
                                                            "distribution", "note", "note_zh"]
 
@@ -108,6 +113,38 @@ def test_every_source_says_what_kind_it_is():
     for name in ("parameter_ranges.csv", "layer_ranges.csv"):
         sources = _csv(name)["range_source"]
         assert sources.str.startswith(PREFIXES).all(), sources[~sources.str.startswith(PREFIXES)]
+
+
+def test_every_source_is_rendered_in_chinese_with_the_same_kind():
+    """The zh report's drivers table shows ``range_source_zh``: every bundled row has one, in
+    Chinese, of the same kind as the English source; an assumed row names the same class and
+    width in the same words."""
+    for name in ("parameter_ranges.csv", "layer_ranges.csv"):
+        rows = _csv(name)
+        assert rows["range_source_zh"].str.strip().ne("").all(), name
+        assert rows["range_source_zh"].str.contains(CJK).all(), name
+        for row in rows.itertuples():
+            kind = row.range_source.partition(":")[0] + ":"
+            assert row.range_source_zh.startswith(PREFIXES_ZH[kind]), row.range_source_zh
+            if kind == "assumed:":
+                english, chinese = ASSUMED.match(row.range_source), ASSUMED_ZH.match(
+                    row.range_source_zh)
+                assert chinese, row.range_source_zh
+                assert (chinese[1], chinese[2]) == (english[2], english[1])
+
+
+def test_chinese_sources_leave_no_english_on_a_zh_page():
+    """As the drivers table shows them (``words.source``: Latin authors and journals marked
+    ``lang="en"``, identifiers as code), no English beyond the allow-list is left."""
+    from ecoledger.report import words
+    from ecoledger.untranslated import untranslated
+
+    for name in ("parameter_ranges.csv", "layer_ranges.csv"):
+        for row in _csv(name).itertuples():
+            cell = words.source(row.range_source, row.range_source_zh, "zh")
+            assert row.range_source[:10] not in str(cell)  # the Chinese, not the fallback
+            html = f'<html lang="zh"><body><table><tr><td>{cell}</td></tr></table></body></html>'
+            assert untranslated(html) == [], row.range_source_zh
 
 
 def test_assumed_ranges_follow_the_one_rule_by_confidence_class(table):
@@ -198,6 +235,8 @@ def test_values_are_those_parameters_returns_and_get_is_not_recorded():
     params = Parameters.load(2019)
     ranges = parameter_ranges(params)
     assert list(ranges.columns) == OUTPUT_COLUMNS
+    assert OUTPUT_COLUMNS.index("range_source_zh") == OUTPUT_COLUMNS.index("range_source") + 1
+    assert ranges["range_source_zh"].str.contains(CJK).all()
     assert not params.used  # the loader reads the table; it does not count as a use
     other = Parameters.load(2019)
     for row in ranges.itertuples():
@@ -249,6 +288,61 @@ def test_a_range_file_takes_precedence_over_the_bundled_rows(tmp_path):
         {"parameter": "reservoir_cost", "key": "", "low": "6", "high": "9"}])
     row = parameter_ranges(Parameters.load(2010), [extra, second]).set_index("name")
     assert (row.at["reservoir_cost", "low"], row.at["reservoir_cost", "high"]) == (6, 9)
+
+
+def test_the_chinese_source_is_an_optional_column_of_a_range_file(tmp_path):
+    """A user's range file may lack ``range_source_zh``: its rows have it empty (the zh report
+    then shows the English source); given, it is carried; a value overridden without a range
+    row of its own keeps the bundled range and its Chinese source."""
+    bare = _write(tmp_path / "bare.csv", pd.DataFrame([
+        {"parameter": "reservoir_cost", "key": "", "distribution": "uniform", "low": 7,
+         "high": 8, "range_source": "documents: a local budget"}]))
+    translated = _range_file(tmp_path / "zh.csv", [
+        {"parameter": "carbon_price", "key": "", "low": "20", "high": "40",
+         "range_source": "documents: a local market", "range_source_zh": "文献对比：当地市场"}])
+    override = _override(tmp_path / "p.csv", [
+        {"parameter": "so2_capacity", "key": "mixed_forest", "value": "100", "unit": "kg/ha/a"}])
+    ranges = parameter_ranges(Parameters.load(2010, [override]), [bare, translated])
+    named = ranges.set_index("name")
+    assert named.at["reservoir_cost", "range_source"] == "documents: a local budget"
+    assert named.at["reservoir_cost", "range_source_zh"] == ""
+    assert named.at["carbon_price", "range_source_zh"] == "文献对比：当地市场"
+    bundled = _csv("parameter_ranges.csv").set_index(["parameter", "key"])
+    assert named.at["so2_capacity[mixed_forest]", "range_source_zh"] == bundled.at[
+        ("so2_capacity", "mixed_forest"), "range_source_zh"]
+    layers = tmp_path / "layers.csv"
+    pd.DataFrame([{"layer": "npp", "distribution": "uniform", "low": 0.5, "high": 1.5,
+                   "range_source": "measured: a local MOD17 comparison"}]).to_csv(layers,
+                                                                                 index=False)
+    rows = layer_ranges([layers])
+    assert list(rows.columns) == LAYER_OUTPUT_COLUMNS
+    rows = rows.set_index("layer")
+    assert rows.at["npp", "range_source_zh"] == ""
+    assert rows.at["actual_et", "range_source_zh"].startswith("实测：")
+
+
+def test_the_engine_keeps_the_chinese_source_of_every_input(synthetic_pack):
+    """``ranges_for`` and the what-if ``relative_ranges`` give every input its Chinese source,
+    and ``propagate`` keeps it in the sampled inputs (which the report's drivers table reads)."""
+    from ecoledger.accounts import run_account
+    from ecoledger.uncertainty.propagate import (
+        RANGE_COLUMNS,
+        propagate,
+        ranges_for,
+        relative_ranges,
+    )
+
+    result = run_account(synthetic_pack, 2020, profile="mee2020", components=True)
+    assert RANGE_COLUMNS.index("range_source_zh") == RANGE_COLUMNS.index("range_source") + 1
+    cited = ranges_for(result)
+    assert list(cited.columns) == RANGE_COLUMNS
+    assert cited["range_source_zh"].str.contains(CJK).all()
+    what_if = relative_ranges(result, 0.8, 1.2)
+    assert list(what_if.columns) == RANGE_COLUMNS
+    assert (what_if["range_source_zh"] == "假设：×0.8–×1.2").all()
+    assert (what_if["range_source"] == "what-if: ×0.8–×1.2").all()
+    inputs = propagate(result, cited, draws=20).inputs
+    assert len(inputs) and inputs["range_source_zh"].str.contains(CJK).all()
 
 
 def test_a_parameter_row_without_a_range_names_file_parameter_key_and_fix(tmp_path):

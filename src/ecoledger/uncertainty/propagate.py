@@ -30,7 +30,7 @@ QUANTILES = (0.05, 0.5, 0.95)
 # separate the leading drivers from noise (the interval is wider, not biased)
 RESAMPLES = 10
 MIN_DRAWS_FOR_INDICES = 100  # RBD-FAST needs draws ≫ 2 × its 10 harmonics
-RANGE_COLUMNS = ["name", "value", "low", "high", "distribution", "range_source"]
+RANGE_COLUMNS = ["name", "value", "low", "high", "distribution", "range_source", "range_source_zh"]
 
 
 @dataclass
@@ -188,7 +188,8 @@ def relative_ranges(result, low: float = 0.9, high: float = 1.1,
     for name in sorted(model.used_inputs()):
         value = 1.0 if name.startswith("layer:") else model.point[name]
         rows.append({"name": name, "value": value, "low": value * low, "high": value * high,
-                     "distribution": distribution, "range_source": f"what-if: ×{low}–×{high}"})
+                     "distribution": distribution, "range_source": f"what-if: ×{low}–×{high}",
+                     "range_source_zh": f"假设：×{low}–×{high}"})
     return pd.DataFrame(rows, columns=RANGE_COLUMNS)
 
 

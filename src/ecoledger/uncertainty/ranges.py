@@ -7,6 +7,8 @@ comes from: the documents that disagree (``documents:``), a literature interval 
 the rule of ``data/range_assumptions.csv`` by confidence class (``assumed:``), or a definitional
 or conventional constant (``fixed:``). ``data/layer_ranges.csv`` gives each derived input layer a
 multiplicative factor range around 1 (``measured:`` where the pack's data allow a comparison).
+``range_source_zh`` renders the source in Chinese for the zh report; it is optional in a range
+file (a user's rows without it have it empty, and the English source is shown).
 
 ``parameter_ranges`` returns them for a loaded ``Parameters``: values as ``Parameters.get``
 returns them (price-indexed to the accounting year) and the ends scaled by the same factor.
@@ -31,12 +33,14 @@ LAYER_RANGES = "layer_ranges.csv"
 ASSUMPTIONS = "range_assumptions.csv"
 DISTRIBUTIONS = ("uniform", "triangular", "fixed")
 PARAMETER_COLUMNS = ["parameter", "key", "distribution", "low", "high", "range_source",
-                     "range_note", "range_note_zh"]
-LAYER_COLUMNS = ["layer", "distribution", "low", "high", "range_source", "range_note",
-                 "range_note_zh"]
+                     "range_source_zh", "range_note", "range_note_zh"]
+LAYER_COLUMNS = ["layer", "distribution", "low", "high", "range_source", "range_source_zh",
+                 "range_note", "range_note_zh"]
+OPTIONAL_COLUMNS = ("range_source_zh", "range_note", "range_note_zh")  # empty when a file lacks them
 OUTPUT_COLUMNS = ["name", "parameter", "key", "value", "low", "high", "distribution",
-                  "range_source"]
-LAYER_OUTPUT_COLUMNS = ["name", "layer", "value", "low", "high", "distribution", "range_source"]
+                  "range_source", "range_source_zh"]
+LAYER_OUTPUT_COLUMNS = ["name", "layer", "value", "low", "high", "distribution", "range_source",
+                        "range_source_zh"]
 FIX = "add a row to parameter_ranges.csv or pass --ranges FILE"
 LAYER_FIX = "add a row to layer_ranges.csv or pass --ranges FILE"
 _TOLERANCE = 1e-9  # relative: table values and range ends are printed to 6 significant digits
@@ -100,7 +104,8 @@ def parameter_ranges(params: Parameters, extra: Iterable[Path | str] = ()) -> pd
         rows.append({"name": _name(row.parameter, row.key), "parameter": row.parameter,
                      "key": row.key, "value": base * factor, "low": low * factor,
                      "high": high * factor, "distribution": rng["distribution"],
-                     "range_source": rng["range_source"]})
+                     "range_source": rng["range_source"],
+                     "range_source_zh": rng["range_source_zh"]})
     if lacking:
         files = ", ".join([bundled_label, *map(str, extra)])
         raise ParameterError(
@@ -140,7 +145,8 @@ def layer_ranges(extra: Iterable[Path | str] = ()) -> pd.DataFrame:
         raise ParameterError("\n".join(problems))
     rows = [{"name": f"layer:{layer}", "layer": layer, "value": 1.0, "low": r["low"],
              "high": r["high"], "distribution": r["distribution"],
-             "range_source": r["range_source"]} for layer, r in chosen.items()]
+             "range_source": r["range_source"], "range_source_zh": r["range_source_zh"]}
+            for layer, r in chosen.items()]
     return pd.DataFrame(rows, columns=LAYER_OUTPUT_COLUMNS)
 
 
@@ -186,8 +192,7 @@ def _read_ranges(source, label: str, columns: list[str], keys: tuple[str, ...],
     except Exception as exc:  # pandas raises several types for unreadable CSV
         raise ParameterError(f"{label}: cannot read the range table ({exc}); write a CSV with "
                              f"columns {', '.join(columns)}") from exc
-    missing = [c for c in columns if c not in table.columns and c not in ("range_note",
-                                                                        "range_note_zh")]
+    missing = [c for c in columns if c not in table.columns and c not in OPTIONAL_COLUMNS]
     if missing:
         raise ParameterError(f"{label}, field(s) {missing}: missing; a range table has columns "
                              f"{', '.join(columns)}")
