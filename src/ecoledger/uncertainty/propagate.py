@@ -140,6 +140,8 @@ def propagate(result, ranges: pd.DataFrame, draws: int = DRAWS, seed: int = SEED
     started = time.perf_counter()
     model = AccountModel(result)
     used = model.used_inputs()
+    # the Chinese source is optional (ranges written before it, users' own tables)
+    ranges = ranges.reindex(columns=RANGE_COLUMNS).fillna({"range_source_zh": ""})
     ranges = ranges.set_index("name", drop=False)
     lacking = sorted(n for n in used if n not in ranges.index and not n.startswith("layer:"))
     if lacking:
