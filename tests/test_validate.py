@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from rasterio.transform import from_origin
 from ecoledger.errors import PackError
 from ecoledger.pack.validate import raise_if_invalid, validate_pack
 from ecoledger.testing import make_pack, rewrite_raster, synthetic_landcover, synthetic_statistics
+from ecoledger.untranslated import english_phrases
 
 SHAPE = (24, 32)
 LC = "layers/landcover.tif"
@@ -253,3 +256,68 @@ def test_several_problems_reported_at_once(pack):
     with pytest.raises(PackError) as raised:
         raise_if_invalid(pack)
     assert len(raised.value.problems) == len(validate_pack(pack))
+
+
+# --- every problem in Chinese (issue 17) ----------------------------------------------------------
+
+# the words a Chinese message quotes as they are written: tools, options and file formats
+CODE_WORDS = ("ogrinfo", "gdalinfo", "ogr2ogr", "gdal_edit.py", "rio", "edit-info", "nodata", "crs")
+QUOTED = re.compile(r"`[^`]*`|'[^']*'|第 [\d、 ]+(?:行|个要素)(?:等，共 \d+ (?:行|个要素))? · \S+?：")
+
+
+def english_in_chinese(problem) -> list[str]:
+    """English phrases of ``problem``'s Chinese message and fix, beyond quoted codes (`…`), the
+    rows' location (第 3 行 · column：) and snake_case names."""
+    _, message, fix = problem.in_language("zh")
+    text = QUOTED.sub(" ", f"{message}\n{fix}")
+    return [phrase for phrase in english_phrases(text, CODE_WORDS)
+            if not all("_" in word for word in phrase.split())]
+
+
+@pytest.fixture
+def bad_pack(pack):
+    """A pack whose crosswalk, per-class layer, water bodies and parameter table are wrong in
+    every way validation reports row by row."""
+    table = pd.read_csv(pack / "crosswalk.csv", dtype=str)
+    table.loc[0, "class"] = "1.5"
+    table.loc[2, "ecosystem"] = "prairie"
+    table.loc[3, "subtype"] = "savanna"
+    table.loc[5, "subtype"] = "paddy"  # a farmland subtype on built-up land
+    table.loc[1, "support_practice"] = "high"
+    table.loc[6, "cover_management"] = "1.4"
+    pd.concat([table, table.iloc[[7]]]).to_csv(pack / "crosswalk.csv", index=False)
+    bodies = gpd.read_file(pack / "water_bodies.gpkg")
+    bodies.loc[0, "kind"] = "pond"
+    bodies.loc[1, "flood_storage_m3"] = -1.0
+    bodies.loc[2, "capacity_m3"] = np.nan
+    bodies["capacity_m3"] = bodies["capacity_m3"].astype(object)
+    bodies.loc[1, "capacity_m3"] = "lots"
+    bodies.to_file(pack / "water_bodies.gpkg")
+    (pack / "overrides.csv").write_text(
+        "parameter,value,unit,source\nwater_price,cheap,yuan/m3,x\nsoil_price,3,yuan/t,\n")
+    edit(pack / "pack.toml", "[statistics]", '[parameters]\nfiles = ["overrides.csv"]\n[statistics]')
+    return pack
+
+
+def test_row_problems_are_worded_in_chinese_too(bad_pack):
+    problems = validate_pack(bad_pack)
+    fields = {p.field for p in problems}
+    for field in ("row 2 · class", "row 4 · ecosystem", "row 5 · subtype", "row 7 · subtype",
+                  "row 3 · support_practice", "row 8 · cover_management", "row 10 · class",
+                  "feature 1 · kind", "feature 2 · flood_storage_m3", "feature 2 · capacity_m3",
+                  "feature 3 · capacity_m3", "parameters.files"):
+        assert field in fields, (field, fields)
+    for problem in problems:
+        assert problem.message_zh and problem.fix_zh, problem
+        assert problem.file and problem.field and problem.fix, problem
+        assert english_in_chinese(problem) == [], (problem.message_zh, problem.fix_zh)
+    said = {p.field: p.in_language("zh")[1] for p in problems}
+    assert "未知的生态系统类型 `prairie`" in said["row 4 · ecosystem"]
+    assert "属于 `farmland`（农田），而不是 `urban`（城镇）" in said["row 7 · subtype"]
+    assert "类型 `pond` 不是以下之一：`lake`（湖泊）" in said["feature 1 · kind"]
+    parameters = [p.in_language("zh")[1] for p in problems if p.field == "parameters.files"]
+    assert parameters == ["以下参数的 `value` 不是数字：water_price",
+                          "以下参数的 `source`（出处）为空：soil_price"]
+    english = {p.field: p.message for p in problems}  # English as before
+    assert "unknown ecosystem 'prairie'" in english["row 4 · ecosystem"]
+    assert "kind 'pond' is not one of lake, reservoir, marsh, river" in english["feature 1 · kind"]

@@ -200,7 +200,52 @@ register({
                           "(overlapping areas are counted twice){none}"),
     "kind_missing": ("缺少字段 'kind'", "the field 'kind' is missing{none}"),
     "kind_missing.fix": ("请添加文本字段 'kind'：{kinds}", "add a text field 'kind': {kinds}"),
+    # problems of single rows (RowProblems.add_phrase): the land-cover crosswalk
+    "class_not_integer": ("类别 `{value}` 不是整数", "class {value!r} is not an integer"),
+    "class_not_integer.fix": ("请填写该类别在土地覆被栅格中的整数值",
+                              "write the integer value of the class in the land-cover raster"),
+    "class_repeated": ("类别 {value} 出现了不止一次", "class {value} appears more than once"),
+    "class_repeated.fix": ("每个类别只保留一行", "keep one row per class"),
+    "unknown_ecosystem": ("未知的生态系统类型 `{value}`", "unknown ecosystem {value!r}"),
+    "unknown_ecosystem.fix": ("请使用以下之一：{ecosystems_zh}", "use one of {ecosystems}"),
+    "unknown_subtype": ("未知的二级类型 `{value}`", "unknown subtype {value!r}"),
+    "unknown_subtype.fix": ("请使用以下之一，或留空：{subtypes_zh}",
+                            "use one of {subtypes}, or leave it empty"),
+    "subtype_mismatch": ("二级类型 `{value}` 属于 `{owner}`（{owner_zh}），而不是 `{ecosystem}`"
+                         "（{ecosystem_zh}）",
+                         "subtype {value!r} belongs to {owner!r}, not {ecosystem!r}"),
+    "subtype_mismatch.fix": ("请更正生态系统类型或二级类型", "correct the ecosystem or the subtype"),
+    # a layer given per land-cover class (by_landcover = "column")
+    "lookup_not_number": ("图层 `{layer}` 的取值不是数字", "{layer} is not a number"),
+    "lookup_not_number.fix": ("请为每个类别填写数字", "write a number for every class"),
+    "lookup_outside": ("图层 `{layer}` 的取值超出 {range}{looks_zh}", "{layer} is outside {range}{looks}"),
+    # water bodies
+    "volume_not_number": ("不是数字", "not a number"),
+    "volume_not_number.fix": ("请填写以 m³ 为单位的体积，或留空", "write a volume in m3, or leave it empty"),
+    "volume_negative": ("体积为负数", "negative volume"),
+    "volume_negative.fix": ("请填写不小于 0 的体积（m³）", "write a volume ≥ 0 in m3"),
+    "water_kind": ("类型 `{value}` 不是以下之一：{kinds_zh}", "kind {value!r} is not one of {kinds}"),
+    "water_kind.fix": ("请更正类型", "correct the kind"),
+    "reservoir_capacity": ("水库没有库容：其洪水调蓄将记为缺失",
+                           "a reservoir without capacity: its flood regulation will be reported "
+                           "missing"),
+    "reservoir_capacity.fix": ("请填写 `capacity_m3`（m³）", "give capacity_m3"),
+    # parameter tables (the checks of params._read_table, worded here)
+    "parameter_value": ("以下参数的 `value` 不是数字：{parameters}",
+                        "field 'value' is not a number for {parameters}"),
+    "parameter_value.fix": ("请为每个参数填写数字", "write a number for every parameter"),
+    "parameter_source": ("以下参数的 `source`（出处）为空：{parameters}",
+                         "field 'source' is empty for {parameters}"),
+    "parameter_source.fix": ("请为每个参数注明出处", "cite a source for every parameter"),
+    "parameter_table.fix": ("参数表应有以下列：{columns}", "a parameter table has columns {columns}"),
 }, prefix="pack.")
+
+WATER_KINDS_ZH = {"lake": "湖泊", "reservoir": "水库", "marsh": "沼泽", "river": "河流"}
+
+
+def _codes_zh(codes, names) -> str:
+    """Codes with their Chinese names, as a Chinese message lists them: `lake`（湖泊）、…"""
+    return "、".join(f"`{c}`（{names[c]}）" if names.get(c) else f"`{c}`" for c in codes)
 
 
 def _problem(file: str, field: str, key: str, severity: str = "error", **fields) -> Problem:
@@ -266,6 +311,14 @@ class RowProblems:
     def add(self, row: int, column: str, message: str, fix: str, severity: str = "error",
             message_zh: str = "", fix_zh: str = ""):
         self.found.setdefault((column, message, fix, severity, message_zh, fix_zh), []).append(row)
+
+    def add_phrase(self, row: int, column: str, key: str, severity: str = "error", **fields):
+        """A problem worded by the catalogue's ``pack.<key>`` and ``pack.<key>.fix`` (or the key
+        ``fix`` names) in both languages; ``fields`` fill both (``_zh`` ones for Chinese)."""
+        fix = fields.pop("fix", f"pack.{key}.fix")
+        fields = {"none": "", **fields}
+        self.add(row, column, phrase(f"pack.{key}", "en", **fields), phrase(fix, "en", **fields),
+                 severity, phrase(f"pack.{key}", "zh", **fields), phrase(fix, "zh", **fields))
 
     def field(self, rows: list[int], column: str) -> str:
         return f"{self.label}{'s' if len(rows) > 1 else ''} {_listing(rows)} · {column}"
@@ -479,9 +532,9 @@ def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
             continue
         values = pd.to_numeric(bodies[column], errors="coerce")
         for number in numbers[(_text(bodies[column]) != "") & values.isna()]:
-            rows.add(number, column, "not a number", "write a volume in m3, or leave it empty")
+            rows.add_phrase(number, column, "volume_not_number")
         for number in numbers[values < 0]:
-            rows.add(number, column, "negative volume", "write a volume ≥ 0 in m3")
+            rows.add_phrase(number, column, "volume_negative")
         if column == "capacity_m3":
             capacity = values
     if "kind" not in bodies.columns:
@@ -490,11 +543,10 @@ def _check_water_bodies(pack: Pack, out: list[Problem]) -> None:
         kinds = _text(bodies["kind"])
         unknown = ~kinds.isin(WATER_KINDS)
         for number, kind in zip(numbers[unknown], kinds[unknown], strict=True):
-            rows.add(number, "kind", f"kind {kind!r} is not one of {', '.join(WATER_KINDS)}",
-                     "correct the kind")
+            rows.add_phrase(number, "kind", "water_kind", value=kind, kinds=", ".join(WATER_KINDS),
+                            kinds_zh=_codes_zh(WATER_KINDS, WATER_KINDS_ZH))
         for number in numbers[(kinds == "reservoir") & capacity.isna()]:
-            rows.add(number, "capacity_m3", "a reservoir without capacity: its flood regulation "
-                     "will be reported missing", "give capacity_m3", "warning")
+            rows.add_phrase(number, "capacity_m3", "reservoir_capacity", "warning")
     out.extend(rows.problems())
     _check_geometries(bodies, numbers.astype(str), file, "water_bodies.geometry", out)
 
@@ -536,21 +588,22 @@ def _check_crosswalk(pack: Pack, out: list[Problem]) -> pd.DataFrame | None:
         zip(table["class"], classes, whole, table["ecosystem"], subtypes, strict=True), start=2
     ):
         if not ok:
-            rows.add(row, "class", f"class {text!r} is not an integer",
-                     "write the integer value of the class in the land-cover raster")
+            rows.add_phrase(row, "class", "class_not_integer", value=text)
         elif value in seen:
-            rows.add(row, "class", f"class {int(value)} appears more than once",
-                     "keep one row per class")
+            rows.add_phrase(row, "class", "class_repeated", value=int(value))
         seen.add(value)
         if ecosystem not in ECOSYSTEMS:
-            rows.add(row, "ecosystem", f"unknown ecosystem {ecosystem!r}",
-                     f"use one of {', '.join(ECOSYSTEMS)}")
+            rows.add_phrase(row, "ecosystem", "unknown_ecosystem", value=ecosystem,
+                            ecosystems=", ".join(ECOSYSTEMS),
+                            ecosystems_zh=_codes_zh(ECOSYSTEMS, ECOSYSTEMS))
         if subtype and subtype not in SUBTYPES:
-            rows.add(row, "subtype", f"unknown subtype {subtype!r}",
-                     f"use one of {', '.join(SUBTYPES)}, or leave it empty")
+            rows.add_phrase(row, "subtype", "unknown_subtype", value=subtype,
+                            subtypes=", ".join(SUBTYPES), subtypes_zh=_codes_zh(SUBTYPES, {}))
         elif subtype and ecosystem in ECOSYSTEMS and SUBTYPES[subtype] != ecosystem:
-            rows.add(row, "subtype", f"subtype {subtype!r} belongs to {SUBTYPES[subtype]!r}, "
-                     f"not {ecosystem!r}", "correct the ecosystem or the subtype")
+            owner = SUBTYPES[subtype]
+            rows.add_phrase(row, "subtype", "subtype_mismatch", value=subtype, owner=owner,
+                            owner_zh=ECOSYSTEMS[owner], ecosystem=ecosystem,
+                            ecosystem_zh=ECOSYSTEMS[ecosystem])
     out.extend(rows.problems())
     return table[whole].assign(**{"class": classes[whole].astype(int)})
 
@@ -865,16 +918,32 @@ def _repeats_problem(rows: RowProblems, repeats: list[tuple[int, tuple[str, int]
                    "每个代码、年份和指标只保留一行（删除或合并重复行）")
 
 
+PARAMETER_REQUIRED = ("parameter", "value", "unit", "source")  # the columns params reads
+
+
 def _check_parameters(pack: Pack, out: list[Problem]) -> None:
+    """Each parameter override table as ``params`` reads it: the columns, a number in every
+    ``value``, a ``source`` on every row; then ``params._read_table`` itself, whose own words
+    (English) report anything these checks do not know."""
+    columns = {"columns": ", ".join(PARAMETER_COLUMNS)}
     for file in pack.manifest.parameters.files:
-        path = _existing(pack, file, "parameters.files", out)
-        if path is None:
+        table = _read_csv(pack, file, "parameters.files", PARAMETER_REQUIRED, out)
+        if table is None:
+            continue
+        before = len(out)
+        values = pd.to_numeric(table["value"], errors="coerce")
+        for key, bad in (("parameter_value", values.isna()),
+                         ("parameter_source", table["source"].str.strip() == "")):
+            if bad.any():
+                out.append(_problem(file, "parameters.files", key,
+                                    parameters=_listing(table.loc[bad, "parameter"])))
+        if len(out) > before:
             continue
         try:
-            _read_table(path, file)
+            _read_table(pack.path(file), file)
         except ParameterError as exc:
-            out.append(Problem(file, "parameters.files", str(exc),
-                               f"a parameter table has columns {', '.join(PARAMETER_COLUMNS)}"))
+            out.append(_problem(file, "parameters.files", "table_unreadable", exc=exc,
+                                fix="pack.parameter_table.fix", **columns))
 
 
 # --- layers ------------------------------------------------------------------------------------
@@ -940,16 +1009,22 @@ def _check_by_landcover(pack: Pack, field: str, kind: LayerKind, column: str,
     rows = RowProblems(file)
     values = pd.to_numeric(crosswalk[column], errors="coerce")
     for row in crosswalk.index[values.isna()] + 2:
-        rows.add(row, column, f"{kind.name} is not a number", "write a number for every class")
+        rows.add_phrase(row, column, "lookup_not_number", layer=kind.name)
     outside = _outside(values, kind.minimum, kind.maximum)
     slips = []
     if outside.any() and values.notna().any():
         slips = likely_slips(kind, float(values.min()), float(values.median()), float(values.max()))
-    looks, fix = slip_text(kind, slips) if slips else ("", f"give the value in {kind.unit}")
+    fields = {"layer": kind.name, "range": _range_text(kind.minimum, kind.maximum, kind.unit),
+              "looks": "", "looks_zh": ""}
     for row in crosswalk.index[outside] + 2:
-        rows.add(row, column, f"{kind.name} is outside "
-                 f"{_range_text(kind.minimum, kind.maximum, kind.unit)}"
-                 + (f": {looks}" if looks else ""), fix)
+        if slips:
+            (looks, fix), (looks_zh, fix_zh) = slip_text(kind, slips), slip_text(kind, slips, "zh")
+            said = {**fields, "looks": f": {looks}", "looks_zh": f"：{looks_zh}"}
+            rows.add(row, column, phrase("pack.lookup_outside", "en", **said), fix, "error",
+                     phrase("pack.lookup_outside", "zh", **said), fix_zh)
+        else:
+            rows.add_phrase(row, column, "lookup_outside", fix="pack.give_value_in",
+                            unit=kind.unit, **fields)
     out.extend(rows.problems())
 
 
