@@ -230,18 +230,43 @@ def _suffix(args: Mapping[str, Any]) -> str:
     return f"_{s.lstrip('_')}" if s else ""
 
 
-def _write_table(sheds, columns: dict[str, list], shp: Path, csv: Path) -> object:
-    """The polygons with their own fields plus ``columns`` as ``shp`` (ESRI Shapefile) and ``csv``."""
-    table = sheds.copy()
+def _write_table(sheds, columns: dict[str, list], shp: Path, csv: Path):
+    """The polygons with their own fields plus ``columns`` as ``shp`` (ESRI Shapefile) and ``csv``;
+    returns the table without geometry (``tables.Table``).
+
+    Plain polygons read without pandas are written without it (``vectors.write_shapefile``, as
+    GDAL writes them); any others through geopandas, as before.
+    """
+    from ecoledger.pipeline.tables import Table
+    from ecoledger.pipeline.vectors import Unusual, write_shapefile
+
+    table = Table({**sheds.fields, **columns})
+    if sheds.frame is None:
+        try:
+            write_shapefile(shp, table.columns, sheds.geometry, sheds.crs)
+        except Unusual:
+            pass
+        else:
+            table.to_csv(csv)
+            return table
+    frame = sheds.frame
+    if frame is None:
+        import geopandas as gpd
+
+        frame = gpd.GeoDataFrame(
+            dict(sheds.fields), geometry=list(sheds.geometry), crs=sheds.crs.to_wkt() if sheds.crs else None
+        )
+    frame = frame.copy()
     for name, values in columns.items():
-        table[name] = values
+        frame[name] = values
     shp.parent.mkdir(parents=True, exist_ok=True)
     for old in shp.parent.glob(shp.stem + ".*"):
         if old.suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
             old.unlink()
-    table.to_file(shp, driver="ESRI Shapefile")
-    table.drop(columns="geometry").to_csv(csv, index=False)
-    return table.drop(columns="geometry")
+    frame.to_file(shp, driver="ESRI Shapefile")
+    plain = frame.drop(columns=frame.geometry.name)
+    plain.to_csv(csv, index=False)
+    return Table({c: plain[c].tolist() for c in plain.columns})
 
 
 def _rename(outputs: Mapping[str, Path], names: Mapping[str, Path]) -> dict[str, Path]:
@@ -321,7 +346,7 @@ def _awy_table(args, key: str, id_field: str, grid, result_dir: Path, suffix: st
     ):
         s, n = zone_stats(zones, ours[name])
         columns[column] = [float(a / b) if b else None for a, b in zip(s, n, strict=True)]
-    areas = sheds.geometry.area.to_numpy()
+    areas = [math.nan if g is None else g.area for g in sheds.geometry]
     columns["wyield_vol"] = [
         None if m is None else float(m * a / 1000.0) for m, a in zip(columns["wyield_mn"], areas, strict=True)
     ]
@@ -387,7 +412,6 @@ def run_annual_water_yield(args: Mapping[str, Any], workspace: Path) -> dict:
 def run_carbon(args: Mapping[str, Any], workspace: Path) -> dict:
     """InVEST Carbon args → ``carbon_stock`` → ``raster_values_summary.csv`` (+ ecoledger's
     per-polygon sums if ``watersheds_path`` is given)."""
-    import pandas as pd
     import rasterio
 
     from ecoledger.pipeline.carbon_stock import carbon_stock
@@ -398,6 +422,7 @@ def run_carbon(args: Mapping[str, Any], workspace: Path) -> dict:
         write_rasters,
         zone_stats,
     )
+    from ecoledger.pipeline.tables import Table
 
     suffix = _suffix(args)
     scenarios = {"bas": args["lulc_bas_path"]}
@@ -435,18 +460,16 @@ def run_carbon(args: Mapping[str, Any], workspace: Path) -> dict:
         for k, a in density.items()
     ]
     summary = workspace / _suffixed("raster_values_summary.csv", suffix)
-    pd.DataFrame(rows).to_csv(summary, index=False)
+    table = Table({key: [row[key] for row in rows] for key in ("Raster", "Total", "Units", "Filename")})
+    table.to_csv(summary)
     files = {"raster_values_summary": summary}
-    table = pd.DataFrame(rows)
     if args.get("watersheds_path") not in (None, ""):
         sheds = read_watersheds(args["watersheds_path"], grid)
         zones = polygon_zones(sheds.geometry, grid)
         columns = {k: (zone_stats(zones, a)[0] * hectares).tolist() for k, a in density.items()}
-        table = sheds.drop(columns="geometry").copy()
-        for name, values in columns.items():
-            table[name] = values
+        table = Table({**sheds.fields, **columns})
         path = workspace / _suffixed("watershed_results_carbon.csv", suffix)
-        table.to_csv(path, index=False)
+        table.to_csv(path)
         files["watershed_results_carbon"] = path
     return {
         "model": "carbon",
@@ -461,7 +484,8 @@ def run_datastack(path: str | Path, model: str | None = None, workspace: str | P
     """Run the model of an InVEST datastack / ``args.json`` with ecoledger's pipelines.
 
     ``workspace`` overrides the args' ``workspace_dir``. Returns ``{"model", "outputs":
-    {name: path}, "table": DataFrame, "timings_s", "notes", "workspace"}``.
+    {name: path}, "table": tables.Table, "timings_s", "notes", "workspace"}`` (the table as
+    written to CSV; ``.to_pandas()`` gives a DataFrame).
     """
     model, args = read_datastack(path, model)
     if workspace is not None:

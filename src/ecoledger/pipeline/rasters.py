@@ -9,6 +9,7 @@ overlapping polygons each get their full sums.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -135,7 +136,24 @@ def read_table(path: str | Path, columns: Sequence[str]) -> tuple[np.ndarray, di
     """A per-class CSV (InVEST style: ``lucode`` plus ``columns``, headers case-insensitive).
 
     Returns the class codes (int64) and each column as a float64 array in the same order.
+    A plain table is read without pandas (``tables.read_numeric_columns``, as pandas reads
+    it); anything else, and every table with a problem, through ``pandas.read_csv``, whose
+    error messages these are.
     """
+    from ecoledger.pipeline.tables import read_numeric_columns
+    from ecoledger.pipeline.vectors import Unusual
+
+    try:
+        found = read_numeric_columns(path, ("lucode", *columns))
+    except Unusual:
+        return _read_table_pandas(path, columns)
+    codes = found["lucode"].astype(np.int64)
+    if np.unique(codes).size != codes.size:
+        return _read_table_pandas(path, columns)  # raises, naming the duplicated codes
+    return codes, {c: found[c].astype(np.float64) for c in columns}
+
+
+def _read_table_pandas(path: str | Path, columns: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     import pandas as pd  # imported here: 0.2 s of every fresh process that reads no table
 
     table = pd.read_csv(path)
@@ -220,20 +238,28 @@ class Zone:
 
 
 def read_watersheds(watersheds_path: str | Path, grid: Grid, id_field: str | None = None):
-    """The polygons of ``watersheds_path`` (a GeoDataFrame), checked against the grid's CRS.
+    """The polygons of ``watersheds_path`` (``vectors.Polygons``), checked against the grid's CRS.
 
-    ``id_field``, if given, must exist and hold integers.
+    A plain GeoPackage is read without pandas (``vectors.read_geopackage``); any other file
+    through geopandas. ``id_field``, if given, must exist.
     """
-    import geopandas as gpd
+    from ecoledger.pipeline.vectors import Polygons, Unusual, read_geopackage
 
     try:
-        sheds = gpd.read_file(watersheds_path)
-    except Exception as exc:  # pyogrio/fiona raise their own classes for unreadable files
-        raise PipelineError(f"{watersheds_path}: cannot read the polygons ({exc})") from exc
-    if id_field is not None and id_field not in sheds.columns:
-        fields = [c for c in sheds.columns if c != "geometry"]
-        raise PipelineError(f"{watersheds_path}: no field {id_field!r}; fields are {fields}")
-    if sheds.crs is None or not CRS.from_user_input(sheds.crs) == grid.crs:
+        sheds = read_geopackage(watersheds_path)
+    except (Unusual, OSError):
+        import geopandas as gpd
+
+        try:
+            frame = gpd.read_file(watersheds_path)
+        except Exception as exc:  # pyogrio/fiona raise their own classes for unreadable files
+            raise PipelineError(f"{watersheds_path}: cannot read the polygons ({exc})") from exc
+        fields = {c: frame[c].tolist() for c in frame.columns if c != frame.geometry.name}
+        crs = None if frame.crs is None else CRS.from_user_input(frame.crs)
+        sheds = Polygons(fields, list(frame.geometry), crs, frame)
+    if id_field is not None and id_field not in sheds.fields:
+        raise PipelineError(f"{watersheds_path}: no field {id_field!r}; fields are {list(sheds.fields)}")
+    if sheds.crs is None or not sheds.crs == grid.crs:
         raise GridMismatchError(
             f"{watersheds_path}: CRS {sheds.crs} differs from the rasters' {grid.crs}"
             " → fix: reproject the polygons to the rasters' CRS (e.g. ogr2ogr -t_srs)"
@@ -321,7 +347,10 @@ def polygon_ids(sheds, id_field: str | None, source: str | Path) -> list[int]:
     if id_field is None:
         return list(range(len(sheds)))
     try:
-        ids = sheds[id_field].astype(int).tolist()
+        if sheds.frame is not None:
+            ids = sheds.frame[id_field].astype(int).tolist()
+        else:  # int, float or str values (vectors.read_geopackage), converted as pandas does
+            ids = [_integer(v) for v in sheds.fields[id_field]]
     except (TypeError, ValueError) as exc:
         raise PipelineError(f"{source}: field {id_field!r} must hold integers ({exc})") from exc
     if len(set(ids)) != len(ids):
@@ -331,6 +360,13 @@ def polygon_ids(sheds, id_field: str | None, source: str | Path) -> list[int]:
             f" → fix: give every polygon its own {id_field}"
         )
     return ids
+
+
+def _integer(value) -> int:
+    """``value`` as ``Series.astype(int)`` converts it: floats truncated (not NaN or infinite)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"cannot convert {value} to an integer")
+    return int(value)
 
 
 def watershed_sums(
