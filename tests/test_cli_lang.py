@@ -4,6 +4,8 @@ and no English is left beyond file names, fields, codes and commands; in English
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +30,11 @@ def english(output: str) -> list[str]:
     """English phrases of ``output`` beyond ``ALLOW`` and snake_case codes (layer and item names)."""
     return [phrase for phrase in english_phrases(output, ALLOW)
             if not all("_" in word or not english_phrases(word, ALLOW) for word in phrase.split())]
+
+
+def quoted_out(output: str) -> str:
+    """``output`` without what it quotes as code: `…` spans, '…' names and --options."""
+    return re.sub(r"`[^`\n]*`|'[^'\n]*'|(?<![\w.])--[\w-]+", " ", output)
 
 
 def run(*args, env=None):
@@ -167,3 +174,68 @@ def test_a_bug_is_worded_in_chinese_with_exit_1(monkeypatch, tmp_path):
     monkeypatch.setattr(ecoledger.testing, "make_pack", broken)
     result, output = run("--lang", "zh", "pack", "synthetic", tmp_path / "p")
     assert result.exit_code == 1 and "内部错误：TypeError" in output and "--debug" in output
+
+
+# --- engine errors: a catalogue key and fields, printed in the chosen language ------------------
+
+
+def test_keyed_errors_keep_english_for_logs_and_survive_pickling():
+    import pickle
+
+    from ecoledger.errors import ParameterError
+    from ecoledger.tables import profile
+
+    with pytest.raises(ParameterError) as raised:
+        profile("ndrc2030")
+    exc = raised.value
+    assert str(exc) == "unknown profile 'ndrc2030'; choose one of db36_1402, mee2020, ndrc2022"
+    assert exc.in_language("en") == str(exc)
+    assert exc.in_language("zh").startswith("未知的核算规范 `ndrc2030`")
+    again = pickle.loads(pickle.dumps(exc))  # dask sends errors between processes
+    assert str(again) == str(exc) and again.in_language("zh") == exc.in_language("zh")
+    assert ParameterError("plain words").in_language("zh") == "plain words"
+    with pytest.raises(TypeError):
+        ParameterError("a message", name="fields without a key")
+
+
+@pytest.mark.parametrize("args, en_words, zh_words", [
+    (["--profile", "ndrc2030"], ["unknown profile 'ndrc2030'; choose one of"],
+     ["未知的核算规范 `ndrc2030`", "`ndrc2022`"]),
+    (["--provisioning-basis", "gross"], ["unknown provisioning basis 'gross'", "gross_output"],
+     ["未知的物质产品核算口径 `gross`", "`gross_output`"]),
+])
+def test_engine_errors_in_chinese(synthetic_pack, tmp_path, args, en_words, zh_words):
+    command = ["account", synthetic_pack, "--year", YEAR, "--out", tmp_path / "o", "--no-report",
+               *args]
+    en, en_output = run("--lang", "en", *command)
+    zh, zh_output = run("--lang", "zh", *command)
+    assert en.exit_code == zh.exit_code == 2 and not (tmp_path / "o").exists()
+    assert all(word in en_output for word in en_words), en_output
+    assert all(word in zh_output for word in zh_words), zh_output
+    assert english(quoted_out(zh_output)) == [], zh_output
+
+
+def test_pack_build_errors_in_chinese(tmp_path):
+    result, output = run("--lang", "zh", "pack", "build", "jiangxi", "--out", tmp_path / "p",
+                         "--years", 2030)
+    assert result.exit_code == 2 and "2030 年没有子流域降水数据" in output and "2006–2019" in output
+    assert english(output) == [], output
+    result, output = run("--lang", "en", "pack", "build", "jiangxi", "--out", tmp_path / "p",
+                         "--years", 2030)
+    assert result.exit_code == 2 and "no sub-basin precipitation for [2030]" in output
+
+
+def test_raster_size_guard_in_chinese(tmp_path):
+    from ecoledger import limits
+    from ecoledger.cli._errors import user_error_message
+    from ecoledger.errors import PipelineError
+
+    declared_only(tmp_path / "dem.tif", 200_000, 200_000)
+    with pytest.raises(PipelineError) as raised:
+        limits.require_whole_reads({"dem_path": tmp_path / "dem.tif"})
+    assert "dem.tif · dem_path" in str(raised.value)  # the English record, as before
+    zh = user_error_message(raised.value, (), "zh")
+    en = user_error_message(raised.value, (), "en")
+    assert zh.startswith("错误：输入有 1 个问题") and "200000 × 200000" in zh and "GiB" in zh
+    assert "gdal_translate" in zh and english(quoted_out(zh)) == [], zh
+    assert en.startswith("error: the input has 1 problem(s)") and "fix:" in en

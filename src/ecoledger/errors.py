@@ -9,7 +9,39 @@ from dataclasses import dataclass
 
 
 class EcoledgerError(Exception):
-    """Base class of every error ecoledger raises on purpose."""
+    """Base class of every error ecoledger raises on purpose.
+
+    The errors users meet most are raised with a catalogue ``key`` and the ``fields`` that fill
+    it, e.g. ``ParameterError(key="tables.unknown_profile", name=name, known=…)``: ``str(exc)``
+    is the catalogue's English (for logs and tests), ``exc.in_language(lang)`` the message in
+    the user's language, which the command line prints. The others carry a plain English message,
+    which ``in_language`` gives as it is. An error may also carry ``problems`` (each naming file,
+    field and fix in both languages), which the command line lists in the user's language.
+    """
+
+    key: str | None = None
+    fields: dict = {}  # noqa: RUF012  (read only: an error with a key sets its own)
+    problems: list = []  # noqa: RUF012
+
+    def __init__(self, *args, key: str | None = None, problems: list | None = None, **fields):
+        if key is not None:
+            from ecoledger.messages import text
+
+            args = args or (text(key, "en", **fields),)
+            self.key, self.fields = key, fields
+        elif fields:
+            raise TypeError(f"fields {sorted(fields)} are given without a message key")
+        if problems is not None:
+            self.problems = list(problems)
+        super().__init__(*args)
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` (zh or en): the catalogue's phrase if the error has a key."""
+        from ecoledger.messages import CATALOGUE, text
+
+        if self.key is None or self.key not in CATALOGUE:
+            return str(self)
+        return text(self.key, lang, **self.fields)
 
 
 @dataclass(frozen=True)

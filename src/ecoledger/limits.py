@@ -148,4 +148,4 @@ def require_whole_reads(paths, itemsize: int = 4) -> None:
         except rasterio.errors.RasterioIOError:
             continue  # unreadable files are reported by the reader itself
     if problems:
-        raise PipelineError("; ".join(str(p) for p in problems))
+        raise PipelineError("; ".join(str(p) for p in problems), problems=problems)

@@ -14,6 +14,12 @@ from importlib import resources
 import pandas as pd
 
 from ecoledger.errors import ParameterError
+from ecoledger.messages import register
+
+register({
+    "unknown_profile": ("未知的核算规范 `{name}`；修改：请使用以下之一：{known_zh}",
+                        "unknown profile {name!r}; choose one of {known}"),
+}, prefix="tables.")
 
 GROUPS: dict[str, str] = {
     "provisioning": "物质产品",
@@ -57,9 +63,8 @@ def profiles() -> dict[str, Profile]:
 def profile(name: str) -> Profile:
     known = profiles()
     if name not in known:
-        raise ParameterError(
-            f"unknown profile {name!r}; choose one of {', '.join(sorted(known))}"
-        )
+        raise ParameterError(key="tables.unknown_profile", name=name, known=", ".join(sorted(known)),
+                             known_zh="、".join(f"`{k}`" for k in sorted(known)))
     return known[name]
 
 

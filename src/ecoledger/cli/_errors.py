@@ -154,7 +154,10 @@ def user_error_message(exc: BaseException, argv: Sequence[str] = (), lang: str =
     if isinstance(exc, SubmissionError):
         return say("submission_error", problems=_problems(exc, lang))
     if isinstance(exc, EcoledgerError):
-        return say("user_error", message=exc)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        if errors:  # e.g. rasters too large to read, each a problem with its fix
+            return say("problems_error", errors=errors, problems=_problems(exc, lang))
+        return say("user_error", message=exc.in_language(lang))
     if module.startswith(("rasterio", "pyogrio", "fiona", "osgeo")):
         return say("unreadable_geodata", exc=exc, on_line=on_line)
     if isinstance(exc, UnicodeDecodeError):

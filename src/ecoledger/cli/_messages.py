@@ -20,6 +20,8 @@ register({
     "submission_error": ("错误：文件被拒收，未写入任何内容：\n{problems}",
                          "error: the file is refused; nothing was written:\n{problems}"),
     "user_error": ("错误：{message}", "error: {message}"),
+    "problems_error": ("错误：输入有 {errors} 个问题：\n{problems}",
+                       "error: the input has {errors} problem(s):\n{problems}"),
     "on_line": ("（命令行给出的输入文件：{files}）", " (input files on the command line: {files})"),
     "unreadable_geodata": (
         "错误：无法读取栅格或矢量文件：{exc}{on_line}\n修改：请检查文件是否存在、完整且有效"

@@ -19,6 +19,10 @@ register({
     "water bodies and statistics items": ("水体和统计类项目", "water bodies and statistics items"),
     "assemble": ("汇总", "assemble"),
 }, prefix="cli.account.step.")
+register({
+    "basis": ("未知的物质产品核算口径 `{basis}`；修改：--provisioning-basis 请使用以下之一：{bases_zh}",
+              "unknown provisioning basis {basis!r}; fix: --provisioning-basis one of {bases}"),
+}, prefix="cli.account.")
 
 declare("account", {
     "": ("运行区域数据包 PACK 在 YEAR 年的 GEP 核算，结果写入 OUT。",
@@ -77,6 +81,7 @@ def account(
     from ecoledger.outputs import YI, write_outputs
 
     require(pack, "the region pack", "PACK", folder=True)
+    _require_basis(provisioning_basis)
     for path in (*parameters, *statistics, *ranges):
         require(path, "a parameter or statistics table", "--parameters/--statistics", folder=False)
     console = Console(markup=False, highlight=False)
@@ -116,3 +121,15 @@ def account(
 def _step(step: str) -> str:
     """A step of ``run_account``'s progress in the command's language (as given if unknown)."""
     return text(f"account.step.{step}") if f"cli.account.step.{step}" in CATALOGUE else step
+
+
+def _require_basis(basis: str | None) -> None:
+    """Refuse an unknown --provisioning-basis before anything is read (run_account refuses it
+    too, in English only, after validating the pack)."""
+    from ecoledger.items.provisioning import PROVISIONING_BASES
+
+    if basis is not None and basis not in PROVISIONING_BASES:
+        from ecoledger.errors import InputError
+
+        raise InputError(key="cli.account.basis", basis=basis, bases=", ".join(PROVISIONING_BASES),
+                         bases_zh="、".join(f"`{b}`" for b in PROVISIONING_BASES))

@@ -34,9 +34,19 @@ from ecoledger.atomic import atomic_directory
 from ecoledger.errors import PackBuildError
 from ecoledger.grid import Grid
 from ecoledger.loaders.landcover import crosswalk
+from ecoledger.messages import register
 from ecoledger.pack.statistics import add_statistics
 from ecoledger.packs import derive, jiangxi_statistics
 from ecoledger.terrain.watersheds import watersheds
+
+register({
+    "unknown_years": ("{years_zh} 年没有子流域降水数据；修改：请选择 {first}–{last} 年"
+                      "（该序列 2020 年的各行是无效的重复值）",
+                      "no sub-basin precipitation for {years}: choose years in {first}–{last} "
+                      "(the 2020 rows of the series are an artefact)"),
+    "not_source": ("{source}：不是江西源数据文件夹（没有 boundaries/）；修改：请用 --source 给出",
+                   "{source}: not a Jiangxi source folder (no boundaries/); pass --source"),
+}, prefix="jiangxi.")
 
 ACCOUNTING_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 RESOLUTION = 1000.0
@@ -265,10 +275,10 @@ def build(out: str | Path, source: str | Path | None = None,
     source = Path(source) if source else default_source()
     unknown = sorted(set(years) - set(YEARS))
     if unknown:
-        raise PackBuildError(f"no sub-basin precipitation for {unknown}: choose years in "
-                             f"{YEARS[0]}–{YEARS[-1]} (the 2020 rows of the series are an artefact)")
+        raise PackBuildError(key="jiangxi.unknown_years", years=unknown, first=YEARS[0],
+                             last=YEARS[-1], years_zh="、".join(map(str, unknown)))
     if not (source / "boundaries").is_dir():
-        raise PackBuildError(f"{source}: not a Jiangxi source folder (no boundaries/); pass --source")
+        raise PackBuildError(key="jiangxi.not_source", source=source)
     with atomic_directory(out) as folder:
         _Builder(source, folder).run(years)
     return Path(out)
