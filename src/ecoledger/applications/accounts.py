@@ -104,11 +104,18 @@ def add_ratios(table: pd.DataFrame) -> pd.DataFrame:
 def load(folder: str | Path, previous: str | Path | None = None,
          indicators_file: str | Path | None = None) -> pd.DataFrame:
     """The unit table of a CLI output folder, with change on ``previous``, the indicators of
-    ``indicators_file`` (they replace same-named columns) and the ratios."""
+    ``indicators_file`` (they replace same-named columns) and the ratios.
+
+    The table keeps the folders it was read from (``attrs["accounts_folder"]``,
+    ``attrs["previous_folder"]``): ``rules.apply`` reads the accounts' draws from there
+    (``intervals.read``) when the folder holds them."""
     table = with_change(read_folder(folder), read_folder(previous) if previous else None)
     if indicators_file:
         table = join_indicators(table, indicators.read(indicators_file))
-    return add_ratios(table)
+    table = add_ratios(table)
+    table.attrs["accounts_folder"] = str(folder)
+    table.attrs["previous_folder"] = str(previous) if previous else None
+    return table
 
 
 def join_indicators(table: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,11 @@
 Anyone may verify a certificate; applying a rule or valuing a site needs a session (they compute
 on the server) and, as every unsafe request, the CSRF token. Rules run on the year's current
 published accounts; rule files may name one CSV (scores, samples) uploaded alongside.
+
+Intervals (issue 21): a rule's rows carry ``<amount>_median_yuan``, ``<amount>_p05_yuan`` and
+``<amount>_p95_yuan`` (``share_median`` … for transfers) and its record ``uncertainty`` when the
+year's drawn accounts are at hand (``service.unit_draws``); a certificate and a damage case carry
+``uncertainty`` (median and 5–95 % of the flow, the present value or the total, and the method).
 """
 
 from __future__ import annotations
@@ -119,7 +124,7 @@ def _apply(request: Request, user: User | None, year: int, example: str, rule: U
             (Path(scratch) / name).write_bytes(data_bytes)
             if rule_bytes is None:
                 raise PlatformError("a data table goes with an uploaded rule", "数据表须与上传的规则一起提交")
-        return rules.apply(path, units)
+        return rules.apply(path, units, service.unit_draws(state.settings.data_dir, year))
 
 
 def result_json(result: rules.Result) -> dict:

@@ -68,6 +68,15 @@ messages.register({
     "policy_table": ("政策参数表", "policy table"),
     "verification": ("验证", "Verification"),
     "verify_cli": ("命令行验证", "command line"),
+    "flow_interval": ("年服务流量 90 % 区间（元/年）", "Yearly service flow, 90 % interval (yuan/yr)"),
+    "present_value_interval": ("现值 90 % 区间（元）", "Present value, 90 % interval (yuan)"),
+    "interval": ("90 % 区间（元/年）", "90 % interval (yuan/yr)"),
+    "interval_title": ("不确定性", "Uncertainty"),
+    "interval_draws": ("核算的 {draws} 次蒙特卡洛抽样（随机种子 {seed}）的第 5 至第 95 百分位数；中位数"
+                       "年服务流量 {median} 元/年。",
+                       "5th to 95th percentile of the account's {draws} Monte Carlo draws (seed "
+                       "{seed}); median yearly flow {median} yuan/yr."),
+    "interval_fixed": ("未抽样、按核算值计的服务：", "Services held at their value (not drawn): "),
 }, prefix="certificate.")
 
 

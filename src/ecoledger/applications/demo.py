@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ecoledger import pages
-from ecoledger.applications import accounts, certificate, outputs, rules, vep
+from ecoledger.applications import accounts, certificate, intervals, outputs, rules, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.messages import entry
 from ecoledger.platform import i18n
@@ -50,9 +50,10 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
     index.en.html in English); returns lines summarising each result."""
     examples = Path(examples)
     units = accounts.load(accounts_dir, previous, examples / CONDITIONS)
+    draws = intervals.read(accounts_dir, previous)  # None unless the accounts were drawn (--draws N)
     sections, lines = [], []
     for rule in sorted(examples.glob("*.toml")):
-        result = rules.apply(rule, units)
+        result = rules.apply(rule, units, draws)
         outputs.write(result, out / "results", rule.stem)
         sections.append((result, rule.stem))
         lines.append(f"{rule.stem}: {_headline(result)}")
@@ -131,6 +132,7 @@ i18n.register({
     "app.damage.undiscounted": entry("期间损失（未折现）", "Interim loss, undiscounted"),
     "app.damage.discounted": entry("期间损失（折现率 {rate}）", "Interim loss, discounted at {rate}"),
     "app.damage.total": entry("赔偿总额", "Total"),
+    "app.interval.range": entry("90 % 区间 {low}–{high} {unit}", "90 % interval {low}–{high} {unit}"),
 })
 
 _WARNINGS = [
@@ -160,6 +162,17 @@ def _money(value, t) -> str:
     return f"{pages.money(unit)(value)} {t('pages.yi_yuan' if unit == 'yi' else 'pages.wan_yuan')}"
 
 
+def _with_interval(value, drawn: dict | None, t) -> str | Markup:
+    """An amount with, when drawn, the line "90 % 区间 …–… 亿元" below it (the amount's unit)."""
+    if not drawn or drawn.get("p05") is None:
+        return _money(value, t)
+    unit = pages.money_unit([value])
+    fmt = pages.money(unit)
+    line = t("app.interval.range", low=fmt(drawn["p05"]), high=fmt(drawn["p95"]),
+             unit=t("pages.yi_yuan" if unit == "yi" else "pages.wan_yuan"))
+    return Markup('{}<br><span class="interval">{}</span>').format(_money(value, t), line)
+
+
 def page_model(model: dict, t) -> dict:
     """What the page shows, in ``t``'s language: each example's section (its table and totals) and
     the valuation and damage facts."""
@@ -170,11 +183,12 @@ def page_model(model: dict, t) -> dict:
     if model["pdf"]:
         links.append(Markup('<a href="vep/certificate.pdf">PDF</a>'))
     rate, years = cert["parameters"]["discount_rate"], cert["parameters"]["horizon_years"]
+    drawn, damage_drawn = cert.get("uncertainty") or {}, case.get("uncertainty") or {}
     vep_facts = [
         (t("app.vep.area"), f"{i18n.number(cert['site']['area_km2'])} km²"),
-        (t("app.vep.flow"), _money(cert["annual_flow_yuan"], t)),
+        (t("app.vep.flow"), _with_interval(cert["annual_flow_yuan"], drawn.get("annual_flow_yuan"), t)),
         (t("app.vep.present_value", rate=i18n.percent(rate, 1), years=years),
-         _money(cert["present_value_yuan"], t)),
+         _with_interval(cert["present_value_yuan"], drawn.get("present_value_yuan"), t)),
         (t("app.vep.certificate"), Markup(" · ").join(links)),
         (t("app.vep.sha"), Markup('<code>{}</code>').format(cert["content_sha256"])),
         (t("app.vep.tamper"),
@@ -197,13 +211,15 @@ def page_model(model: dict, t) -> dict:
         (t("app.damage.undiscounted"), _money(case["interim_loss_undiscounted_yuan"], t)),
         (t("app.damage.discounted", rate=i18n.percent(case["discount_rate"], 1)),
          _money(case["interim_loss_discounted_yuan"], t)),
-        (t("app.damage.total"), Markup("<strong>{}</strong>").format(_money(case["total_yuan"], t))),
+        (t("app.damage.total"), Markup("<strong>{}</strong>").format(
+            _with_interval(case["total_yuan"], damage_drawn.get("total_yuan"), t))),
     ]
     return {"sections": [outputs.section(result, stem, t) for result, stem in model["sections"]],
             "facts": [(t("app.page.accounts"), Markup('<code>{}</code>').format(model["accounts"])),
                       (t("app.page.previous"), Markup('<code>{}</code>').format(model["previous"])),
                       (t("app.page.maps"), Markup('<code>{}</code>').format(model["maps"]))],
             "vep_facts": vep_facts, "vep_warnings": [warning(w, t) for w in cert["warnings"]],
+            "vep_interval": t("app.interval.site_method") if drawn else "",
             "sensitivity": sensitivity, "damage_facts": damage_facts}
 
 

@@ -1,4 +1,9 @@
-"""Writing application results: the explaining table (CSV), its record (JSON) and a page (HTML)."""
+"""Writing application results: the explaining table (CSV), its record (JSON) and a page (HTML).
+
+Amounts drawn from the accounts' draws carry their median and 5–95 % interval in the columns beside
+them (``intervals.column_names``), in the CSV and the JSON rows; the record says how they were drawn
+(``record["uncertainty"]``) and the page shows each amount's 90 % interval beside it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ecoledger import pages, tables
+from ecoledger.applications import intervals
 from ecoledger.applications.rules import Result
 from ecoledger.messages import entry
 from ecoledger.platform import i18n
@@ -178,6 +184,7 @@ def totalled(result: Result) -> list[str]:
     columns = result.table.reset_index().columns
     return [c for c in columns
             if any(c == p or (p.endswith((":", "_")) and c.startswith(p)) for p in TOTALLED[result.kind])
+            and not intervals.is_interval(c)  # percentiles do not add up
             and pd.api.types.is_numeric_dtype(result.table.reset_index()[c])]
 
 
@@ -210,6 +217,13 @@ PAGE_MESSAGES = {
                                  "Illustrative input, not monitoring data: the inputs of this example are "
                                  "made up to show the calculation; they are not measurements and must not "
                                  "be cited as such."),
+    "app.col.interval": entry("90 % 区间", "90 % interval"),
+    "app.interval.note": entry(
+        "90 % 区间：按核算的 {draws} 次蒙特卡洛抽样逐次重算金额，取第 5 至第 95 百分位数；"
+        "同一次抽样中所有单位使用同一组输入，故固定的预算或资金总额不变，变化的是各单位的份额",
+        "90 % interval: the amounts computed again for each of the accounts' {draws} Monte Carlo draws, "
+        "5th to 95th percentile; all units take the same inputs in a draw, so a fixed budget or fund "
+        "stays fixed and the units' shares move"),
     "app.page.totals_note": entry("合计由结果表（CSV）各行直接相加得到；依据值等非流量列不合计。",
                                 "Totals are the sums of the result table's (CSV) rows; basis values and "
                                 "other non-additive columns are not totalled."),
@@ -407,13 +421,20 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
     table = result.table.reset_index()
     money = {c: pages.money_unit(table[c]) for c in table.columns
              if (c.endswith("_yuan") or c.startswith("contribution:") or c == "adjustment")
-             and pd.api.types.is_numeric_dtype(table[c])}
+             and pd.api.types.is_numeric_dtype(table[c]) and not intervals.is_interval(c)}
+    cells: dict = {"note": lambda row: note(row.get("note"), t)}
 
-    def cash(key: str, label: str) -> pages.Column:
-        return pages.Column(key, pages.money_head(t, label, money[key]), pages.money(money[key]))
+    def cash(key: str, label: str) -> pages.Column | list[pages.Column]:
+        column = pages.Column(key, pages.money_head(t, label, money[key]), pages.money(money[key]))
+        drawn = intervals.column_names(key)
+        if drawn["p05"] not in table:
+            return column
+        # the 90 % interval beside the amount, in the amount's unit
+        cells[f"{key}:interval"] = lambda row: interval_cell(row, drawn, pages.money(money[key]))
+        head = pages.money_head(t, t("app.col.interval"), money[key])
+        return [column, pages.Column(f"{key}:interval", head, pages.text)]
 
     text = {"format": pages.text, "numeric": False}
-    cells: dict = {"note": lambda row: note(row.get("note"), t)}
     shown: list[pages.Column] = []
     if "code" in table:
         shown.append(pages.Column("code", t("app.col.code"), **text))
@@ -435,14 +456,15 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
             elif c.startswith("contribution:"):
                 shown.append(cash(c, _joined(t, name(c.removeprefix("contribution:"), t),
                                              t("app.col.contribution"))))
-        shown += [cash("adjustment", t("app.col.adjustment")), cash("amount_yuan", t("app.col.amount")),
+        shown += [cash("adjustment", t("app.col.adjustment")),
+                  *_listed(cash("amount_yuan", t("app.col.amount"))),
                   pages.Column("share", t("app.col.share_of_budget"), pages.fraction)]
     elif result.kind == "purchase":
         shown += [cash("services_value_yuan", t("app.col.services_value")),
-                  cash("price_yuan", t("app.col.price"))]
+                  *_listed(cash("price_yuan", t("app.col.price")))]
         shown += [cash(c, t("app.col.instalment", k=c.split("_")[1])) for c in table.columns
                   if c.startswith("instalment_")]
-        shown.append(cash("paid_yuan", t("app.col.paid")))
+        shown += _listed(cash("paid_yuan", t("app.col.paid")))
     elif result.kind == "basin_fund":
         shown += [pages.Column(c, _joined(t, name(c.removeprefix("share:"), t), t("app.col.share")),
                                pages.fraction)
@@ -476,7 +498,8 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
                   cash("basis_value_yuan", t("app.col.basis_value")),
                   pages.Column("beneficiary_share", t("app.col.beneficiary_share"), pages.fraction),
                   pages.Column("rate", t("app.col.rate"), lambda v: i18n.percent(v, 2)),
-                  cash("amount_yuan", t("app.col.amount")), pages.Column("reason", t("app.col.note"), **text)]
+                  *_listed(cash("amount_yuan", t("app.col.amount"))),
+                  pages.Column("reason", t("app.col.note"), **text)]
         cells["basis"] = lambda row: name(row["basis"], t)
         cells["reason"] = lambda row: _gep_reason(row, t)
     elif result.kind == "assessment":
@@ -495,6 +518,32 @@ def columns(result: Result, t) -> tuple[list[pages.Column], dict]:
     if "note" in table:
         shown.append(pages.Column("note", t("app.col.note"), **text))
     return shown, cells
+
+
+def _listed(columns: pages.Column | list[pages.Column]) -> list[pages.Column]:
+    return columns if isinstance(columns, list) else [columns]
+
+
+def interval_cell(row, names: dict[str, str], fmt) -> str:
+    """"low–high" of an amount's interval columns in ``fmt``; "—" when missing."""
+    low, high = row.get(names["p05"]), row.get(names["p95"])
+    if not (pages._present(low) and pages._present(high)):
+        return i18n.DASH
+    return f"{fmt(low)}–{fmt(high)}"
+
+
+def interval_line(record: dict, t) -> str:
+    """How the intervals of a result were drawn, in the page's language ("" without them)."""
+    drawn = record.get("uncertainty") or {}
+    if not drawn.get("columns"):
+        return ""
+    parts = [t("app.interval.note", draws=drawn["draws"])]
+    if drawn.get("approximation"):
+        parts.append(t("app.interval.approximation"))
+    if drawn.get("previous_year"):
+        parts.append(t(f"app.interval.previous_{drawn['previous_year']}"))
+    stop = "。" if t.lang == "zh" else "."
+    return ("。" if t.lang == "zh" else ". ").join(p.rstrip("。.") for p in parts) + stop
 
 
 def _p_reason(value, t) -> str | Markup:
@@ -552,5 +601,5 @@ def section(result: Result, stem: str, t) -> dict:
             "method": t(f"app.method.{result.kind}"), "illustrative": bool(record.get("illustrative")),
             "record": t("app.page.record", year=record.get("accounts_year") or i18n.DASH,
                         rule=record.get("rule_file", ""), version=record.get("policy_table_version", "")),
-            "parameters": parameters_used,
+            "parameters": parameters_used, "interval": interval_line(record, t),
             "table": pages.table(table, shown, t, totals=totalled(result), cells=cells)}

@@ -6,6 +6,11 @@ of ``policy_parameters.csv``. Tables the rule needs (scores, samples) are CSV fi
 relative to the rule file. ``illustrative = true`` marks inputs that are not monitoring data;
 every output then says so. See docs/applications.md for each kind's fields and
 examples/applications/ for one file of each.
+
+With the accounts' draws (``intervals.read``), the amounts that follow from the accounts
+(transfers, purchases, GEP-based compensation) get their median and 5–95 % interval beside them
+(``amount_median_yuan``, ``amount_p05_yuan``, ``amount_p95_yuan``, …) and the record says how
+(``record["uncertainty"]``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ecoledger.applications import assessment, compensation, parameters, transfer
+from ecoledger import messages
+from ecoledger.applications import assessment, compensation, intervals, parameters, transfer
 from ecoledger.applications.errors import ApplicationError
 
 ILLUSTRATIVE = "illustrative input, not monitoring data / 示例输入，非监测数据"
@@ -128,22 +134,34 @@ def basis_column(rule: Rule, units: pd.DataFrame, basis: str, label: str) -> str
     return basis
 
 
-def apply(rule_path: str | Path, units: pd.DataFrame) -> Result:
-    """Apply a rule file to the unit table (``accounts.load`` or the platform's equivalent)."""
+def apply(rule_path: str | Path, units: pd.DataFrame, draws: intervals.UnitDraws | None = None) -> Result:
+    """Apply a rule file to the unit table (``accounts.load`` or the platform's equivalent);
+    with ``draws`` (the same accounts' draws, ``intervals.read``; by default those of the folder
+    ``accounts.load`` read, when it holds them) the amounts that follow from the accounts get their
+    median and 5–95 % interval."""
     rule = Rule.read(rule_path)
     kind = rule.get("kind", str)
     title = rule.get("title", str, kind)
     chain = {"transfer": _transfer, "purchase": _purchase, "basin_fund": _basin_fund, "p_index": _p_index,
              "gep_compensation": _gep_compensation, "assessment": _assessment}[kind]
-    table = chain(rule, units)
+    if draws is None and kind in _DRAWN and units.attrs.get("accounts_folder"):
+        draws = intervals.read(units.attrs["accounts_folder"], units.attrs.get("previous_folder"))
+    bound = draws.for_units(units) if draws is not None else None
+    collector = intervals.Collector(bound) if bound is not None else None
+    table = chain(rule, units, collector) if kind in _DRAWN else chain(rule, units)
     record = rule.record()
+    if collector is not None and collector.record() is not None:
+        record["uncertainty"] = collector.record()
+    elif draws is not None and bound is None and kind in _DRAWN:
+        record["uncertainty"] = {"draws": draws.count, "columns": {},
+                                 "reason": messages.text("app.interval.not_these_accounts", "en")}
     if record["illustrative"]:
         table.insert(0, "input_status", ILLUSTRATIVE)
     record["accounts_year"] = int(units["year"].dropna().iloc[0]) if units["year"].notna().any() else None
     return Result(kind, title, table, record)
 
 
-def _transfer(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
+def _transfer(rule: Rule, units: pd.DataFrame, draws: intervals.Collector | None = None) -> pd.DataFrame:
     chosen = chosen_units(rule, units)
     budget = rule.get("budget_yuan", float)
     factors = {}
@@ -159,14 +177,22 @@ def _transfer(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
                                "make them sum to 1")
     floor = rule.get("floor_yuan", float, 0.0)
     cap = rule.get("cap_share", float, None)
+    cap = np.inf if cap is None else cap * budget
     try:
-        return transfer.allocate(chosen, budget, factors, floor, np.inf if cap is None else cap * budget)
+        table = transfer.allocate(chosen, budget, factors, floor, cap)
     except ValueError as exc:
         raise ApplicationError(rule.path, "budget_yuan / floor_yuan / cap_share", str(exc),
                                "lower the floor, raise the cap or change the budget") from exc
+    if draws is not None:
+        drawn = draws.basis(chosen, [column for column, _ in factors.values()])
+        amounts = intervals.allocate({f: drawn[column] for f, (column, _) in factors.items()},
+                                     {f: w for f, (_, w) in factors.items()}, budget, floor, cap)
+        draws.add(table, "amount_yuan", amounts)
+        draws.add(table, "share", amounts / budget if budget > 0 else amounts * 0.0)
+    return table
 
 
-def _purchase(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
+def _purchase(rule: Rule, units: pd.DataFrame, draws: intervals.Collector | None = None) -> pd.DataFrame:
     chosen = chosen_units(rule, units)
     items = rule.get("items", list)
     columns = [basis_column(rule, chosen, f"item:{i}", "items") for i in items]
@@ -179,11 +205,16 @@ def _purchase(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
             raise ApplicationError(rule.path, f"instalment[{i}].condition", f"no indicator {column!r}",
                                    "give an indicators file with this indicator (1 met, 0 not met)")
         conditions.append(None if column is None else chosen[column].map({1: True, 0: False}))
+    rate = rule.get("rate", float)
     try:
-        out = transfer.purchase(value, rule.get("rate", float), shares, conditions)
+        out = transfer.purchase(value, rate, shares, conditions)
     except ValueError as exc:
         raise ApplicationError(rule.path, "instalment.share", str(exc), "make the shares sum to 1") from exc
     out.insert(0, "name", chosen["name"])
+    if draws is not None:
+        drawn = intervals.purchase(draws.basis(chosen, columns), rate, shares, conditions, chosen.index)
+        for column in ("price_yuan", "paid_yuan"):
+            draws.add(out, column, drawn[column])
     return out
 
 
@@ -238,8 +269,9 @@ def _p_index(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _gep_compensation(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
-    rows = []
+def _gep_compensation(rule: Rule, units: pd.DataFrame,
+                      draws: intervals.Collector | None = None) -> pd.DataFrame:
+    rows, drawn = [], []
     for i, e in enumerate(rule.entries("payment")):
         label = f"payment[{i}]"
         provider = str(rule.get("provider", None, where=e, label=f"{label}.provider"))
@@ -261,7 +293,16 @@ def _gep_compensation(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:
                      "reason": (f"{payer} uses {share:.0%} of {payee}'s {basis} and pays {rate:.2%} of "
                                 "its value" if pd.notna(value)
                                 else f"{basis} of {provider} is missing: no amount")})
-    return pd.DataFrame(rows)
+        if draws is not None:  # rate × share × the provider's basis in every draw
+            drawn.append(rate * share * draws.basis(units.loc[[provider]], [basis])[basis][:, 0])
+    table = pd.DataFrame(rows)
+    if draws is not None:
+        draws.add(table, "amount_yuan", np.stack(drawn, axis=1))
+    return table
+
+
+# the kinds whose amounts follow from the accounts: they take the draws
+_DRAWN = ("transfer", "purchase", "gep_compensation")
 
 
 def _assessment(rule: Rule, units: pd.DataFrame) -> pd.DataFrame:

@@ -5,22 +5,31 @@ change), as ``accounts.load`` builds it from files. Value maps are not kept with
 first valuation of a year computes them from the platform's region pack (``run_account`` with
 maps) into ``<data>/applications/maps-<year>/`` and later ones reuse them; a certificate names
 the published run it stands for and warns where the maps' totals differ from it.
+
+That account is drawn too (``DRAWS`` Monte Carlo draws on the bundled ranges, ``uncertainty/``
+beside the maps), so certificates carry the interval of the site's flow; rules applied to the
+year's published accounts carry intervals once that folder exists and its GEP is the published
+one (``unit_draws``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
 
-from ecoledger.applications import accounts, certificate, vep
+from ecoledger.applications import accounts, certificate, intervals, vep
 from ecoledger.applications.store import Certificate
 from ecoledger.platform import artefacts, audit, queries
 from ecoledger.platform.db import Database
 from ecoledger.platform.models import User
 from ecoledger.platform.policy import NotFound, PlatformError
+
+DRAWS = 1000  # Monte Carlo draws kept with a year's value maps (issue 21's 1,000-draw budget)
+log = logging.getLogger(__name__)
 
 
 def _rows(db: Database, user: User | None, year: int):
@@ -61,13 +70,40 @@ def maps_folder(data_dir: Path, pack: Path | None, year: int) -> Path:
         from ecoledger.accounts import run_account
         from ecoledger.outputs import write_outputs
 
-        write_outputs(run_account(pack, year, keep_maps=True), staging, pack)
+        result = run_account(pack, year, keep_maps=True, components=True)
+        result.uncertainty = _draws(result)
+        write_outputs(result, staging, pack)
 
     artefacts.build_once(folder, build, folder=True)
     if not (folder / "run.json").is_file():  # left by an older version, or by hand
         raise PlatformError(f"{folder} is incomplete (no run.json): remove it to have it rebuilt",
                             f"{folder} 不完整（缺 run.json）：删除后将重新计算")
     return folder
+
+
+def _draws(result):
+    """The account's draws on the bundled ranges (``uncertainty.propagate``), or None when they
+    cannot be drawn (an input without a range): the valuation then has no interval, as before."""
+    from ecoledger.errors import ParameterError
+    from ecoledger.uncertainty.propagate import propagate, ranges_for
+
+    try:
+        return propagate(result, ranges_for(result), DRAWS)
+    except (ParameterError, ValueError) as exc:
+        log.warning("value maps of %s without draws (no intervals): %s",
+                    result.provenance.get("year"), exc)
+        return None
+
+
+def unit_draws(data_dir: Path, year: int) -> intervals.UnitDraws | None:
+    """The draws of the year's value-map account (``maps_folder``) when it has been computed,
+    paired with the previous year's when that is there too; ``rules.apply`` uses them only if
+    they are the published accounts' (the same GEP for every unit). Never computes the folder."""
+    folder = Path(data_dir) / "applications" / f"maps-{year}"
+    if not (folder / "run.json").is_file():
+        return None
+    previous = Path(data_dir) / "applications" / f"maps-{year - 1}"
+    return intervals.read(folder, previous if (previous / "run.json").is_file() else None)
 
 
 def issue(state, user: User, year: int, site_geojson: dict, name: str, rate: float, horizon: int,

@@ -7,6 +7,11 @@ not a county average. Items accounted from statistics (material products, recrea
 per-cell map and are not part of a site's flow. The present value discounts the flow
 (valuation.py) and the certificate carries the method, parameters, data vintage (the run's
 run.json hashes) and a content hash (certificate.py).
+
+When the account folder holds its Monte Carlo draws (``uncertainty/``, ``ecoledger account
+--draws N``), the flow, the present value and each item get their median and 5–95 % interval:
+each item's value inside the site × that item's region-wide ratio in every draw
+(``intervals.site_flow``; the approximation is named in the certificate, ``intervals.SITE_METHOD``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from exactextract import exact_extract
 from markupsafe import Markup
 
 from ecoledger import messages, notes
-from ecoledger.applications import certificate, parameters, valuation
+from ecoledger.applications import certificate, intervals, parameters, valuation
 from ecoledger.applications.errors import ApplicationError
 
 SUFFIX = "_value.tif"
@@ -310,6 +315,7 @@ def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float,
     status = item_status(rows)
     flows["data_status"] = [status.get(i, "unknown") for i in flows["item"]]
     annual = float(flows["value_yuan"].sum())
+    drawn = site_draws(run_dir, flows)
     table = valuation.sensitivity(annual, rates, horizons)
     equal_area = site.to_crs(record["grid"]["crs"]) if record.get("grid") else site
     maps = {k: v for k, v in record.get("outputs", {}).items()
@@ -335,9 +341,30 @@ def certify(run_dir: str | Path, site: gpd.GeoDataFrame, name: str, rate: float,
                                                     "code_version", "price_year")}
         | {"inputs_sha256": record.get("inputs", {}), "maps_sha256": maps},
     }
+    if drawn is not None:
+        total, meta = drawn
+        present = valuation.present_value(total, rate, horizon)
+        cert["uncertainty"] = {**meta, "annual_flow_yuan": intervals.summary(total),
+                               "present_value_yuan": intervals.summary(present)}
     if published is not None:
         cert["published_run"] = {k: v for k, v in published.items() if k != "item_values"}
     return certificate.seal(cert)
+
+
+def site_draws(run_dir: Path, flows: pd.DataFrame) -> tuple[np.ndarray, dict] | None:
+    """The site's yearly flow in every draw of the account (yuan) and the record of how, each
+    item's median and interval added to ``flows`` (``median_yuan``, ``p05_yuan``, ``p95_yuan``);
+    None when the account has no draws."""
+    found = intervals.read_ratios(run_dir)
+    if found is None:
+        return None
+    ratios, meta = found
+    total, per_item, fixed = intervals.site_flow(flows, ratios)
+    for statistic, values in intervals.quantiles(per_item.T).items():
+        flows[f"{statistic}_yuan"] = values
+    return total, {"draws": len(ratios), "quantiles": list(intervals.QUANTILES),
+                   "method": intervals.SITE_METHOD, "fixed_items": fixed,
+                   **{k: v for k, v in meta.items() if k != "draws"}}
 
 
 def _differences(run_dir: Path, rows: pd.DataFrame | None, published: dict | None) -> list[str]:
@@ -375,8 +402,17 @@ def damage_case(run_dir: str | Path, site: gpd.GeoDataFrame, damaged_fraction: f
     flows = site_flows(run_dir / "maps", site)
     flow = float(flows["value_yuan"].sum())
     case = valuation.damage(flow, damaged_fraction, recovery_years, rate, restoration_cost, other_costs)
-    return {"annual_flow_yuan": flow, "damaged_fraction": damaged_fraction, "recovery_years": recovery_years,
-            "recovery_curve": "linear: the lost fraction falls from d at the damage to 0 after R years",
-            "discount_rate": rate, **case, "warnings": warnings(flows, item_status(rows)),
-            "method": ("total = restoration cost + other costs "
-                       "+ Σ_t F·d·(1 − (t − ½)/R) / (1 + r)^t, t = 1..R")}
+    out = {"annual_flow_yuan": flow, "damaged_fraction": damaged_fraction, "recovery_years": recovery_years,
+           "recovery_curve": "linear: the lost fraction falls from d at the damage to 0 after R years",
+           "discount_rate": rate, **case, "warnings": warnings(flows, item_status(rows)),
+           "method": ("total = restoration cost + other costs "
+                      "+ Σ_t F·d·(1 − (t − ½)/R) / (1 + r)^t, t = 1..R")}
+    drawn = site_draws(run_dir, flows)
+    if drawn is not None:  # the interim loss is proportional to the flow; the costs are fixed
+        total, meta = drawn
+        interim = total * valuation.damage(1.0, damaged_fraction, recovery_years, rate,
+                                           0.0)["interim_loss_discounted_yuan"]
+        out["uncertainty"] = {**meta, "annual_flow_yuan": intervals.summary(total),
+                              "interim_loss_discounted_yuan": intervals.summary(interim),
+                              "total_yuan": intervals.summary(interim + restoration_cost + other_costs)}
+    return out
