@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
@@ -378,7 +379,13 @@ def run_json(run: Run, superseded: dict[int, int] | None = None) -> dict:
             "superseded_by_id": (superseded or {}).get(run.id),
             "parameter_version": run.parameter_version, "code_version": run.code_version,
             "gep_yuan": run.gep_yuan, "statistics_sha256": run.statistics_sha256,
-            "has_archive": bool(run.archive)}
+            "has_archive": bool(run.archive), "draws": _draws(run)}
+
+
+def _draws(run: Run) -> int:
+    """The Monte Carlo draws the run asked for (queued, running) or computed (0: none)."""
+    inputs = run.inputs or {}
+    return int((inputs.get(runs.UNCERTAINTY) or {}).get("draws", inputs.get("draws", 0)))
 
 
 def _iso(value) -> str | None:
@@ -389,6 +396,9 @@ class NewRun(BaseModel):
     year: int = Field(ge=1900, le=2200)
     profile: str = Field("ndrc2022", max_length=32)
     supersedes: int | None = Field(None, ge=1, le=MAX_ID)
+    draws: int | None = Field(None, ge=0, le=runs.MAX_DRAWS, description=(
+        "Monte Carlo draws for the intervals and drivers of every figure (0: none; drivers need "
+        "at least 100; default: the platform's setting)"))
 
 
 @router.get("/runs", summary="Run history (published runs for everyone)")
@@ -418,13 +428,16 @@ def get_run(request: Request, run_id: Id, user: UserDep) -> dict:
 @allow("staff", refuses=(409, 429))
 def start_run(request: Request, body: NewRun, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
-    return run_json(launch(request, user, body.year, body.profile, body.supersedes))
+    return run_json(launch(request, user, body.year, body.profile, body.supersedes, body.draws))
 
 
-def launch(request: Request, user: User | None, year: int, profile: str, supersedes: int | None) -> Run:
+def launch(request: Request, user: User | None, year: int, profile: str, supersedes: int | None,
+           draws: int | None = None) -> Run:
+    """Start a run (``draws`` None: the platform's default) and execute it in the background."""
     state = platform(request)
     run = runs.start(state.db, user, year, profile, state.pack_years, supersedes,
-                     max_queued=state.settings.max_queued_runs)
+                     max_queued=state.settings.max_queued_runs,
+                     draws=state.settings.default_draws if draws is None else draws)
     if state.settings.run_in_background:
         state.runner.submit(run.id)
     else:
@@ -446,6 +459,99 @@ def run_archive(request: Request, run_id: Id, user: UserDep) -> FileResponse:
     readable_run(platform(request).db, user, run_id)
     path = runs.archive_path(platform(request).db, user, run_id)
     return FileResponse(path, media_type="application/zip", filename=path.name)
+
+
+# --- uncertainty -----------------------------------------------------------------------------
+
+Scope = Literal["item", "group", "gep"]
+
+
+@router.get("/runs/{run_id}/uncertainty", summary="A run's intervals and top drivers",
+            responses={**CACHED, 200: {**CACHED[200], "content": {"application/json": {}}}})
+@allow("anyone", objects="run")
+def run_uncertainty(request: Request, run_id: Id, user: UserDep, adcode: Code | None = None,
+                    scope: Scope | None = None, key: str | None = Query(None, max_length=64),
+                    limit: Limit = None, offset: Offset = 0) -> Response:
+    """The 90 % intervals (5th, 50th, 95th percentile, 元) of every unit's GEP, groups and items,
+    and the top drivers of GEP of the province and its cities, of a run started with ``draws``
+    (404 for a run without).
+
+    ``intervals`` are filtered by ``adcode``, ``scope`` (item, group, gep) and ``key`` (an item,
+    a group, or ``GEP``) and paged like ``/accounts``; ``drivers`` by ``adcode``."""
+    found, allowed = queries.readable_run(platform(request).db, user, None, run_id)
+    return _uncertainty_response(request, found, allowed, adcode, scope, key, limit, offset,
+                                 by_run=True)
+
+
+@router.get("/uncertainty", summary="Intervals and top drivers of a year's published accounts",
+            responses={**CACHED, 200: {**CACHED[200], "content": {"application/json": {}}}})
+@allow("anyone", objects="runs")
+def uncertainty(request: Request, user: UserDep, year: Year, adcode: Code | None = None,
+                scope: Scope | None = None, key: str | None = Query(None, max_length=64),
+                limit: Limit = None, offset: Offset = 0) -> Response:
+    """As ``/runs/{run_id}/uncertainty``, for the year's current published run (404 when it ran
+    without draws)."""
+    found, allowed = queries.readable_run(platform(request).db, user, year, None)
+    return _uncertainty_response(request, found, allowed, adcode, scope, key, limit, offset,
+                                 by_run=False)
+
+
+def _uncertainty_response(request: Request, run: Run, allowed: set[str] | None, adcode: str | None,
+                          scope: str | None, key: str | None, limit: int | None, offset: int,
+                          by_run: bool) -> Response:
+    state = platform(request)
+    found = runs.read_uncertainty(state.settings.data_dir, run)
+    if found is None and run.origin == "import":
+        raise NotFound(f"run {run.id} has no intervals on the platform: it was imported, and an "
+                       "imported run's intervals stay in the output folder it came from",
+                       f"运行 {run.id} 在平台上没有区间：该运行为导入的结果，其区间留在导入前的输出文件夹中")
+    if found is None:
+        raise NotFound(f"run {run.id} has no intervals: it ran without draws (start a run with "
+                       "\"draws\" > 0, e.g. 1000, to compute them)",
+                       f"运行 {run.id} 没有区间：该运行未做蒙特卡洛抽样（启动核算时设抽样次数大于 0，"
+                       "如 1000）")
+
+    def make() -> bytes:
+        intervals, drivers = found.intervals, found.drivers
+        if allowed is not None:
+            intervals = intervals[intervals["adcode"].isin(allowed)]
+            drivers = drivers[drivers["adcode"].isin(allowed)]
+        for column, value in (("adcode", adcode), ("scope", scope), ("key", key)):
+            if value:
+                intervals = intervals[intervals[column] == value]
+        if adcode:
+            drivers = drivers[drivers["adcode"] == adcode]
+        total = len(intervals)
+        page = intervals.iloc[offset:None if limit is None else offset + limit]
+        following = offset + len(page)
+        return json.dumps({
+            "run": run_json(run), "meta": _finite(found.meta), "total": total, "offset": offset,
+            "limit": limit, "next_offset": following if following < total else None,
+            "intervals": _records(page), "drivers": _records(drivers)},
+            ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+    cache_key = (("uncertainty", run.id, adcode, scope, key, limit, offset)
+                 if run.status == "published" else None)
+    return published_response(request, cache_key, make, "application/json",
+                              _cache_control(run, by_run=by_run))
+
+
+def _records(frame) -> list[dict]:
+    """Rows as JSON objects: numbers as numbers, a missing value (NaN) as null."""
+    return [{k: _finite(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _finite(value):
+    """``value`` with NaN and ±inf as None (and numpy scalars as Python numbers), recursively."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 # --- parameters ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from ecoledger.errors import EcoledgerError, SubmissionError
+from ecoledger.errors import EcoledgerError, InputError, SubmissionError
 from ecoledger.platform import artefacts, audit, runs, security
 from ecoledger.platform.db import Database, sqlite_url
 from ecoledger.platform.deps import CSRF_COOKIE
@@ -46,6 +46,15 @@ class Settings:
     seed_outputs: list[Path] = field(default_factory=list)
     max_queued_runs: int = runs.MAX_QUEUED_RUNS_PER_USER  # queued or running runs per user
     trusted_proxies: str | None = None  # e.g. "10.0.0.1, 192.168.0.0/16"; default: $ECOLEDGER_TRUSTED_PROXIES
+    # Monte Carlo draws of a run that does not say (0: no intervals); default: $ECOLEDGER_DRAWS or 0
+    default_draws: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.default_draws is None:
+            self.default_draws = _draws_from_env()
+        if not 0 <= self.default_draws <= runs.MAX_DRAWS:
+            raise InputError(f"the default number of draws must be between 0 and {runs.MAX_DRAWS}; "
+                             f"got {self.default_draws} (fix: {DRAWS_ENV} or Settings.default_draws)")
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -63,6 +72,19 @@ class Settings:
     def url_to_show(self) -> str:
         """The store's URL without its password, for logs and messages."""
         return masked_url(self.url)
+
+
+DRAWS_ENV = "ECOLEDGER_DRAWS"
+
+
+def _draws_from_env() -> int:
+    value = os.environ.get(DRAWS_ENV, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise InputError(f"{DRAWS_ENV}={value!r} is not a number of draws; fix: a whole number from "
+                         f"0 (no intervals) to {runs.MAX_DRAWS}, e.g. {DRAWS_ENV}=1000")
+    return int(value)
 
 
 def masked_url(url: str) -> str:

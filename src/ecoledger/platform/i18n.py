@@ -80,6 +80,7 @@ _PLATFORM: dict[str, dict[str, str]] = {
     "run_step.preparing": _m("准备中", "preparing"),
     "run_step.writing outputs": _m("正在写出结果", "writing outputs"),
     "run_step.done": _m("完成", "done"),
+    "run_step.uncertainty": _m("正在计算区间和主要驱动因素", "intervals and drivers"),
     "run_status.queued": _m("排队中", "queued"),
     "run_status.running": _m("运行中", "running"),
     "run_status.provisional": _m("暂定（待发布）", "provisional"),
@@ -160,6 +161,21 @@ _PLATFORM: dict[str, dict[str, str]] = {
     "unit.no_children": _m("没有下级单元。", "No units below this one."),
     "unit.name": _m("名称", "Name"),
     "unit.gep_yi": _m("GEP（亿元）", "GEP (10⁸ yuan)"),
+    "unit.interval": _m("90% 区间", "90 % interval"),
+    "unit.interval_note": _m("{draws} 次抽样的第 5 至第 95 百分位",
+                             "5th to 95th percentile of {draws} draws"),
+    "unit.drivers": _m("GEP 的主要驱动因素", "Top drivers of GEP"),
+    "unit.driver_rank": _m("排序", "Rank"),
+    "unit.driver_input": _m("输入（参数或图层）", "Input (parameter or layer)"),
+    "unit.driver_s1": _m("一阶敏感性指数", "First-order index"),
+    "unit.driver_low": _m("取下限时 GEP（亿元）", "GEP at its low end (10⁸ yuan)"),
+    "unit.driver_high": _m("取上限时 GEP（亿元）", "GEP at its high end (10⁸ yuan)"),
+    "unit.drivers_hint": _m("按一阶敏感性指数（以 RBD-FAST 方法估计）排序，即该输入单独可解释的 GEP "
+                            "方差份额；后两列为该输入取其范围下限、上限而其余输入取核算值时的 GEP。",
+                            "Ranked by first-order index (Sobol' index estimated by RBD-FAST): the share "
+                            "of the variance of GEP the input explains alone; the last two columns give "
+                            "GEP with the input at the low and the high end of its range, the others at "
+                            "their account values."),
     # parameters
     "parameters.title": _m("参数库", "Parameter table"),
     "parameters.lede": _m("核算所用的全部参数、价格及其来源。", "Every parameter and price the accounts use, "
@@ -259,6 +275,11 @@ _PLATFORM: dict[str, dict[str, str]] = {
     "runs.supersedes_label": _m("更正已发布的运行", "Correct a published run"),
     "runs.supersedes_none": _m("不更正（新核算）", "none (a new account)"),
     "runs.start_submit": _m("启动", "Start"),
+    "runs.draws": _m("蒙特卡洛抽样次数", "Monte Carlo draws"),
+    "runs.draws_hint": _m("抽样次数大于 0 时同时计算各数值的 90% 区间，100 次起给出主要驱动因素；"
+                          "0 表示不计算；上限 {max} 次。",
+                          "With draws the run also computes the 90 % interval of every figure, and "
+                          "from 100 draws the top drivers; 0: none; at most {max}."),
     "runs.start_hint": _m("运行完成后为暂定结果，经发布后对外公开。",
                           "A finished run is provisional until it is published."),
     "runs.no_years": _m("没有可核算的年份。", "No year can be accounted."),

@@ -13,11 +13,20 @@ manifest). Only then are the account rows, the outputs' hashes, the archive's pa
 change committed, in one transaction, so a crash leaves either a finished run with its archive
 or none. ``ecoledger platform rerun`` recomputes an archive from the same region pack and
 proves the numbers equal.
+
+A run started with ``draws`` > 0 also gets the intervals and drivers of its figures
+(``ecoledger.uncertainty``): the account is run with its components, ``propagate`` draws the
+ranges of the inputs the run read (kept as ``inputs/ranges.csv``) and ``uncertainty/`` is
+written with the other outputs, so the run's folder and its archive hold it (a failure there
+fails the run, as any other). The API and the unit page read those files, checked against the
+hashes the run recorded (``read_uncertainty``): the store holds no copy of them.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import json
 import math
 import os
@@ -25,6 +34,7 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +59,13 @@ ACCOUNT_COLUMNS = ["adcode", "year", "group", "service", "item", "item_zh", "eco
                    "physical_value", "physical_unit", "unit_price", "price_unit", "value_yuan",
                    "data_status", "note", "note_zh"]
 ARCHIVE_FORMAT = "ecoledger-run-archive/1"
+MAX_DRAWS = 5000  # Monte Carlo draws a run may ask for (Settings.default_draws is 0: none)
+UNCERTAINTY = "uncertainty"  # the outputs' sub-folder that holds intervals and drivers
+UNCERTAINTY_FILES = ("meta.json", "intervals.csv", "drivers.csv")  # what the platform reads
+INTERVAL_COLUMNS = ["adcode", "name", "level", "scope", "key", "point_yuan", "median_yuan",
+                    "p05_yuan", "p95_yuan"]
+DRIVER_COLUMNS = ["adcode", "name", "level", "rank", "input", "s1", "s1_conf", "gep_low_yuan",
+                  "gep_high_yuan", "range_source"]
 
 
 def _sha256(data: bytes) -> str:
@@ -105,9 +122,14 @@ MAX_QUEUED_RUNS_PER_USER = 2  # queued or running runs one user may have (Settin
 
 
 def start(db: Database, user: User | None, year: int, profile: str, pack_years: list[int],
-          supersedes_id: int | None = None, max_queued: int = MAX_QUEUED_RUNS_PER_USER) -> Run:
+          supersedes_id: int | None = None, max_queued: int = MAX_QUEUED_RUNS_PER_USER,
+          draws: int = 0) -> Run:
+    """Queue a run; with ``draws`` > 0 it also computes intervals and drivers (Monte Carlo)."""
     user = require_role(user, "reviewer", "administrator")
     tables.profile(profile)  # raises ParameterError naming the profiles
+    if not 0 <= draws <= MAX_DRAWS:
+        raise PlatformError(f"draws must be between 0 (no intervals) and {MAX_DRAWS}; got {draws}",
+                            f"抽样次数须在 0（不计算区间）至 {MAX_DRAWS} 之间，收到 {draws}")
     if year not in pack_years:
         raise PlatformError(f"the region pack has no layers for {year}; choose one of "
                             f"{', '.join(map(str, pack_years))}",
@@ -128,12 +150,13 @@ def start(db: Database, user: User | None, year: int, profile: str, pack_years: 
         version = s.scalar(select(ParameterTable.version).order_by(
             ParameterTable.created_at.desc()).limit(1))
         run = Run(year=year, profile=profile, status="queued", started_by=user.id,
-                  supersedes_id=supersedes_id, parameter_version=version, code_version=__version__)
+                  supersedes_id=supersedes_id, parameter_version=version, code_version=__version__,
+                  inputs={"draws": draws})  # replaced by the run's inputs once it has results
         s.add(run)
         s.flush()
         audit.append(s, user.username, "run.start", "run", run.id,
                      {"year": year, "profile": profile, "supersedes": supersedes_id,
-                      "parameter_version": version})
+                      "parameter_version": version, "draws": draws})
     return run
 
 
@@ -211,6 +234,7 @@ def execute(db: Database, data_dir: Path, pack: Path | None, run_id: int,
             run = s.get(Run, run_id)
             run.status, run.started_at, run.step = "running", utcnow(), "preparing"
             year, profile, version = run.year, run.profile, run.parameter_version
+            draws = int((run.inputs or {}).get("draws", 0))
             overrides = s.get(ParameterTable, version).content if version else ""
         inputs = folder / "inputs"
         inputs.mkdir(parents=True, exist_ok=True)
@@ -222,28 +246,128 @@ def execute(db: Database, data_dir: Path, pack: Path | None, run_id: int,
             (inputs / "parameters.csv").write_text(overrides, encoding="utf-8")
             parameter_files.append(inputs / "parameters.csv")
         last = [0.0]
+        share = ACCOUNT_SHARE if draws else 1.0  # of the progress bar: the account, then the draws
 
         def progress(step: str, fraction: float) -> None:
             if fraction - last[0] >= progress_every or fraction >= 1:
                 last[0] = fraction
-                _set(db, run_id, step=step[:100], progress=round(min(fraction, 0.99), 3))
+                _set(db, run_id, step=step[:100], progress=round(min(fraction * share, 0.99), 3))
 
         result = run_account(pack, year, profile=profile, parameter_overrides=parameter_files,
-                             statistics_overrides=[statistics_file], keep_maps=False, progress=progress)
+                             statistics_overrides=[statistics_file], keep_maps=False, progress=progress,
+                             components=draws > 0)
+        uncertainty = None
+        if draws:
+            _set(db, run_id, step=UNCERTAINTY, progress=ACCOUNT_SHARE)
+            uncertainty = add_uncertainty(result, cited_ranges(result, inputs / "ranges.csv"), draws)
         _set(db, run_id, step="writing outputs", progress=0.99)
         outputs = write_outputs(result, folder / "outputs", pack)
         run_json = json.loads((outputs / "run.json").read_text(encoding="utf-8"))
         summary = json.loads((outputs / "summary.json").read_text(encoding="utf-8"))
         statistics_sha256 = _sha256(statistics_file.read_bytes())
-        archive = _write_archive(folder, run_id, profile, run_json, statistics_sha256)
+        archive = _write_archive(folder, run_id, profile, run_json, statistics_sha256, uncertainty)
         _store_results(db, run_id, result.accounts, run_json, summary, statistics_sha256,
-                       result.statistics, archive=str(archive))
+                       result.statistics, archive=str(archive), uncertainty=uncertainty)
     except Exception as exc:  # a failed run is recorded, never lost silently
         with db.transaction() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:4000], utcnow()
             audit.append(s, "system", "run.failed", "run", run_id, {"error": run.error})
         shutil.rmtree(folder, ignore_errors=True)  # nothing in it is referenced by the store
+
+
+ACCOUNT_SHARE = 0.8  # of a run with draws, the account's part of the progress bar
+
+
+def cited_ranges(result, path: Path) -> pd.DataFrame:
+    """The bundled cited ranges of every input ``result`` read (``ranges_for``), kept in ``path``
+    (the run's inputs, so its archive) and read back from it: a rerun of the archive draws
+    exactly these numbers, whatever the range tables of its code version say."""
+    from ecoledger.uncertainty import propagate as engine
+
+    engine.ranges_for(result).to_csv(path, index=False, encoding="utf-8")
+    return read_ranges(path)
+
+
+def add_uncertainty(result, ranges: pd.DataFrame, draws: int, seed: int | None = None) -> dict:
+    """Intervals and drivers of ``result`` (run with ``components=True``) into
+    ``result.uncertainty``: ``draws`` Latin-hypercube draws of ``ranges``; returns what the run
+    records (draws and seed)."""
+    from ecoledger.uncertainty import propagate as engine
+
+    seed = engine.SEED if seed is None else int(seed)
+    result.uncertainty = engine.propagate(result, ranges, draws, seed)
+    return {"draws": int(draws), "seed": seed}
+
+
+# numbers read back exactly as written: pandas 3 parses floats exactly by default (and deprecates
+# the option), pandas 2 does with float_precision="round_trip"
+EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
+def read_ranges(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"name": str, "distribution": str, "range_source": str},
+                       keep_default_na=False, na_values={c: [""] for c in ("value", "low", "high")},
+                       **EXACT_FLOATS, encoding="utf-8")
+
+
+class StoreIntegrityError(RuntimeError):
+    """A file of a run's outputs is gone or differs from the one the run recorded."""
+
+
+@dataclass(frozen=True)
+class RunUncertainty:
+    """What the platform reads of a run's ``uncertainty/`` (treat the frames as read-only)."""
+
+    meta: dict
+    intervals: pd.DataFrame  # INTERVAL_COLUMNS, 元
+    drivers: pd.DataFrame  # DRIVER_COLUMNS, 元 (GEP with one input at each end of its range)
+
+
+def read_uncertainty(data_dir: Path, run: Run) -> RunUncertainty | None:
+    """The intervals and drivers of ``run`` (None when it ran without draws, or was imported:
+    an imported run's files stay where they were computed), each file checked against the
+    hash the run recorded when its results were stored."""
+    recorded = run.outputs or {}
+    if run.origin != "platform" or f"{UNCERTAINTY}/meta.json" not in recorded:
+        return None
+    folder = Path(data_dir) / "runs" / str(run.id) / "outputs" / UNCERTAINTY
+    digests = tuple(recorded.get(f"{UNCERTAINTY}/{name}", "") for name in UNCERTAINTY_FILES)
+    return _read_uncertainty(str(folder), digests, run.id)
+
+
+@functools.lru_cache(maxsize=16)  # a run's files never change once recorded (hashes in the key)
+def _read_uncertainty(folder: str, digests: tuple[str, ...], run_id: int) -> RunUncertainty:
+    content = {}
+    for name, digest in zip(UNCERTAINTY_FILES, digests, strict=True):
+        path = Path(folder) / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StoreIntegrityError(f"run {run_id}: {path} cannot be read ({exc}); restore the "
+                                      f"run's folder from its archive (run-{run_id}.zip)") from exc
+        if _sha256(data) != digest:
+            raise StoreIntegrityError(f"run {run_id}: {path} differs from the file the run recorded "
+                                      f"(sha256 {digest}); restore it from the run's archive "
+                                      f"(run-{run_id}.zip)")
+        content[name] = data
+    text = {"adcode": str, "name": str, "level": str}
+    intervals = _csv(content["intervals.csv"], text | {"scope": str, "key": str}, INTERVAL_COLUMNS)
+    drivers = _csv(content["drivers.csv"], text | {"input": str, "range_source": str},
+                   DRIVER_COLUMNS)
+    return RunUncertainty(json.loads(content["meta.json"]), intervals, drivers)
+
+
+def _csv(data: bytes, text: dict, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(data), dtype=text, keep_default_na=False,
+                        na_values={c: [""] for c in columns if c not in text},
+                        **EXACT_FLOATS, encoding="utf-8")
+    return frame.reindex(columns=columns)
+
+
+def _intervals_frame(path: Path) -> pd.DataFrame:
+    return _csv(path.read_bytes(), {"adcode": str, "name": str, "level": str, "scope": str,
+                                    "key": str}, INTERVAL_COLUMNS)
 
 
 def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -254,7 +378,8 @@ def unit_statistics(stats: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: dict, summary: dict,
-                   statistics_sha256: str, statistics: pd.DataFrame, archive: str = "") -> None:
+                   statistics_sha256: str, statistics: pd.DataFrame, archive: str = "",
+                   uncertainty: dict | None = None) -> None:
     """Account rows, provenance, archive path and the status change: one transaction."""
     if "note_zh" not in accounts:  # accounts of before the notes in Chinese
         accounts = accounts.assign(note_zh=None)
@@ -267,6 +392,8 @@ def _store_results(db: Database, run_id: int, accounts: pd.DataFrame, run_json: 
         run.status, run.progress, run.step, run.finished_at = "provisional", 1.0, "done", utcnow()
         run.inputs = {"pack": run_json.get("inputs", {}),
                       "statistics_overrides": run_json.get("statistics_overrides", {})}
+        if uncertainty:  # draws and seed
+            run.inputs[UNCERTAINTY] = uncertainty
         run.outputs = run_json.get("outputs", {})
         run.summary = {**summary, "unit_statistics": unit_statistics(statistics)}
         run.gep_yuan = summary.get("gep_yuan")
@@ -286,7 +413,8 @@ def _account_row(run_id: int, r) -> AccountRow:
         note_zh=r.note_zh or "")
 
 
-def _write_archive(folder: Path, run_id: int, profile: str, run_json: dict, statistics_sha256: str) -> Path:
+def _write_archive(folder: Path, run_id: int, profile: str, run_json: dict, statistics_sha256: str,
+                   uncertainty: dict | None = None) -> Path:
     """``run-<id>.zip``: manifest, inputs and outputs; written before the run is committed."""
     manifest = {
         "format": ARCHIVE_FORMAT, "run": run_id, "year": run_json["year"], "profile": profile,
@@ -296,6 +424,8 @@ def _write_archive(folder: Path, run_id: int, profile: str, run_json: dict, stat
         "outputs": run_json.get("outputs", {}),
         "rerun": f"ecoledger platform rerun run-{run_id}.zip --pack <the region pack> --out <folder>",
     }
+    if uncertainty:  # draws and seed; the ranges drawn are inputs/ranges.csv
+        manifest[UNCERTAINTY] = uncertainty
     archive = folder / f"run-{run_id}.zip"
     staging = archive.with_name(archive.name + ".partial")
     with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as z:
@@ -364,6 +494,7 @@ def archive_path(db: Database, user: User | None, run_id: int) -> Path:
 
 
 ARCHIVE_REQUIRED = ("manifest.json", "inputs/statistics.csv", "outputs/accounts.csv")
+ARCHIVED_INTERVALS = f"outputs/{UNCERTAINTY}/intervals.csv"  # compared by a rerun when present
 MANIFEST_KEYS = ("run", "year", "profile", "pack_inputs", "parameter_table_version")
 
 
@@ -407,7 +538,7 @@ def read_archive(archive: Path) -> tuple[dict, dict[str, bytes]]:
         try:
             members = {name: z.read(name) for name in names
                        if (name.startswith("inputs/") and not name.endswith("/"))
-                       or name == "outputs/accounts.csv"}
+                       or name in ("outputs/accounts.csv", ARCHIVED_INTERVALS)}
         except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a corrupt member (CRC, truncation)
             raise _archive_error(archive, f"a member cannot be read ({exc})") from exc
     return manifest, members
@@ -415,11 +546,13 @@ def read_archive(archive: Path) -> tuple[dict, dict[str, bytes]]:
 
 def verify_archive(archive: Path, pack: Path, out: Path,
                    progress: Callable[[str, float], None] | None = None) -> dict:
-    """Re-run an archive's inputs on ``pack``; compare with the archived accounts.
+    """Re-run an archive's inputs on ``pack``; compare with the archived accounts (and, for a
+    run with draws, its intervals: the same draws of the archived ranges with the same seed).
 
     The archive and the pack are checked before any computation (``read_archive``, the pack's
     file hashes against the manifest's); ``out`` (``archive-inputs/``, ``outputs/``) is written
-    whole or not at all, replacing any previous folder."""
+    whole or not at all, replacing any previous folder. ``identical``: the accounts and, when
+    the run has them, the intervals."""
     from ecoledger.accounts import run_account
     from ecoledger.atomic import atomic_directory
     from ecoledger.outputs import input_hashes
@@ -437,16 +570,29 @@ def verify_archive(archive: Path, pack: Path, out: Path,
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         parameters = inputs / "inputs" / "parameters.csv"
+        drawn = manifest.get(UNCERTAINTY) or {}
+        ranges = inputs / "inputs" / "ranges.csv"
+        if drawn and (ARCHIVED_INTERVALS not in members or not ranges.is_file()):
+            raise _archive_error(archive, f"the manifest names {drawn.get('draws')} draws but the "
+                                          f"archive lacks inputs/ranges.csv or {ARCHIVED_INTERVALS}")
         result = run_account(pack, manifest["year"], profile=manifest["profile"],
                              parameter_overrides=[parameters] if parameters.exists() else [],
                              statistics_overrides=[inputs / "inputs" / "statistics.csv"],
-                             keep_maps=False, progress=progress)
+                             keep_maps=False, progress=progress, components=bool(drawn))
+        if drawn:
+            add_uncertainty(result, read_ranges(ranges), int(drawn["draws"]), drawn.get("seed"))
         write_outputs(result, staging / "outputs", pack)
         archived = pd.read_csv(inputs / "outputs" / "accounts.csv", dtype={"adcode": str})
         fresh = pd.read_csv(staging / "outputs" / "accounts.csv", dtype={"adcode": str})
         same = archived.equals(fresh)
+        same_intervals = None
+        if drawn:
+            same_intervals = _intervals_frame(inputs / ARCHIVED_INTERVALS).equals(
+                _intervals_frame(staging / "outputs" / UNCERTAINTY / "intervals.csv"))
         hashes = output_hashes(staging / "outputs")
-    return {"run": manifest["run"], "year": manifest["year"], "identical": bool(same),
+    return {"run": manifest["run"], "year": manifest["year"],
+            "identical": bool(same) and same_intervals is not False,
+            "accounts_identical": bool(same), "intervals_identical": same_intervals,
             "parameter_table_version": result.provenance["parameter_table_version"],
             "archived_parameter_table_version": manifest["parameter_table_version"],
             "outputs": hashes}

@@ -7,6 +7,7 @@ Forms post back here with the CSRF token in a hidden field; after a change the p
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -119,8 +120,42 @@ def unit_page(request: Request, code: str, user: UserDep, year: int | None = Que
             raise PlatformError("no published accounts yet", "尚无已发布的核算结果")
         year = years[-1]
     found = queries.breakdown(db, user, code, year, run)
-    return render(request, "unit.html", {"years": years, "year": found["run"].year,
-                                         **unit_context(db, found)})
+    return render(request, "unit.html", {
+        "years": years, "year": found["run"].year, **unit_context(db, found),
+        "uncertainty": unit_uncertainty(platform(request).settings.data_dir, found["run"], code)})
+
+
+DRIVERS_SHOWN = 10
+
+
+def unit_uncertainty(data_dir, run, code: str) -> dict | None:
+    """The unit's GEP interval (5th–95th percentile, 元) and the top drivers of its GEP, when the
+    run was started with draws (None otherwise, or when the unit has no GEP interval).
+
+    Files that differ from those the run recorded leave the page without them (and are logged):
+    the accounts it shows come from the store; the API refuses such files (500)."""
+    try:
+        found = runs.read_uncertainty(data_dir, run)
+    except runs.StoreIntegrityError as exc:
+        logging.getLogger(__name__).error("unit page without intervals: %s", exc)
+        return None
+    if found is None:
+        return None
+    rows = found.intervals[(found.intervals["adcode"] == code) & (found.intervals["scope"] == "gep")]
+    if rows.empty:
+        return None
+    gep = rows.iloc[0]
+    drivers = found.drivers[found.drivers["adcode"] == code].sort_values("rank").head(DRIVERS_SHOWN)
+    return {"point": _number(gep["point_yuan"]), "median": _number(gep["median_yuan"]),
+            "p05": _number(gep["p05_yuan"]), "p95": _number(gep["p95_yuan"]),
+            "draws": found.meta.get("draws"),
+            "drivers": [{"rank": int(d["rank"]), "input": d["input"], "s1": _number(d["s1"]),
+                         "gep_low": _number(d["gep_low_yuan"]), "gep_high": _number(d["gep_high_yuan"])}
+                        for _, d in drivers.iterrows()]}
+
+
+def _number(value) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def unit_context(db, found: dict) -> dict:
@@ -302,7 +337,8 @@ def runs_page(request: Request, user: UserDep):
     listed = [{**run_json(r, superseded), "gep": r.gep_yuan} for r in runs.list_runs(state.db, user)
               if can_read_run(user, r.status)]
     return render(request, "runs.html", {
-        "runs": listed, "years": state.pack_years,
+        "runs": listed, "years": state.pack_years, "default_draws": state.settings.default_draws,
+        "max_draws": runs.MAX_DRAWS,
         "profiles": sorted(tables.profiles(), key=lambda name: (name != DEFAULT_PROFILE, name)),
         "can_start": is_staff(user), "can_publish": is_staff(user),
     })
@@ -313,10 +349,15 @@ def runs_page(request: Request, user: UserDep):
 def start_run_form(request: Request, user: UserDep, year: Annotated[int, Form()],
                    profile: Annotated[str, Form(max_length=32)] = "ndrc2022",
                    supersedes: Annotated[str, Form(max_length=12)] = "",
+                   draws: Annotated[str, Form(max_length=12)] = "",
                    csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)
     corrected = int(supersedes) if supersedes.isdigit() and int(supersedes) <= MAX_ID else None
-    launch(request, user, year, profile, corrected)
+    drawn = draws.strip()
+    if drawn and not drawn.isdigit():
+        raise PlatformError(f"draws must be a whole number from 0 to {runs.MAX_DRAWS}",
+                            f"抽样次数须为 0 至 {runs.MAX_DRAWS} 之间的整数")
+    launch(request, user, year, profile, corrected, int(drawn) if drawn else None)
     return _back("/runs")
 
 
