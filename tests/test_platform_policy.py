@@ -40,6 +40,9 @@ FRAMEWORK = {"/api/v1/openapi.json", "/api/v1/docs", "/docs/oauth2-redirect"}  #
 SAMPLE_QUERY = {"year": str(YEAR), "station": "S1", "sha256": "0" * 64}
 # lookups by an id nobody issued in this store: 404 is the admitted answer
 UNISSUED = {"digest": "0" * 64, "label_id": "NO-SUCH-LABEL"}
+# both runs compute intervals (a few draws of ±10 % ranges), so that the uncertainty routes have
+# data to show or hide: a run without draws has none (404), which says nothing about the policy
+DRAWS = 8
 SUBMISSION_CSV = (
     "code,year,indicator,value,unit,source\n"
     f"{UNIT_A},{YEAR},agriculture_output_value,12.5,亿元,synthetic test yearbook table 1\n"
@@ -61,7 +64,15 @@ def matrix(request, tmp_path_factory, platform_pack):
         if os.environ.get("CI"):
             pytest.fail(str(exc))
         pytest.skip(str(exc))
-    with make_client(make_settings(folder, url, platform_pack, run_in_background=False)) as first:
+    from ecoledger.uncertainty.propagate import relative_ranges
+
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        make_client(make_settings(folder, url, platform_pack, run_in_background=False)) as first,
+    ):
+        patch.setattr(
+            "ecoledger.uncertainty.propagate.ranges_for", lambda result, extra=(): relative_ranges(result)
+        )
         app = first.app
         clients = {}
         for role, (name, _) in ROLES.items():
@@ -79,7 +90,7 @@ def matrix(request, tmp_path_factory, platform_pack):
         )
         reviewer, csrf_r = clients["reviewer"]
         published = reviewer.post(
-            "/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf_r}
+            "/api/v1/runs", json={"year": YEAR, "draws": DRAWS}, headers={"X-CSRF-Token": csrf_r}
         ).json()
         admin, csrf_admin = clients["administrator"]
         assert (
@@ -89,7 +100,7 @@ def matrix(request, tmp_path_factory, platform_pack):
             == "published"
         )
         provisional = reviewer.post(
-            "/api/v1/runs", json={"year": YEAR}, headers={"X-CSRF-Token": csrf_r}
+            "/api/v1/runs", json={"year": YEAR, "draws": DRAWS}, headers={"X-CSRF-Token": csrf_r}
         ).json()
         assert provisional["status"] == "provisional"
         yield {
