@@ -55,6 +55,8 @@ def main() -> None:
             times[f"account --draws {args.draws}"].append(
                 _wall([*base, "--out", f"{work}/u{i}", "--draws", str(args.draws)]))
         meta = json.loads(Path(f"{work}/u0/uncertainty/meta.json").read_text(encoding="utf-8"))
+        run = json.loads(Path(f"{work}/u0/run.json").read_text(encoding="utf-8"))
+        meta["elapsed_s"] = run["timings_s"]["uncertainty"]
     medians = {name: statistics.median(t) for name, t in times.items()}
     ratio = medians[f"account --draws {args.draws}"] / medians["account"]
     print(f"{args.pack.name} {args.year}, {meta['sampled_inputs']} sampled inputs, "

@@ -9,7 +9,7 @@ import pytest
 from ecoledger.accounts import run_account
 from ecoledger.outputs import write_outputs
 from ecoledger.report import write_report
-from ecoledger.report.uncertainty import input_label
+from ecoledger.uncertainty.names import input_label
 from ecoledger.uncertainty.propagate import propagate, relative_ranges
 from ecoledger.untranslated import untranslated
 

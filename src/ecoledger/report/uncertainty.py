@@ -3,7 +3,6 @@ tornado chart per unit (the region and its cities), from ``<out>/uncertainty/``.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -11,13 +10,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ecoledger import messages
-from ecoledger.ecosystems import ECOSYSTEMS
 from ecoledger.report import numbers, words
 from ecoledger.report.figures import Chart, _png, _styled
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
 from ecoledger.report.sections import Table
-from ecoledger.tables import data_path
+from ecoledger.uncertainty.names import input_label
 from ecoledger.uncertainty.propagate import Uncertainty
 
 TOP = 10
@@ -62,26 +60,6 @@ messages.register({
     "layer_factor": ("倍", "×"),
     "scope.gep": ("合计", "GEP"),
 }, prefix="report.")
-
-
-@functools.cache
-def _input_names() -> pd.DataFrame:
-    with data_path("input_names.csv").open(encoding="utf-8") as f:
-        return pd.read_csv(f).set_index("input")
-
-
-def input_label(name: str, lang: str) -> str:
-    """An input in words: ``runoff_coefficient[mixed_forest]`` → 地表径流系数（针阔混交林）."""
-    base, _, key = name.partition("[")
-    key = key.rstrip("]")
-    names = _input_names()
-    label = names.at[base, f"name_{lang}"] if base in names.index else base
-    if not key:
-        return label
-    keyed = f"report.subtype.{key}", f"report.key.{key}"
-    shown = (Translator(lang).ecosystem(key) if key in ECOSYSTEMS else
-             next((messages.text(k, lang) for k in keyed if k in messages.CATALOGUE), key))
-    return f"{label}（{shown}）" if lang == "zh" else f"{label} ({shown})"
 
 
 def read(data: RunOutputs) -> Uncertainty | None:

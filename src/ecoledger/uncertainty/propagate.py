@@ -170,8 +170,10 @@ def propagate(result, ranges: pd.DataFrame, draws: int = DRAWS, seed: int = SEED
         "approximations": {key: en for key, (_, en) in APPROXIMATIONS.items()},
         "not_sampled": {key: en for key, (_, en) in NOT_SAMPLED.items()},
         "parameter_table_version": result.provenance.get("parameter_table_version"),
-        "elapsed_s": round(time.perf_counter() - started, 3),
     }
+    # the time goes to the run's timings (run.json), so that meta.json is the same on a re-run
+    timings = result.provenance.setdefault("timings_s", {})
+    timings["uncertainty"] = round(time.perf_counter() - started, 3)
     gep_draws = pd.DataFrame(scopes["gep", "GEP"], columns=rollup.codes)
     region = rollup.codes.index(_top(result.units))
     item_ratios = pd.DataFrame({
