@@ -239,3 +239,47 @@ def test_raster_size_guard_in_chinese(tmp_path):
     assert zh.startswith("错误：输入有 1 个问题") and "200000 × 200000" in zh and "GiB" in zh
     assert "gdal_translate" in zh and english(quoted_out(zh)) == [], zh
     assert en.startswith("error: the input has 1 problem(s)") and "fix:" in en
+
+
+def test_pipeline_errors_in_chinese(tmp_path):
+    from ecoledger.cli._errors import user_error_message
+    from ecoledger.errors import GridMismatchError, PipelineError
+    from ecoledger.pipeline.rasters import check_grid
+
+    for name, width, crs in (("a", 4, ACCOUNTING_CRS), ("b", 5, ACCOUNTING_CRS), ("c", 4, "EPSG:4326")):
+        with rasterio.open(tmp_path / f"{name}.tif", "w", driver="GTiff", width=width, height=3,
+                           count=1, dtype="float32", crs=crs,
+                           transform=Affine(30, 0, ORIGIN[0], 0, -30, ORIGIN[1])) as dst:
+            dst.write(np.zeros((3, width), np.float32), 1)
+    with pytest.raises(GridMismatchError) as raised:
+        check_grid({"dem_path": tmp_path / "a.tif", "lulc_path": tmp_path / "b.tif"})
+    assert str(raised.value).startswith("the input rasters are not on one grid:\n  - dem_path (")
+    zh = user_error_message(raised.value, (), "zh")
+    assert "输入栅格不在同一网格上" in zh and "3×5 个像元" in zh and "gdalwarp -tap" in zh
+    assert english(quoted_out(zh)) == [], zh
+    with pytest.raises(PipelineError) as raised:
+        check_grid({"lulc_path": tmp_path / "c.tif"})
+    zh = user_error_message(raised.value, (), "zh")
+    assert "投影坐标系" in zh and english(quoted_out(zh)) == [], zh
+
+
+def test_invest_missing_layer_in_chinese(tmp_path):
+    stack = tmp_path / "args.json"
+    stack.write_text('{"model_id": "carbon", "args": {"workspace_dir": "ws", '
+                     '"lulc_bas_path": "nope.tif", "carbon_pools_path": "pools.csv"}}')
+    (tmp_path / "pools.csv").write_text("lucode,c_above,c_below,c_soil,c_dead\n1,1,1,1,1\n")
+    en, en_output = run("--lang", "en", "invest", stack)
+    zh, zh_output = run("--lang", "zh", "invest", stack)
+    assert en.exit_code == zh.exit_code == 2
+    assert "arg 'lulc_bas_path': no such file" in en_output and "fix: correct the path" in en_output
+    assert "参数 `lulc_bas_path`：文件不存在" in zh_output and "请更正路径" in zh_output
+    assert english(quoted_out(zh_output)) == [], zh_output
+
+
+def test_platform_errors_speak_their_chinese(tmp_path):
+    data = tmp_path / "store"
+    args = ("platform", "add-user", "alice", "--role", "viewer", "--data", data)
+    result, output = run("--lang", "zh", *args, env={"ECOLEDGER_PASSWORD": "short"})
+    assert result.exit_code == 2 and "密码至少需要" in output and english(output) == [], output
+    result, output = run("--lang", "en", *args, env={"ECOLEDGER_PASSWORD": "short"})
+    assert result.exit_code == 2 and "password" in output

@@ -36,12 +36,14 @@ class EcoledgerError(Exception):
         super().__init__(*args)
 
     def in_language(self, lang: str) -> str:
-        """The message in ``lang`` (zh or en): the catalogue's phrase if the error has a key."""
+        """The message in ``lang`` (zh or en): the catalogue's phrase if the error has a key, its
+        ``message_zh`` in Chinese if it has one (the platform's errors do), else ``str(self)``."""
         from ecoledger.messages import CATALOGUE, text
 
-        if self.key is None or self.key not in CATALOGUE:
-            return str(self)
-        return text(self.key, lang, **self.fields)
+        if self.key is not None and self.key in CATALOGUE:
+            return text(self.key, lang, **self.fields)
+        chinese = getattr(self, "message_zh", "")
+        return chinese if lang == "zh" and chinese else str(self)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,12 @@ from typing import Any
 import numpy as np
 
 from ecoledger.errors import InputError
+from ecoledger.messages import register
+
+register({
+    "no_such_file": ("{source}：参数 `{arg}`：文件不存在：{path} → 修改：请更正路径",
+                     "{source}: arg {arg!r}: no such file {path} → fix: correct the path"),
+}, prefix="invest.")
 
 MODELS = ("sdr", "annual_water_yield", "carbon")
 _ALIASES = {
@@ -195,7 +201,7 @@ def _resolve(model: str, args: dict[str, Any], source: Path) -> dict[str, Any]:
         p = Path(text).expanduser()
         out[key] = p if p.is_absolute() else base / p
         if key != "workspace_dir" and not out[key].exists():
-            raise InvestArgsError(f"{source}: arg {key!r}: no such file {out[key]} → fix: correct the path")
+            raise InvestArgsError(key="invest.no_such_file", source=source, arg=key, path=out[key])
     return out
 
 

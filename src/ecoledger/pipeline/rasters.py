@@ -23,6 +23,29 @@ from rasterio.crs import CRS
 
 from ecoledger import limits
 from ecoledger.errors import GridMismatchError, PipelineError
+from ecoledger.messages import register, text
+
+register({
+    "grid_mismatch": ("输入栅格不在同一网格上：\n{lines_zh}\n→ 修改：请先对齐（相同的坐标参考系、像元大小、"
+                      "原点和尺寸），如用 `gdalwarp -tap`",
+                      "the input rasters are not on one grid:\n{lines}\n→ fix: align them first (same "
+                      "CRS, cell size, origin and size), e.g. with gdalwarp -tap"),
+    "grid_line": ("  - {name}（{path}）：{rows}×{cols} 个像元，{transform}，`{crs}`",
+                  "  - {name} ({path}): {rows}×{cols} cells, {transform}, {crs}"),
+    "not_projected": ("输入栅格须使用以米为单位的投影坐标系，实际为 `{crs_zh}`；修改：请先投影，"
+                      "如 `gdalwarp -t_srs EPSG:32650`（UTM 50N）",
+                      "the inputs need a projected CRS in metres, got {crs}; fix: reproject them "
+                      "first, e.g. gdalwarp -t_srs EPSG:32650 (UTM 50N)"),
+    "polygons_crs": ("{path}：坐标参考系 `{crs_zh}` 与栅格的 `{grid}` 不同 → 修改：请将多边形投影到栅格的"
+                     "坐标参考系（如 `ogr2ogr -t_srs`）",
+                     "{path}: CRS {crs} differs from the rasters' {grid} → fix: reproject the "
+                     "polygons to the rasters' CRS (e.g. ogr2ogr -t_srs)"),
+    "no_crs": ("无", "none"),
+    "unknown_codes": ("土地覆被代码 {codes_zh} 出现在栅格中，但不在 {table} 中；修改：请在表中为其"
+                      "添加一行（lucode），或将这些像元设为无数据值",
+                      "land-cover codes {codes} occur in the raster but not in {table}; fix: add "
+                      "a row (lucode) for each to the table, or set those cells to nodata"),
+}, prefix="pipeline.")
 
 WRITE_OPTIONS = {
     "driver": "GTiff",
@@ -55,6 +78,14 @@ class Grid:
         return abs(self.transform.a * self.transform.e)
 
 
+def crs_name(crs, lang: str = "en") -> str:
+    """A CRS as a message names it: EPSG:n, else its PROJ string (a WKT is pages long)."""
+    if crs is None:
+        return text("pipeline.no_crs", lang)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else (crs.to_proj4() or crs.to_string())
+
+
 def check_grid(paths: Mapping[str, str | Path]) -> Grid:
     """The grid all ``paths`` share; ``GridMismatchError`` listing every raster's grid if not."""
     grids = {}
@@ -63,16 +94,16 @@ def check_grid(paths: Mapping[str, str | Path]) -> Grid:
             grids[name] = Grid((src.height, src.width), src.transform, src.crs)
     first = next(iter(grids.values()))
     if any(g != first for g in grids.values()):
-        lines = "\n".join(
-            f"  - {name} ({paths[name]}): {g.shape[0]}×{g.shape[1]} cells, {tuple(g.transform)[:6]}, {g.crs}"
-            for name, g in grids.items()
-        )
-        raise GridMismatchError(
-            f"the input rasters are not on one grid:\n{lines}\n"
-            "→ fix: align them first (same CRS, cell size, origin and size), e.g. with gdalwarp -tap"
-        )
+        def listing(lang: str) -> str:
+            return "\n".join(text("pipeline.grid_line", lang, name=name, path=paths[name], rows=g.shape[0],
+                                   cols=g.shape[1], transform=tuple(g.transform)[:6],
+                                   crs=crs_name(g.crs, lang))
+                             for name, g in grids.items())
+
+        raise GridMismatchError(key="pipeline.grid_mismatch", lines=listing("en"), lines_zh=listing("zh"))
     if first.crs is None or not first.crs.is_projected:
-        raise PipelineError(f"the inputs need a projected CRS in metres, got {first.crs}")
+        raise PipelineError(key="pipeline.not_projected", crs=crs_name(first.crs),
+                            crs_zh=crs_name(first.crs, "zh"))
     t = first.transform
     if not np.isclose(abs(t.a), abs(t.e)) or t.b or t.d:
         raise PipelineError(f"cells must be square and north-up, got transform {tuple(first.transform)[:6]}")
@@ -205,7 +236,8 @@ def class_index(lulc: np.ndarray, nodata: float | None, codes: np.ndarray, table
         if has_nodata:
             flagged &= codes_in_rows != nodata
         bad = np.unique(codes_in_rows[flagged])
-        raise PipelineError(f"land-cover codes {bad.tolist()} occur in the raster but not in {table}")
+        raise PipelineError(key="pipeline.unknown_codes", codes=bad.tolist(), table=table,
+                            codes_zh="、".join(map(str, bad.tolist())))
     return out
 
 
@@ -260,10 +292,9 @@ def read_watersheds(watersheds_path: str | Path, grid: Grid, id_field: str | Non
     if id_field is not None and id_field not in sheds.fields:
         raise PipelineError(f"{watersheds_path}: no field {id_field!r}; fields are {list(sheds.fields)}")
     if sheds.crs is None or not sheds.crs == grid.crs:
-        raise GridMismatchError(
-            f"{watersheds_path}: CRS {sheds.crs} differs from the rasters' {grid.crs}"
-            " → fix: reproject the polygons to the rasters' CRS (e.g. ogr2ogr -t_srs)"
-        )
+        raise GridMismatchError(key="pipeline.polygons_crs", path=watersheds_path,
+                                crs=crs_name(sheds.crs), crs_zh=crs_name(sheds.crs, "zh"),
+                                grid=crs_name(grid.crs))
     return sheds
 
 
