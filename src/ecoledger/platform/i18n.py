@@ -439,10 +439,11 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
     ``when``, ``isodate``, ``marked`` that the templates also use), and the report's cell words in
     the page's language (its ``lang``): ``unit`` (yuan → 元, symbols kept), ``foreign`` (a citation
     left in English, marked ``lang="en"`` on a Chinese page), ``localized`` (our own text),
-    ``item_name`` (an item code by the item catalogue's name) and ``status_word`` (a data status)."""
+    ``item_name`` (an item code by the item catalogue's name), ``status_word`` (a data status) and
+    ``input_name`` (an uncertain input in words)."""
     env.filters.update(yi=number_yi, percent=percent, number=number, plain=plain, when=when,
                        isodate=isodate, marked=marked, unit=_unit, foreign=_foreign, localized=_localized,
-                       item_name=_item_name, status_word=_status_word)
+                       item_name=_item_name, status_word=_status_word, input_name=_input_name)
     return env
 
 
@@ -499,6 +500,14 @@ def _item_names(lang: str) -> dict[str, str]:
     from ecoledger import tables
 
     return tables.items()["name_zh" if lang == "zh" else "name_en"].to_dict()
+
+
+@jinja2.pass_context
+def _input_name(context, name):
+    """An uncertain input of the accounts (``runoff_coefficient[mixed_forest]``) in words."""
+    from ecoledger.uncertainty.names import input_label
+
+    return input_label(name, _lang(context))
 
 
 @jinja2.pass_context
