@@ -58,6 +58,7 @@ messages.register({
     "stage.capping and pricing": ("封顶与定价", "capping and pricing"),
     "stage.water bodies and statistics items": ("水体与统计科目", "water bodies and statistics items"),
     "stage.assemble": ("汇总", "assemble"),
+    "stage.uncertainty": ("不确定性抽样", "uncertainty"),
     # words of physical and price units (the symbols t, m³, kWh… stay as they are)
     "unit_word.yuan": ("元", "yuan"),
     "unit_word.person-time": ("人次", "person-time"),
