@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from ecoledger import terrain
 from ecoledger.pipeline.rasters import (
     PipelineError,
     check_grid,
@@ -131,6 +130,8 @@ def soil_retention(
         sums are of the per-cell values (t·ha⁻¹·a⁻¹ × cells): × cell area in ha gives InVEST's
         ``usle_tot`` / ``avoid_eros`` (t/a).
     """
+    from ecoledger import terrain  # here: runs of the other pipelines need not import it
+
     routing = routing.lower()
     if routing not in ("d8", "mfd"):
         raise PipelineError(f"routing must be 'd8' or 'mfd', got {routing!r}")

@@ -283,10 +283,16 @@ def fill_depressions(dem: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
         out = np.empty(dem.shape, dtype=dem.dtype)
     else:
         _check_out(out, dem.shape, dem.dtype)
-    zp = _pad(dem, np.nan)
-    _fill_kernel(zp, dem.shape[1], _index_dtype(*dem.shape))
-    _unpad(zp, np.asarray(out))
+    _fill_depressions(dem, np.asarray(out), _index_dtype(*dem.shape))
     return out
+
+
+@njit(cache=True, nogil=True)
+def _fill_depressions(dem, out, itype):
+    """Pad, fill and unpad in one compiled call (one cached kernel to load, not three)."""
+    zp = _pad(dem, np.nan)
+    _fill_kernel(zp, dem.shape[1], itype)
+    _unpad(zp, out)
 
 
 # --------------------------------------------------------------------------- D8 direction
@@ -452,15 +458,21 @@ def flow_direction_d8(filled: np.ndarray, out: np.ndarray | None = None) -> np.n
         out = np.empty(filled.shape, dtype=np.uint8)
     else:
         _check_out(out, filled.shape, np.uint8)
+    _flow_direction_d8(filled, np.asarray(out), _index_dtype(*filled.shape))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _flow_direction_d8(filled, out, itype):
+    """Pad, steepest descent, plateaus and unpad in one compiled call (one kernel to load)."""
     rows, cols = filled.shape
     zp = _pad(filled, np.nan)
     dirs = np.full(zp.size, D8_NODATA, dtype=np.uint8)
     eq = np.zeros(zp.size, dtype=np.uint8)
     state = np.zeros(zp.size, dtype=np.uint8)
     _d8_steepest(zp, rows, cols, dirs, eq, state)
-    _d8_plateaus(zp, rows, cols, dirs, eq, state, _index_dtype(rows, cols))
-    _unpad(dirs, np.asarray(out))
-    return out
+    _d8_plateaus(zp, rows, cols, dirs, eq, state, itype)
+    _unpad(dirs, out)
 
 
 # --------------------------------------------------------------------------- MFD direction
@@ -691,17 +703,22 @@ def flow_direction_mfd(filled: np.ndarray, out: np.ndarray | None = None) -> np.
         out = np.empty(shape, dtype=np.float32)
     else:
         _check_out(out, shape, np.float32)
+    _flow_direction_mfd(filled, np.asarray(out), _index_dtype(*filled.shape))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _flow_direction_mfd(filled, out, itype):
+    """Pad, steepest descent, plateaus and proportions in one compiled call (one kernel to
+    load); the padded grids are freed after their last use, before the proportions are made."""
     rows, cols = filled.shape
     zp = _pad(filled, np.nan)
     code = np.zeros(zp.size, dtype=np.uint32)
     eq = np.zeros(zp.size, dtype=np.uint8)
     state = np.zeros(zp.size, dtype=np.uint8)
     _mfd_steepest(zp, rows, cols, code, eq, state)
-    _mfd_plateaus(zp, rows, cols, code, eq, state, _index_dtype(rows, cols))
-    del eq, state
-    del zp
-    _mfd_unpack(code, np.asarray(out))
-    return out
+    _mfd_plateaus(zp, rows, cols, code, eq, state, itype)
+    _mfd_unpack(code, out)
 
 
 # --------------------------------------------------------------------------- accumulation
@@ -787,10 +804,16 @@ def flow_accumulation_d8(
     else:
         _check_out(out, directions.shape, np.float64)
     acc = np.asarray(out)
-    indeg = np.empty(directions.shape, dtype=np.uint8)
-    _d8_indegree(directions, w, weights is not None, acc, indeg)
-    _accumulate_d8(directions, acc, indeg)
+    _flow_accumulation_d8(directions, w, weights is not None, acc)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _flow_accumulation_d8(dirs, weights, use_weights, acc):
+    """In-degrees and accumulation in one compiled call (one kernel to load, not two)."""
+    indeg = np.empty(dirs.shape, dtype=np.uint8)
+    _d8_indegree(dirs, weights, use_weights, acc, indeg)
+    _accumulate_d8(dirs, acc, indeg)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -898,11 +921,18 @@ def flow_accumulation_mfd(
     else:
         _check_out(out, shape, np.float64)
     acc = np.asarray(out)
-    valid = np.empty(shape, dtype=np.bool_)
-    indeg = np.empty(shape, dtype=np.uint8)
-    _mfd_indegree(proportions, w, weights is not None, valid, acc, indeg)
-    _accumulate_mfd(proportions, valid, acc, indeg)
+    _flow_accumulation_mfd(proportions, w, weights is not None, acc)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _flow_accumulation_mfd(prop, weights, use_weights, acc):
+    """Validity, in-degrees and accumulation in one compiled call (one kernel to load)."""
+    _, rows, cols = prop.shape
+    valid = np.empty((rows, cols), dtype=np.bool_)
+    indeg = np.empty((rows, cols), dtype=np.uint8)
+    _mfd_indegree(prop, weights, use_weights, valid, acc, indeg)
+    _accumulate_mfd(prop, valid, acc, indeg)
 
 
 # --------------------------------------------------------------------------- validation
