@@ -143,6 +143,30 @@ def test_failed_write_leaves_previous_outputs(synthetic_result, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_ecosystem_map_written_with_colours_and_names(synthetic_result, synthetic_pack, tmp_path):
+    """maps/ecosystem.tif holds the run's ecosystem code of every cell, the conventional colours as
+    its colour table and code → name (en, zh) in its tags."""
+    import rasterio
+
+    from ecoledger.ecosystems import ECOSYSTEM_CODES, ECOSYSTEM_COLOURS, ECOSYSTEMS
+
+    out = write_outputs(synthetic_result, tmp_path / "out", synthetic_pack)
+    with rasterio.open(out / "maps" / "ecosystem.tif") as written, \
+            rasterio.open(synthetic_result.maps["_ecosystem"]) as run:
+        codes = written.read(1)
+        assert written.dtypes[0] == "uint8" and written.nodata == 0
+        assert (codes == run.read(1)).all() and (codes > 0).any()
+        assert written.crs == run.crs and written.transform == run.transform
+        colours = written.colormap(1)
+        tags = written.tags()
+    for name, code in ECOSYSTEM_CODES.items():
+        assert "#{:02x}{:02x}{:02x}".format(*colours[code][:3]) == ECOSYSTEM_COLOURS[name][0]
+    assert colours[0][3] == 0  # no type: transparent
+    assert json.loads(tags["codes"]) == {str(c): n for n, c in ECOSYSTEM_CODES.items()}
+    assert json.loads(tags["codes_zh"])[str(ECOSYSTEM_CODES["forest"])] == ECOSYSTEMS["forest"]
+    assert "maps/ecosystem.tif" in json.loads((out / "run.json").read_text())["outputs"]
+
+
 def test_outputs_written(synthetic_result, synthetic_pack, tmp_path):
     out = write_outputs(synthetic_result, tmp_path / "out", synthetic_pack)
     names = {p.name for p in out.iterdir()}

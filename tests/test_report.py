@@ -158,3 +158,33 @@ def test_zh_sources_of_the_jiangxi_parameters_and_layers_are_in_chinese(jiangxi_
     page = _html(jiangxi_report)
     assert "甘孜 2017（《生态学报》37(19):6302）" in page
     assert untranslated(page) == []
+
+
+def test_jiangxi_ecosystem_map_saved_and_drawn_in_both_languages(jiangxi_report):
+    """maps/ecosystem.tif of the Jiangxi run agrees with the extent table (T1) and the report
+    draws it, zh and en, with the legend in the page's language."""
+    import numpy as np
+    import rasterio
+    from rasterio.features import geometry_mask
+
+    from ecoledger.ecosystems import ECOSYSTEM_CODES
+    from ecoledger.report import figures
+
+    data = read_outputs(jiangxi_report)
+    province = data.units[data.units["adcode"].isin(data.roots)]
+    with rasterio.open(jiangxi_report / "maps" / "ecosystem.tif") as src:
+        codes = src.read(1)
+        inside = ~geometry_mask(province.to_crs(src.crs).geometry, codes.shape, src.transform)
+        cell_km2 = abs(src.transform.a * src.transform.e) / 1e6
+    extent = data.extent.set_index("adcode").loc[data.roots[0]]
+    for name in ("forest", "farmland", "wetland"):
+        km2 = (codes[inside] == ECOSYSTEM_CODES[name]).sum() * cell_km2
+        assert km2 == pytest.approx(extent[f"{name}_km2"], rel=0.03), name
+    shown = np.unique(codes[inside & (codes > 0)])
+    for lang, names in (("zh", ["森林", "草地"]), ("en", ["forest", "grassland"])):
+        assert [name for _, name in figures.landcover_legend(shown, Translator(lang))][:2] == names
+    for lang, title in (("zh", "生态系统类型分布（1 千米网格）"), ("en", "Ecosystem types (1 km grid)")):
+        html = _html(jiangxi_report, lang)
+        assert f'alt="{title}"' in html
+        assert "maps/ecosystem.tif" in html  # the caption names the raster
+

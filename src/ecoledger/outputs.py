@@ -19,7 +19,7 @@ import rasterio
 from ecoledger import __version__, published, tables
 from ecoledger.accounts import AccountResult
 from ecoledger.atomic import atomic_directory
-from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS
+from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEM_COLOURS, ECOSYSTEMS
 from ecoledger.errors import OutputError
 
 YI = 1e8  # 1 亿元 = 10⁸ 元
@@ -192,19 +192,63 @@ def _missing_stays_missing(rows: pd.DataFrame, index: list[str], columns: str, v
 
 
 MAP_BLOCK_ROWS = 1024
+ECOSYSTEM_MAP = "ecosystem.tif"
 
 
 def write_maps(result: AccountResult, folder: Path) -> None:
     """Per-cell physical quantity and value GeoTIFFs for every computed raster item, copied and
-    priced block by block from the run's maps (memory follows the block, not the grid). Items
-    are written on two threads: GDAL compresses without holding Python's lock."""
+    priced block by block from the run's maps (memory follows the block, not the grid), and the
+    ecosystem type of every cell (``ecosystem.tif``). Maps are written on two threads: GDAL
+    compresses without holding Python's lock."""
     folder.mkdir()
     price = (result.accounts[result.accounts["ecosystem"] != ALL]
              .groupby(["item", "ecosystem"])["unit_price"].first())
     items = [name for name in result.maps if not name.startswith("_")]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for done in [pool.submit(_write_item_maps, result, item, price, folder) for item in items]:
+        jobs = [pool.submit(_write_item_maps, result, item, price, folder) for item in items]
+        if "_ecosystem" in result.maps:
+            jobs.append(pool.submit(write_ecosystem_map, result.maps["_ecosystem"], result.grid,
+                                    folder / ECOSYSTEM_MAP))
+        for done in jobs:
             done.result()
+
+
+def ecosystem_colour_table() -> dict[int, tuple[int, int, int, int]]:
+    """The GeoTIFF colour table of the ecosystem map: each code in the colour of its type
+    (``ECOSYSTEM_COLOURS``), 0 (no type) transparent."""
+    table = {0: (0, 0, 0, 0)}
+    for name, code in ECOSYSTEM_CODES.items():
+        colour = ECOSYSTEM_COLOURS[name][0]
+        table[code] = (*(int(colour[i:i + 2], 16) for i in (1, 3, 5)), 255)
+    return table
+
+
+def write_ecosystem_map(source: Path, grid, path: Path) -> None:
+    """The ecosystem type of every cell of the grid as the run classified it (the ``_ecosystem``
+    map of the run, copied block by block): the codes of ``ECOSYSTEM_CODES`` (0: no type, where
+    the land cover has no data or an unmapped class), the conventional colours as the file's
+    colour table, and code → name (English and Chinese) in its metadata (tags ``codes`` and
+    ``codes_zh``, JSON).
+
+    Byte codes: a GeoTIFF colour table needs an unsigned 8- or 16-bit band (GDAL refuses one on
+    the run's int16 map), and the codes stay below 256."""
+    assert max(ECOSYSTEM_CODES.values()) < 256
+    profile = dict(driver="GTiff", height=grid.shape[0], width=grid.shape[1], count=1,
+                   dtype="uint8", crs=grid.crs, transform=grid.transform, nodata=0,
+                   tiled=True, blockxsize=256, blockysize=256, compress="zstd", zstd_level=1,
+                   bigtiff="if_safer")
+    with rasterio.open(source) as codes, rasterio.open(path, "w", **profile) as out:
+        out.update_tags(quantity="ecosystem type",
+                        note="0 = no ecosystem type (land-cover nodata or an unmapped class)",
+                        codes=json.dumps({str(c): n for n, c in ECOSYSTEM_CODES.items()}),
+                        codes_zh=json.dumps({str(c): ECOSYSTEMS[n] for n, c in ECOSYSTEM_CODES.items()},
+                                            ensure_ascii=False))
+        out.set_band_description(1, "ecosystem type (codes in the tags codes / codes_zh)")
+        out.write_colormap(1, ecosystem_colour_table())
+        for window in grid.blocks(MAP_BLOCK_ROWS):
+            block = codes.read(1, window=window)
+            out.write(np.where((block > 0) & (block < 256), block, 0).astype(np.uint8), 1,
+                      window=window)
 
 
 def _write_item_maps(result: AccountResult, item: str, price: pd.Series, folder: Path) -> None:

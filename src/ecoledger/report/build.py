@@ -63,6 +63,7 @@ def context(data: RunOutputs, t: Translator, languages,
     if data.units is not None:
         for level in figures.map_levels(data):
             maps.append(figures.density_map(data, level, t))
+        maps.append(figures.landcover_map(data, t))
         maps.append(figures.ecosystem_map(data, figures.map_levels(data)[0], t))
     charts = [figures.group_chart(data, t), figures.item_chart(data, t), figures.ecosystem_chart(data, t),
               figures.top_units_chart(data, t)]

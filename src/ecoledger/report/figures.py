@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 from pyproj import CRS, Transformer
 
-from ecoledger.ecosystems import ecosystem_colour
+from ecoledger.ecosystems import ECOSYSTEM_CODES, ecosystem_colour
 from ecoledger.report import numbers
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
@@ -276,6 +276,66 @@ def ecosystem_map(data: RunOutputs, level: str, t: Translator) -> Chart | None:
               bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8, title_fontsize=8)
     ax.set_title(title)
     return Chart(title, _png(figure), wide=wide)
+
+
+LANDCOVER_MAP = Path("maps") / "ecosystem.tif"  # written by outputs.write_ecosystem_map
+LANDCOVER_PIXELS = 1600  # the longer side of the drawn raster at most (a decimated read above)
+
+
+def landcover_legend(codes, t: Translator) -> list[tuple[str, str]]:
+    """(colour, name in the page language) of each ecosystem code in ``codes``, in the order of
+    ``ECOSYSTEM_CODES``."""
+    present = {int(c) for c in codes}
+    return [(ecosystem_colour(name), t.ecosystem(name)) for name, code in ECOSYSTEM_CODES.items()
+            if code in present]
+
+
+@_styled
+def landcover_map(data: RunOutputs, t: Translator) -> Chart | None:
+    """The ecosystem type of every cell of the accounting grid inside the region
+    (``maps/ecosystem.tif``) in the conventional colours, under the unit boundaries, with legend,
+    scale bar, north arrow and graticule; None when the run wrote no maps or its grid is not
+    projected."""
+    import rasterio
+    from rasterio.features import geometry_mask
+
+    path = Path(data.folder) / LANDCOVER_MAP
+    if not path.is_file() or data.units is None:
+        return None
+    with rasterio.open(path) as src:
+        crs = CRS.from_user_input(src.crs) if src.crs else None
+        if crs is None or not crs.is_projected:
+            return None
+        step = max(1, math.ceil(max(src.width, src.height) / LANDCOVER_PIXELS))
+        shape = (math.ceil(src.height / step), math.ceil(src.width / step))
+        codes = src.read(1, out_shape=shape)
+        drawn = src.transform * src.transform.scale(src.width / shape[1], src.height / shape[0])
+        left, bottom, right, top = src.bounds
+        resolution = abs(src.transform.a)
+    units = data.units.to_crs(crs)
+    region = units[units["adcode"].isin(data.roots)].geometry
+    codes = np.where(geometry_mask(region, shape, drawn), 0, codes)  # cells outside the region
+    palette = np.zeros((256, 4))
+    for name, code in ECOSYSTEM_CODES.items():
+        palette[code] = matplotlib.colors.to_rgba(ecosystem_colour(name))
+    levels = map_levels(data)
+    size = f"{resolution / 1000:g} {t('km')}" if resolution >= 1000 else f"{resolution:g} {t('metre')}"
+    title = t("landcover_map_title", size=size)
+    figure, ax = _map_axes(units, wide=True)
+    ax.imshow(palette[codes], extent=(left, right, bottom, top), interpolation="nearest", zorder=1)
+    leaves = units[units["level"] == levels[0]]
+    leaves.boundary.plot(ax=ax, color="#ffffff", linewidth=0.25, alpha=0.8, zorder=2)
+    outer = (units[units["level"] == levels[-1]] if len(levels) > 1
+             else units[units["adcode"].isin(data.roots)])  # the parents, or the region's outline
+    outer.boundary.plot(ax=ax, color="#37474f", linewidth=0.6, zorder=2)
+    _decorate(ax, crs, t)
+    legend = landcover_legend(np.unique(codes[codes > 0]), t)
+    ax.legend(handles=[Patch(facecolor=colour, edgecolor="#555555", label=name) for colour, name in legend],
+              title=t("ecosystem_type"), loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+              fontsize=8, title_fontsize=8)
+    ax.set_title(title)
+    caption = t("landcover_map_caption", file=LANDCOVER_MAP.as_posix())
+    return Chart(title, _png(figure), caption, wide=True)
 
 
 def _bar_chart(labels: list[str], values_yuan: list[float], colours: list[str], title: str,

@@ -197,6 +197,12 @@ messages.register({
     "km": ("千米", "km"),
     "ecosystem_map_title": ("各{level}主导生态系统类型", "Dominant ecosystem type by {level}"),
     "dominant_ecosystem": ("主导生态系统", "Dominant ecosystem"),
+    "metre": ("米", "m"),
+    "landcover_map_title": ("生态系统类型分布（{size}网格）", "Ecosystem types ({size} grid)"),
+    "landcover_map_caption": ("核算网格每个格子的生态系统类型（核算所用的分类）；栅格见 {file}。",
+                              "The ecosystem type of every cell of the accounting grid, as the account "
+                              "classified it; the raster is {file}."),
+    "ecosystem_type": ("生态系统类型", "Ecosystem type"),
     "group_chart": ("GEP按服务类别构成", "GEP by group"),
     "top_units_chart": ("GEP最高的{count}个{level}（亿元）", "Top {count} by GEP, {level} level (10⁸ yuan)"),
     "change_chart": ("{previous}—{year}年各县GEP变化（%，当年价）",
