@@ -188,3 +188,24 @@ def test_jiangxi_ecosystem_map_saved_and_drawn_in_both_languages(jiangxi_report)
         assert f'alt="{title}"' in html
         assert "maps/ecosystem.tif" in html  # the caption names the raster
 
+
+FULL_WIDTH = re.compile("[；，：。、！？]")  # CJK punctuation, a stray in English text
+
+
+def test_english_notes_have_no_full_width_punctuation(jiangxi_report):
+    """The notes of the en report (per item, missing items) and the English notes of the accounts
+    are joined and punctuated in English: no "；" between the notes of two units."""
+    from ecoledger import notes
+    from ecoledger.report import sections
+
+    data = read_outputs(jiangxi_report)
+    en = Translator("en")
+    tables = [sections.item_status(data, en), sections.missing_items(data, en)]
+    cells = [str(row[-1]) for table in tables for row in table.rows]  # the notes column
+    cells += [str(row[1]) for row in tables[1].rows]
+    assert any("; " in cell for cell in cells)  # notes of several units joined
+    assert [cell for cell in cells if FULL_WIDTH.search(cell)] == []
+    english = data.accounts["note"].dropna().map(notes.to_en)
+    assert not english.str.contains(FULL_WIDTH).any()
+    zh = sections.item_status(data, Translator("zh"))
+    assert any("；" in str(row[-1]) for row in zh.rows)  # the Chinese page joins with "；"

@@ -207,6 +207,7 @@ messages.register({
     "top_units_chart": ("GEP最高的{count}个{level}（亿元）", "Top {count} by GEP, {level} level (10⁸ yuan)"),
     "change_chart": ("{previous}—{year}年各县GEP变化（%，当年价）",
                      "GEP change by county, {previous}–{year} (%, current prices)"),
+    "notes_sep": ("；", "; "),  # between the notes of different units in one cell
     "more_notes": ("；另有{n}条说明（见 accounts.csv）", "; and {n} more notes (see accounts.csv)"),
     "change_caption": ("{region}GEP由{previous}年的{before}亿元变为{after}亿元（{change}），按当年价计。",
                        "GEP of {region} went from {before} (in {previous}) to {after} × 10⁸ yuan "

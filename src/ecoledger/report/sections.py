@@ -171,7 +171,7 @@ def item_status(data: RunOutputs, t: Translator) -> Table:
 def _first_notes(notes, t: Translator, shown: int = 3) -> str:
     """The first ``shown`` distinct notes and how many more there are (the full notes of every
     unit are in accounts.csv), so that one row never outgrows a page."""
-    text = "；".join(notes[:shown])
+    text = t("notes_sep").join(notes[:shown])
     return text + t("more_notes", n=len(notes) - shown) if len(notes) > shown else text
 
 
