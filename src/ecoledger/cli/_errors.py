@@ -82,8 +82,16 @@ class Group(_Speaking, TyperGroup):
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+        except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
             raise  # a closed pipe (ecoledger … | head) is typer's to end quietly
+        except typer.Abort:  # e.g. a prompt answered with Ctrl-D: typer says "Aborted." in English
+            lang = language(ctx)
+            if lang == "en":
+                raise
+            from ecoledger.messages import text as lookup
+
+            typer.echo(lookup("cli.typer.aborted", lang), err=True)
+            raise typer.Exit(1) from None
         except ClickException as exc:
             _show_usage_error(exc, language(ctx))
         except Exception as exc:

@@ -28,7 +28,7 @@ register({
     "error": ("错误", "Error"),
     "default": ("[默认：{}]", "[default: {}]"),
     "required": ("[必填]", "[required]"),
-    "envvar": ("[环境变量：{}]", "[env var: {}]"),
+    "envvar": ("[环境变量 {}]", "[env var: {}]"),
     "deprecated": ("（已弃用）", "(deprecated) "),
     "aborted": ("已中止。", "Aborted."),
     "try_help": ("运行 [blue]'{command_path} {help_option}'[/] 查看帮助。",
@@ -133,7 +133,8 @@ def usage_error(exc, lang: str):
         given = exc.param_hint if exc.param_hint is not None else exc.param.get_error_hint()
         return given if isinstance(given, str) else " / ".join(repr(h) for h in given)
 
-    known = exc.param_hint is not None or getattr(exc, "param", None) is not None
+    known = (getattr(exc, "param_hint", None) is not None
+             or getattr(exc, "param", None) is not None)
     if isinstance(exc, MissingParameter) and known and not exc.message:
         kind = exc.param_type or (exc.param.param_type_name if exc.param else "")
         message = say(f"missing.{kind if kind in ('argument', 'option') else 'parameter'}",
@@ -142,7 +143,7 @@ def usage_error(exc, lang: str):
         message = say("no_such_option", name=exc.option_name)
         if exc.possibilities:
             message = say("did_you_mean", message=message,
-                          choices=", ".join(sorted(exc.possibilities)))
+                          choices=("、" if lang == "zh" else ", ").join(sorted(exc.possibilities)))
     elif isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter) and known:
         message = say("bad_value", name=hint(), message=exc.message)
     elif type(exc) is UsageError and exc.message.startswith(NO_SUCH_COMMAND):

@@ -10,7 +10,8 @@ import typer
 from ecoledger.cli._errors import Command, Group, require
 from ecoledger.cli._help import declare
 from ecoledger.cli._lang import language, text
-from ecoledger.messages import register
+from ecoledger.messages import CATALOGUE, register
+from ecoledger.messages import text as lookup
 
 app = typer.Typer(cls=Group, name="applications", no_args_is_help=True)
 ACCOUNTS = ("`ecoledger account` 的输出文件夹", "output folder of `ecoledger account`")
@@ -85,7 +86,7 @@ declare("applications.demo", {
     "out": OUT,
 })
 register({
-    "applied": ("{kind}：{rows} 行 → {path}", "{kind}: {rows} rows → {path}"),
+    "applied": ("{name}：{rows} 行 → {path}", "{kind}: {rows} rows → {path}"),
     "vep": ("VEP {flow} 元/年；现值 {pv} 元（r={rate}，T={horizon}）；SHA-256 {sha}",
             "VEP {flow} yuan/yr; PV {pv} yuan (r={rate}, T={horizon}); SHA-256 {sha}"),
     "warning": ("警告：{warning}", "warning: {warning}"),
@@ -134,7 +135,9 @@ def apply(
     result = rules.apply(rule, accounts.load(accounts_dir, previous, indicators))
     with atomic_directory(out) as folder:
         outputs.write(result, folder)
+    name = f"app.kind.{result.kind}"  # the kind's name (applications.outputs)
     typer.echo(text("applications.applied", kind=result.kind, rows=len(result.table),
+                    name=lookup(name, language()) if name in CATALOGUE else result.kind,
                     path=out / (result.kind + ".csv")))
 
 

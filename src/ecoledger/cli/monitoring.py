@@ -94,10 +94,10 @@ declare("monitoring.samples", {
 register({
     "not_utf8": ("{path}：不是 UTF-8 文本（{reason}）；修改：请另存为 CSV UTF-8",
                  "{path}: not UTF-8 text ({reason}); fix: save it as CSV UTF-8"),
-    "not_csv": ("{path}：不是可读的 CSV 表（{exc}）；修改：请提供带表头行（{columns}）的 UTF-8 CSV",
+    "not_csv": ("{path}：不是可读的 CSV 表（{exc}）；修改：请提供带表头行（{columns_zh}）的 UTF-8 CSV",
                 "{path}: not a readable CSV table ({exc}); fix: a UTF-8 CSV with a header row "
                 "({columns})"),
-    "no_column": ("{path}：缺少列 {missing}；修改：表头行应有 {columns}（现有 {present}）",
+    "no_column": ("{path}：缺少列 {missing_zh}；修改：表头行应有 {columns_zh}（现有 {present_zh}）",
                   "{path}: no column {missing}; fix: a header row with {columns} (has {present})"),
     "not_numbers": ("{path} · value：{exc}；修改：value 列只填数字",
                     "{path} · value: {exc}; fix: numbers only in the value column"),
@@ -135,14 +135,21 @@ def _table(path: Path, columns: tuple[str, ...], what: str, **read_csv):
     except UnicodeDecodeError as exc:
         raise InputError(text("monitoring.not_utf8", path=path, reason=exc.reason)) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(text("monitoring.not_csv", path=path, exc=exc,
-                              columns=", ".join(columns))) from exc
+        raise InputError(text("monitoring.not_csv", path=path, exc=exc, columns=", ".join(columns),
+                              columns_zh=_codes(columns))) from exc
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        present = list(map(str, frame.columns))
         raise InputError(text("monitoring.no_column", path=path, missing=", ".join(missing),
-                              columns=", ".join(columns),
-                              present=", ".join(map(str, frame.columns))))
+                              columns=", ".join(columns), present=", ".join(present),
+                              missing_zh=_codes(missing), columns_zh=_codes(columns),
+                              present_zh=_codes(present)))
     return frame
+
+
+def _codes(names) -> str:
+    """Column names as a Chinese message quotes them: `city`、`date`."""
+    return "、".join(f"`{name}`" for name in names)
 
 
 def _write_file(path: Path, content: bytes) -> None:

@@ -55,14 +55,14 @@ declare("pack.add-statistics", {
     "profile": ("核算规范，报告按其列出补齐的核算项目", "profile whose items the report says are completed"),
 })
 register({
-    "unknown_region": ("未知区域 {region!r}；已有：jiangxi", "unknown region {region!r}; known: jiangxi"),
+    "unknown_region": ("未知区域 `{region}`；已有：`jiangxi`", "unknown region {region!r}; known: jiangxi"),
     "built": ("{region} 数据包已写入 {out}", "{region} pack written to {out}"),
     "synthetic": ("合成数据包已写入 {folder}", "synthetic pack written to {folder}"),
-    "basis": ("未知的物质产品核算口径 {basis!r}；修改：--basis 请使用 {bases} 之一",
+    "basis": ("未知的物质产品核算口径 `{basis}`；修改：--basis 请使用 {bases} 之一",
               "unknown provisioning basis {basis!r}; fix: --basis one of {bases}"),
-    "suffix": ("{name}：模板只能写为 .xlsx 或 .csv；修改：--out FILE.xlsx 或 FILE.csv",
+    "suffix": ("{name}：模板只能写为 `.xlsx` 或 `.csv`；修改：--out `FILE.xlsx` 或 `FILE.csv`",
                "{name}: the template is written as .xlsx or .csv; fix: --out FILE.xlsx or FILE.csv"),
-    "template_error": ("{exc}；修改：--basis 请使用列出的口径之一，--out 为 FILE.xlsx 或 FILE.csv",
+    "template_error": ("{exc}；修改：--basis 请使用列出的口径之一，--out 为 `FILE.xlsx` 或 `FILE.csv`",
                        "{exc}; fix: --basis one of the listed bases, --out FILE.xlsx or FILE.csv"),
     "template": ("统计模板（{indicators} 项指标 × {units} 个单位）已写入 {written}",
                  "template of {indicators} indicators × {units} units written to {written}"),

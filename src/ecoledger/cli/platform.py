@@ -10,7 +10,7 @@ import typer
 
 from ecoledger.cli._errors import Command, Group, require
 from ecoledger.cli._help import declare
-from ecoledger.cli._lang import text
+from ecoledger.cli._lang import language, text
 from ecoledger.messages import register
 
 app = typer.Typer(cls=Group, name="platform", no_args_is_help=True)
@@ -56,7 +56,7 @@ declare("platform.rerun", {
 })
 register({
     "password": ("密码", "password"),
-    "user_created": ("已创建用户 {username}（{role}）", "user {username} ({role}) created"),
+    "user_created": ("已创建用户 {username}（{role_name}，`{role}`）", "user {username} ({role}) created"),
     "no_key": ("错误：{key_file} 处没有审计密钥；请用 --key-file 给出服务器的密钥",
                "error: no audit key at {key_file}; give the server's key with --key-file"),
 }, prefix="cli.platform.")
@@ -88,7 +88,12 @@ def add_user(
         text("platform.password"), hide_input=True, confirmation_prompt=True)
     seed.ensure_reference_data(db, pack)
     users.create_user(db, username, password, role, unit, actor="cli")
-    typer.echo(text("platform.user_created", username=username, role=role))
+    from ecoledger.messages import CATALOGUE
+    from ecoledger.messages import text as lookup
+    from ecoledger.platform import i18n  # noqa: F401  (registers the roles' names)
+
+    role_name = lookup(f"role.{role}", language()) if f"role.{role}" in CATALOGUE else role
+    typer.echo(text("platform.user_created", username=username, role=role, role_name=role_name))
 
 
 @app.command("verify-audit", cls=Command)
