@@ -4,7 +4,9 @@ and no English is left beyond file names, fields, codes and commands; in English
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -283,3 +285,235 @@ def test_platform_errors_speak_their_chinese(tmp_path):
     assert result.exit_code == 2 and "密码至少需要" in output and english(output) == [], output
     result, output = run("--lang", "en", *args, env={"ECOLEDGER_PASSWORD": "short"})
     assert result.exit_code == 2 and "password" in output
+
+
+# --- help: every command and option, in both languages -------------------------------------------
+
+
+def commands(command=None, path=()):
+    """``(path, command)`` of the root and of every command below it."""
+    import typer.main
+
+    command = typer.main.get_command(app) if command is None else command
+    yield list(path), command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from commands(sub, (*path, name))
+
+
+PATHS = [path for path, _ in commands()]
+# code in help: options, metavars (<int>, zh|en), defaults and ranges, the names in a panel's first
+# column (commands, arguments), `quoted` words, the box lines
+HELP_CODE = re.compile(r"(?<![\w.])--?[\w-]+|\b\w+(?:\|\w+)+|<[^>]*>|`[^`]*`"
+                       r"|\[(?:默认：|环境变量 )[^\]]*\]|\[[\d.<=x]+\]|[│╭╮╰╯─*…]")
+PROPER_NAMES = ("Dask", "SQLAlchemy", "Cookie", "Brightway", "ecoinvent")
+
+
+def help_english(output: str) -> list[str]:
+    """English phrases of a help page beyond its code (``HELP_CODE``), the usage line and names."""
+    lines = [line for line in output.splitlines()
+             if not line.strip().startswith(("用法：", "Usage:"))]
+    lines = [re.sub(r"^│[ *]{1,7}[\w-]+", " ", line) for line in lines]
+    text = HELP_CODE.sub(" ", "\n".join(lines))
+    return [phrase for phrase in english_phrases(text, (*ALLOW, *PROPER_NAMES))
+            if not all("_" in word for word in phrase.split())]
+
+
+def test_every_command_and_option_has_help_in_both_languages():
+    from ecoledger import messages
+    from ecoledger.cli import _paths  # noqa: F401  (registers its phrase)
+    from ecoledger.cli._help import help_key
+
+    wanted = set()
+    for path, command in commands():
+        wanted.add(help_key(path))
+        wanted.update(f"{help_key(path)}.{param.name}" for param in command.params)
+    declared = {key for key in messages.CATALOGUE if key.startswith("cli.help.")}
+    assert sorted(wanted - declared) == [] and sorted(declared - wanted) == []
+    assert messages.problems() == []
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "ecoledger")
+def test_help_in_chinese_has_no_english(path):
+    by_env, output = run(*path, "--help", env={"ECOLEDGER_LANG": "zh", "COLUMNS": "100"})
+    assert by_env.exit_code == 0 and "用法：" in output, output
+    assert help_english(output) == [], output
+    cut = re.search(r"(?<![-\w…])[^\s│]*…(?!…)\s*│", output)  # rich's cut of a long cell
+    assert cut is None, cut
+    by_option, again = run("--lang", "zh", *path, "--help", env={"LANG": "en_US", "COLUMNS": "100"})
+    assert by_option.exit_code == 0 and again == output
+
+
+def test_help_in_english():
+    _, output = run("--lang", "en", "account", "--help", env={"LANG": "zh_CN.UTF-8", "COLUMNS": "200"})
+    for words in ("Usage:", "Run the GEP accounts of PACK", "accounting year", "[required]",
+                  "Options", "Show this message and exit.", "[default: ndrc2022]"):
+        assert words in output, (words, output)
+    _, root = run("--help", env={"ECOLEDGER_LANG": "en"})
+    assert "Commands" in root and "Build region packs." in root and "命令" not in root
+
+
+def test_usage_errors_in_chinese(tmp_path):
+    result, output = run("--lang", "zh", "account")
+    assert result.exit_code == 2 and "缺少参数 'pack'" in output and "用法：" in output
+    assert help_english(quoted_out(output)) == [], output
+    result, output = run("--lang", "zh", "series", tmp_path, "--bogus")
+    assert result.exit_code == 2 and "没有选项 --bogus" in output
+    result, output = run("--lang", "zh", "frobnicate")
+    assert result.exit_code == 2 and "没有命令 'frobnicate'" in output
+    result, output = run("--lang", "en", "account")
+    assert result.exit_code == 2 and "Missing argument 'pack'" in output
+
+
+# --- what each command family prints, in Chinese and in English ---------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# names the data give in English: the synthetic pack's region, the example sink project's name
+DATA_NAMES = ("Synthetic region", "illustrative afforestation project, Ningdu")
+
+
+def chinese(*args, env=None, exit_code=0) -> str:
+    """The output of ``ecoledger --lang zh ARGS``; it has no English beyond code and data names."""
+    result, output = run("--lang", "zh", *args, env=env)
+    assert result.exit_code == exit_code, (result.exit_code, output, result.exception)
+    assert "Traceback" not in output
+    shown = quoted_out(output)
+    for name in DATA_NAMES:
+        shown = shown.replace(name, " ")
+    assert english(shown) == [], output
+    return output
+
+
+def in_english(*args, env=None, exit_code=0) -> str:
+    result, output = run("--lang", "en", *args, env=env)
+    assert result.exit_code == exit_code, (result.exit_code, output, result.exception)
+    return output
+
+
+@pytest.fixture(scope="module")
+def accounted(tmp_path_factory):
+    """The synthetic pack and its accounts written by ``ecoledger --lang zh account``."""
+    folder = tmp_path_factory.mktemp("accounted")
+    pack = make_pack(folder / "pack")
+    output = chinese("account", pack, "--year", YEAR, "--out", folder / "accounts", "--no-report",
+                     "--no-maps")
+    assert f"{YEAR} 年 GEP：" in output and "亿元 →" in output
+    return pack, folder / "accounts"
+
+
+def test_account_series_and_report_print_in_chinese(accounted, tmp_path):
+    pack, accounts = accounted
+    assert "1 个年份 →" in chinese("series", pack, "--years", YEAR, "--out", tmp_path / "s")
+    assert "1 years →" in in_english("series", pack, "--years", YEAR, "--out", tmp_path / "e")
+    result, output = run("--lang", "zh", "report", accounts, "--no-pdf", "--lang", "zh")
+    assert result.exit_code == 0 and "report.zh.html" in output, output
+    # the report's own warnings (no CJK font, …) are worded by ecoledger.report, in English only
+    kept = "\n".join(line for line in output.splitlines() if not line.startswith("警告："))
+    assert english(quoted_out(kept)) == [], output
+    assert "0 个错误" in chinese("validate", pack, "--year", YEAR)
+
+
+def test_distributed_prints_in_chinese(accounted, tmp_path, monkeypatch):
+    import ecoledger.distributed
+
+    def computed(pack, year, timings, **options):
+        timings.update(setup=0.5, basins=1.25, compute=2.0, total=3.75)
+        return pd.DataFrame({"adcode": ["990101"], "item": ["water_conservation"],
+                             "ecosystem": ["forest"], "physical_value": [1.0]})
+
+    monkeypatch.setattr(ecoledger.distributed, "run_distributed", computed)
+    output = chinese("distributed", accounted[0], "--year", YEAR, "--out", tmp_path / "d.csv")
+    assert "1 行 →" in output and "准备 0.5 秒" in output and "合计 3.8 秒" in output
+    assert "(setup 0.5 s, basins 1.2 s" in in_english(
+        "distributed", accounted[0], "--year", YEAR, "--out", tmp_path / "e.csv")
+
+
+def test_serve_prints_in_chinese(accounted, tmp_path, monkeypatch):
+    import uvicorn
+
+    import ecoledger.platform.app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ecoledger.platform.app, "create_app", lambda settings: object())
+    output = chinese("serve", "--data", tmp_path / "data", "--port", 8123)
+    assert "ecoledger 平台运行于 http://127.0.0.1:8123/（数据库：" in output
+    assert "ecoledger platform on http://127.0.0.1:8123/" in in_english(
+        "serve", "--data", tmp_path / "data", "--port", 8123)
+    output = chinese("serve", "--data", tmp_path / "d", "--trusted-proxy", "proxy.example",
+                     exit_code=2)
+    assert "'proxy.example' 不是 IP 地址或网段" in output and "10.0.0.0/8" in output
+
+
+def test_pack_commands_print_in_chinese(accounted, tmp_path):
+    pack = accounted[0]
+    assert "合成数据包已写入" in chinese("pack", "synthetic", tmp_path / "p")
+    output = chinese("pack", "template", pack, "--year", YEAR, "--out", tmp_path / "t.csv")
+    assert "统计模板（" in output and "项指标 ×" in output
+    assert "未填写任何数值，未添加数据" in chinese("pack", "add-statistics", tmp_path / "p",
+                                               tmp_path / "t.csv")
+    english_output = in_english("pack", "add-statistics", tmp_path / "p", tmp_path / "t.csv")
+    assert "no value filled in t.csv: nothing added" in english_output
+    assert "未填写" not in english_output  # English only
+    output = chinese("pack", "template", pack, "--year", YEAR, "--out", tmp_path / "t.txt",
+                     exit_code=2)
+    assert "模板只能写为" in output
+
+
+def test_platform_commands_print_in_chinese(tmp_path):
+    password = {"ECOLEDGER_PASSWORD": "a long enough password"}
+    output = chinese("platform", "add-user", "张三", "--role", "reviewer", "--data", tmp_path,
+                     env=password)
+    assert "已创建用户 张三（审核员，`reviewer`）" in output
+    assert "user bob (reviewer) created" in in_english(
+        "platform", "add-user", "bob", "--role", "reviewer", "--data", tmp_path, env=password)
+    output = chinese("platform", "verify-audit", "--data", tmp_path / "elsewhere", exit_code=1)
+    assert "没有审计密钥" in output
+
+
+def test_applications_print_in_chinese(accounted, tmp_path):
+    from ecoledger.applications import certificate
+
+    rule = tmp_path / "transfer.toml"
+    rule.write_text('kind = "transfer"\nillustrative = true\nlevel = "county"\n'
+                    'budget_yuan = 1000000\n[[factor]]\nname = "GEP"\nbasis = "gep"\nweight = 1\n')
+    output = chinese("applications", "apply", rule, "--accounts", accounted[1], "--out",
+                     tmp_path / "a")
+    assert "财政转移支付分配：" in output and "行 →" in output
+    assert "transfer: " in in_english("applications", "apply", rule, "--accounts", accounted[1],
+                                      "--out", tmp_path / "b")
+    sealed = certificate.seal({"format": certificate.FORMAT, "name": "test"})
+    (tmp_path / "certificate.json").write_text(json.dumps(sealed), encoding="utf-8")
+    assert "有效：" in chinese("applications", "verify", tmp_path / "certificate.json")
+
+
+def test_carbon_prints_in_chinese(tmp_path):
+    output = chinese("carbon", "sink", EXAMPLES / "carbon" / "sink_project.json")
+    for words in ("可计入清除量：", "t CO₂/年", "不确定性扣减："):
+        assert words in output, output
+    assert "creditable removals:" in in_english("carbon", "sink",
+                                                EXAMPLES / "carbon" / "sink_project.json")
+    result, output = run("--lang", "zh", "carbon", "factors")
+    header = output.splitlines()[:2]  # below: the registry's rows (ids, units, series codes)
+    assert result.exit_code == 0 and english(quoted_out("\n".join(header))) == [], header
+    assert header[1] == "编号 数值 单位 年份 系列 可信度"
+    output = chinese("carbon", "inventory",
+                     Path(__file__).resolve().parents[1] / "data/jiangxi/statistics/jiangxi_statistics.csv",
+                     "--out", tmp_path / "inventory")
+    assert "个单位-年" in output and "缺少数据的年份" in output
+
+
+def test_monitoring_prints_in_chinese(tmp_path):
+    monitoring = EXAMPLES / "monitoring"
+    output = chinese("monitoring", "water", monitoring / "records-illustrative.csv", "--out",
+                     tmp_path / "w")
+    assert "条记录" in output and "个站点-年" in output
+    assert "行 →" in chinese("monitoring", "aqi", monitoring / "aqi-days-illustrative.csv",
+                             "--out", tmp_path / "aqi.csv")
+    assert "条预警 →" in chinese("monitoring", "alerts", monitoring / "series-illustrative.csv",
+                                 "--rules", monitoring / "rules-illustrative.toml", "--out",
+                                 tmp_path / "alerts.csv")
+    output = chinese("monitoring", "aqi", tmp_path / "aqi.csv", "--out", tmp_path / "x.csv")
+    assert "行 →" in output
+    (tmp_path / "bad.csv").write_text("town,day\nx,1\n", encoding="utf-8")
+    output = chinese("monitoring", "aqi", tmp_path / "bad.csv", "--out", tmp_path / "y.csv",
+                     exit_code=2)
+    assert "缺少列 `city`、`date`" in output
