@@ -278,6 +278,24 @@ def test_invest_missing_layer_in_chinese(tmp_path):
     assert english(quoted_out(zh_output)) == [], zh_output
 
 
+def test_invest_prints_in_chinese(tmp_path):
+    with rasterio.open(tmp_path / "lulc.tif", "w", driver="GTiff", width=4, height=3, count=1,
+                       dtype="int32", crs="EPSG:32650", nodata=255,
+                       transform=Affine(30, 0, 500000, 0, -30, 3000000)) as dst:
+        dst.write(np.array([[1, 1, 2, 2]] * 3, np.int32), 1)
+    (tmp_path / "pools.csv").write_text("lucode,c_above,c_below,c_soil,c_dead\n1,10,2,40,1\n"
+                                        "2,1,1,20,0\n")
+    stack = tmp_path / "args.json"
+    stack.write_text('{"model_id": "carbon", "args": {"workspace_dir": "ws", '
+                     '"lulc_bas_path": "lulc.tif", "carbon_pools_path": "pools.csv"}}')
+    result, output = run("--lang", "zh", "invest", stack)
+    assert result.exit_code == 0 and output.startswith("模型 `carbon`：") and "Total" in output
+    # the lines of the command itself; the table between them is InVEST's, as InVEST writes it
+    own = [line for line in output.splitlines() if "：" in line]
+    assert len(own) == 3 and english(quoted_out("\n".join(own))) == [], output
+    assert in_english("invest", stack).startswith("carbon: ")
+
+
 def test_platform_errors_speak_their_chinese(tmp_path):
     data = tmp_path / "store"
     args = ("platform", "add-user", "alice", "--role", "viewer", "--data", data)

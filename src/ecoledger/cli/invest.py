@@ -36,7 +36,7 @@ declare("invest", {
                   "output folder; default: the args' workspace_dir"),
 })
 register({
-    "model": ("{model}：{workspace}", "{model}: {workspace}"),
+    "model": ("模型 `{model}`：{workspace}", "{model}: {workspace}"),
     "output": ("  {name}：{path}", "  {name}: {path}"),
     "note": ("说明：{note}", "note: {note}"),
     # the pipeline's notes (pipeline/invest.py, English) in Chinese, by model
