@@ -322,7 +322,7 @@ PATHS = [path for path, _ in commands()]
 # code in help: options, metavars (<int>, zh|en), defaults and ranges, the names in a panel's first
 # column (commands, arguments), `quoted` words, the box lines
 HELP_CODE = re.compile(r"(?<![\w.])--?[\w-]+|\b\w+(?:\|\w+)+|<[^>]*>|`[^`]*`"
-                       r"|\[(?:默认：|环境变量 )[^\]]*\]|\[[\d.<=x]+\]|[│╭╮╰╯─*…]")
+                       r"|\[(?:默认|环境变量) [^\]]*\]|\[[\d.<=x]+\]|[│╭╮╰╯─*…]")
 PROPER_NAMES = ("Dask", "SQLAlchemy", "Cookie", "Brightway", "ecoinvent")
 
 

@@ -26,7 +26,7 @@ register({
     "options": ("选项", "Options"),
     "commands": ("命令", "Commands"),
     "error": ("错误", "Error"),
-    "default": ("[默认：{}]", "[default: {}]"),
+    "default": ("[默认 {}]", "[default: {}]"),
     "required": ("[必填]", "[required]"),
     "envvar": ("[环境变量 {}]", "[env var: {}]"),
     "deprecated": ("（已弃用）", "(deprecated) "),
