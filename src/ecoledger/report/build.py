@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from ecoledger.report import browser, fidelity, figures, numbers, sections, words
+from ecoledger.report import browser, fidelity, figures, numbers, sections, uncertainty, words
 from ecoledger.report.compare import comparisons
 from ecoledger.report.figures import ReportWarning
 from ecoledger.report.i18n import LANGUAGES, Translator
@@ -73,6 +73,11 @@ def context(data: RunOutputs, t: Translator, languages,
     region = data.region_name(t.lang)
     derived = [name for name, spec in run["layers"].items() if spec["status"] == "derived"]
     fidelity_tables = fidelity.tables(data, t)
+    spread = uncertainty.read(data)
+    headline = _headline(summary, t)
+    card = uncertainty.interval_card(spread, data, t)
+    if card is not None:
+        headline.insert(1, card)
     return {
         "t": t,
         "stage": words.stage,
@@ -83,7 +88,7 @@ def context(data: RunOutputs, t: Translator, languages,
         "profile_title": run.get("profile_title", summary["profile"]),
         "synthetic": data.synthetic,
         "cover": _cover(data, t, region),
-        "headline": _headline(summary, t),
+        "headline": headline,
         "summary_comparison": _summary_comparison(data, t),
         "maps": [m for m in maps if m is not None],
         "charts": [c for c in charts if c is not None],
@@ -101,6 +106,14 @@ def context(data: RunOutputs, t: Translator, languages,
         "pack_path": _relative(run.get("pack") or data.pack_root, data.folder),
         "run": run,
         "summary": summary,
+        "uncertainty": None if spread is None else {
+            "intro": t("uncertainty_intro", draws=spread.meta["draws"], seed=spread.meta["seed"],
+                       inputs=spread.meta["sampled_inputs"]),
+            "tables": uncertainty.intervals(spread, data, t),
+            "drivers": uncertainty.drivers(spread, data, t),
+            "tornado": uncertainty.tornado(spread, data, t),
+            "caveats": uncertainty.caveats(spread, t),
+        },
     }
 
 
