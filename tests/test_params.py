@@ -94,3 +94,30 @@ def test_profiles_differ_where_the_standards_do():
     assert set(ndrc.items) | set(mee.items) <= set(tables.items().index)
     with pytest.raises(ParameterError):
         tables.profile("nope")
+
+
+def test_parameter_errors_speak_the_users_language(tmp_path):
+    """The errors users meet in the parameter tables carry a catalogue key: English in str(),
+    Chinese for a zh command line, naming the parameter or file and the fix."""
+    import re
+
+    from ecoledger.errors import ParameterError
+    from ecoledger.params import Parameters
+
+    params = Parameters.load(2019)
+    with pytest.raises(ParameterError) as missing_row:
+        params.get("no_such_parameter", "forest")
+    assert "is not in the parameter table" in str(missing_row.value)
+    zh = missing_row.value.in_language("zh")
+    assert "no_such_parameter[forest]" in zh and "覆盖表" in zh
+    bad = tmp_path / "bad.csv"
+    bad.write_text("parameter,key,value,unit,source\nreservoir_cost,,seven,yuan/m3,x\n",
+                   encoding="utf-8")
+    with pytest.raises(ParameterError) as not_a_number:
+        Parameters.load(2019, [bad])
+    zh = not_a_number.value.in_language("zh")
+    assert "bad.csv" in zh and "不是数字" in zh
+    assert not re.search(r"\b(?:is|not|number|write)\b", zh)
+    with pytest.raises(ParameterError) as gone:
+        Parameters.load(2019, [tmp_path / "gone.csv"])
+    assert "找不到参数覆盖文件" in gone.value.in_language("zh")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from ecoledger import notes, plausibility, tables, terrain
+from ecoledger import messages, notes, plausibility, tables, terrain
 from ecoledger.ecosystems import ALL, ECOSYSTEM_CODES, ECOSYSTEMS, SUBTYPE_CODES, SUBTYPES
 from ecoledger.errors import ParameterError
 from ecoledger.grid import Grid, LayerReader, class_lookup, grid_anchor, landcover_index
@@ -59,6 +59,9 @@ REQUIRED_COEFFICIENTS = {"water_conservation": "runoff_coefficient",
 WATER_BODY_ITEMS = {"flood_regulation_lake": "lake", "flood_regulation_reservoir": "reservoir",
                     "flood_regulation_marsh": "marsh"}
 Progress = Callable[[str, float], None]
+messages.register({"unknown_basis": ("未知的物质产品核算口径 `{basis}`；修改：请使用以下之一：{known}",
+                                     "unknown provisioning basis {basis!r}; choose one of {known}")},
+                  prefix="accounts.")
 N_CLASSES = len(ECOSYSTEM_CODES) + 1  # ecosystem codes 1…n, 0 for cells with no ecosystem
 DISK_BACKED_BYTES = 256 * 2**20  # grid-wide work arrays above this size live on disk (memmap)
 MAX_MISSING_SHARE = 0.5  # a unit whose credited area lacks data above this share is missing
@@ -155,8 +158,8 @@ def run_account(
     pack = raise_if_invalid(pack_root, year)
     chosen = tables.profile(profile)
     if provisioning_basis not in (None, *PROVISIONING_BASES):
-        raise ParameterError(f"unknown provisioning basis {provisioning_basis!r}; choose one of "
-                             f"{', '.join(PROVISIONING_BASES)}")
+        raise ParameterError(key="accounts.unknown_basis", basis=provisioning_basis,
+                             known=", ".join(PROVISIONING_BASES))
     params = Parameters.load(price_year or year, [*pack.parameter_files, *parameter_overrides])
     deflator = params.index_factor("cpi", year, params.year)
     catalogue = tables.items()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ecoledger.errors import ParameterError
+from ecoledger.messages import register
 from ecoledger.tables import data_path
 
 COLUMNS = ["parameter", "key", "value", "unit", "price_year", "index", "source", "source_zh",
@@ -27,26 +28,49 @@ REQUIRED = ["parameter", "value", "unit", "source"]
 DEFAULT_TABLE = "parameters.csv"
 DEFAULT_INDEX = "price_index.csv"
 
+register({
+    "unreadable": ("{label}：无法读取参数表（{error}）；修改：提供 UTF-8 编码的 CSV 文件",
+                   "{label}: cannot read the parameter table ({error})"),
+    "columns": ("{label}：缺少列 {missing}；参数表的列为 {columns}（{optional} 可省略）",
+                "{label}: columns {missing} are missing; a parameter table has columns "
+                "{columns} ({optional} optional)"),
+    "value": ("{label}：参数 {names} 的 `value` 字段不是数字；修改：填写数字",
+              "{label}: field 'value' is not a number for {names}; write a number"),
+    "source": ("{label}：参数 {names} 的 `source` 字段为空；修改：注明来源",
+               "{label}: field 'source' is empty for {names}; cite a source"),
+    "override_missing": ("{path}：找不到参数覆盖文件；修改：给出已有文件的路径",
+                         "{path}: parameter override file not found"),
+    "not_in_table": ("参数表中没有参数 `{where}`；修改：在覆盖表中添加一行"
+                     "（parameter,key,value,unit,price_year,index,source）",
+                     "parameter {where} is not in the parameter table; add a row "
+                     "(parameter,key,value,unit,price_year,index,source) in an override table"),
+    "unknown_index": ("价格指数 `{index}` 不在 ecoledger/data/{table} 中；修改：在该表中添加此指数",
+                      "price index {index!r} is not in ecoledger/data/{table}"),
+    "index_years": ("价格指数 `{index}` 缺少 {years} 年；修改：补充 ecoledger/data/{table}，"
+                    "或在覆盖表中直接给出 {year} 年价格",
+                    "price index {index!r} lacks years {years}: extend ecoledger/data/{table} "
+                    "or give the price at {year} prices in an override table"),
+}, prefix="params.")
+
 
 def _read_table(source, label: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(source, dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises several types for unreadable CSV
-        raise ParameterError(f"{label}: cannot read the parameter table ({exc})") from exc
+        raise ParameterError(key="params.unreadable", label=label, error=exc) from exc
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise ParameterError(
-            f"{label}: columns {missing} are missing; a parameter table has columns "
-            f"{', '.join(COLUMNS)} ({', '.join(c for c in COLUMNS if c not in REQUIRED)} optional)"
-        )
+        raise ParameterError(key="params.columns", label=label, missing=missing,
+                             columns=", ".join(COLUMNS),
+                             optional=", ".join(c for c in COLUMNS if c not in REQUIRED))
     table = table.reindex(columns=COLUMNS, fill_value="")
     values = pd.to_numeric(table["value"], errors="coerce")
     bad = table.loc[values.isna(), "parameter"].tolist()
     if bad:
-        raise ParameterError(f"{label}: field 'value' is not a number for {bad}; write a number")
+        raise ParameterError(key="params.value", label=label, names=bad)
     unsourced = table.loc[table["source"].str.strip() == "", "parameter"].tolist()
     if unsourced:
-        raise ParameterError(f"{label}: field 'source' is empty for {unsourced}; cite a source")
+        raise ParameterError(key="params.source", label=label, names=unsourced)
     table["value"] = values
     table["origin"] = label
     return table
@@ -90,7 +114,7 @@ class Parameters:
         for path in overrides:
             path = Path(path)
             if not path.exists():
-                raise ParameterError(f"{path}: parameter override file not found")
+                raise ParameterError(key="params.override_missing", path=path)
             digest.update(path.read_bytes())
             extra = _read_table(path, str(path))
             keyed = table.set_index(["parameter", "key"])
@@ -113,10 +137,7 @@ class Parameters:
         rows = self.table[(self.table["parameter"] == parameter) & (self.table["key"] == key)]
         if rows.empty:
             where = f"{parameter}[{key}]" if key else parameter
-            raise ParameterError(
-                f"parameter {where} is not in the parameter table; add a row "
-                f"(parameter,key,value,unit,price_year,index,source) in an override table"
-            )
+            raise ParameterError(key="params.not_in_table", where=where)
         row = rows.iloc[-1]
         value = float(row["value"])
         if row["index"] and row["index"] != "none":
@@ -141,15 +162,13 @@ class Parameters:
         """Chain a previous-year = 100 index from ``base_year`` to ``year``."""
         series = self.price_index[self.price_index["index"] == index].set_index("year")["value"]
         if series.empty:
-            raise ParameterError(f"price index {index!r} is not in ecoledger/data/{DEFAULT_INDEX}")
+            raise ParameterError(key="params.unknown_index", index=index, table=DEFAULT_INDEX)
         lo, hi = sorted((base_year, year))
         needed = range(lo + 1, hi + 1)
         missing = [y for y in needed if y not in series.index]
         if missing:
-            raise ParameterError(
-                f"price index {index!r} lacks years {missing}: extend ecoledger/data/{DEFAULT_INDEX} "
-                f"or give the price at {year} prices in an override table"
-            )
+            raise ParameterError(key="params.index_years", index=index, years=missing,
+                                 table=DEFAULT_INDEX, year=year)
         factor = float(np.prod([series[y] / 100.0 for y in needed])) if needed else 1.0
         return factor if year >= base_year else 1.0 / factor
 
