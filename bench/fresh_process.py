@@ -3,7 +3,8 @@
     .venv/bin/python bench/fresh_process.py [--n 600] [--repeats 5] [--models carbon sdr_d8 sdr_mfd awy]
                                             [--cold]
 
-Each figure is the median wall time of ``--repeats`` fresh processes, from ``fork`` to exit:
+Each figure is the median wall time of ``--repeats`` fresh processes, from ``fork`` to exit
+(ecoledger's and InVEST's runs of a model alternate, so that both meet the same machine load):
 
 * ``ecoledger --help`` (the console script);
 * each model on the synthetic ``n × n`` stack of ``bench/stacks.py`` (600 × 600 = 0.36 Mpx by
@@ -15,7 +16,12 @@ Each figure is the median wall time of ``--repeats`` fresh processes, from ``for
   (``NUMBA_CACHE_DIR`` = a new folder: the first run after an installation that did not warm the
   cache), then ``python -m ecoledger.warmup`` into that folder and one run after it.
 
-Results: a Markdown table on stdout and ``bench/work/fresh-<date>-<HHMM>.json``.
+Before timing a model, one untimed ecoledger run with ``NUMBA_DEBUG_CACHE=1`` counts the numba
+kernels it had to compile (``compiled``; 0 when the cache is warm, as after ``scripts/setup-env``)
+and those it loaded from the cache (``loaded``).
+
+Results: a Markdown table on stdout and ``bench/work/fresh-<date>-<HHMM>.json`` (every run's
+seconds, the load average before and after).
 """
 
 from __future__ import annotations
@@ -74,7 +80,7 @@ def invest_argv(model: str, paths: dict, work: Path) -> list[str]:
     return [str(INVEST_PYTHON), str(BENCH / "invest_runner.py"), json.dumps(cfg)]
 
 
-def _median_runs(make_argv, repeats: int, work_root: Path, env: dict | None = None) -> list[float]:
+def _runs(make_argv, repeats: int, work_root: Path, env: dict | None = None) -> list[float]:
     times = []
     for i in range(repeats):
         work = work_root / f"r{i}"
@@ -83,6 +89,27 @@ def _median_runs(make_argv, repeats: int, work_root: Path, env: dict | None = No
         times.append(_wall(make_argv(work), env=env))
         shutil.rmtree(work, ignore_errors=True)
     return times
+
+
+def _alternating(argvs: dict, repeats: int, work_root: Path) -> dict[str, list[float]]:
+    """``repeats`` runs of each ``{name: make_argv}``, one of each in turn."""
+    times = {name: [] for name in argvs}
+    for i in range(repeats):
+        for name, make_argv in argvs.items():
+            times[name] += _runs(make_argv, 1, work_root / f"{name}-{i}")
+    return times
+
+
+def _kernels(argv: list[str]) -> dict[str, int]:
+    """Numba kernels one run compiles (and saves) and loads from the cache (NUMBA_DEBUG_CACHE)."""
+    done = subprocess.run(argv, capture_output=True, text=True, env=os.environ | {"NUMBA_DEBUG_CACHE": "1"})
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    lines = (done.stdout + done.stderr).splitlines()
+    return {
+        "compiled": sum("[cache] data saved" in line for line in lines),
+        "loaded": sum("[cache] data loaded" in line for line in lines),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,21 +133,19 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(scratch)
         for model in options.models:
             row: dict = {"model": model}
-            ours = _median_runs(
-                lambda w, m=model: ecoledger_argv(m, paths, w, via_cli),
-                options.repeats,
-                scratch / f"ours-{model}",
-            )
-            row["ecoledger_s"] = ours
+            check = scratch / f"check-{model}"
+            check.mkdir()
+            row["kernels"] = _kernels(ecoledger_argv(model, paths, check, via_cli))
+            shutil.rmtree(check)
+            argvs = {"ecoledger_s": lambda w, m=model: ecoledger_argv(m, paths, w, via_cli)}
             if INVEST_PYTHON.exists():
-                row["invest_s"] = _median_runs(
-                    lambda w, m=model: invest_argv(m, paths, w), options.repeats, scratch / f"invest-{model}"
-                )
+                argvs["invest_s"] = lambda w, m=model: invest_argv(m, paths, w)
+            row |= _alternating(argvs, options.repeats, scratch / model)
             if options.cold:
                 cache = scratch / f"numba-cache-{model}"
                 cache.mkdir()
                 env = os.environ | {"NUMBA_CACHE_DIR": str(cache)}
-                row["cold_s"] = _median_runs(
+                row["cold_s"] = _runs(
                     lambda w, m=model: ecoledger_argv(m, paths, w, via_cli),
                     1,
                     scratch / f"cold-{model}",
@@ -133,13 +158,14 @@ def main(argv: list[str] | None = None) -> int:
                     [str(PYTHON), "-m", "ecoledger.warmup"], env=env, check=True, capture_output=True
                 )
                 row["warmup_s"] = time.perf_counter() - t
-                row["after_warmup_s"] = _median_runs(
+                row["after_warmup_s"] = _runs(
                     lambda w, m=model: ecoledger_argv(m, paths, w, via_cli),
                     1,
                     scratch / f"warm-{model}",
                     env=env,
                 )[0]
             results["rows"].append(row)
+    results["load_1min_end"] = os.getloadavg()[0]
     print(markdown(results))
     out = BENCH / "work" / f"fresh-{datetime.datetime.now():%Y%m%d-%H%M}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -156,9 +182,9 @@ def markdown(results: dict) -> str:
         "",
         f"`ecoledger --help`: {med(results['help_s']):.2f} s",
         "",
-        "| model | ecoledger s | InVEST s | InVEST / ecoledger | empty cache s | warm-up s "
-        "| after warm-up s |",
-        "|---|---|---|---|---|---|---|",
+        "| model | ecoledger s | InVEST s | InVEST / ecoledger | kernels compiled / loaded "
+        "| empty cache s | warm-up s | after warm-up s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
         ours = med(row["ecoledger_s"])
@@ -168,6 +194,7 @@ def markdown(results: dict) -> str:
             f"{ours:.2f}",
             f"{theirs:.2f}" if theirs else "–",
             f"{theirs / ours:.1f}×" if theirs else "–",
+            f"{row['kernels']['compiled']} / {row['kernels']['loaded']}" if "kernels" in row else "–",
             f"{row['cold_s']:.2f}" if "cold_s" in row else "–",
             f"{row['warmup_s']:.1f}" if "warmup_s" in row else "–",
             f"{row['after_warmup_s']:.2f}" if "after_warmup_s" in row else "–",

@@ -154,3 +154,27 @@ def test_model_names_and_mismatch(case):
         read_datastack(_datastack(case, "ndr.json", SDR, "ndr"))
     with pytest.raises(InvestArgsError, match="cannot tell which InVEST model"):
         read_datastack(_datastack(case, "none.json", {"workspace_dir": "x"}, plain=True))
+
+
+@pytest.mark.parametrize(("model", "args"), [("sdr", SDR | {"flow_dir_algorithm": "D8"}), ("carbon", None)])
+def test_a_fresh_run_imports_neither_pandas_nor_the_vector_stack(case, tmp_path, model, args):
+    """pandas, geopandas, pyogrio, pyarrow and pyproj cost a fresh run about 0.25 s: a run on plain
+    inputs (GeoPackage watersheds, a plain CSV table) needs none of them."""
+    import subprocess
+    import sys
+
+    if args is None:
+        args = {"lulc_bas_path": "inputs/lulc.tif", "carbon_pools_path": "inputs/bio.csv"}
+    path = _datastack(case, f"fresh_{model}.json", args | {"workspace_dir": str(tmp_path / "ws")}, model)
+    heavy = ("pandas", "geopandas", "pyogrio", "pyarrow", "pyproj")
+    code = (
+        "import sys\nfrom ecoledger.cli.main import app\n"
+        f"try:\n    app(['invest', {str(path)!r}])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    written = "watershed_results_sdr.shp" if model == "sdr" else "raster_values_summary.csv"
+    assert (tmp_path / "ws" / written).exists()
