@@ -264,7 +264,12 @@ def _drivers(model, varied: pd.DataFrame, drawn: pd.DataFrame, gep: np.ndarray, 
         if np.isnan(y).any() or np.ptp(y) == 0:
             continue
         indices = rbd_fast.analyze(problem, x, y, num_resamples=RESAMPLES, seed=seed)
-        order = np.argsort(-np.nan_to_num(indices["S1"]))[:top]
+        # an index within its own confidence half-width is noise (RBD-FAST's floor is about
+        # 2M/N): such inputs rank after the others, by their tornado swing
+        s1 = np.nan_to_num(np.asarray(indices["S1"], dtype=float))
+        significant = s1 > np.nan_to_num(np.asarray(indices["S1_conf"], dtype=float))
+        swing = np.abs(tornado[2 * np.arange(k) + 1, u] - tornado[2 * np.arange(k), u])
+        order = np.lexsort((-swing, -np.where(significant, s1, -1.0)))[:top]
         for rank, j in enumerate(order, start=1):
             rows.append({
                 "adcode": units["code"].iat[u], "name": units["name"].iat[u],
