@@ -6,7 +6,8 @@ Each module keeps its own migration branch (``migrations/versions``, ``branch_la
 
 import ecoledger.applications.store
 import ecoledger.carbon.store
-import ecoledger.monitoring.store  # noqa: F401
+import ecoledger.monitoring.store
+import ecoledger.registry.store  # noqa: F401
 from ecoledger.platform.models import Base
 
 metadata = Base.metadata
