@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,22 +149,38 @@ def public_summary(db) -> dict:
     }
 
 
+CLAIM_LOCK = 7_001  # PostgreSQL advisory-lock class of claims (the asset's hash is the object)
+
+
+def claim_in(session: Session, actor: str, claim: claims.Claim) -> CarbonClaim:
+    """Register ``claim`` inside the caller's transaction, with its audit entry.
+
+    The claims on the asset are read under a lock — on PostgreSQL a transaction-scoped advisory
+    lock on the asset too, since ``FOR UPDATE`` locks no row while the asset has none, so two
+    first claims would not wait for each other — and ``claims.check_claim`` refuses an overlap.
+    The registry's carbon-sink rights claim their tonnes through here.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:asset))"),
+                        {"kind": CLAIM_LOCK, "asset": claim.asset})
+    rows = session.execute(
+        select(CarbonClaim).where(CarbonClaim.asset == claim.asset).with_for_update()
+    ).scalars()
+    existing = [
+        claims.Claim(r.scope, r.holder, r.asset, r.year_from, r.year_to, r.tonnes, r.source_module, r.note)
+        for r in rows
+    ]
+    claims.check_claim(existing, claim)
+    row = CarbonClaim(**claim.as_dict(), created_by=actor)
+    session.add(row)
+    session.flush()
+    audit.append(session, actor, "carbon.claim", "carbon_claims", row.id, claim.as_dict())
+    return row
+
+
 def add_claim(db, actor: str, claim: claims.Claim) -> dict:
     with db.transaction() as s:
-        rows = s.execute(
-            select(CarbonClaim).where(CarbonClaim.asset == claim.asset).with_for_update()
-        ).scalars()
-        existing = [
-            claims.Claim(
-                r.scope, r.holder, r.asset, r.year_from, r.year_to, r.tonnes, r.source_module, r.note
-            )
-            for r in rows
-        ]
-        claims.check_claim(existing, claim)
-        row = CarbonClaim(**claim.as_dict(), created_by=actor)
-        s.add(row)
-        s.flush()
-        audit.append(s, actor, "carbon.claim", "carbon_claims", row.id, claim.as_dict())
+        row = claim_in(s, actor, claim)
         return {"id": row.id, **claim.as_dict()}
 
 
