@@ -22,6 +22,7 @@ from ecoledger.cli import (
     monitoring,
     pack,
     platform,
+    registry,
     report,
     series,
     serve,
@@ -100,6 +101,7 @@ app.add_typer(platform.app, name="platform")
 app.add_typer(applications.app, name="applications")
 app.add_typer(carbon.app, name="carbon")
 app.add_typer(monitoring.app, name="monitoring")
+app.add_typer(registry.app, name="registry")
 
 
 def main() -> None:

@@ -32,11 +32,12 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ecoledger import messages
 from ecoledger.platform import audit
 from ecoledger.platform.models import AuditEntry, Unit, utcnow
 from ecoledger.platform.policy import Conflict, NotFound, PlatformError
@@ -147,16 +148,37 @@ def append(session: Session, actor: str, action: str, right: RegistryRight,
 
 # --- verifying ----------------------------------------------------------------------------------------
 
+# why a chain does not verify, as the CLI and the API say it (``code`` and ``fields`` of a Verification)
+messages.register({
+    "missing": ("该条记录缺失", "is missing"),
+    "link": ("与前一条记录的链接断开", "does not link to the entry before it"),
+    "changed": ("写入后内容被改动，或其哈希未用审计密钥重新计算",
+                "its content was changed after writing, or its hash was recomputed without the audit key"),
+    "head": ("链头记录未指向最后一条：其后的记录被删除，或链头被改动",
+             "the head row does not name the last entry: entries after the last one were removed, or the "
+             "head was altered"),
+    "removed": ("第 {count} 条之后的记录被删除：审计日志第 {audit_seq} 条记录了账本第 {recorded} 条",
+                "entries after {count} were removed: audit entry {audit_seq} records ledger entry {recorded}"),
+    "audit": ("与审计日志第 {audit_seq} 条对它的记录不符",
+              "differs from the audit log's record of it (audit entry {audit_seq})"),
+}, prefix="registry.verify.")
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
     entries: int
     first_bad_seq: int | None = None
-    reason: str = ""
+    code: str = ""  # missing | link | changed | head | removed | audit (messages: registry.verify.<code>)
+    fields: dict = field(default_factory=dict)
     audit_entries: int = 0  # audit entries holding a ledger entry's sequence number and hash
 
+    def reason(self, lang: str = "en") -> str:
+        return messages.text(f"registry.verify.{self.code}", lang, **self.fields) if self.code else ""
+
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {"ok": self.ok, "entries": self.entries, "first_bad_seq": self.first_bad_seq,
+                "reason": self.reason("en"), "reason_zh": self.reason("zh"), "audit_entries": self.audit_entries}
 
 
 def verify(session: Session, key: bytes | None = None) -> Verification:
@@ -167,18 +189,16 @@ def verify(session: Session, key: bytes | None = None) -> Verification:
     prev, hashes = GENESIS, {}
     for count, entry in enumerate(entries, start=1):
         if entry.seq != count:
-            return Verification(False, count, count, f"entry {count} is missing")
+            return Verification(False, count, count, "missing")
         if entry.prev_hash != prev:
-            return Verification(False, count, entry.seq, "does not link to the entry before it")
+            return Verification(False, count, entry.seq, "link")
         if _digest(entry, prev, key) != entry.hash:
-            return Verification(False, count, entry.seq, "its content was changed after writing, or its "
-                                "hash was recomputed without the audit key")
+            return Verification(False, count, entry.seq, "changed")
         hashes[entry.seq] = prev = entry.hash
     count = len(entries)
     head = session.get(RegistryLedgerHead, 1)
     if head is None or (head.seq, head.hash) != (count, prev):
-        return Verification(False, count, count + 1, "the head row does not name the last entry: entries "
-                            "after the last one were removed, or the head was altered")
+        return Verification(False, count, count + 1, "head")
     recorded = session.execute(
         select(AuditEntry.seq, AuditEntry.detail).where(AuditEntry.action.like("registry.%"))
         .order_by(AuditEntry.seq)).all()
@@ -189,11 +209,10 @@ def verify(session: Session, key: bytes | None = None) -> Verification:
             continue
         checked += 1
         if seq > count:
-            return Verification(False, count, count + 1, f"entries after {count} were removed: audit entry "
-                                f"{audit_seq} records ledger entry {seq}", checked)
+            return Verification(False, count, count + 1, "removed",
+                                {"count": count, "audit_seq": audit_seq, "recorded": seq}, checked)
         if hashes[seq] != digest:
-            return Verification(False, count, seq, f"differs from the audit log's record of it (audit entry "
-                                f"{audit_seq})", checked)
+            return Verification(False, count, seq, "audit", {"audit_seq": audit_seq}, checked)
     return Verification(True, count, audit_entries=checked)
 
 
