@@ -227,12 +227,13 @@ def entries(session: Session, obj: str | None = None, after: int = 0, limit: int
 
 # --- the state machine --------------------------------------------------------------------------------
 
-def lock(session: Session, serial: str) -> RegistryRight:
-    """The right (or package) ``serial``, its row locked until the transaction ends (PostgreSQL)."""
-    right = session.execute(
-        select(RegistryRight).where(RegistryRight.serial == serial).with_for_update().execution_options(
-            populate_existing=True)
-    ).scalar_one_or_none()
+def lock(session: Session, serial: str, for_update: bool = True) -> RegistryRight:
+    """The right (or package) ``serial``, its row locked until the transaction ends (PostgreSQL);
+    ``for_update=False`` in a reading transaction."""
+    query = select(RegistryRight).where(RegistryRight.serial == serial)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    right = session.execute(query).scalar_one_or_none()
     if right is None:
         raise RegistryNotFound(f"no right or package {serial!r} is registered",
                                f"未登记编号为 {serial!r} 的权利或资产包")
@@ -313,8 +314,8 @@ def parse_boundary(geojson: dict, what: str = "boundary"):
         geometry = shape(geojson)
     except Exception as exc:  # shapely raises several kinds on malformed coordinates
         refuse(f"malformed coordinates ({str(exc)[:120]})", f"坐标格式错误（{str(exc)[:120]}）")
-    if geometry.is_empty or geometry.area <= 0:
-        refuse("empty or without area", "为空或面积为零")
+    if geometry.is_empty:
+        refuse("empty", "为空")
     west, south, east, north = geometry.bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         refuse("coordinates outside longitude −180…180 / latitude −90…90 (a projected CRS?)",
@@ -322,6 +323,8 @@ def parse_boundary(geojson: dict, what: str = "boundary"):
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
         refuse(f"not a valid polygon ({reason})", f"不是有效的面（{reason}）")
+    if geometry.area <= 0:
+        refuse("without area", "面积为零")
     return geometry
 
 
