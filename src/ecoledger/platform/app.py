@@ -28,7 +28,7 @@ from ecoledger.platform.policy import PlatformError, TooManyAttempts, access_of
 UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024
 REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's other fields
 HSTS = "max-age=31536000; includeSubDomains"
-MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.monitoring", "ecoledger.registry")  # routers
+MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.monitoring", "ecoledger.registry")
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
                            "form-action 'self'")

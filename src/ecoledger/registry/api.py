@@ -62,6 +62,7 @@ def _staff(request: Request, user, token: str | None) -> str:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+
 @router.get("/api/v1/registry/rights", summary="The rights register: rights and packages, filtered")
 @allow("logged-in")
 def list_rights(
@@ -77,8 +78,14 @@ def list_rights(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict]:
     query = select(RegistryRight)
-    for column, value in ((RegistryRight.serial, serial), (RegistryRight.county, county), (RegistryRight.type, type),
-                          (RegistryRight.state, state), (RegistryRight.kind, kind), (RegistryRight.owner, owner)):
+    for column, value in (
+        (RegistryRight.serial, serial),
+        (RegistryRight.county, county),
+        (RegistryRight.type, type),
+        (RegistryRight.state, state),
+        (RegistryRight.kind, kind),
+        (RegistryRight.owner, owner),
+    ):
         if value is not None:
             query = query.where(column == value)
     with _db(request).transaction(write=False) as s:
@@ -131,8 +138,12 @@ def pledged(request: Request) -> list[dict]:
 @allow("anyone")
 def pledge_rules() -> dict:
     rules, digest = finance.read_rules()
-    return {"file": finance.RULES_FILE, "sha256": digest, "basis_applied": finance.BASIS,
-            "rules": [{**r.as_dict(), "applied": r.basis == finance.BASIS} for r in rules]}
+    return {
+        "file": finance.RULES_FILE,
+        "sha256": digest,
+        "basis_applied": finance.BASIS,
+        "rules": [{**r.as_dict(), "applied": r.basis == finance.BASIS} for r in rules],
+    }
 
 
 @router.get("/api/v1/registry/ledger", summary="Ledger entries (reviewers, administrators)")
@@ -156,18 +167,25 @@ def verify_ledger(request: Request) -> dict:
 
 # --- registering and valuing ------------------------------------------------------------------------
 
+
 class RightIn(BaseModel):
     serial: Serial
     type: RightType
     owner: Name
     county: str = Field(pattern=r"^\d{6}$", description="the county's adcode")
     name: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
-    boundary: dict | None = Field(None, description="GeoJSON Polygon or MultiPolygon, EPSG:4326 (parcel types)")
-    attributes: dict = Field(default_factory=dict, description="carbon_sink: tonnes_co2, year_from, year_to, asset")
+    boundary: dict | None = Field(
+        None, description="GeoJSON Polygon or MultiPolygon, EPSG:4326 (parcel types)"
+    )
+    attributes: dict = Field(
+        default_factory=dict, description="carbon_sink: tonnes_co2, year_from, year_to, asset"
+    )
     demonstration: bool = False
 
 
-@router.post("/api/v1/registry/rights", status_code=201, summary="Register a right (reviewers, administrators)")
+@router.post(
+    "/api/v1/registry/rights", status_code=201, summary="Register a right (reviewers, administrators)"
+)
 @allow("staff", refuses=(409,))
 def register_right(request: Request, body: RightIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     actor = _staff(request, user, x_csrf_token)
@@ -177,16 +195,21 @@ def register_right(request: Request, body: RightIn, user: UserDep, x_csrf_token:
 
 
 class ValuationIn(BaseModel):
-    certificate_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$",
-                                           description="a certificate this platform issued")
+    certificate_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{64}$", description="a certificate this platform issued"
+    )
     certificate: dict | None = Field(None, description="a VEP certificate JSON, whole")
 
 
-@router.post("/api/v1/registry/rights/{code}/valuation", status_code=201,
-             summary="Attach a VEP valuation certificate to a right or package")
+@router.post(
+    "/api/v1/registry/rights/{code}/valuation",
+    status_code=201,
+    summary="Attach a VEP valuation certificate to a right or package",
+)
 @allow("staff", refuses=(409,))
-def attach_valuation(request: Request, code: Code, body: ValuationIn, user: UserDep,
-                     x_csrf_token: CsrfHeader = None) -> dict:
+def attach_valuation(
+    request: Request, code: Code, body: ValuationIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         finance.attach_valuation(s, actor, code, body.certificate, body.certificate_sha256)
@@ -201,14 +224,27 @@ class PledgeIn(BaseModel):
     ltv_limit: float | None = Field(None, gt=0, le=1, description="the lending bank's loan-to-value limit")
 
 
-@router.post("/api/v1/registry/rights/{code}/pledge", status_code=201,
-             summary="Register a pledge within the loan-to-value limit")
+@router.post(
+    "/api/v1/registry/rights/{code}/pledge",
+    status_code=201,
+    summary="Register a pledge within the loan-to-value limit",
+)
 @allow("staff", refuses=(409,))
-def pledge(request: Request, code: Code, body: PledgeIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def pledge(
+    request: Request, code: Code, body: PledgeIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
-        row = finance.pledge(s, actor, code, bank=body.bank, loan_yuan=body.loan_yuan,
-                             term_months=body.term_months, start_on=body.start_on, ltv=body.ltv_limit)
+        row = finance.pledge(
+            s,
+            actor,
+            code,
+            bank=body.bank,
+            loan_yuan=body.loan_yuan,
+            term_months=body.term_months,
+            start_on=body.start_on,
+            ltv=body.ltv_limit,
+        )
         return finance.pledge_record(row, code)
 
 
@@ -219,13 +255,16 @@ class ReleaseIn(BaseModel):
 
 @router.post("/api/v1/registry/rights/{code}/release", summary="Release the active pledge of a right")
 @allow("staff", refuses=(409,))
-def release(request: Request, code: Code, body: ReleaseIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def release(
+    request: Request, code: Code, body: ReleaseIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         return finance.pledge_record(finance.release(s, actor, code, body.released_on, body.bank), code)
 
 
 # --- the bank and the market ------------------------------------------------------------------------
+
 
 class DepositIn(BaseModel):
     bank: Name
@@ -235,14 +274,25 @@ class DepositIn(BaseModel):
     terms: Note = ""
 
 
-@router.post("/api/v1/registry/rights/{code}/deposit", status_code=201, summary="Deposit a right into a 两山 bank")
+@router.post(
+    "/api/v1/registry/rights/{code}/deposit", status_code=201, summary="Deposit a right into a 两山 bank"
+)
 @allow("staff", refuses=(409,))
-def deposit(request: Request, code: Code, body: DepositIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def deposit(
+    request: Request, code: Code, body: DepositIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         row = bank.deposit(s, actor, code, **body.model_dump())
-        return {"id": row.id, "serial": code, "bank": row.bank, "depositor": row.depositor,
-                "deposited_on": row.deposited_on.isoformat(), "term_years": row.term_years, "terms": row.terms}
+        return {
+            "id": row.id,
+            "serial": code,
+            "bank": row.bank,
+            "depositor": row.depositor,
+            "deposited_on": row.deposited_on.isoformat(),
+            "term_years": row.term_years,
+            "terms": row.terms,
+        }
 
 
 class PackageIn(BaseModel):
@@ -253,8 +303,9 @@ class PackageIn(BaseModel):
     demonstration: bool = False
 
 
-@router.post("/api/v1/registry/packages", status_code=201,
-             summary="Package rights deposited in a bank into a project")
+@router.post(
+    "/api/v1/registry/packages", status_code=201, summary="Package rights deposited in a bank into a project"
+)
 @allow("staff", refuses=(404, 409))
 def make_package(request: Request, body: PackageIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
     actor = _staff(request, user, x_csrf_token)
@@ -268,16 +319,28 @@ class ListingIn(BaseModel):
     mode: Literal["fixed", "auction"] = "fixed"
 
 
-@router.post("/api/v1/registry/rights/{code}/listing", status_code=201,
-             summary="List a right or package at a price for a term")
+@router.post(
+    "/api/v1/registry/rights/{code}/listing",
+    status_code=201,
+    summary="List a right or package at a price for a term",
+)
 @allow("staff", refuses=(409,))
-def list_right(request: Request, code: Code, body: ListingIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def list_right(
+    request: Request, code: Code, body: ListingIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         row = bank.list_right(s, actor, code, **body.model_dump())
-        return {"id": row.id, "serial": code, "mode": row.mode, "rule": bank.RULES[row.mode],
-                "price_yuan": row.price_yuan, "opens_at": row.opens_at.isoformat() + "Z",
-                "closes_at": row.closes_at.isoformat() + "Z", "state": row.state}
+        return {
+            "id": row.id,
+            "serial": code,
+            "mode": row.mode,
+            "rule": bank.RULES[row.mode],
+            "price_yuan": row.price_yuan,
+            "opens_at": row.opens_at.isoformat() + "Z",
+            "closes_at": row.closes_at.isoformat() + "Z",
+            "state": row.state,
+        }
 
 
 @router.post("/api/v1/registry/rights/{code}/delist", summary="Withdraw the open listing of a right")
@@ -293,10 +356,15 @@ class BidIn(BaseModel):
     price_yuan: Yuan
 
 
-@router.post("/api/v1/registry/rights/{code}/bids", status_code=201,
-             summary="Bid on the open listing of a right (in the caller's name); a fixed listing trades at once")
+@router.post(
+    "/api/v1/registry/rights/{code}/bids",
+    status_code=201,
+    summary="Bid on the open listing of a right (in the caller's name); a fixed listing trades at once",
+)
 @allow("logged-in", objects="own", refuses=(409,))
-def place_bid(request: Request, code: Code, body: BidIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def place_bid(
+    request: Request, code: Code, body: BidIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     check_csrf(request, x_csrf_token)
     bidder = require_login(user).username
     with _db(request).transaction() as s:
@@ -307,14 +375,19 @@ class CloseIn(BaseModel):
     force: bool = Field(False, description="close before the term's end (administrators)")
 
 
-@router.post("/api/v1/registry/rights/{code}/close",
-             summary="Close the open listing of a right: the highest valid bid trades, else unsold")
+@router.post(
+    "/api/v1/registry/rights/{code}/close",
+    summary="Close the open listing of a right: the highest valid bid trades, else unsold",
+)
 @allow("staff", refuses=(409,))
-def close(request: Request, code: Code, body: CloseIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def close(
+    request: Request, code: Code, body: CloseIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     if body.force and user.role != "administrator":
-        raise AccessDenied("closing before the term's end needs the role administrator",
-                           "提前结束竞价需要管理员角色")
+        raise AccessDenied(
+            "closing before the term's end needs the role administrator", "提前结束竞价需要管理员角色"
+        )
     with _db(request).transaction() as s:
         return bank.close(s, actor, code, force=body.force)
 
@@ -326,15 +399,26 @@ class SettlementIn(BaseModel):
     paid_on: Day
 
 
-@router.post("/api/v1/registry/rights/{code}/settlement", status_code=201,
-             summary="Record the payment of a trade of a right")
+@router.post(
+    "/api/v1/registry/rights/{code}/settlement",
+    status_code=201,
+    summary="Record the payment of a trade of a right",
+)
 @allow("staff", refuses=(409,))
-def settle(request: Request, code: Code, body: SettlementIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def settle(
+    request: Request, code: Code, body: SettlementIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         row = bank.settle(s, actor, code, **body.model_dump())
-        return {"id": row.id, "serial": code, "trade_id": row.trade_id, "amount_yuan": row.amount_yuan,
-                "reference": row.reference, "paid_on": row.paid_on.isoformat()}
+        return {
+            "id": row.id,
+            "serial": code,
+            "trade_id": row.trade_id,
+            "amount_yuan": row.amount_yuan,
+            "reference": row.reference,
+            "paid_on": row.paid_on.isoformat(),
+        }
 
 
 class RetireIn(BaseModel):
@@ -344,9 +428,16 @@ class RetireIn(BaseModel):
 
 @router.post("/api/v1/registry/rights/{code}/retire", summary="Retire a right or package (final)")
 @allow("staff", refuses=(409,))
-def retire(request: Request, code: Code, body: RetireIn, user: UserDep, x_csrf_token: CsrfHeader = None) -> dict:
+def retire(
+    request: Request, code: Code, body: RetireIn, user: UserDep, x_csrf_token: CsrfHeader = None
+) -> dict:
     actor = _staff(request, user, x_csrf_token)
     with _db(request).transaction() as s:
         row = bank.retire(s, actor, code, **body.model_dump())
-        return {"id": row.id, "serial": code, "reason": row.reason, "beneficiary": row.beneficiary,
-                "retired_at": row.retired_at.isoformat() + "Z"}
+        return {
+            "id": row.id,
+            "serial": code,
+            "reason": row.reason,
+            "beneficiary": row.beneficiary,
+            "retired_at": row.retired_at.isoformat() + "Z",
+        }

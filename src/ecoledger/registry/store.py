@@ -92,7 +92,9 @@ class RegistryRight(Base):
     boundary_wkb: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # EPSG:4326
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(16), index=True, default="registered")
-    package_id: Mapped[int | None] = mapped_column(ForeignKey("registry_rights.id"), nullable=True, index=True)
+    package_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_rights.id"), nullable=True, index=True
+    )
     bank: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the 两山 bank holding it
     demonstration: Mapped[bool] = mapped_column(Boolean, default=False)  # demo data, labelled as such
     registered_by: Mapped[str] = mapped_column(String(64))
@@ -126,11 +128,18 @@ class RegistryPledge(Base):
 
     __tablename__ = "registry_pledges"
     __table_args__ = (
-        CheckConstraint(f"loan_yuan > 0 AND ltv_limit > 0 AND ltv_limit <= 1 AND valued_yuan > 0 "
-                        f"AND loan_yuan <= ltv_limit * valued_yuan + {LOAN_TOLERANCE_YUAN}",
-                        name="ck_registry_pledges_ltv"),
-        Index("uq_registry_pledges_active", "right_id", unique=True,
-              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+        CheckConstraint(
+            f"loan_yuan > 0 AND ltv_limit > 0 AND ltv_limit <= 1 AND valued_yuan > 0 "
+            f"AND loan_yuan <= ltv_limit * valued_yuan + {LOAN_TOLERANCE_YUAN}",
+            name="ck_registry_pledges_ltv",
+        ),
+        Index(
+            "uq_registry_pledges_active",
+            "right_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     right_id: Mapped[int] = mapped_column(ForeignKey("registry_rights.id"))
@@ -155,8 +164,13 @@ class RegistryDeposit(Base):
 
     __tablename__ = "registry_deposits"
     __table_args__ = (
-        Index("uq_registry_deposits_open", "right_id", unique=True,
-              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index(
+            "uq_registry_deposits_open",
+            "right_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     right_id: Mapped[int] = mapped_column(ForeignKey("registry_rights.id"))
@@ -178,8 +192,13 @@ class RegistryListing(Base):
         CheckConstraint(_in("mode", LISTING_MODES), name="ck_registry_listings_mode"),
         CheckConstraint(_in("state", LISTING_STATES), name="ck_registry_listings_state"),
         CheckConstraint("price_yuan > 0 AND closes_at > opens_at", name="ck_registry_listings_terms"),
-        Index("uq_registry_listings_open", "right_id", unique=True,
-              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        Index(
+            "uq_registry_listings_open",
+            "right_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     right_id: Mapped[int] = mapped_column(ForeignKey("registry_rights.id"), index=True)
@@ -272,8 +291,14 @@ class RegistryLedgerHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-APPEND_ONLY = (RegistryLedgerEntry, RegistryValuation, RegistryBid, RegistryTrade, RegistrySettlement,
-               RegistryRetirement)
+APPEND_ONLY = (
+    RegistryLedgerEntry,
+    RegistryValuation,
+    RegistryBid,
+    RegistryTrade,
+    RegistrySettlement,
+    RegistryRetirement,
+)
 
 
 @event.listens_for(OrmSession, "before_flush")
