@@ -125,7 +125,8 @@ def _region_statistic(result: AccountResult, roots, indicator) -> float | None:
 
 
 def method_tables(result: AccountResult, folder: Path) -> None:
-    """The tables of the method notes §9 (T1–T8) and SEEA-EA-shaped extent and supply tables."""
+    """The tables of the method notes §9 (T1–T8) and SEEA-EA-shaped extent and supply tables
+    (``seea.run``)."""
     folder.mkdir()
     accounts = result.accounts
     units = result.units.set_index("code")
@@ -174,15 +175,9 @@ def method_tables(result: AccountResult, folder: Path) -> None:
     by_eco.to_csv(folder / "T7_by_ecosystem.csv", encoding="utf-8")
     by_unit = _missing_stays_missing(all_rows, ["adcode", "name", "level"], "item", "value_yuan")
     by_unit.to_csv(folder / "T8_by_unit.csv", encoding="utf-8")
-    roots = result.units.loc[result.units["parent"] == "", "code"].tolist()
-    seea_extent = result.extent.loc[roots].sum().rename("closing_extent_km2")
-    seea_extent.index.name = "ecosystem_type"
-    seea_extent.to_frame().assign(name_zh=lambda f: f.index.map(ECOSYSTEMS)).to_csv(
-        folder / "SEEA_extent.csv", encoding="utf-8")
-    region = accounts[accounts["adcode"].isin(roots) & (accounts["ecosystem"] != ALL)]
-    for measure, column in (("physical", "physical_value"), ("monetary", "value_yuan")):
-        supply = _missing_stays_missing(region, ["service", "item", "physical_unit"], "ecosystem", column)
-        supply.to_csv(folder / f"SEEA_supply_{measure}.csv", encoding="utf-8")
+    from ecoledger.seea.run import run_tables
+
+    run_tables(result, folder)
 
 
 def _missing_stays_missing(rows: pd.DataFrame, index: list[str], columns: str, values: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from ecoledger.cli import (
     platform,
     registry,
     report,
+    seea,
     series,
     serve,
     validate,
@@ -101,6 +102,7 @@ app.add_typer(platform.app, name="platform")
 app.add_typer(applications.app, name="applications")
 app.add_typer(carbon.app, name="carbon")
 app.add_typer(monitoring.app, name="monitoring")
+app.add_typer(seea.app, name="seea")
 app.add_typer(registry.app, name="registry")
 
 
