@@ -71,11 +71,9 @@ def certified() -> trace.Batch:
     batch = trace.attach_certificate(batch, trace.Certificate(
         "green_food", "LB-DEMO-2401234567A", "中国绿色食品发展中心（演示编号）", "2024-03-01", "2024-11-30",
         scope="赣南脐橙"))
-    for rule in ("navel_orange_expansion_demo", "gannan_navel_orange_suitability"):
-        evaluation = cq.evaluate_county(rule, "信丰县", source=SOURCE)
-        batch = trace.attach_certificate(batch, trace.climate_certificate(
-            evaluation, f"QH-DEMO-{rule[:6]}", "演示气象服务机构", dt.date(2024, 11, 1)))
-    return batch
+    evaluation = cq.evaluate_county("gannan_navel_orange_suitability", "信丰县", source=SOURCE)
+    return trace.attach_certificate(batch, trace.climate_certificate(
+        evaluation, "QH-DEMO-gannan", "演示气象服务机构", dt.date(2024, 11, 1)))
 
 
 # --- codes ----------------------------------------------------------------------------------------
@@ -294,26 +292,29 @@ def test_navel_orange_suitability_at_ganzhou_by_hand():
     assert again["grade"] == "适宜"  # 6638.8 − 319.3 = 6319.5 °C·d → 最适; annual 7150.0 / 365 = 19.59 → 适宜
 
 
-def test_demonstration_rule_at_xinfeng_by_hand():
-    """Jul–Sep at Ganzhou 57993 (nearest to 信丰县), monthly mean Tmax 34.25, 33.8, 30.3 °C:
-    hot days = 31·Φ((34.25 − 35)/3) + 31·Φ((33.8 − 35)/3) + 30·Φ((30.3 − 35)/3)
-             = 31·0.40129 + 31·0.34458 + 30·0.05859 = 12.440 + 10.682 + 1.758 = 24.88 d → 良 (≤30, >20);
-    precipitation = 101.0 + 127.1 + 100.9 = 329.0 mm → 特优 (300–600); sunshine ≈ 697 h → 特优 (≥650).
-    Overall 良 — demonstration thresholds, labelled so."""
-    result = cq.evaluate_county("navel_orange_expansion_demo", "信丰县", source=SOURCE)
-    by = {i["indicator"]: i for i in result["indicators"]}
-    hot = 31 * _phi((34.25 - 35) / 3) + 31 * _phi((33.8 - 35) / 3) + 30 * _phi((30.3 - 35) / 3)
-    assert hot == pytest.approx(24.88, abs=0.01)
-    assert by["hot_days_tmax_35"]["value"] == pytest.approx(hot, abs=1e-4)
-    assert by["hot_days_tmax_35"]["grade"] == "良" and by["hot_days_tmax_35"]["method"] == "normals_hot_days"
-    assert by["precipitation_mm"]["value"] == pytest.approx(329.0, abs=1e-3)
-    assert by["precipitation_mm"]["grade"] == "特优"
-    assert by["sunshine_h"]["grade"] == "特优"
-    assert (result["grade"], result["status"], result["complete"]) == ("良", "demonstration", True)
+def test_navel_orange_suitability_for_xinfeng_county():
+    """信丰县 has no station of the 19: the nearest is Ganzhou 57993, so the county's evaluation is the
+    Ganzhou hand case above (annual mean 7162.4 / 365 °C → 适宜; overall 未达要求, incomplete)."""
+    result = cq.evaluate_county("gannan_navel_orange_suitability", "信丰县", source=SOURCE)
+    by = {(i["indicator"], i["period"]): i for i in result["indicators"]}
+    assert by[("mean_temp_c", "01-01..12-31")]["value"] == pytest.approx(7162.4 / 365, abs=1e-4)
+    assert by[("precipitation_mm", "01-01..12-31")]["value"] == pytest.approx(1468.6, abs=1e-3)
+    assert (result["grade"], result["status"], result["complete"]) == ("未达要求", "cited", False)
     assert result["data"]["station_id"] == "57993" and result["data"]["county"] == "信丰县"
     assert result["data"]["years"] == "1961–1990" and result["data"]["inside_county"] is False
     assert result["rules_sha256"] == cq.rules_sha256()
     json.dumps(result)  # JSON-safe
+
+
+def test_hot_days_from_monthly_normals_by_hand():
+    """No shipped rule grades hot days, but a user's rule may (the template lists the indicator).
+    Jul–Sep at Ganzhou 57993, monthly mean Tmax 34.25, 33.8, 30.3 °C:
+    hot days = 31·Φ((34.25 − 35)/3) + 31·Φ((33.8 − 35)/3) + 30·Φ((30.3 − 35)/3)
+             = 31·0.40129 + 31·0.34458 + 30·0.05859 = 12.440 + 10.682 + 1.758 = 24.88 d."""
+    hot = 31 * _phi((34.25 - 35) / 3) + 31 * _phi((33.8 - 35) / 3) + 30 * _phi((30.3 - 35) / 3)
+    assert hot == pytest.approx(24.88, abs=0.01)
+    value, method = cq.indicator_value(_ganzhou(), "hot_days_tmax_35", cq.period_days("07-01..09-30"))
+    assert value == pytest.approx(hot, abs=1e-4) and method == "normals_hot_days"
 
 
 def _daily(values: dict[dt.date, float]) -> cq.DailyClimate:
@@ -363,22 +364,20 @@ def test_composite_index_bands_shared_end_points_take_the_better_grade():
     assert cq.evaluate(rule)["missing"] == ["climate_quality_index"]
 
 
-def test_rules_are_cited_or_labelled_demonstration():
+def test_every_shipped_rule_is_cited():
     with cq.rules_path().open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    for row in rows:
-        assert row["status"] in ("cited", "demonstration"), row
-        if row["status"] == "cited":
-            assert row["url"].startswith("http") and row["quote"]
-            for bound in (row["lower"], row["upper"]):  # every number stands in its quote
-                if bound:
-                    assert float(bound) in cq._numbers_in(row["quote"]), row
-        else:
-            assert "演示" in row["source"] and "QX/T 486" in row["source"] and not row["quote"]
-    assert not any("QX/T 486" in r["source"] and r["status"] == "cited" for r in rows)
+    for row in rows:  # no threshold of ecoledger's own: every row cited, every number in its quote
+        assert row["status"] == "cited", row
+        assert row["url"].startswith("http") and row["quote"]
+        for bound in (row["lower"], row["upper"]):
+            if bound:
+                assert float(bound) in cq._numbers_in(row["quote"]), row
+    assert not any("QX/T 486" in r["source"] for r in rows)  # its thresholds could not be read
     rules = cq.load_rules()
-    assert rules["navel_orange_expansion_demo"].status == "demonstration"
-    assert [g.grade for g in rules["navel_orange_expansion_demo"].grades] == ["特优", "优", "良", "一般"]
+    assert set(rules) == {"gannan_navel_orange_suitability", "tea_pre_harvest_temperature",
+                          "dangshan_pear_index_bands"}
+    assert {r.status for r in rules.values()} == {"cited"}
     template = cq.load_rules(cq.rules_path().with_name(cq.TEMPLATE_FILE))
     assert template["my_product_rule"].status == "user"
 
@@ -417,12 +416,44 @@ def test_zh_page_has_no_english_and_shows_the_batch(certified):
     assert untranslated(zh) == []
     assert 'lang="zh-CN"' in zh and trace.display_code(certified.code) in zh and "<svg" in zh
     for text in ("JX-360722-2024-000123", "信丰县", "信丰县某脐橙专业合作社（演示）", "有效", "采收", "加工",
-                 "100 kg（8.3%）", "赣南脐橙", "已过期", "未核实", "演示阈值", "良",
+                 "100 kg（8.3%）", "赣南脐橙", "已过期", "未核实", "适宜", "最适",
                  "未达要求", "赣州 57993", "1961–1990", cq.rules_sha256(), certified.head):
         assert text in zh, text
+    assert "演示阈值" not in zh  # a cited rule carries no demonstration banner
     en = trace.render_lookup(certified, "en", on=on)
-    assert 'lang="en"' in en and "Valid: the code matches" in en and "days with maximum ≥ 35 °C" in en
+    assert 'lang="en"' in en and "Valid: the code matches" in en
+    assert "active accumulated temperature ≥ 10 °C" in en and "Demonstration thresholds" not in en
     assert "Ganzhou 57993" in en and "Gannan navel orange" in en
+
+
+# a user's rule marked demonstration: test data, thresholds set by this test
+DEMO_HEAD = ("test_rule", "测试产品（测试数据）", "Test product (test data)", "quality")
+DEMO_TAIL = ("demonstration", "测试数据：阈值由本测试设定", "", "", "test data")
+DEMO_ROWS = [(*DEMO_HEAD, "mean_temp_c", "07-01..09-30", "特优", "excellent", "1", "28", "30", *DEMO_TAIL),
+             (*DEMO_HEAD, "*", "", "一般", "fair", "2", "", "", *DEMO_TAIL)]
+
+
+def test_a_users_rule_marked_demonstration_carries_the_banner(tmp_path):
+    """A user's rule may be marked demonstration (no shipped rule is): the evaluation says so and the
+    page shows the banner in zh and en. Jul–Sep mean at Ganzhou 57993 =
+    (31·29.8 + 31·29.3 + 30·26.2) / 92 = 2618.1 / 92 = 28.458 °C → 特优 (28–30, the test's band)."""
+    path = tmp_path / "my_rules.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([cq.COLUMNS, *DEMO_ROWS])
+    rule = cq.load_rules(path)["test_rule"]
+    assert rule.status == "demonstration"
+    evaluation = cq.evaluate(rule, _ganzhou(), rules_file=path)
+    assert evaluation["indicators"][0]["value"] == pytest.approx(2618.1 / 92, abs=1e-4)
+    assert (evaluation["grade"], evaluation["status"]) == ("特优", "demonstration")
+    assert evaluation["rules_sha256"] == cq.rules_sha256(path)
+    batch = trace.attach_certificate(_batch(), trace.climate_certificate(
+        evaluation, "QH-TEST-1", "测试机构", dt.date(2024, 11, 1)))
+    zh = trace.render_lookup(batch, "zh", on=dt.date(2024, 12, 1))
+    assert messages.text("registry.trace.page.climate.demonstration", "zh") in zh
+    assert untranslated(zh) == []
+    en = trace.render_lookup(batch, "en", on=dt.date(2024, 12, 1))
+    assert "Demonstration thresholds: this rule is marked as a demonstration" in en
 
 
 def test_page_of_a_tampered_unknown_and_mistyped_code(certified):
@@ -456,7 +487,7 @@ def test_lookup_page_in_a_real_browser(certified, tmp_path):
                 assert errors == [], (lang, errors)
                 assert page.locator("#status-card").get_attribute("data-status") == "valid"
                 assert page.locator("#steps tbody tr").count() == 4
-                assert page.locator("section.climate").count() == 2
+                assert page.locator("section.climate").count() == 1
                 assert page.locator("#verification svg").bounding_box()["width"] > 80  # the QR code shows
                 scroll, client = page.evaluate(  # wide tables scroll in their own box, the page does not
                     "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")

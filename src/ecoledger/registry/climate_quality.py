@@ -10,18 +10,20 @@ status, source, url, quote, note``. A band ``[lower, upper]`` is closed; an empt
 bands takes the better one (the sources write shared end points: "2.5~3.5、1.5~2.5"). The row with
 ``indicator = *`` and no bounds names the grade a value in no band gets (the rule's last grade).
 ``status``: ``cited`` (the numbers were read in the source, ``quote`` is the sentence they stand in),
-``demonstration`` (numbers set by ecoledger to exercise the grading; never a standard's) or ``user``
-(filled in by a user from the template ``climate_quality_rules_template.csv``; source and quote
-required). ``load_rules`` refuses anything else, and a cited or user row whose numbers do not occur
-in its quote.
+``user`` (filled in by a user from the template ``climate_quality_rules_template.csv``; source and
+quote required) or ``demonstration`` (a user's rule with numbers that are no standard's, e.g. for
+training: the evaluation's ``status`` and the lookup page say so). ``load_rules`` refuses anything
+else, and a cited or user row whose numbers do not occur in its quote. ecoledger ships no
+demonstration rule: every shipped threshold is cited.
 
 What was read, and what was not: the grade thresholds of QX/T 486—2019 《农产品气候品质认证技术规范》
 and of Jiangxi's product-specific rules could not be read (only pages' openings were reachable), so
 no row claims them. The shipped rules are: Gannan navel-orange climatic requirements quoted by a
 magazine article (secondary), tea pre-picking temperatures quoted by a paper (secondary, its ref.
-[10]), the four bands of a composite climate-quality index for Dangshan pear (李德等 2018; the index
-itself needs the paper's models, so the user supplies it), and one ``demonstration`` rule with the
-four grades 特优/优/良/一般 for a navel-orange fruit-expansion period.
+[10]), and the four bands of a composite climate-quality index for Dangshan pear (李德等 2018; the
+index itself needs the paper's models, so the user supplies it). A product or period without a
+readable rule (e.g. a growth period graded under QX/T 486) is for the user to supply from the
+template, with the standard's numbers and quote.
 
 Periods
 -------

@@ -6,9 +6,11 @@ listing.
 
 The rules
 ---------
-``ecoledger/data/registry/credit_rules.csv`` holds one rule per subject type (``enterprise``,
-``village``, ``individual``); a user's own rule has the same columns (start from
-``credit_rules_template.csv``). One row per item of a rule, ``kind`` saying which:
+``ecoledger/data/registry/credit_rules.csv`` holds the rules in force, each cited: today one, the
+enterprise rule. ``credit_rules_template.csv`` holds the rules to fill: a subject type without a
+readable published rule (``village``, ``individual``) and Jiangxi's enterprise rule, whose numbers
+could not be read, are there as templates (below). A user's own rule has the same columns. One row
+per item of a rule, ``kind`` saying which:
 
 ``rule``       the rule itself: its names and ``validity_months`` (how long a score stands).
 ``indicator``  a scored indicator: ``unit``, ``direction`` (``higher_better`` / ``lower_better``),
@@ -26,11 +28,28 @@ The rules
                ``requires`` (optional, ``code>=2`` on a condition) and ``blocks_listing`` (yes/no).
 
 Every row has ``status`` (``published``: its numbers were read in a published rule, cited by
-``source``, an address, and ``quote``, a short verbatim extract; ``demonstration``: the rule's
-structure with illustrative numbers, the ``source`` starting with "demonstration" and saying so),
-``source`` and, for published rows, ``quote``. The shipped enterprise rule is Guangzhou's (穗环〔2015〕
-210号, implementing the national 企业环境信用评价办法（试行）, 环发〔2013〕150号); the village and
-individual rules are demonstrations, and every score from them says so (``notes``).
+``source``, an address, and ``quote``, a short verbatim extract; ``demonstration``: a user's rule
+with illustrative numbers, e.g. for training, the ``source`` starting with "demonstration" and
+saying so, and every score from it says so in ``notes``; ``template``: the structure of a rule whose
+numbers are for the user to fill), ``source`` and, for published rows, ``quote``. The rule in force
+is Guangzhou's enterprise rule (穗环〔2015〕210号, implementing the national 企业环境信用评价办法
+（试行）, 环发〔2013〕150号). No weight, band, grade boundary or validity in these files is
+ecoledger's own; what is (``blocks_listing`` of the Guangzhou grades, a policy setting, as their
+source says, and ``MIN_COVERAGE``) is labelled as such.
+
+Templates: a ``template`` row may leave empty what the user fills (``TEMPLATE_FIELDS``: the rule's
+``validity_months``, an indicator's ``weight`` and ``scoring``, a grade's ``score_min`` and
+``blocks_listing``); what it does fill is checked like any row. A rule with a ``template`` row is a
+template (``Rule.status == "template"``, its empty fields in ``Rule.to_fill``): it loads, shows its
+indicators, and refuses to score (``CreditError`` ``credit.template``, naming the file, the rule, the
+empty fields by row and the fix). The village template keeps the pass marks of the cited
+national ecological-village (国家级生态村) and model-town (生态文明建设示范乡镇) standards in its
+sources and quotes (95 % and 90 % drinking water, 80 % sewage treated, 70 % of households sorting
+waste), the individual template the cited monthly household inspection; weights, scoring, grade
+boundaries and validity are empty. To use one: copy ``credit_rules_template.csv`` (or its rows into
+your own rule file), fill the empty fields from the rule you apply, set ``status`` to
+``published`` with its source and quote (or ``demonstration``), and pass the file:
+``rule_for("village", load_rules(path))``.
 
 ``validate_rules`` lists every problem of a table at once (file, row, field, message and fix, in
 Chinese and English, through ``ecoledger.messages``); ``load_rules`` refuses a table with any.
@@ -63,24 +82,29 @@ evaluation, it does not renew it) and the appeals it applied.
 
 API
 ---
-``SUBJECT_TYPES``, ``MIN_COVERAGE``, ``RULES_FILE``, ``TEMPLATE_FILE``, ``COLUMNS``
+``SUBJECT_TYPES``, ``MIN_COVERAGE``, ``RULES_FILE``, ``TEMPLATE_FILE``, ``COLUMNS``, ``TEMPLATE_FIELDS``
 
 ``validate_rules(path=None) -> list[Problem]``        (``ecoledger.errors.Problem``; zh in ``message_zh``)
 ``load_rules(path=None) -> dict[str, Rule]``           (rule_id → Rule; ``CreditRuleError`` with problems)
-``rule_for(subject_type, rules=None) -> Rule``          (the one rule of a subject type)
+``load_templates() -> dict[str, Rule]``                 (the rules of ``credit_rules_template.csv``)
+``rule_for(subject_type, rules=None) -> Rule``          (the one rule of a subject type; a filled rule
+                                                         before a template; ``rules=None``: the rules
+                                                         in force, else the bundled template)
 ``rules_version(path=None) -> str``                     (12 hex digits of the table's SHA-256)
 ``Rule``: ``rule_id``, ``subject_type``, ``name_zh``, ``name_en``, ``validity_months``, ``indicators``
 (``Indicator``: ``code``, names, ``unit``, ``direction``, ``weight``, ``score(value)`` → points),
 ``grades`` (``Grade``: ``rule_id``, ``code``, ``name_zh``, ``name_en``, ``score_min``, ``requires``,
-``blocks_listing``; highest first), ``vetoes``, ``conditions``, ``status``, ``source``, ``quote``,
-``version``; ``grade(code)``, ``item(code)``, ``lowest_grade``
+``blocks_listing``; highest first), ``vetoes``, ``conditions``, ``status`` (published |
+demonstration | template), ``source``, ``quote``, ``file``, ``version``, ``to_fill`` ((row, column)
+left empty in a template); ``grade(code)``, ``item(code)``, ``lowest_grade`` (in a template the
+numbers left empty are None)
 ``Evidence(evidence_id, indicator, value, date, recorded_by, description="")``
 ``evidence_from_table(table) -> list[Evidence]``        (DataFrame or rows: indicator, value,
                                                           evidence_id, date, recorded_by, description)
 ``score_subject(rule, values, evaluated_on, subject_id="", appeals=(), min_coverage=MIN_COVERAGE)
 -> CreditScore``    values: mapping code → Evidence or plain number, Evidence records, or a table;
-                    evidence dated after ``evaluated_on``, an unknown code, a value that is not a
-                    number or outside its unit (``%`` 0–100, ``0/1``) raise ``CreditError``
+                    a template rule, evidence dated after ``evaluated_on``, an unknown code, a value
+                    that is not a number or outside its unit (``%`` 0–100, ``0/1``) raise ``CreditError``
 ``CreditScore``: ``rule``, ``subject_id``, ``evaluated_on``, ``score`` (None without any value),
 ``bounds``, ``coverage``, ``partial``, ``missing``, ``grade`` (``Grade`` or None), ``grade_withheld``,
 ``vetoed_by``, ``unmet`` (grades the score reached without their ``requires``), ``items``
@@ -96,7 +120,8 @@ API
 ``may_list(grade, on=None, rules=None) -> (bool, {"zh": …, "en": …})``
     grade: a ``Grade``; a ``CreditScore`` (a withheld grade or an expired score blocks nothing;
     ``on`` is the day, today by default); ``"rule_id/code"`` or a bare grade code of ``rules``
-    (the bundled rules by default); or None (no grade: nothing blocks)
+    (the bundled rules by default); or None (no grade: nothing blocks). A grade of a template
+    decides nothing: ``CreditError`` ``credit.template_grade``.
 
 Errors a user can cause raise ``CreditError`` (a catalogue key; ``in_language`` gives zh or en).
 """
@@ -123,12 +148,15 @@ from ecoledger.messages import register, text
 SUBJECT_TYPES = ("enterprise", "village", "individual")
 KINDS = ("rule", "indicator", "veto", "condition", "grade")
 DIRECTIONS = ("higher_better", "lower_better")
-STATUSES = ("published", "demonstration")
+STATUSES = ("published", "demonstration", "template")
 COLUMNS = ("rule_id", "subject_type", "kind", "code", "name_zh", "name_en", "unit", "direction",
            "weight", "scoring", "score_min", "requires", "blocks_listing", "validity_months",
            "status", "source", "quote")
 RULES_FILE = "credit_rules.csv"
 TEMPLATE_FILE = "credit_rules_template.csv"
+# what a template row may leave empty, per kind (in the order the refusal lists them)
+TEMPLATE_FIELDS = {"rule": ("validity_months",), "indicator": ("weight", "scoring"),
+                   "grade": ("score_min", "blocks_listing")}
 MIN_COVERAGE = 0.8  # share of a rule's weight that must have a value for a grade (module docstring)
 TOTAL_WEIGHT = 100.0
 DECIMALS = 4
@@ -223,12 +251,36 @@ register({
                  "the validity {value!r} is not a whole number of months above 0"),
     "validity.fix": ("填写有效月数，如 12", "write the months a score stands, e.g. 12"),
     "status": ("`{value}` 不是有效的状态", "{value!r} is not a status"),
-    "status.fix": ("填写 `published`（已发布规则，须注明来源和原文摘录）或 `demonstration`（演示数据）",
-                   "write published (read in a published rule: cite source and quote) or demonstration"),
+    "status.fix": ("填写 `published`（已发布规则，须注明来源和原文摘录）、`demonstration`（演示数据）"
+                   "或 `template`（待填写的模板）",
+                   "write published (read in a published rule: cite source and quote), demonstration or "
+                   "template (a rule to fill)"),
     "demonstration": ("演示行的来源没有说明其为演示数据",
                       "the source of a demonstration row does not say so"),
     "demonstration.fix": ("来源以 `demonstration:` 开头并说明哪些数值是演示",
                           "start the source with 'demonstration:' and say which numbers are illustrative"),
+    # templates: refused until filled
+    "template": ("规则 `{rule}`（{file}）是模板，不能评分：以下字段为空：{fields_zh}。"
+                 "修改：在 `credit_rules_template.csv` 的副本或自己的规则表中按所用规则填写权重、计分、"
+                 "等级下限、是否限制挂牌和有效期（权重之和为 100，最低等级的 `score_min` 为 0），"
+                 "把 `status` 改为 `published` 并注明来源和原文摘录（或 `demonstration`），"
+                 "再传入该文件：`rule_for(主体类型, load_rules(路径))`",
+                 "rule {rule!r} ({file}) is a template and cannot score; empty fields: {fields_en}. "
+                 "Fix: fill the weights, scoring, grade boundaries, blocks_listing and validity from the "
+                 "rule you apply in a copy of credit_rules_template.csv or in your own rule file (weights "
+                 "sum to 100, the lowest grade's score_min is 0), set status to published with source and "
+                 "quote (or demonstration), and pass it: rule_for(subject_type, load_rules(path))"),
+    "template_status": ("规则 `{rule}`（{file}）各字段已填写，但仍标为模板（`status` 为 `template`），"
+                        "不能评分。修改：把该规则各行的 `status` 改为 `published` 并注明来源和原文摘录"
+                        "（或 `demonstration`），再传入该文件：`load_rules(路径)`",
+                        "rule {rule!r} ({file}) is filled in but still marked template (status = template) "
+                        "and cannot score. Fix: set the status of its rows to published with source and "
+                        "quote (or demonstration), and pass the file: load_rules(path)"),
+    "template_grade": ("等级 `{grade}` 属于模板规则 `{rule}`，尚未规定是否限制挂牌；"
+                       "修改：填写并传入该规则（见 `credit_rules_template.csv`）",
+                       "grade {grade!r} belongs to the template rule {rule!r}, which does not yet say "
+                       "whether it blocks listing; fill the rule and pass it "
+                       "(see credit_rules_template.csv)"),
     # scoring, appeals, listing
     "unknown_rule": ("没有规则 `{rule}`（已有：{known}）", "there is no rule {rule!r} (known: {known})"),
     "unknown_subject": ("主体类型 `{subject}` 没有规则（已有：`{known}`）",
@@ -321,8 +373,8 @@ class Indicator:
     name_en: str
     unit: str
     direction: str
-    weight: float
-    mode: str  # "bands" or "linear"
+    weight: float | None  # None: left empty in a template
+    mode: str | None  # "bands" or "linear"; None: left empty in a template
     points: tuple[tuple[float, float], ...]  # (value, points) as written
     status: str
     source: str
@@ -350,9 +402,9 @@ class Grade:
     code: str
     name_zh: str
     name_en: str
-    score_min: float
+    score_min: float | None  # None: left empty in a template
     requires: tuple[str, str, float] | None
-    blocks_listing: bool
+    blocks_listing: bool | None  # None: left empty in a template
     status: str
     source: str
     quote: str
@@ -387,16 +439,17 @@ class Rule:
     subject_type: str
     name_zh: str
     name_en: str
-    validity_months: int
+    validity_months: int | None  # None: left empty in a template
     indicators: tuple[Indicator, ...]
-    grades: tuple[Grade, ...]  # highest score_min first
+    grades: tuple[Grade, ...]  # highest score_min first (a template's: as written)
     vetoes: tuple[Item, ...]
     conditions: tuple[Item, ...]
-    status: str  # "published" if every row is, else "demonstration"
+    status: str  # "template" if any row is, else "published" if every row is, else "demonstration"
     source: str
     quote: str
     file: str
     version: str
+    to_fill: tuple[tuple[int, str], ...] = ()  # (row, column) a template leaves empty
 
     @property
     def codes(self) -> dict[str, str]:
@@ -421,10 +474,10 @@ class Rule:
         raise KeyError(f"rule {self.rule_id!r} has no indicator, veto or condition {code!r}")
 
 
-def _path(path: str | Path | None) -> tuple[bytes, str]:
+def _path(path: str | Path | None, bundled: str = RULES_FILE) -> tuple[bytes, str]:
     if path is None:
-        resource = resources.files("ecoledger") / "data" / "registry" / RULES_FILE
-        return resource.read_bytes(), f"ecoledger/data/registry/{RULES_FILE}"
+        resource = resources.files("ecoledger") / "data" / "registry" / bundled
+        return resource.read_bytes(), f"ecoledger/data/registry/{bundled}"
     path = Path(path)
     return path.read_bytes(), path.name
 
@@ -538,6 +591,8 @@ def _check_rows(rows, problems: _Problems) -> dict[str, dict]:
             problems.add(number, "source", "demonstration")
         if not kind or not r["rule_id"]:
             continue
+        # a template row may leave these empty (what it fills is checked)
+        blank = {c for c in TEMPLATE_FIELDS.get(kind, ()) if status == "template" and not r[c]}
         entry = rules.setdefault(r["rule_id"], {"rule": [], "indicator": [], "veto": [], "condition": [],
                                                 "grade": [], "rows": []})
         entry["rows"].append((number, r))
@@ -551,7 +606,7 @@ def _check_rows(rows, problems: _Problems) -> dict[str, dict]:
             if r["subject_type"] not in SUBJECT_TYPES:
                 problems.add(number, "subject_type", "subject_type", value=r["subject_type"])
             months = _float(r["validity_months"])
-            if months is None or months <= 0 or months != int(months):
+            if "validity_months" not in blank and (months is None or months <= 0 or months != int(months)):
                 problems.add(number, "validity_months", "validity", value=r["validity_months"])
         elif kind == "indicator":
             if not r["unit"]:
@@ -562,13 +617,17 @@ def _check_rows(rows, problems: _Problems) -> dict[str, dict]:
                 else:
                     problems.add(number, "direction", "required")
             weight = _float(r["weight"])
-            if not r["weight"]:
+            if "weight" in blank:
+                pass
+            elif not r["weight"]:
                 problems.add(number, "weight", "required")
             elif weight is None:
                 problems.add(number, "weight", "number", value=r["weight"])
             elif weight <= 0:
                 problems.add(number, "weight", "weight", value=r["weight"])
-            if not r["scoring"]:
+            if "scoring" in blank:
+                pass
+            elif not r["scoring"]:
                 problems.add(number, "scoring", "required")
             else:
                 parsed = _parse_scoring(r["scoring"])
@@ -589,7 +648,9 @@ def _check_rows(rows, problems: _Problems) -> dict[str, dict]:
                 problems.add(number, "unit", "required")
         elif kind == "grade":
             score_min = _float(r["score_min"])
-            if not r["score_min"]:
+            if "score_min" in blank:
+                pass
+            elif not r["score_min"]:
                 problems.add(number, "score_min", "required")
             elif score_min is None:
                 problems.add(number, "score_min", "number", value=r["score_min"])
@@ -598,7 +659,9 @@ def _check_rows(rows, problems: _Problems) -> dict[str, dict]:
             if r["requires"] and _REQUIRES.match(r["requires"]) is None:
                 problems.add(number, "requires", "requires", value=r["requires"])
             blocks = r["blocks_listing"].lower()
-            if not blocks:
+            if "blocks_listing" in blank:
+                pass
+            elif not blocks:
                 problems.add(number, "blocks_listing", "required", fix="yes_no.fix")
             elif blocks not in ("yes", "no"):
                 problems.add(number, "blocks_listing", "yes_no", value=r["blocks_listing"])
@@ -644,26 +707,34 @@ def _check_rule(rule_id: str, entry: dict, problems: _Problems) -> None:
     conditions = {r["code"] for _, r in entry["condition"]}
     plain: dict[float, str] = {}
     lowest = None
+    unfilled = False  # a template grade without its score_min: the cover is checked once it is filled
     for number, r in entry["grade"]:
         score_min = _float(r["score_min"])
         match = _REQUIRES.match(r["requires"]) if r["requires"] else None
         if match is not None and match.group(1) not in conditions:
             problems.add(number, "requires", "requires_unknown", fix="requires.fix", code=match.group(1))
-        if score_min is None or r["requires"]:
+        if r["requires"]:
+            continue
+        if score_min is None:
+            unfilled = True
             continue
         if score_min in plain:
             problems.add(number, "score_min", "grades_overlap", other=plain[score_min],
                          value=_number(score_min))
         plain.setdefault(score_min, r["code"])
         lowest = score_min if lowest is None else min(lowest, score_min)
-    if lowest is not None and lowest != 0:
+    if lowest is not None and lowest != 0 and not unfilled:
         problems.add(where, "score_min", "grades_cover", rule=rule_id, lowest=_number(lowest))
 
 
 def validate_rules(path: str | Path | None = None) -> list[Problem]:
     """Every problem of a credit rule table (the bundled one by default), all at once."""
+    return _validate(path, RULES_FILE)
+
+
+def _validate(path: str | Path | None, bundled: str) -> list[Problem]:
     try:
-        raw, name = _path(path)
+        raw, name = _path(path, bundled)
     except OSError as exc:
         problems = _Problems(str(path))
         problems.add(None, "file", "unreadable", error=exc)
@@ -681,10 +752,19 @@ def _item(r: dict) -> Item:
 
 
 def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
-    """The rules of a table (the bundled one by default), rule_id → Rule; ``CreditRuleError`` lists
-    every problem of an invalid table."""
-    problems = validate_rules(path)
-    raw, name = _path(path)
+    """The rules of a table (the bundled rules in force by default), rule_id → Rule;
+    ``CreditRuleError`` lists every problem of an invalid table. A template loads (module docstring)."""
+    return _load(path, RULES_FILE)
+
+
+def load_templates() -> dict[str, Rule]:
+    """The bundled templates (``credit_rules_template.csv``): rules to fill, which refuse to score."""
+    return _load(None, TEMPLATE_FILE)
+
+
+def _load(path: str | Path | None, bundled: str) -> dict[str, Rule]:
+    problems = _validate(path, bundled)
+    raw, name = _path(path, bundled)
     if problems:
         raise CreditRuleError(name, problems)
     version = hashlib.sha256(raw).hexdigest()[:12]
@@ -692,32 +772,39 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
     rules = {}
     for rule_id, entry in _check_rows(_read_rows(raw, checker) or [], checker).items():
         head = entry["rule"][0][1]
+        to_fill = sorted((number, column) for number, r in entry["rows"] if r["status"] == "template"
+                         for column in TEMPLATE_FIELDS.get(r["kind"], ()) if not r[column])
         indicators = []
         for _, r in entry["indicator"]:
-            mode, pairs = _parse_scoring(r["scoring"])
+            mode, pairs = _parse_scoring(r["scoring"]) if r["scoring"] else (None, ())
             indicators.append(Indicator(r["code"], r["name_zh"], r["name_en"], r["unit"], r["direction"],
-                                        float(r["weight"]), mode, pairs, r["status"], r["source"],
+                                        _float(r["weight"]), mode, pairs, r["status"], r["source"],
                                         r["quote"]))
         grades = []
         for _, r in entry["grade"]:
             match = _REQUIRES.match(r["requires"]) if r["requires"] else None
             requires = (match.group(1), match.group(2), float(match.group(3))) if match else None
-            grades.append(Grade(rule_id, r["code"], r["name_zh"], r["name_en"], float(r["score_min"]),
-                                requires, r["blocks_listing"].lower() == "yes", r["status"], r["source"],
+            blocks = r["blocks_listing"].lower()
+            grades.append(Grade(rule_id, r["code"], r["name_zh"], r["name_en"], _float(r["score_min"]),
+                                requires, None if not blocks else blocks == "yes", r["status"], r["source"],
                                 r["quote"]))
-        grades.sort(key=lambda g: (g.score_min, g.requires is not None), reverse=True)
+        if all(g.score_min is not None for g in grades):
+            grades.sort(key=lambda g: (g.score_min, g.requires is not None), reverse=True)
         statuses = {r["status"] for _, r in entry["rows"]}
+        status = ("template" if "template" in statuses
+                  else "published" if statuses == {"published"} else "demonstration")
+        months = _float(head["validity_months"])
         rules[rule_id] = Rule(
             rule_id, head["subject_type"], head["name_zh"], head["name_en"],
-            int(float(head["validity_months"])),
+            None if months is None else int(months),
             tuple(indicators), tuple(grades), tuple(_item(r) for _, r in entry["veto"]),
             tuple(_item(r) for _, r in entry["condition"]),
-            "published" if statuses == {"published"} else "demonstration", head["source"], head["quote"],
-            name, version)
+            status, head["source"], head["quote"], name, version, tuple(to_fill))
     return rules
 
 
 _BUNDLED: dict[str, Rule] | None = None
+_TEMPLATES: dict[str, Rule] | None = None
 
 
 def _bundled() -> dict[str, Rule]:
@@ -727,17 +814,48 @@ def _bundled() -> dict[str, Rule]:
     return _BUNDLED
 
 
+def _templates() -> dict[str, Rule]:
+    global _TEMPLATES
+    if _TEMPLATES is None:
+        _TEMPLATES = load_templates()
+    return _TEMPLATES
+
+
 def rule_for(subject_type: str, rules: Mapping[str, Rule] | None = None) -> Rule:
-    """The one rule of ``subject_type`` in ``rules`` (the bundled rules by default)."""
+    """The one rule of ``subject_type`` in ``rules``; a filled rule comes before a template of the same
+    subject type. ``rules=None``: the bundled rules in force, else the bundled template of the subject
+    type (which refuses to score, saying what to fill)."""
+    given = rules
     rules = _bundled() if rules is None else rules
     found = [r for r in rules.values() if r.subject_type == subject_type]
+    if not found and given is None:
+        found = [r for r in _templates().values() if r.subject_type == subject_type]
+    filled = [r for r in found if r.status != "template"]
+    found = filled or found
     if not found:
-        known = ", ".join(sorted({r.subject_type for r in rules.values()}))
+        pool = [*rules.values(), *(_templates().values() if given is None else ())]
+        known = ", ".join(sorted({r.subject_type for r in pool}))
         raise CreditError(key="credit.unknown_subject", subject=subject_type, known=known)
     if len(found) > 1:
         raise CreditError(key="credit.several_rules", subject=subject_type,
                           rules=", ".join(r.rule_id for r in found))
     return found[0]
+
+
+def _template_error(rule: Rule) -> CreditError:
+    """The refusal to score a template: its file, its rule, its empty fields by row, and the fix."""
+    if not rule.to_fill:
+        return CreditError(key="credit.template_status", rule=rule.rule_id, file=rule.file)
+    rows: dict[str, list[int]] = {}
+    order = [c for columns in TEMPLATE_FIELDS.values() for c in columns]
+    for number, column in rule.to_fill:
+        rows.setdefault(column, []).append(number)
+    columns = sorted(rows, key=order.index)
+    fields_zh = "；".join(f"`{c}`（第 {'、'.join(map(str, rows[c]))} 行）" for c in columns)
+    fields_en = "; ".join(f"{c} (row{'s' if len(rows[c]) > 1 else ''} {', '.join(map(str, rows[c]))})"
+                          for c in columns)
+    return CreditError(key="credit.template", rule=rule.rule_id, file=rule.file, fields_zh=fields_zh,
+                       fields_en=fields_en)
 
 
 # ---------------------------------------------------------------- evidence and scores
@@ -974,7 +1092,9 @@ def _apply_appeals(rule: Rule, records: list[Evidence], appeals: Iterable[Appeal
 
 def score_subject(rule: Rule, values, evaluated_on: dt.date | str, subject_id: str = "",
                   appeals: Iterable[Appeal] = (), min_coverage: float = MIN_COVERAGE) -> CreditScore:
-    """Score a subject under ``rule`` from its recorded values (module docstring)."""
+    """Score a subject under ``rule`` from its recorded values (module docstring); a template refuses."""
+    if rule.status == "template":
+        raise _template_error(rule)
     evaluated_on = _date(evaluated_on, "evaluated_on")
     appeals = tuple(appeals)
     records = _records(rule, values, evaluated_on)
@@ -1083,7 +1203,8 @@ def may_list(grade, on: dt.date | None = None,
     ``grade``: a ``Grade``; a ``CreditScore`` (a withheld grade blocks nothing, an expired score
     blocks nothing and says so — ``on`` is the day, today by default); ``"rule_id/code"`` or a bare
     grade code of ``rules`` (the bundled rules by default); or None (no grade: nothing blocks).
-    The blocking grades are those with ``blocks_listing = yes`` in the rule table.
+    The blocking grades are those with ``blocks_listing = yes`` in the rule table; a grade of a
+    template (which leaves ``blocks_listing`` to fill) raises ``CreditError`` ``credit.template_grade``.
     """
     if isinstance(grade, CreditScore):
         score = grade
@@ -1099,8 +1220,11 @@ def may_list(grade, on: dt.date | None = None,
     if isinstance(grade, str):
         rules = _bundled() if rules is None else rules
         rule_id, _, code = grade.rpartition("/")
-        found = [g for r in rules.values() for g in r.grades
-                 if g.code == code and (not rule_id or g.rule_id == rule_id)]
+        matches = [(r, g) for r in rules.values() for g in r.grades
+                   if g.code == code and (not rule_id or g.rule_id == rule_id)]
+        found = [g for r, g in matches if r.status != "template"]
+        if not found and matches:  # only templates have it: they decide nothing yet
+            raise CreditError(key="credit.template_grade", grade=code, rule=matches[0][1].rule_id)
         if not found:
             known = ", ".join(sorted({f"{g.rule_id}/{g.code}" for r in rules.values() for g in r.grades}))
             raise CreditError(key="credit.unknown_grade", grade=grade, known=known)
@@ -1108,6 +1232,8 @@ def may_list(grade, on: dt.date | None = None,
             raise CreditError(key="credit.ambiguous_grade", grade=grade,
                               rules=", ".join(sorted({g.rule_id for g in found})))
         grade = found[0]
+    if grade.blocks_listing is None:
+        raise CreditError(key="credit.template_grade", grade=grade.code, rule=grade.rule_id)
     if grade.blocks_listing:
         return False, _reason("credit.list.blocked", grade, rule=grade.rule_id)
     return True, _reason("credit.list.allowed", grade)

@@ -615,10 +615,10 @@ register({
     "climate": entry("气候品质评价", "Climate-quality evaluation"),
     "climate.grade": entry("等级", "Grade"),
     "climate.rule": entry("评价规则", "Rule"),
-    "climate.demonstration": entry("演示阈值：本规则的阈值由 ecoledger 设定，仅用于演示，不是任何标准的阈值"
-                                   "（QX/T 486—2019 的等级阈值未能读到）。",
-                                   "Demonstration thresholds: set by ecoledger to show the method, not any "
-                                   "standard's (the grade thresholds of QX/T 486—2019 could not be read)."),
+    "climate.demonstration": entry("演示阈值：本规则标为演示，其阈值不是任何标准的阈值，"
+                                   "评价结果不能作为认证依据。",
+                                   "Demonstration thresholds: this rule is marked as a demonstration; its "
+                                   "thresholds are no standard's, and the grade certifies nothing."),
     "climate.partial": entry("缺少指标（未参与定级）：{names}", "Indicators missing (not graded): {names}"),
     "climate.combination": entry("总等级取各指标中最低的等级（ecoledger 的合成规则，来源未给出合成方法）；"
                                  "某指标若已达到其规定的最高一档，则不限制其未规定的更高等级。",
