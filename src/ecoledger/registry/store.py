@@ -308,3 +308,103 @@ def _refuse_changes_to_records(session, _context, _instances) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
             raise ImmutableRecordError(f"{type(obj).__name__} rows are append-only")
+
+
+# --- ecological credit and traceability on the platform (migration registry_0002) -----------------
+
+CREDIT_SUBJECT_TYPES = ("enterprise", "village", "individual")  # ecoledger.registry.credit.SUBJECT_TYPES
+APPEAL_STATES = ("pending", "upheld", "rejected")
+
+
+class RegistryCreditSubject(Base):
+    """An enterprise, village or individual scored under a credit rule (``registry.credit``); its
+    ``subject_id`` is the name it trades under (a right's owner, a bidder's user name)."""
+
+    __tablename__ = "registry_credit_subjects"
+    __table_args__ = (
+        CheckConstraint(_in("subject_type", CREDIT_SUBJECT_TYPES), name="ck_registry_credit_subjects_type"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), unique=True)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RegistryCreditEvidence(Base):
+    """One recorded value of an indicator, veto or condition of a subject, with what proves it."""
+
+    __tablename__ = "registry_credit_evidence"
+    __table_args__ = (UniqueConstraint("subject_pk", "evidence_id", name="uq_registry_credit_evidence_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("registry_credit_subjects.id"), index=True)
+    evidence_id: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+    date: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RegistryCreditScore(Base):
+    """A score of a subject (``credit.score_subject``): its published fields, and the whole record
+    (``CreditScore.to_dict()``) with its SHA-256 ``digest``. Added, never changed; the latest counts."""
+
+    __tablename__ = "registry_credit_scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("registry_credit_subjects.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    rule_version: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grade: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: withheld or no value
+    coverage: Mapped[float] = mapped_column(Float)
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    blocks_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # upheld appeals applied
+    record: Mapped[dict] = mapped_column(JSON, default=dict)
+    digest: Mapped[str] = mapped_column(String(64))
+    scored_by: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RegistryCreditAppeal(Base):
+    """An appeal against one evidence record of a subject's score: pending → upheld | rejected (once)."""
+
+    __tablename__ = "registry_credit_appeals"
+    __table_args__ = (
+        CheckConstraint(_in("status", APPEAL_STATES), name="ck_registry_credit_appeals_status"),
+        UniqueConstraint("subject_pk", "appeal_id", name="uq_registry_credit_appeal_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("registry_credit_subjects.id"), index=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("registry_credit_scores.id"))  # the score appealed
+    appeal_id: Mapped[str] = mapped_column(String(64))
+    evidence_id: Mapped[str] = mapped_column(String(64))
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    filed_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    corrected_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class RegistryBatch(Base):
+    """A product batch (``registry.trace``): the whole batch as JSON (``trace.batch_to_dict``) and
+    the chain head the registry stored at its last append (``trace.verify`` compares them)."""
+
+    __tablename__ = "registry_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # the trace code, normalised
+    batch: Mapped[dict] = mapped_column(JSON)
+    head: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+APPEND_ONLY = (*APPEND_ONLY, RegistryCreditEvidence, RegistryCreditScore)
