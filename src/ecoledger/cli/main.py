@@ -17,6 +17,7 @@ from ecoledger.cli import (
     account,
     applications,
     carbon,
+    controls,
     distributed,
     invest,
     monitoring,
@@ -104,6 +105,7 @@ app.add_typer(carbon.app, name="carbon")
 app.add_typer(monitoring.app, name="monitoring")
 app.add_typer(seea.app, name="seea")
 app.add_typer(registry.app, name="registry")
+app.add_typer(controls.app, name="controls")
 
 
 def main() -> None:

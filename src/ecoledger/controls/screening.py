@@ -1,0 +1,522 @@
+"""Screening of projects and plans against control zones (issue 19, item 2).
+
+``project_footprints(frame, *, buffer_m=None, radius_m=None, activity=None, pack=None,
+area_crs=None, id_column=None, file="footprints") -> GeoDataFrame``
+    Footprints in the equal-area CRS: polygons as drawn, lines (roads, pipelines) buffered by
+    ``buffer_m`` metres (or their ``buffer_m`` column), points by ``radius_m`` (or ``radius_m``).
+    Columns: project_id, activity, kind (polygon | line | point), buffer_m, footprint_m2, group
+    (candidates of one project share a group), geometry. Raises ZoneError naming every problem.
+``screen(footprints, zones, rules=None, *, accounts=None, activity=None) -> Screening``
+    Exact overlay of every footprint with every zone (STRtree candidates, vectorised GEOS
+    ``intersection``/``area`` on arrays, in the zones' equal-area CRS), the rules the project's
+    activity triggers in each zone it touches, and the GEP inside each footprint from the
+    account's value maps (``accounts``: an ``ecoledger account`` output folder) by item and
+    ecosystem. ``footprints`` may be a GeoDataFrame (run through ``project_footprints``) or its
+    result; ``zones`` a ``ZoneSet`` or a GeoDataFrame of ``read_zones``' columns.
+``gep_in_footprints(maps_dir, geometries, crs) -> DataFrame``
+    Σ_cells v_c × f_c per footprint, item and ecosystem, f_c the exact fraction of the cell inside
+    the footprint (exactextract coverage, as the engine's zonal sums and ``applications.vep``).
+``rank_alternatives(screening) -> DataFrame``
+    Candidates ranked within their group by (prohibited overlap m², conditional overlap m², GEP
+    at stake yuan), lexicographically: any prohibited overlap ranks a candidate below every one
+    without; among equals the smaller GEP inside the footprint wins.
+``screen_files(footprints, zones, *, rules=None, accounts=None, activity=None, buffer_m=None,
+radius_m=None, pack=None) -> Screening``
+    The whole chain from file paths; the function an API route can call.
+
+Tables of a ``Screening``: ``projects`` (one row per footprint: footprint_m2, zones_touched,
+prohibited_m2, conditional_m2, permitted_m2, no_rule_m2, prohibited_overlaps,
+conditional_overlaps, gep_yuan, verdict prohibited | conditional | no_rule | clear),
+``overlaps`` (project × zone: overlap_m2, share_of_footprint, share_of_zone, ruling, rule_ids),
+``triggered`` (project × zone type × rule with its source and quote), ``gep`` (project × item ×
+ecosystem value_yuan). Every table carries ``status`` (demonstration when any zone is a
+demonstration zone) and ``area_crs``.
+
+Overlap shares: share_of_footprint = overlap / footprint area, share_of_zone = overlap / zone
+area. Zones of one type that overlap each other (reported by ``read_zones``) each count in full.
+A ruling per overlap is the strictest of the rules recorded for the zone type and the activity
+(prohibited > conditional > permitted); with none recorded it is ``none`` ("no rule recorded"),
+never permitted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ecoledger.controls.zones import (
+    ACTIVITIES,
+    DEMONSTRATION,
+    ZoneError,
+    ZoneSet,
+    _problem,
+    crs_name,
+    read_rules,
+    read_zones,
+)
+from ecoledger.messages import register
+from ecoledger.registry.parcels import equal_area_crs
+
+STRICTNESS = {"prohibited": 3, "conditional": 2, "permitted": 1, "none": 0}
+VALUE_SUFFIX = "_value.tif"
+ECOSYSTEM_MAP = "ecosystem.tif"
+
+register(
+    {
+        "footprint_buffer": ("线要素没有缓冲距离", "a line has no buffer distance"),
+        "footprint_buffer.fix": (
+            "请给出缓冲距离（米）：`--buffer-m`，或 `buffer_m` 列",
+            "give the buffer in metres: --buffer-m, or a buffer_m column",
+        ),
+        "footprint_radius": ("点要素没有半径", "a point has no radius"),
+        "footprint_radius.fix": (
+            "请给出半径（米）：`--radius-m`，或 `radius_m` 列",
+            "give the radius in metres: --radius-m, or a radius_m column",
+        ),
+        "footprint_activity": ("活动类型 `{value}` 不可识别", "the activity `{value}` is not known"),
+        "footprint_activity.fix": ("请填写以下之一：{known}", "write one of {known}"),
+    },
+    prefix="controls.",
+)
+
+
+@dataclass
+class Screening:
+    """The result of ``screen`` (module docstring)."""
+
+    projects: pd.DataFrame
+    overlaps: pd.DataFrame
+    triggered: pd.DataFrame
+    gep: pd.DataFrame
+    footprints: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    area_crs: str
+    status: str
+    accounts: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        p = self.projects
+        return {
+            "projects": len(p),
+            "status": self.status,
+            "area_crs": self.area_crs,
+            "accounts": self.accounts,
+            "verdicts": {k: int(v) for k, v in p["verdict"].value_counts().items()},
+            "footprint_m2": float(p["footprint_m2"].sum()),
+            "prohibited_m2": float(p["prohibited_m2"].sum()),
+            "conditional_m2": float(p["conditional_m2"].sum()),
+            "gep_yuan": float(p["gep_yuan"].sum(min_count=1)) if "gep_yuan" in p else None,
+            "notes": self.notes,
+        }
+
+
+# --- footprints ----------------------------------------------------------------------------------
+
+
+def _per_feature(frame: gpd.GeoDataFrame, column: str, default: float | None) -> np.ndarray:
+    if column in frame:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        return np.where(np.isfinite(values), values, np.nan if default is None else default)
+    return np.full(len(frame), np.nan if default is None else float(default))
+
+
+def project_footprints(
+    frame: gpd.GeoDataFrame,
+    *,
+    buffer_m: float | None = None,
+    radius_m: float | None = None,
+    activity: str | None = None,
+    pack=None,
+    area_crs: str | None = None,
+    id_column: str | None = None,
+    file: str = "footprints",
+) -> gpd.GeoDataFrame:
+    """Footprints in the equal-area CRS (module docstring)."""
+    if "kind" in frame and "footprint_m2" in frame and "project_id" in frame:
+        return frame  # already footprints
+    target = area_crs if area_crs is not None else equal_area_crs(pack).crs
+    if frame.crs is None:
+        raise ZoneError([_problem(file, "crs", "crs_missing")])
+    fids = list(frame.index)
+    local = frame.to_crs(target)
+    geoms = np.asarray(local.geometry.array, dtype=object)
+    kinds = np.asarray(shapely.get_type_id(geoms))
+    buffers = _per_feature(frame, "buffer_m", buffer_m)
+    radii = _per_feature(frame, "radius_m", radius_m)
+    problems = []
+    kind = np.full(len(geoms), "polygon", dtype=object)
+    distance = np.zeros(len(geoms))
+    for i, (fid, type_id) in enumerate(zip(fids, kinds, strict=True)):
+        where, where_zh = f"fid {fid} · geometry", f"第 {fid} 号要素 · 几何"
+        if geoms[i] is None or geoms[i].is_empty:
+            problems.append(_problem(file, where, "geometry_missing", where_zh=where_zh))
+        elif type_id in (1, 5):  # LineString, MultiLineString
+            kind[i], distance[i] = "line", buffers[i]
+            if not np.isfinite(buffers[i]) or buffers[i] <= 0:
+                problems.append(_problem(file, where, "footprint_buffer", where_zh=where_zh))
+        elif type_id in (0, 4):  # Point, MultiPoint
+            kind[i], distance[i] = "point", radii[i]
+            if not np.isfinite(radii[i]) or radii[i] <= 0:
+                problems.append(_problem(file, where, "footprint_radius", where_zh=where_zh))
+        elif type_id in (3, 6):
+            reason = shapely.is_valid_reason(geoms[i])
+            if reason != "Valid Geometry":
+                from ecoledger.registry.parcels import GEOS_REASONS_ZH, _reason
+
+                found, at = _reason(reason)
+                problems.append(
+                    _problem(
+                        file,
+                        where,
+                        "geometry_invalid",
+                        reason=found,
+                        reason_zh=GEOS_REASONS_ZH.get(found, found),
+                        at=f" {at}" if at else "",
+                        where_zh=where_zh,
+                    )
+                )
+        else:
+            problems.append(
+                _problem(file, where, "geometry_type", kind=geoms[i].geom_type, where_zh=where_zh)
+            )
+    activities = (
+        frame["activity"].fillna(activity or "").astype(str).tolist()
+        if "activity" in frame
+        else [activity or ""] * len(frame)
+    )
+    for fid, value in zip(fids, activities, strict=True):
+        if value not in ACTIVITIES:
+            problems.append(
+                _problem(
+                    file,
+                    f"fid {fid} · activity",
+                    "footprint_activity",
+                    value=value or "—",
+                    known=", ".join(ACTIVITIES),
+                    where_zh=f"第 {fid} 号要素 · 活动类型",
+                )
+            )
+    if problems:
+        raise ZoneError(problems)
+    buffered = np.asarray(geoms, dtype=object).copy()
+    grow = kind != "polygon"
+    if grow.any():
+        buffered[grow] = shapely.buffer(geoms[grow], distance[grow], quad_segs=16)
+    ids = (
+        frame[id_column].astype(str).tolist()
+        if id_column
+        else frame["project_id"].astype(str).tolist()
+        if "project_id" in frame
+        else [str(f) for f in fids]
+    )
+    group = frame["group"].astype(str).tolist() if "group" in frame else ids
+    name = frame["name"].astype(str).tolist() if "name" in frame else ids
+    return gpd.GeoDataFrame(
+        {
+            "project_id": ids,
+            "name": name,
+            "group": group,
+            "activity": activities,
+            "kind": kind,
+            "buffer_m": np.where(grow, distance, 0.0),
+            "footprint_m2": shapely.area(buffered),
+        },
+        geometry=gpd.GeoSeries(buffered, crs=target),
+    )
+
+
+# --- GEP in footprints ---------------------------------------------------------------------------
+
+
+def gep_in_footprints(maps_dir: str | Path, geometries, crs) -> pd.DataFrame:
+    """Value inside each footprint per item and ecosystem (long table: index, item, ecosystem,
+    value_yuan, covered_cells). Cells whose value is missing count nothing."""
+    import rasterio
+    from exactextract import exact_extract
+    from rasterio.windows import Window
+
+    from ecoledger.ecosystems import ECOSYSTEM_CODES
+
+    maps_dir = Path(maps_dir)
+    maps = {p.name[: -len(VALUE_SUFFIX)]: p for p in sorted(maps_dir.glob(f"*{VALUE_SUFFIX}"))}
+    columns = ["index", "item", "ecosystem", "value_yuan", "covered_cells"]
+    if not maps:
+        return pd.DataFrame(columns=columns)
+    grid_path = (
+        maps_dir / ECOSYSTEM_MAP if (maps_dir / ECOSYSTEM_MAP).is_file() else next(iter(maps.values()))
+    )
+    with rasterio.open(grid_path) as grid:
+        raster_crs, width, height = grid.crs, grid.width, grid.height
+    shapes = gpd.GeoDataFrame(
+        {"index": np.arange(len(geometries))}, geometry=gpd.GeoSeries(list(geometries), crs=crs)
+    ).to_crs(raster_crs)
+    found = exact_extract(
+        str(grid_path), shapes, ["cell_id", "coverage"], include_cols=["index"], output="pandas"
+    )
+    counts = np.array([len(c) for c in found["cell_id"]], dtype=np.int64)
+    if counts.sum() == 0:
+        return pd.DataFrame(columns=columns)
+    owner = np.repeat(found["index"].to_numpy(dtype=np.int64), counts)
+    cells = np.concatenate([np.asarray(c, dtype=np.int64) for c in found["cell_id"]])
+    cover = np.concatenate([np.asarray(c, dtype=np.float64) for c in found["coverage"]])
+    rows, cols = cells // width, cells % width
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    window = Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0))
+    local = (rows - r0, cols - c0)
+    names = {code: name for name, code in ECOSYSTEM_CODES.items()}
+    if (maps_dir / ECOSYSTEM_MAP).is_file():
+        with rasterio.open(maps_dir / ECOSYSTEM_MAP) as src:
+            eco = src.read(1, window=window).astype(np.int64)[local]
+    else:
+        eco = np.zeros(len(cells), dtype=np.int64)
+    n_eco = max(names) + 1
+    key = owner * n_eco + np.clip(eco, 0, n_eco - 1)
+    n = len(geometries) * n_eco
+    out = []
+    for item, path in maps.items():
+        with rasterio.open(path) as src:
+            if (src.width, src.height) != (width, height):
+                raise ValueError(f"{path}: the value maps are not on one grid")
+            values = src.read(1, window=window, masked=True).astype(np.float64).filled(np.nan)[local]
+        present = np.isfinite(values)
+        sums = np.bincount(key[present], weights=values[present] * cover[present], minlength=n)
+        covered = np.bincount(key[present], weights=cover[present], minlength=n)
+        hit = np.nonzero(covered > 0)[0]
+        out.append(
+            pd.DataFrame(
+                {
+                    "index": hit // n_eco,
+                    "item": item,
+                    "ecosystem": [names.get(int(c), "unclassified") for c in hit % n_eco],
+                    "value_yuan": sums[hit],
+                    "covered_cells": covered[hit],
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
+
+
+# --- screening -----------------------------------------------------------------------------------
+
+
+def _zone_frame(zones) -> tuple[gpd.GeoDataFrame, str]:
+    if isinstance(zones, ZoneSet):
+        return zones.zones, zones.area_crs.crs
+    if zones.crs is None:
+        raise ValueError("the zones have no CRS")
+    return zones, str(zones.crs.to_string())
+
+
+def screen(
+    footprints: gpd.GeoDataFrame,
+    zones,
+    rules: pd.DataFrame | None = None,
+    *,
+    accounts: str | Path | None = None,
+    activity: str | None = None,
+) -> Screening:
+    """Screen every footprint against every zone (module docstring)."""
+    zone_frame, area_crs = _zone_frame(zones)
+    rules = read_rules() if rules is None else rules
+    fp = project_footprints(footprints, activity=activity, area_crs=area_crs)
+    if fp.crs is not None and not fp.crs.equals(zone_frame.crs):
+        fp = fp.to_crs(zone_frame.crs)
+    fgeoms = np.asarray(fp.geometry.array, dtype=object)
+    zgeoms = np.asarray(zone_frame.geometry.array, dtype=object)
+    if len(zgeoms):
+        pi, zi = shapely.STRtree(zgeoms).query(fgeoms, predicate="intersects")
+    else:
+        pi = zi = np.array([], dtype=np.int64)
+    shared = shapely.area(shapely.intersection(fgeoms[pi], zgeoms[zi])) if len(pi) else np.array([])
+    keep = shared > 0
+    pi, zi, shared = pi[keep], zi[keep], shared[keep]
+    ztype = zone_frame["zone_type"].to_numpy()[zi]
+    acts = fp["activity"].to_numpy()[pi]
+    # rulings: the strictest rule per (zone type, activity)
+    strictest: dict[tuple[str, str], tuple[str, str]] = {}
+    for (zt, act), rows in rules.groupby(["zone_type", "activity"]):
+        ruling = max(rows["ruling"], key=STRICTNESS.get)
+        strictest[(zt, act)] = (ruling, ";".join(rows.loc[rows["ruling"] == ruling, "rule_id"]))
+    ruled = [strictest.get((t, a), ("none", "")) for t, a in zip(ztype, acts, strict=True)]
+    zone_area = zone_frame["area_m2"].to_numpy()[zi]
+    foot_area = fp["footprint_m2"].to_numpy()[pi]
+    status = (
+        DEMONSTRATION
+        if "status" in zone_frame and (zone_frame["status"] == DEMONSTRATION).any()
+        else "provided"
+    )
+    overlaps = pd.DataFrame(
+        {
+            "project_id": fp["project_id"].to_numpy()[pi],
+            "activity": acts,
+            "zone_id": zone_frame["zone_id"].to_numpy()[zi],
+            "zone_type": ztype,
+            "zone_name": zone_frame["zone_name"].to_numpy()[zi],
+            "zone_status": zone_frame["status"].to_numpy()[zi] if "status" in zone_frame else "provided",
+            "overlap_m2": shared,
+            "share_of_footprint": shared / np.where(foot_area > 0, foot_area, np.nan),
+            "share_of_zone": shared / np.where(zone_area > 0, zone_area, np.nan),
+            "ruling": [r for r, _ in ruled],
+            "rule_ids": [ids for _, ids in ruled],
+            "status": status,
+            "area_crs": crs_name(zone_frame.crs),
+        }
+    )
+    overlaps["_p"] = pi
+    n = len(fp)
+    by_ruling = {
+        r: np.bincount(
+            pi[overlaps["ruling"].to_numpy() == r],
+            weights=shared[overlaps["ruling"].to_numpy() == r],
+            minlength=n,
+        )
+        for r in STRICTNESS
+    }
+    count = {r: np.bincount(pi[overlaps["ruling"].to_numpy() == r], minlength=n) for r in STRICTNESS}
+    projects = pd.DataFrame(
+        {
+            "project_id": fp["project_id"].to_numpy(),
+            "name": fp["name"].to_numpy(),
+            "group": fp["group"].to_numpy(),
+            "activity": fp["activity"].to_numpy(),
+            "kind": fp["kind"].to_numpy(),
+            "buffer_m": fp["buffer_m"].to_numpy(),
+            "footprint_m2": fp["footprint_m2"].to_numpy(),
+            "zones_touched": np.bincount(pi, minlength=n),
+            "prohibited_m2": by_ruling["prohibited"],
+            "conditional_m2": by_ruling["conditional"],
+            "permitted_m2": by_ruling["permitted"],
+            "no_rule_m2": by_ruling["none"],
+            "prohibited_overlaps": count["prohibited"],
+            "conditional_overlaps": count["conditional"],
+        }
+    )
+    projects["verdict"] = np.select(
+        [projects["prohibited_overlaps"] > 0, projects["conditional_overlaps"] > 0, count["none"] > 0],
+        ["prohibited", "conditional", "no_rule"],
+        "clear",
+    )
+    # the rules triggered, with their words
+    pairs = overlaps[["project_id", "activity", "zone_type"]].drop_duplicates()
+    triggered = pairs.merge(rules, on=["zone_type", "activity"], how="inner")
+    triggered = triggered[
+        [
+            "project_id",
+            "activity",
+            "zone_type",
+            "rule_id",
+            "ruling",
+            "source",
+            "article",
+            "url",
+            "quote",
+            "note",
+        ]
+    ].assign(status=status)
+    gep = pd.DataFrame(columns=["project_id", "item", "ecosystem", "value_yuan", "covered_cells"])
+    notes = []
+    if accounts is not None:
+        found = gep_in_footprints(Path(accounts) / "maps", fgeoms, fp.crs)
+        found["project_id"] = fp["project_id"].to_numpy()[found["index"].to_numpy(dtype=np.int64)]
+        gep = found.drop(columns="index")[["project_id", "item", "ecosystem", "value_yuan", "covered_cells"]]
+        totals = np.bincount(
+            found["index"].to_numpy(dtype=np.int64),
+            weights=found["value_yuan"].to_numpy(dtype=float),
+            minlength=n,
+        )
+        has = np.bincount(found["index"].to_numpy(dtype=np.int64), minlength=n) > 0
+        projects["gep_yuan"] = np.where(has, totals, np.nan)
+        gep = gep.assign(status=status)
+    else:
+        projects["gep_yuan"] = np.nan
+        notes.append("no account given: GEP at stake not computed")
+    projects["status"] = status
+    projects["area_crs"] = crs_name(zone_frame.crs)
+    overlaps = overlaps.drop(columns="_p")
+    return Screening(
+        projects,
+        overlaps,
+        triggered.reset_index(drop=True),
+        gep.reset_index(drop=True),
+        fp,
+        zone_frame,
+        crs_name(zone_frame.crs),
+        status,
+        str(accounts) if accounts else None,
+        notes,
+    )
+
+
+def rank_alternatives(screening: Screening) -> pd.DataFrame:
+    """Candidates ranked within their group (module docstring); rank 1 is the preferred site."""
+    p = screening.projects.copy()
+    p["_gep"] = p["gep_yuan"].fillna(0.0)
+    p = p.sort_values(["group", "prohibited_m2", "conditional_m2", "_gep", "project_id"], kind="stable")
+    p["rank"] = p.groupby("group").cumcount() + 1
+    return p.drop(columns="_gep").reset_index(drop=True)[
+        [
+            "group",
+            "rank",
+            "project_id",
+            "name",
+            "prohibited_m2",
+            "conditional_m2",
+            "gep_yuan",
+            "verdict",
+            "footprint_m2",
+            "status",
+        ]
+    ]
+
+
+def screen_files(
+    footprints: str | Path,
+    zones: str | Path,
+    *,
+    rules: str | Path | None = None,
+    accounts: str | Path | None = None,
+    activity: str | None = None,
+    buffer_m: float | None = None,
+    radius_m: float | None = None,
+    pack=None,
+    footprints_layer: str | None = None,
+    zones_layer: str | None = None,
+) -> Screening:
+    """``screen`` from files: the zones (checked by ``read_zones``), the footprints, the rules."""
+    from ecoledger.controls.zones import _read
+
+    zone_set = read_zones(zones, layer=zones_layer, pack=pack)
+    raw = _read(footprints, footprints_layer, Path(footprints).name)
+    fp = project_footprints(
+        raw,
+        buffer_m=buffer_m,
+        radius_m=radius_m,
+        activity=activity,
+        area_crs=zone_set.area_crs.crs,
+        file=Path(footprints).name,
+    )
+    return screen(fp, zone_set, read_rules(rules), accounts=accounts)
+
+
+def to_json(screening: Screening) -> str:
+    def records(frame: pd.DataFrame) -> list[dict]:
+        return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+    return json.dumps(
+        {
+            "summary": screening.summary(),
+            "projects": records(screening.projects),
+            "overlaps": records(screening.overlaps),
+            "triggered": records(screening.triggered),
+            "gep": records(screening.gep),
+        },
+        ensure_ascii=False,
+        indent=1,
+    )

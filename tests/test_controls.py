@@ -1,0 +1,309 @@
+"""Control layers and screening (issue 19, items 1–2): hand-computed overlays, buffers, rules,
+GEP in a footprint on a hand-made raster, zone checks in zh and en, ranking, batches."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+from shapely.geometry import LineString, Point, Polygon, box
+from typer.testing import CliRunner
+
+from ecoledger.cli.main import app
+from ecoledger.controls.report import write_screening
+from ecoledger.controls.screening import gep_in_footprints, project_footprints, rank_alternatives, screen
+from ecoledger.controls.zones import ZoneError, check_zones, read_rules, read_zones
+from ecoledger.ecosystems import ECOSYSTEM_CODES
+
+ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+X0, Y0 = 1_000_000.0, 3_000_000.0  # somewhere in Jiangxi in the Albers projection
+
+
+def at(geom):
+    """A hand-drawn geometry in local metres, moved to (X0, Y0)."""
+    return shapely.affinity.translate(geom, X0, Y0)
+
+
+def two_zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"zone_type": ["ecological_red_line", "永久基本农田"], "name": ["红线甲", "农田乙"]},
+        geometry=[at(box(0, 0, 100, 100)), at(box(100, 0, 200, 50))],
+        crs=ALBERS,
+    )
+
+
+def test_polygon_against_two_zones_equals_the_hand_computation():
+    zones = read_zones(two_zones())
+    assert zones.zones["zone_type"].tolist() == ["ecological_red_line", "permanent_farmland"]
+    # an L-shaped footprint: the square 50..150 × 25..75 less its corner 125..150 × 50..75
+    shape = at(Polygon([(50, 25), (150, 25), (150, 50), (125, 50), (125, 75), (50, 75)]))
+    project = gpd.GeoDataFrame({"project_id": ["P1"]}, geometry=[shape], crs=ALBERS)
+    result = screen(project, zones, activity="industrial_construction")
+    footprint = 100 * 50 - 25 * 25  # 4375 m²
+    red = 50 * 50  # x 50..100, y 25..75
+    farm = 50 * 25  # x 100..150, y 25..50 (the cut corner lies above y = 50)
+    o = result.overlaps.set_index("zone_name")
+    assert o.loc["红线甲", "overlap_m2"] == pytest.approx(red, abs=1e-6)
+    assert o.loc["农田乙", "overlap_m2"] == pytest.approx(farm, abs=1e-6)
+    assert o.loc["红线甲", "share_of_footprint"] == pytest.approx(red / footprint)
+    assert o.loc["红线甲", "share_of_zone"] == pytest.approx(red / 10_000)
+    assert o.loc["农田乙", "share_of_zone"] == pytest.approx(farm / 5_000)
+    p = result.projects.iloc[0]
+    assert p["footprint_m2"] == pytest.approx(footprint)
+    assert p["prohibited_m2"] == pytest.approx(red + farm) and p["verdict"] == "prohibited"
+
+
+def test_a_line_with_a_buffer_and_a_point_with_a_radius():
+    zones = read_zones(two_zones())
+    road = gpd.GeoDataFrame(
+        {"project_id": ["road"], "activity": ["linear_infrastructure"]},
+        geometry=[at(LineString([(-50, 80), (150, 80)]))],
+        crs=ALBERS,
+    )
+    with pytest.raises(ZoneError) as refused:
+        project_footprints(road, area_crs=zones.area_crs.crs)
+    assert "缓冲" in refused.value.problems[0].message_zh and "buffer" in refused.value.problems[0].message
+    fp = project_footprints(road, buffer_m=10, area_crs=zones.area_crs.crs)
+    result = screen(fp, zones)
+    o = result.overlaps
+    assert len(o) == 1 and o["zone_name"].iloc[0] == "红线甲"
+    assert o["overlap_m2"].iloc[0] == pytest.approx(100 * 20, rel=1e-9)  # the caps lie outside
+    assert o["ruling"].iloc[0] == "conditional" and o["rule_ids"].iloc[0] == "ERL-4"
+    well = gpd.GeoDataFrame(
+        {"project_id": ["well"], "activity": ["tourism"]}, geometry=[at(Point(50, 50))], crs=ALBERS
+    )
+    circle = screen(project_footprints(well, radius_m=10, area_crs=zones.area_crs.crs), zones)
+    assert circle.overlaps["overlap_m2"].iloc[0] == pytest.approx(np.pi * 100, rel=2e-3)  # 64-gon
+
+
+def test_rules_triggered_by_the_activity():
+    rules = read_rules()
+    assert rules["url"].str.startswith("http").all() and (rules["quote"].str.len() > 5).all()
+    zones = two_zones()
+    zones.loc[2] = ["urban_development_boundary", "城镇丙", at(box(0, 100, 100, 200))]
+    zones = read_zones(gpd.GeoDataFrame(zones, geometry="geometry", crs=ALBERS))
+    fp = gpd.GeoDataFrame(
+        {"project_id": ["a", "b"], "activity": ["industrial_construction", "orchard_fishpond"]},
+        geometry=[at(box(10, 90, 20, 110)), at(box(150, 10, 160, 20))],
+        crs=ALBERS,
+    )
+    result = screen(fp, zones)
+    triggered = set(zip(result.triggered["project_id"], result.triggered["rule_id"], strict=True))
+    assert ("a", "ERL-1") in triggered and ("b", "PBF-4") in triggered
+    o = result.overlaps.set_index(["project_id", "zone_type"])
+    assert o.loc[("a", "urban_development_boundary"), "ruling"] == "none"  # no rule recorded, not permitted
+    assert (
+        set(result.triggered["source"]) >= {"《基本农田保护条例》（1998）"}
+        or "PBF-4" in result.triggered["rule_id"].values
+    )
+    assert result.projects.set_index("project_id").loc["b", "verdict"] == "prohibited"
+
+
+def small_maps(folder):
+    """A 4 × 4 grid of 10 m cells: ecosystem codes and two value maps (one with a hole)."""
+    maps = folder / "maps"
+    maps.mkdir(parents=True)
+    transform = from_origin(X0, Y0 + 40, 10, 10)
+    profile = dict(driver="GTiff", width=4, height=4, count=1, crs=ALBERS, transform=transform)
+    eco = np.full((4, 4), ECOSYSTEM_CODES["forest"], dtype=np.uint8)
+    eco[:, 2:] = ECOSYSTEM_CODES["farmland"]
+    with rasterio.open(maps / "ecosystem.tif", "w", dtype="uint8", nodata=0, **profile) as dst:
+        dst.write(eco, 1)
+    a = np.arange(16, dtype=np.float32).reshape(4, 4)
+    b = np.full((4, 4), 2.0, dtype=np.float32)
+    b[3, 0] = np.nan
+    for name, values in (("alpha", a), ("beta", b)):
+        with rasterio.open(maps / f"{name}_value.tif", "w", dtype="float32", nodata=np.nan, **profile) as dst:
+            dst.write(values, 1)
+    return a, b, eco
+
+
+def test_gep_in_a_footprint_equals_a_hand_sum(tmp_path):
+    a, b, _ = small_maps(tmp_path)
+    # x 5..25, y 5..25 in local metres: rows 1..3 (from the top), columns 0..2, edges half covered
+    footprint = at(box(5, 5, 25, 25))
+    cover = np.zeros((4, 4))
+    cover[1, 0] = cover[1, 2] = cover[3, 0] = cover[3, 2] = 0.25
+    cover[1, 1] = cover[3, 1] = cover[2, 0] = cover[2, 2] = 0.5
+    cover[2, 1] = 1.0
+    found = gep_in_footprints(tmp_path / "maps", [footprint], ALBERS)
+    by = found.groupby(["item", "ecosystem"])["value_yuan"].sum()
+    forest, farm = np.zeros((4, 4), bool), np.zeros((4, 4), bool)
+    forest[:, :2], farm[:, 2:] = True, True
+    assert by[("alpha", "forest")] == pytest.approx((a * cover)[forest].sum())
+    assert by[("alpha", "farmland")] == pytest.approx((a * cover)[farm].sum())
+    assert by[("beta", "forest")] == pytest.approx(np.nansum((b * cover)[forest]))  # the hole counts nothing
+    assert found["value_yuan"].sum() == pytest.approx((a * cover).sum() + np.nansum(b * cover))
+    # through screen: the project's total
+    zones = read_zones(two_zones())
+    project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[footprint], crs=ALBERS)
+    result = screen(project, zones, accounts=tmp_path, activity="tourism")
+    assert result.projects["gep_yuan"].iloc[0] == pytest.approx(found["value_yuan"].sum())
+
+
+def test_zone_problems_name_file_row_field_and_fix_in_zh_and_en(tmp_path):
+    bowtie = Polygon([(0, 0), (10, 10), (10, 0), (0, 10), (0, 0)])
+    frame = gpd.GeoDataFrame(
+        {"zone_type": ["ecological_red_line", "火星保护区", "ecological_red_line", "ecological_red_line"]},
+        geometry=[at(bowtie), at(box(0, 0, 5, 5)), at(box(100, 100, 200, 200)), at(box(150, 150, 250, 250))],
+        crs=ALBERS,
+    )
+    path = tmp_path / "zones.gpkg"
+    frame.to_file(path, driver="GPKG")
+    problems = check_zones(path)
+    errors = [p for p in problems if p.severity == "error"]
+    invalid = next(p for p in errors if "valid" in p.message)
+    assert invalid.file == "zones.gpkg" and "fid" in invalid.field and "Self-intersection" in invalid.message
+    assert "自相交" in invalid.message_zh and "QGIS" in invalid.fix_zh and "Fix Geometries" in invalid.fix
+    unknown = next(p for p in errors if "not known" in p.message)
+    assert (
+        "火星保护区" in unknown.message
+        and "不可识别" in unknown.message_zh
+        and "生态保护红线" in unknown.fix_zh
+    )
+    with pytest.raises(ZoneError):
+        read_zones(path)
+    # overlaps between zones of one type: a warning naming both, nothing merged
+    good = frame.iloc[2:]
+    zones = read_zones(good)
+    assert len(zones.zones) == 2
+    overlap = [p for p in zones.problems if p.severity == "warning"]
+    assert len(overlap) == 1 and "2,500.0 m²" in overlap[0].message and "重叠" in overlap[0].message_zh
+    # no CRS
+    bare = gpd.GeoDataFrame({"zone_type": ["permanent_farmland"]}, geometry=[box(0, 0, 1, 1)])
+    problem = check_zones(bare)[0]
+    assert problem.field == "crs" and "坐标参考系" in problem.message_zh and "EPSG:4490" in problem.fix
+
+
+def test_alternatives_are_ranked_by_prohibited_then_conditional_then_gep(tmp_path):
+    small_maps(tmp_path)
+    zones = read_zones(two_zones())
+    candidates = gpd.GeoDataFrame(
+        {
+            "project_id": ["in-red", "clear-rich", "clear-poor", "other"],
+            "group": ["park", "park", "park", "solo"],
+            "activity": "industrial_construction",
+        },
+        geometry=[
+            at(box(10, 10, 20, 20)),
+            at(box(0, 120, 10, 130)),
+            at(box(300, 300, 310, 310)),
+            at(box(0, 0, 1, 1)),
+        ],
+        crs=ALBERS,
+    )
+    # clear-rich overlaps the value maps, clear-poor lies outside them
+    result = screen(candidates, zones, accounts=tmp_path)
+    ranked = rank_alternatives(result)
+    park = ranked[ranked["group"] == "park"]
+    assert park["project_id"].tolist() == ["clear-poor", "clear-rich", "in-red"]
+    assert park["rank"].tolist() == [1, 2, 3]
+
+
+def test_a_batch_of_200_equals_one_by_one():
+    rng = np.random.default_rng(7)
+    zones = read_zones(
+        gpd.GeoDataFrame(
+            {"zone_type": ["ecological_red_line", "permanent_farmland", "urban_development_boundary"] * 4},
+            geometry=[at(shapely.box(x, y, x + 400, y + 300)) for x, y in rng.uniform(0, 2000, size=(12, 2))],
+            crs=ALBERS,
+        )
+    )
+    centres = rng.uniform(0, 2400, size=(200, 2))
+    shapes = [at(Point(x, y).buffer(rng.uniform(20, 150), quad_segs=4)) for x, y in centres]
+    batch = gpd.GeoDataFrame({"project_id": [f"p{i}" for i in range(200)]}, geometry=shapes, crs=ALBERS)
+    together = screen(batch, zones, activity="urban_construction")
+    columns = ["project_id", "zone_id", "overlap_m2", "share_of_footprint", "share_of_zone", "ruling"]
+    alone = pd.concat(
+        [screen(batch.iloc[[i]], zones, activity="urban_construction").overlaps[columns] for i in range(200)],
+        ignore_index=True,
+    )
+    key = ["project_id", "zone_id"]
+    left = together.overlaps[columns].sort_values(key).reset_index(drop=True)
+    right = alone.sort_values(key).reset_index(drop=True)
+    assert len(left) > 50
+    pd.testing.assert_frame_equal(left, right, check_dtype=False)
+    singles = pd.concat(
+        [screen(batch.iloc[[i]], zones, activity="urban_construction").projects for i in range(200)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(
+        together.projects.drop(columns="zones_touched"),
+        singles.drop(columns="zones_touched"),
+        check_dtype=False,
+    )
+
+
+def test_cli_check_and_screen_write_tables_and_pages(tmp_path):
+    small_maps(tmp_path / "run")
+    zones = tmp_path / "zones.gpkg"
+    two_zones().assign(status="demonstration").to_file(zones, driver="GPKG")
+    footprints = tmp_path / "plan.gpkg"
+    gpd.GeoDataFrame(
+        {
+            "project_id": ["P1", "R1"],
+            "activity": ["industrial_construction", "linear_infrastructure"],
+            "buffer_m": [np.nan, 5.0],
+        },
+        geometry=[at(box(5, 5, 25, 25)), at(LineString([(0, 30), (200, 30)]))],
+        crs=ALBERS,
+    ).to_file(footprints, driver="GPKG")
+    runner = CliRunner()
+    done = runner.invoke(app, ["--lang", "en", "controls", "check", str(zones)])
+    assert done.exit_code == 0, done.output
+    assert "2 zones, 0 errors" in done.output
+    out = tmp_path / "screen"
+    done = runner.invoke(
+        app,
+        [
+            "--lang",
+            "zh",
+            "controls",
+            "screen",
+            str(footprints),
+            "--zones",
+            str(zones),
+            "--accounts",
+            str(tmp_path / "run"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "示范数据" in done.output
+    for name in (
+        "projects.csv",
+        "overlaps.csv",
+        "rules_triggered.csv",
+        "gep.csv",
+        "screening.json",
+        "index.html",
+        "index.en.html",
+        "map.png",
+        "footprints.gpkg",
+    ):
+        assert (out / name).is_file(), name
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "示范数据" in page and "生态保护红线" in page and "ERL-4" in page
+    assert "Demonstration" in (out / "index.en.html").read_text(encoding="utf-8")
+    data = json.loads((out / "screening.json").read_text(encoding="utf-8"))
+    assert data["summary"]["status"] == "demonstration" and data["summary"]["projects"] == 2
+    bad = tmp_path / "bad.gpkg"
+    gpd.GeoDataFrame({"zone_type": ["red"]}, geometry=[at(box(0, 0, 1, 1))], crs=ALBERS).to_file(bad)
+    done = runner.invoke(app, ["--lang", "zh", "controls", "check", str(bad)])
+    assert done.exit_code == 1 and "不可识别" in done.output
+
+
+def test_write_screening_without_accounts(tmp_path):
+    zones = read_zones(two_zones())
+    project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[at(box(50, 25, 150, 75))], crs=ALBERS)
+    result = screen(project, zones, activity="mining")
+    write_screening(result, tmp_path / "o", alternatives=True)
+    assert (tmp_path / "o" / "alternatives.csv").is_file()
+    assert pd.read_csv(tmp_path / "o" / "projects.csv")["gep_yuan"].isna().all()  # missing, never 0
