@@ -1687,3 +1687,33 @@ def trace_lookup(
     batch = _read_batch(batch_file)
     written = write_lookup(batch, out, _day(on, "--on"), base_url)
     typer.echo(text("registry.trace.lookup", zh=written["zh"], en=written["en"]))
+
+
+# --- the worked example ----------------------------------------------------------------------------
+
+
+@app.command("demo", cls=Command)
+def demo_command(
+    pack: Annotated[Path, typer.Option()],
+    accounts_dir: Annotated[Path, typer.Option("--accounts")],
+    out: Annotated[Path, typer.Option()],
+    county: str = "360722",
+) -> None:
+    """The Jiangxi worked example of the registry, with an index.html."""
+    import time
+
+    from ecoledger.atomic import atomic_directory
+
+    require(pack, "the region pack", "--pack", folder=True)
+    require(accounts_dir, "an account output folder with maps", "--accounts", folder=True)
+    from ecoledger.registry import demo
+
+    started = time.perf_counter()
+    with atomic_directory(out) as folder:
+        done = demo.run(pack, accounts_dir, folder, county=county)
+    if language() == "en":
+        for line in done.lines:
+            typer.echo(line)
+    typer.echo(
+        text("registry.demo.written", path=out / "index.html", seconds=f"{time.perf_counter() - started:.1f}")
+    )
