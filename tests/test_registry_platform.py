@@ -6,7 +6,6 @@ On SQLite and PostgreSQL (``ECOLEDGER_TEST_POSTGRES_URL``)."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import geopandas as gpd
@@ -26,9 +25,17 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def parcel(serial, x, y, size=500.0, **fields):
-    return {"serial": serial, "type": "森林", "owner": "示范村集体 1", "owner_type": "集体",
-            "county": "990101", "right_type": "所有权", "valid_from": "2020-01-01", **fields,
-            "geometry": box(X0 + x, Y0 + y, X0 + x + size, Y0 + y + size)}
+    return {
+        "serial": serial,
+        "type": "森林",
+        "owner": "示范村集体 1",
+        "owner_type": "集体",
+        "county": "990101",
+        "right_type": "所有权",
+        "valid_from": "2020-01-01",
+        **fields,
+        "geometry": box(X0 + x, Y0 + y, X0 + x + size, Y0 + y + size),
+    }
 
 
 def gpkg(*rows, tmp_path) -> bytes:
@@ -44,13 +51,17 @@ def staff(client, who: str = "reviewer") -> dict:
 
 def post_file(client, headers, content: bytes, name="宗地.gpkg", lang: str | None = None):
     url = UPLOAD + (f"?lang={lang}" if lang else "")
-    return client.post(url, files={"file": (name, content, "application/geopackage+sqlite3")}, headers=headers)
+    return client.post(
+        url, files={"file": (name, content, "application/geopackage+sqlite3")}, headers=headers
+    )
 
 
 def counts(client) -> tuple[int, int]:
     with client.app.state.platform.db.transaction(write=False) as s:
-        return (s.execute(select(func.count()).select_from(RegistryRight)).scalar_one(),
-                s.execute(select(func.count()).select_from(RegistryLedgerEntry)).scalar_one())
+        return (
+            s.execute(select(func.count()).select_from(RegistryRight)).scalar_one(),
+            s.execute(select(func.count()).select_from(RegistryLedgerEntry)).scalar_one(),
+        )
 
 
 # --- parcel upload ----------------------------------------------------------------------------------
@@ -70,15 +81,21 @@ def test_upload_registers_all_parcels_or_none(platform_client, tmp_path):
     assert body["count"] == 2 and [r["serial"] for r in body["registered"]] == ["F-1", "F-2"]
     first = body["registered"][0]
     assert first["type"] == "forest" and first["county"] == "990101" and first["state"] == "registered"
-    assert first["attributes"]["right_type"] == "ownership" and first["attributes"]["owner_type"] == "collective"
+    assert (
+        first["attributes"]["right_type"] == "ownership" and first["attributes"]["owner_type"] == "collective"
+    )
     assert first["area_km2"] == pytest.approx(0.25, rel=1e-3)  # 500 m × 500 m, equal-area both ways
     assert counts(client) == (2, 2)  # one ledger entry each
     entries = client.get("/api/v1/registry/ledger", headers=headers).json()
-    assert [(e["action"], e["object"]) for e in entries] == [("register", "right:F-1"), ("register", "right:F-2")]
+    assert [(e["action"], e["object"]) for e in entries] == [
+        ("register", "right:F-1"),
+        ("register", "right:F-2"),
+    ]
 
     # F-3 overlaps the registered F-1 by 200 m × 500 m; F-4 is fine: neither is registered
-    refused = post_file(client, headers, gpkg(parcel("F-4", 3000, 0), parcel("F-3", 300, 0),
-                                              tmp_path=tmp_path), lang="en")
+    refused = post_file(
+        client, headers, gpkg(parcel("F-4", 3000, 0), parcel("F-3", 300, 0), tmp_path=tmp_path), lang="en"
+    )
     assert refused.status_code == 422, refused.text
     (problem,) = refused.json()["problems"]
     assert problem["file"] == "宗地.gpkg" and "F-3" in problem["message"] and "F-1" in problem["message"]
@@ -95,12 +112,16 @@ def test_upload_registers_all_parcels_or_none(platform_client, tmp_path):
 def test_upload_lists_every_problem_in_the_request_language(platform_client, tmp_path):
     client = platform_client
     headers = staff(client)
-    client.post(UPLOAD, files={"file": ("a.gpkg", gpkg(parcel("F-1", 0, 0), tmp_path=tmp_path))}, headers=headers)
-    rows = gpkg(parcel("F-1", 5000, 5000),  # registered already
-                parcel("F-9", 0, 0, type="沙漠"),  # an unknown type, and over F-1
-                parcel("F-8", 2000, 0, owner_type="个人"),  # ownership by an individual
-                parcel("F-7", 2300, 0, size=600.0),  # overlaps F-8 within the file
-                tmp_path=tmp_path)
+    client.post(
+        UPLOAD, files={"file": ("a.gpkg", gpkg(parcel("F-1", 0, 0), tmp_path=tmp_path))}, headers=headers
+    )
+    rows = gpkg(
+        parcel("F-1", 5000, 5000),  # registered already
+        parcel("F-9", 0, 0, type="沙漠"),  # an unknown type, and over F-1
+        parcel("F-8", 2000, 0, owner_type="个人"),  # ownership by an individual
+        parcel("F-7", 2300, 0, size=600.0),  # overlaps F-8 within the file
+        tmp_path=tmp_path,
+    )
     answers = {lang: post_file(client, headers, rows, lang=lang) for lang in ("zh", "en")}
     for lang, answer in answers.items():
         assert answer.status_code == 422, answer.text
@@ -115,8 +136,12 @@ def test_upload_lists_every_problem_in_the_request_language(platform_client, tmp
             assert all(p["message"] == p["message_en"] != p["message_zh"] for p in problems)
             assert "is not a known resource type" in text and "cannot hold the ownership" in text
     # the type and owner problems refuse the file before the overlap check: fixed, the overlaps remain
-    rows = gpkg(parcel("F-1", 5000, 5000), parcel("F-8", 2000, 0), parcel("F-7", 2300, 0, size=600.0),
-                tmp_path=tmp_path)
+    rows = gpkg(
+        parcel("F-1", 5000, 5000),
+        parcel("F-8", 2000, 0),
+        parcel("F-7", 2300, 0, size=600.0),
+        tmp_path=tmp_path,
+    )
     answer = post_file(client, {**headers, "Accept-Language": "en-GB,en;q=0.8"}, rows)
     messages = [p["message"] for p in answer.json()["problems"]]
     assert answer.status_code == 422 and len(messages) == 2, messages
@@ -132,8 +157,11 @@ def test_the_upload_route_has_its_own_request_limit(platform_client):
     middling = client.post(UPLOAD, files={"file": ("x.gpkg", b"x" * (3 * 2**20))}, headers=headers)
     assert middling.status_code == 422 and middling.json()["problems"][0]["file"] == "x.gpkg"
     # the same size on another route: the guard's 2 MiB
-    other = client.post("/api/v1/registry/rights", content=b"{" + b" " * (3 * 2**20) + b"}",
-                        headers={**headers, "Content-Type": "application/json"})
+    other = client.post(
+        "/api/v1/registry/rights",
+        content=b"{" + b" " * (3 * 2**20) + b"}",
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert other.status_code == 413
     # above 16 MiB: refused by the guard before the body is read
     huge = client.post(UPLOAD, files={"file": ("x.gpkg", b"x" * (17 * 2**20))}, headers=headers)
@@ -147,9 +175,17 @@ CREDIT = "/api/v1/registry/credit/subjects"
 
 
 def evidence(client, headers, subject, evidence_id, indicator, value, date="2025-01-10"):
-    answer = client.post(f"{CREDIT}/{subject}/evidence", headers=headers, json={
-        "evidence_id": evidence_id, "indicator": indicator, "value": value, "date": date,
-        "description": "现场检查记录"})
+    answer = client.post(
+        f"{CREDIT}/{subject}/evidence",
+        headers=headers,
+        json={
+            "evidence_id": evidence_id,
+            "indicator": indicator,
+            "value": value,
+            "date": date,
+            "description": "现场检查记录",
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer
 
@@ -157,16 +193,30 @@ def evidence(client, headers, subject, evidence_id, indicator, value, date="2025
 def test_credit_score_and_appeal_through_the_api(platform_client):
     client = platform_client
     headers = staff(client)
-    made = client.post(CREDIT, headers=headers, json={"subject_id": "赣东化工", "subject_type": "enterprise",
-                                                      "name": "赣东化工有限公司"})
+    made = client.post(
+        CREDIT,
+        headers=headers,
+        json={"subject_id": "赣东化工", "subject_type": "enterprise", "name": "赣东化工有限公司"},
+    )
     assert made.status_code == 201 and made.json()["status"] == "unscored"
-    assert client.post(CREDIT, headers=headers, json={"subject_id": "赣东化工",
-                                                      "subject_type": "enterprise"}).status_code == 409
-    for evidence_id, indicator, value in (("E1", "pollution_prevention", 26), ("E2", "ecological_protection", 5),
-                                          ("E3", "environmental_management", 50), ("E4", "social_supervision", 10)):
+    assert (
+        client.post(
+            CREDIT, headers=headers, json={"subject_id": "赣东化工", "subject_type": "enterprise"}
+        ).status_code
+        == 409
+    )
+    for evidence_id, indicator, value in (
+        ("E1", "pollution_prevention", 26),
+        ("E2", "ecological_protection", 5),
+        ("E3", "environmental_management", 50),
+        ("E4", "social_supervision", 10),
+    ):
         evidence(client, headers, "赣东化工", evidence_id, indicator, value)
-    unknown = client.post(f"{CREDIT}/赣东化工/evidence", headers=headers, json={
-        "evidence_id": "E9", "indicator": "no_such", "value": 1, "date": "2025-01-10"})
+    unknown = client.post(
+        f"{CREDIT}/赣东化工/evidence",
+        headers=headers,
+        json={"evidence_id": "E9", "indicator": "no_such", "value": 1, "date": "2025-01-10"},
+    )
     assert unknown.status_code == 400 and unknown.json()["detail_zh"] != unknown.json()["detail"]
     scored = client.post(f"{CREDIT}/赣东化工/score", headers=headers, json={"evaluated_on": "2025-02-01"})
     assert scored.status_code == 201, scored.text
@@ -183,51 +233,93 @@ def test_credit_score_and_appeal_through_the_api(platform_client):
     assert shown["grade"] == "blue" and shown["score"] == pytest.approx(91.0)
     assert "evidence" not in shown and "record" not in shown and "items" not in shown
 
-    appeal = {"appeal_id": "A1", "evidence_id": "E4", "filed_on": "2025-02-10",
-              "reason": "社会监督得分漏计一项", "filed_by": "赣东化工"}
-    assert client.post(f"{CREDIT}/赣东化工/appeals", headers=headers,
-                       json={**appeal, "evidence_id": "E404"}).status_code == 400
+    appeal = {
+        "appeal_id": "A1",
+        "evidence_id": "E4",
+        "filed_on": "2025-02-10",
+        "reason": "社会监督得分漏计一项",
+        "filed_by": "赣东化工",
+    }
+    assert (
+        client.post(
+            f"{CREDIT}/赣东化工/appeals", headers=headers, json={**appeal, "evidence_id": "E404"}
+        ).status_code
+        == 400
+    )
     filed = client.post(f"{CREDIT}/赣东化工/appeals", headers=headers, json=appeal)
     assert filed.status_code == 201 and filed.json()["status"] == "pending"
     assert client.post(f"{CREDIT}/赣东化工/appeals", headers=headers, json=appeal).status_code == 409
-    decided = client.post(f"{CREDIT}/赣东化工/appeals/A1/decision", headers=headers,
-                          json={"upheld": True, "decided_on": "2025-02-20", "corrected_value": 12})
+    decided = client.post(
+        f"{CREDIT}/赣东化工/appeals/A1/decision",
+        headers=headers,
+        json={"upheld": True, "decided_on": "2025-02-20", "corrected_value": 12},
+    )
     assert decided.status_code == 200, decided.text
     # re-scored: social supervision 12 of 12 → 26 + 5 + 50 + 12 = 93, the evaluation date kept
     rescored = decided.json()["score"]
     assert rescored["score"] == pytest.approx(93.0) and rescored["revision"] == 1
     assert rescored["evaluated_on"] == "2025-02-01" and rescored["grade"] == "blue"
-    again = client.post(f"{CREDIT}/赣东化工/appeals/A1/decision", headers=headers,
-                        json={"upheld": False, "decided_on": "2025-02-21"})
+    again = client.post(
+        f"{CREDIT}/赣东化工/appeals/A1/decision",
+        headers=headers,
+        json={"upheld": False, "decided_on": "2025-02-21"},
+    )
     assert again.status_code == 409
-    actions = [e["action"] for e in client.get("/api/v1/registry/ledger", headers=headers,
-                                               params={"object": "credit:赣东化工"}).json()]
-    assert actions == ["credit_subject", *["credit_evidence"] * 4, "credit_score", "credit_appeal",
-                       "credit_decision", "credit_rescore"]
+    actions = [
+        e["action"]
+        for e in client.get(
+            "/api/v1/registry/ledger", headers=headers, params={"object": "credit:赣东化工"}
+        ).json()
+    ]
+    assert actions == [
+        "credit_subject",
+        *["credit_evidence"] * 4,
+        "credit_score",
+        "credit_appeal",
+        "credit_decision",
+        "credit_rescore",
+    ]
     assert client.get("/api/v1/registry/ledger/verify").json()["ok"] is True
-    assert client.post(f"{CREDIT}/赣东化工/score", json={"evaluated_on": "2025-02-01"},
-                       headers=staff(client, "viewer")).status_code == 403
+    assert (
+        client.post(
+            f"{CREDIT}/赣东化工/score", json={"evaluated_on": "2025-02-01"}, headers=staff(client, "viewer")
+        ).status_code
+        == 403
+    )
 
 
 def test_a_red_grade_blocks_a_listing(platform_client):
     client = platform_client
     headers = staff(client)
     for serial in ("EM-1", "EM-2"):
-        made = client.post("/api/v1/registry/rights", headers=headers, json={
-            "serial": serial, "type": "emission", "owner": "红牌企业" if serial == "EM-1" else "蓝牌企业",
-            "county": "990101"})
+        made = client.post(
+            "/api/v1/registry/rights",
+            headers=headers,
+            json={
+                "serial": serial,
+                "type": "emission",
+                "owner": "红牌企业" if serial == "EM-1" else "蓝牌企业",
+                "county": "990101",
+            },
+        )
         assert made.status_code == 201, made.text
     for subject in ("红牌企业", "蓝牌企业"):
         client.post(CREDIT, headers=headers, json={"subject_id": subject, "subject_type": "enterprise"})
     evidence(client, headers, "红牌企业", "V1", "one_vote_veto", 1)
-    for evidence_id, indicator, value in (("B1", "pollution_prevention", 29), ("B2", "ecological_protection", 5),
-                                          ("B3", "environmental_management", 54), ("B4", "social_supervision", 0)):
+    for evidence_id, indicator, value in (
+        ("B1", "pollution_prevention", 29),
+        ("B2", "ecological_protection", 5),
+        ("B3", "environmental_management", 54),
+        ("B4", "social_supervision", 0),
+    ):
         evidence(client, headers, "蓝牌企业", evidence_id, indicator, value)
     red = client.post(f"{CREDIT}/红牌企业/score", headers=headers, json={"evaluated_on": "2025-02-01"}).json()
     assert red["grade"] == "red" and red["blocks_listing"] is False  # 2025 + 12 months: expired today
     listing = {"price_yuan": 1000.0, "term_days": 30}
     # an expired red score blocks nothing; a current one does
-    assert client.post("/api/v1/registry/rights/EM-1/listing", headers=headers, json=listing).status_code == 201
+    assert (
+        client.post("/api/v1/registry/rights/EM-1/listing", headers=headers, json=listing).status_code == 201
+    )
     client.post("/api/v1/registry/rights/EM-1/delist", headers=headers)
     import datetime as dt
 
@@ -240,7 +332,9 @@ def test_a_red_grade_blocks_a_listing(platform_client):
     assert "红牌企业" in refused.json()["detail_zh"] and "red card" in refused.json()["detail"].lower()
     blue = client.post(f"{CREDIT}/蓝牌企业/score", headers=headers, json={"evaluated_on": today}).json()
     assert blue["grade"] == "blue" and blue["score"] == pytest.approx(88.0)  # 29 + 5 + 54 + 0
-    assert client.post("/api/v1/registry/rights/EM-2/listing", headers=headers, json=listing).status_code == 201
+    assert (
+        client.post("/api/v1/registry/rights/EM-2/listing", headers=headers, json=listing).status_code == 201
+    )
 
 
 # --- traceability -----------------------------------------------------------------------------------
@@ -249,10 +343,22 @@ BATCHES = "/api/v1/registry/trace/batches"
 
 
 def make_batch(client, headers) -> dict:
-    made = client.post(BATCHES, headers=headers, json={
-        "batch_id": "B-2024-001", "product": "赣南脐橙", "product_en": "Gannan navel orange",
-        "origin": {"parcel_serial": "F-1", "county": "甲一县", "producer": "示范合作社", "county_code": "990101"},
-        "created": "2024-11-01T08:00:00+08:00"})
+    made = client.post(
+        BATCHES,
+        headers=headers,
+        json={
+            "batch_id": "B-2024-001",
+            "product": "赣南脐橙",
+            "product_en": "Gannan navel orange",
+            "origin": {
+                "parcel_serial": "F-1",
+                "county": "甲一县",
+                "producer": "示范合作社",
+                "county_code": "990101",
+            },
+            "created": "2024-11-01T08:00:00+08:00",
+        },
+    )
     assert made.status_code == 201, made.text
     return made.json()
 
@@ -263,26 +369,53 @@ def test_trace_routes_and_lookup(platform_client):
     batch = make_batch(client, headers)
     code = batch["code"]
     assert len(code) == 11 and batch["display_code"].count("-") == 2
-    assert client.post(BATCHES, headers=headers, json={
-        "batch_id": "B-2024-001", "product": "x", "origin": {"parcel_serial": "F-1", "county": "甲",
-                                                             "producer": "p"}}).status_code == 409
-    step = {"kind": "harvest", "actor": "示范合作社", "place": "甲一县", "at": "2024-11-02T08:00:00+08:00",
-            "quantity_out": {"amount": 1000, "unit": "kg"}}
+    assert (
+        client.post(
+            BATCHES,
+            headers=headers,
+            json={
+                "batch_id": "B-2024-001",
+                "product": "x",
+                "origin": {"parcel_serial": "F-1", "county": "甲", "producer": "p"},
+            },
+        ).status_code
+        == 409
+    )
+    step = {
+        "kind": "harvest",
+        "actor": "示范合作社",
+        "place": "甲一县",
+        "at": "2024-11-02T08:00:00+08:00",
+        "quantity_out": {"amount": 1000, "unit": "kg"},
+    }
     assert client.post(f"{BATCHES}/B-2024-001/steps", headers=headers, json=step).status_code == 201
-    gain = {"kind": "packing", "actor": "示范包装厂", "place": "甲一县", "at": "2024-11-03T08:00:00+08:00",
-            "quantity_in": {"amount": 900, "unit": "kg"}, "quantity_out": {"amount": 950, "unit": "kg"}}
+    gain = {
+        "kind": "packing",
+        "actor": "示范包装厂",
+        "place": "甲一县",
+        "at": "2024-11-03T08:00:00+08:00",
+        "quantity_in": {"amount": 900, "unit": "kg"},
+        "quantity_out": {"amount": 950, "unit": "kg"},
+    }
     refused = client.post(f"{BATCHES}/B-2024-001/steps", headers=headers, json=gain)
     assert refused.status_code == 400 and "950" in refused.json()["detail"]
     gain["quantity_out"]["amount"] = 880
     assert client.post(f"{BATCHES}/B-2024-001/steps", headers=headers, json=gain).status_code == 201
-    certificate = {"kind": "green_food", "number": "LB-18-2024", "issuer": "中国绿色食品发展中心",
-                   "valid_from": "2024-01-01", "valid_until": "2099-12-31"}
+    certificate = {
+        "kind": "green_food",
+        "number": "LB-18-2024",
+        "issuer": "中国绿色食品发展中心",
+        "valid_from": "2024-01-01",
+        "valid_until": "2099-12-31",
+    }
     attached = client.post(f"{BATCHES}/B-2024-001/certificates", headers=headers, json=certificate)
     assert attached.status_code == 201, attached.text
     assert len(attached.json()["entries"]) == 3
     assert client.post(f"{BATCHES}/B-404/steps", headers=headers, json=step).status_code == 404
-    assert client.post(f"{BATCHES}/B-2024-001/steps", json=step,
-                       headers=staff(client, "viewer")).status_code == 403
+    assert (
+        client.post(f"{BATCHES}/B-2024-001/steps", json=step, headers=staff(client, "viewer")).status_code
+        == 403
+    )
 
     anonymous = client.__class__(client.app, base_url="https://testserver")
     found = anonymous.get(f"/api/v1/registry/trace/{batch['display_code'].lower()}")
@@ -304,7 +437,11 @@ def test_trace_routes_and_lookup(platform_client):
     typo = anonymous.get(f"/trace/{code[:-1]}{'0' if code[-1] != '0' else '1'}?lang=en")
     assert typo.status_code == 404 and 'data-status="invalid"' in typo.text
     headers = staff(client)
-    actions = [e["action"] for e in client.get("/api/v1/registry/ledger", headers=headers,
-                                               params={"object": "batch:B-2024-001"}).json()]
+    actions = [
+        e["action"]
+        for e in client.get(
+            "/api/v1/registry/ledger", headers=headers, params={"object": "batch:B-2024-001"}
+        ).json()
+    ]
     assert actions == ["batch", "batch_step", "batch_step", "batch_certificate"]
     assert client.get("/api/v1/registry/ledger/verify").json()["ok"] is True

@@ -1369,9 +1369,12 @@ def lookup(session, code: str) -> tuple[str, trace.Batch | None, str | None]:
     return normal, trace.batch_from_dict(row.batch), row.head
 
 
-@router.get("/api/v1/registry/trace/{code}", summary="Look up a trace code: its verification and its batch")
+@router.get(
+    "/api/v1/registry/trace/{trace_code}", summary="Look up a trace code: its verification and its batch"
+)
 @allow("anyone", objects="public-id")
-def trace_lookup(request: Request, code: TraceCode) -> JSONResponse:
+def trace_lookup(request: Request, trace_code: TraceCode) -> JSONResponse:
+    code = trace_code
     with _db(request).transaction(write=False) as s:
         normal, batch, head = lookup(s, code)
     verification = trace.verify(normal, batch, head=head)
@@ -1393,10 +1396,11 @@ def trace_lookup(request: Request, code: TraceCode) -> JSONResponse:
     )
 
 
-@router.get(trace.LOOKUP_PATH, response_class=HTMLResponse, include_in_schema=False)
+@router.get("/trace/{trace_code}", response_class=HTMLResponse, include_in_schema=False)  # trace.LOOKUP_PATH
 @allow("anyone", objects="public-id")
-def trace_page(request: Request, code: TraceCode) -> HTMLResponse:
+def trace_page(request: Request, trace_code: TraceCode) -> HTMLResponse:
     """The public lookup page (``trace.render_lookup``) in zh (default) or en (``?lang=en``)."""
+    code = trace_code
     lang = request.query_params.get("lang")
     lang = lang if lang in ("zh", "en") else request_language(request)
     with _db(request).transaction(write=False) as s:

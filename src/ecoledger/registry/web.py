@@ -243,9 +243,10 @@ def registry_page(request: Request, user: UserDep):
     )
 
 
-@router.get("/registry/rights/{code}", response_class=HTMLResponse)
+@router.get("/registry/rights/{serial}", response_class=HTMLResponse)
 @allow("logged-in")
-def right_page(request: Request, code: Annotated[str, Path(max_length=64, pattern=SERIAL)], user: UserDep):
+def right_page(request: Request, serial: Annotated[str, Path(max_length=64, pattern=SERIAL)], user: UserDep):
+    code = serial
     from ecoledger.platform.web import render
 
     staff = is_staff(user)
