@@ -1197,10 +1197,6 @@ class _Sections(Group):
 app.info.cls = _Sections
 
 
-def _path_exists(path: Path, what: str, option: str, folder: bool | None = False) -> None:
-    require(path, what, option, folder=folder)
-
-
 # --- parcels ---------------------------------------------------------------------------------------
 
 
