@@ -854,11 +854,14 @@ i18n.register(
 )
 
 
+i18n.register({f"registry.demo.name.{key}": entry(zh, en) for key, (zh, en) in NAMES.items()})
+
+
 def _name(value: str, t) -> str | Markup:
     """A fictitious party's name in the page's language (the store records the Chinese one)."""
-    for zh, en in NAMES.values():
+    for key, (zh, _) in NAMES.items():
         if value == zh:
-            return zh if t.lang == "zh" else en
+            return t(f"registry.demo.name.{key}")
     return value if t.lang == "zh" else pages.foreign(value, "zh")
 
 
