@@ -60,8 +60,11 @@ def footprints(pack: Path, n: int, seed: int = 42):
     for x, y in points[:n]:
         radius = rng.uniform(300, 1000) * rng.uniform(0.75, 1.25, size=12)
         shapes.append(shapely.Polygon(np.c_[x + radius * np.cos(angles), y + radius * np.sin(angles)]))
-    return gpd.GeoDataFrame({"project_id": [f"P{i:04d}" for i in range(n)],
-                             "activity": "industrial_construction"}, geometry=shapes, crs=loaded.region.crs)
+    return gpd.GeoDataFrame(
+        {"project_id": [f"P{i:04d}" for i in range(n)], "activity": "industrial_construction"},
+        geometry=shapes,
+        crs=loaded.region.crs,
+    )
 
 
 def load() -> float:
@@ -94,9 +97,11 @@ def main() -> None:
         vertices = int(sum(len(g.exterior.coords) for g in plan.geometry))
         zone_vertices = int(shapely.get_num_coordinates(zones_frame.geometry.array).sum())
         km2 = plan.to_crs(zones.area_crs.crs).area.sum() / 1e6
-        size = (f"{args.projects:,} polygons ({vertices:,} vertices, {km2:,.0f} km²) × "
-                f"{len(zones_frame):,} zones ({zone_vertices:,} vertices); "
-                f"{len(list((args.accounts / 'maps').glob('*_value.tif')))} value maps 644 × 468")
+        size = (
+            f"{args.projects:,} polygons ({vertices:,} vertices, {km2:,.0f} km²) × "
+            f"{len(zones_frame):,} zones ({zone_vertices:,} vertices); "
+            f"{len(list((args.accounts / 'maps').glob('*_value.tif')))} value maps 644 × 468"
+        )
 
         screen(plan, zones, rules, accounts=args.accounts)  # warm-up (imports, caches)
         before = load()
@@ -106,20 +111,39 @@ def main() -> None:
             result = screen(plan, zones, rules, accounts=args.accounts)
             times.append(time.perf_counter() - start)
         verdicts = result.projects["verdict"].value_counts().to_dict()
-        rows.append(("`screen()` in one process (overlay, rules, GEP by item × ecosystem)", size,
-                     statistics.median(times), min(times), before))
+        rows.append(
+            (
+                "`screen()` in one process (overlay, rules, GEP by item × ecosystem)",
+                size,
+                statistics.median(times),
+                min(times),
+                before,
+            )
+        )
 
-        command = [str(Path(sys.executable).with_name("ecoledger")), "controls", "screen",
-                   str(folder / "plan.gpkg"), "--zones", str(folder / "zones.gpkg"), "--accounts",
-                   str(args.accounts), "--pack", str(args.pack)]
-        for label, extra in (("`ecoledger controls screen … --no-page` (fresh process, files in and out)",
-                              ["--no-page"]), ("`ecoledger controls screen …` with the page and map", [])):
+        command = [
+            str(Path(sys.executable).with_name("ecoledger")),
+            "controls",
+            "screen",
+            str(folder / "plan.gpkg"),
+            "--zones",
+            str(folder / "zones.gpkg"),
+            "--accounts",
+            str(args.accounts),
+            "--pack",
+            str(args.pack),
+        ]
+        for label, extra in (
+            ("`ecoledger controls screen … --no-page` (fresh process, files in and out)", ["--no-page"]),
+            ("`ecoledger controls screen …` with the page and map", []),
+        ):
             before = load()
             times = []
             for k in range(args.repeat):
                 start = time.perf_counter()
-                done = subprocess.run([*command, "--out", str(folder / f"out-{k}"), *extra],
-                                      capture_output=True, text=True)
+                done = subprocess.run(
+                    [*command, "--out", str(folder / f"out-{k}"), *extra], capture_output=True, text=True
+                )
                 times.append(time.perf_counter() - start)
                 if done.returncode != 0:
                     raise SystemExit(done.stdout + done.stderr)

@@ -307,3 +307,27 @@ def test_write_screening_without_accounts(tmp_path):
     write_screening(result, tmp_path / "o", alternatives=True)
     assert (tmp_path / "o" / "alternatives.csv").is_file()
     assert pd.read_csv(tmp_path / "o" / "projects.csv")["gep_yuan"].isna().all()  # missing, never 0
+
+
+def test_jiangxi_demonstration_is_labelled_and_its_gep_matches_the_site_valuation(jiangxi_main, tmp_path):
+    """The demo on the real accounts: every output says demonstration; the GEP inside a footprint
+    equals the applications module's site flow (applications.vep.site_flows) for the same polygon."""
+    from ecoledger.applications.vep import site_flows
+    from ecoledger.controls.demo import run_demo
+
+    accounts, _, pack = jiangxi_main
+    out = tmp_path / "controls"
+    summary = run_demo(pack, accounts, out)
+    assert summary["status"] == "demonstration" and summary["projects"] >= 6
+    for name in ("projects", "overlaps", "rules_triggered", "gep"):
+        table = pd.read_csv(out / f"{name}.csv")
+        assert len(table) and (table["status"] == "demonstration").all(), name
+    assert "示范数据" in (out / "index.html").read_text(encoding="utf-8")
+    ranked = pd.read_csv(out / "alternatives.csv")
+    park = ranked[ranked["group"] == "park"]
+    assert park["rank"].iloc[0] == 1 and park["prohibited_m2"].is_monotonic_increasing
+    footprints = gpd.read_file(out / "footprints.gpkg", layer="footprints")
+    site = footprints[footprints["project_id"] == "park-A"][["geometry"]].reset_index(drop=True)
+    expected = site_flows(accounts / "maps", site)["value_yuan"].sum()
+    gep = pd.read_csv(out / "gep.csv")
+    assert gep.loc[gep["project_id"] == "park-A", "value_yuan"].sum() == pytest.approx(expected, rel=1e-9)

@@ -15,7 +15,8 @@ grid, each with ``status = demonstration`` and a note saying what it is not:
 
 Each connected patch of cells (4-connected) is one zone. ``demonstration_projects`` draws a few
 footprints in one real county (井冈山市 by default): an industrial park (polygon) with three
-alternative sites, a road (line, buffered) and a viewpoint (point with a radius).
+alternative sites (and, in ``run_demo``, a fifth: the nearest site on a 2 km grid that touches no
+demonstration zone, ``clear_site``), a road (line, buffered) and a viewpoint (point with a radius).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from ecoledger.controls.zones import DEMONSTRATION
@@ -44,6 +46,11 @@ NOTES = {
         "示范数据：并非官方城镇开发边界（城镇栅格）",
         "demonstration: not the official urban development boundary (urban cells)",
     ),
+}
+ZONE_NAMES_ZH = {
+    "ecological_red_line": "生态保护红线",
+    "permanent_farmland": "永久基本农田",
+    "urban_development_boundary": "城镇开发边界",
 }
 PREFIXES = {"ecological_red_line": "ERL", "permanent_farmland": "PBF", "urban_development_boundary": "UDB"}
 
@@ -83,7 +90,7 @@ def demonstration_zones(pack: str | Path, accounts: str | Path) -> gpd.GeoDataFr
                 {
                     "zone_id": f"DEMO-{PREFIXES[zone_type]}-{k:05d}",
                     "zone_type": zone_type,
-                    "name": f"{NOTES[zone_type][0].split('（')[0]} {k}",
+                    "name": f"示范{ZONE_NAMES_ZH[zone_type]} {k}",
                     "status": DEMONSTRATION,
                     "note": NOTES[zone_type][1],
                     "note_zh": NOTES[zone_type][0],
@@ -134,6 +141,31 @@ def demonstration_projects(pack: str | Path, county: str = DEMO_COUNTY) -> gpd.G
     return frame
 
 
+def clear_site(
+    projects: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    pack,
+    county: str = DEMO_COUNTY,
+    step_m: float = 2000.0,
+    reach_m: float = 20_000.0,
+):
+    """A fifth park site: the first 2 km × 1.5 km box on a ``step_m`` grid around park A (nearest
+    first, inside the county) that touches no demonstration zone; None if there is none."""
+    from ecoledger.pack.manifest import load_pack
+    from ecoledger.registry.parcels import unit_boundary
+
+    boundary = unit_boundary(load_pack(pack), county).to_crs(zones.crs).iloc[0]
+    park = projects.to_crs(zones.crs).geometry.iloc[0]
+    tree = shapely.STRtree(np.asarray(zones.geometry.array))
+    offsets = np.arange(-reach_m, reach_m + 1, step_m)
+    grid = sorted(((dx, dy) for dx in offsets for dy in offsets), key=lambda d: (np.hypot(*d), d))
+    for dx, dy in grid:
+        site = shapely.affinity.translate(park, dx, dy)
+        if boundary.contains(site) and not len(tree.query(site, predicate="intersects")):
+            return gpd.GeoSeries([site], crs=zones.crs).to_crs(projects.crs).iloc[0]
+    return None
+
+
 def run_demo(pack: str | Path, accounts: str | Path, out: str | Path) -> dict:
     """Zones, projects, screening and the page into ``out`` (atomic); returns the summary."""
     from ecoledger.controls.report import write_screening
@@ -141,9 +173,20 @@ def run_demo(pack: str | Path, accounts: str | Path, out: str | Path) -> dict:
     from ecoledger.controls.zones import read_rules, read_zones
 
     zones = read_zones(demonstration_zones(pack, accounts), pack=pack, file="demonstration_zones")
-    fp = project_footprints(
-        demonstration_projects(pack), area_crs=zones.area_crs.crs, file="demonstration_projects"
-    )
+    projects = demonstration_projects(pack)
+    clear = clear_site(projects, zones.zones, pack)
+    if clear is not None:
+        row = {
+            **projects.iloc[0].to_dict(),
+            "project_id": "park-E",
+            "name": "示范产业园 方案E",
+            "geometry": clear,
+        }
+        projects = gpd.GeoDataFrame(
+            pd.concat([projects, gpd.GeoDataFrame([row], crs=projects.crs)], ignore_index=True),
+            crs=projects.crs,
+        )
+    fp = project_footprints(projects, area_crs=zones.area_crs.crs, file="demonstration_projects")
     result = screen(fp, zones, read_rules(), accounts=accounts)
     write_screening(result, out, alternatives=True, zone_problems=zones.problems)
     return result.summary()
