@@ -117,7 +117,18 @@ def _seed(app, pack: Path) -> dict[str, str]:
                        files={"site": ("site.geojson", site_geojson(pack), "application/geo+json")},
                        headers={"X-CSRF-Token": csrf})
     assert cert.status_code == 201, cert.text
-    return {"code": "990101", "digest": cert.json()["content_sha256"], "label_id": LABEL_ID}
+    csrf = login(client, "reviewer")  # the registry: a right (its page) and a traced batch (/trace/{code})
+    ring = [[116, 28], [116.01, 28], [116.01, 28.01], [116, 28.01], [116, 28]]
+    right = client.post("/api/v1/registry/rights", headers={"X-CSRF-Token": csrf}, json={
+        "serial": "JX-F-0001", "type": "forest", "owner": "示范村集体 1", "county": "990101",
+        "boundary": {"type": "Polygon", "coordinates": [ring]}})
+    assert right.status_code == 201, right.text
+    batch = client.post("/api/v1/registry/trace/batches", headers={"X-CSRF-Token": csrf}, json={
+        "batch_id": "B-1", "product": "赣南脐橙", "created": "2024-11-01T08:00:00+08:00",
+        "origin": {"parcel_serial": "JX-F-0001", "county": "甲一县", "producer": "示范合作社"}})
+    assert batch.status_code == 201, batch.text
+    return {"code": "990101", "digest": cert.json()["content_sha256"], "label_id": LABEL_ID,
+            "serial": "JX-F-0001", "trace_code": batch.json()["code"]}
 
 
 def _methods():

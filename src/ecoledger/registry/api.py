@@ -1406,6 +1406,8 @@ def trace_page(request: Request, trace_code: TraceCode) -> HTMLResponse:
     with _db(request).transaction(write=False) as s:
         normal, batch, head = lookup(s, code)
     html = trace.render_lookup(batch, lang, code=normal, head=head)
+    # no /favicon.ico request (a 404 in the console), as the platform's own pages
+    html = html.replace("<head>", '<head><link rel="icon" href="data:,">', 1)
     return HTMLResponse(html, status_code=200 if batch is not None else 404)
 
 
