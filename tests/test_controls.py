@@ -331,3 +331,43 @@ def test_jiangxi_demonstration_is_labelled_and_its_gep_matches_the_site_valuatio
     expected = site_flows(accounts / "maps", site)["value_yuan"].sum()
     gep = pd.read_csv(out / "gep.csv")
     assert gep.loc[gep["project_id"] == "park-A", "value_yuan"].sum() == pytest.approx(expected, rel=1e-9)
+
+
+def test_geojson_entry_point_for_the_api(tmp_path):
+    """``screen_geojson``: a GeoJSON upload (WGS 84) screened to a JSON-ready dict; bad uploads
+    refused with the problem in zh and en."""
+    from ecoledger.controls.screening import screen_geojson
+
+    zones = read_zones(two_zones())
+    lonlat = gpd.GeoSeries(
+        [at(box(10, 10, 60, 60)), at(LineString([(-50, 80), (150, 80)]))], crs=ALBERS
+    ).to_crs(4326)
+    upload = json.loads(
+        gpd.GeoDataFrame(
+            {
+                "project_id": ["site", "road"],
+                "activity": ["mining", "linear_infrastructure"],
+                "buffer_m": [None, 10.0],
+            },
+            geometry=lonlat,
+        ).to_json()
+    )
+    result = screen_geojson(upload, zones)
+    json.dumps(result)  # serialisable as it is
+    by = {row["project_id"]: row for row in result["projects"]}
+    assert by["site"]["prohibited_m2"] == pytest.approx(2500, rel=1e-6)  # 50 m × 50 m in the red line
+    assert by["road"]["conditional_m2"] == pytest.approx(2000, rel=1e-4)
+    with pytest.raises(ZoneError) as refused:
+        screen_geojson({"type": "Point", "coordinates": [500, 20]}, zones, activity="tourism", radius_m=5)
+    problem = refused.value.problems[0]
+    assert "经纬度" in problem.message_zh and "longitude" in problem.message and problem.fix_zh
+
+
+def test_zones_in_a_crs_that_is_not_equal_area_are_projected_for_areas():
+    zones = two_zones().to_crs(4326)
+    project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[at(box(50, 25, 150, 75))], crs=ALBERS)
+    result = screen(
+        project, zones.assign(zone_id=["a", "b"], zone_name=["a", "b"], status="provided"), activity="mining"
+    )
+    assert result.overlaps["overlap_m2"].sum() == pytest.approx(3750, rel=1e-6)
+    assert "+proj=aea" in result.area_crs

@@ -61,7 +61,7 @@ from ecoledger.controls.zones import (
     read_zones,
 )
 from ecoledger.messages import register
-from ecoledger.registry.parcels import equal_area_crs
+from ecoledger.registry.parcels import equal_area_crs, is_equal_area
 
 STRICTNESS = {"prohibited": 3, "conditional": 2, "permitted": 1, "none": 0}
 VALUE_SUFFIX = "_value.tif"
@@ -81,6 +81,36 @@ register(
         ),
         "footprint_activity": ("活动类型 `{value}` 不可识别", "the activity `{value}` is not known"),
         "footprint_activity.fix": ("请填写以下之一：{known}", "write one of {known}"),
+        "geojson.not_object": ("不是 GeoJSON 对象", "not a GeoJSON object"),
+        "geojson.not_object.fix": (
+            "请给出 FeatureCollection、Feature 或几何对象",
+            "give a FeatureCollection, a Feature or a geometry",
+        ),
+        "geojson.no_features": ("没有要素", "no features"),
+        "geojson.no_features.fix": (
+            "请给出含有用地范围的 FeatureCollection",
+            "give a FeatureCollection of footprints",
+        ),
+        "geojson.too_many": (
+            "共 {count} 个要素，超过 {limit} 个的上限",
+            "{count} features, more than {limit}",
+        ),
+        "geojson.too_many.fix": ("请拆分规划，分批筛查", "split the plan and screen it in parts"),
+        "geojson.unreadable": (
+            "无法读取为 GeoJSON 要素（`{error}`）",
+            "not readable as GeoJSON features ({error})",
+        ),
+        "geojson.unreadable.fix": (
+            "每个要素须有几何（面、线或点）和属性",
+            "give every feature a geometry (polygon, line or point) and properties",
+        ),
+        "geojson.positions": ("坐标点超过 {limit} 个", "more than {limit} positions"),
+        "geojson.positions.fix": ("请简化用地范围", "simplify the footprints"),
+        "geojson.coordinates": ("坐标不是 WGS 84 经纬度", "a coordinate is not a WGS 84 longitude/latitude"),
+        "geojson.coordinates.fix": (
+            "请按经度、纬度（度）给出坐标（RFC 7946）",
+            "give longitude, latitude in degrees (RFC 7946)",
+        ),
     },
     prefix="controls.",
 )
@@ -311,6 +341,9 @@ def _zone_frame(zones) -> tuple[gpd.GeoDataFrame, str]:
         return zones.zones, zones.area_crs.crs
     if zones.crs is None:
         raise ValueError("the zones have no CRS")
+    if not is_equal_area(zones.crs):  # areas only in an equal-area CRS
+        zones = zones.to_crs(equal_area_crs().crs)
+    zones = zones.assign(area_m2=zones.geometry.area)
     return zones, str(zones.crs.to_string())
 
 
@@ -519,4 +552,77 @@ def to_json(screening: Screening) -> str:
         },
         ensure_ascii=False,
         indent=1,
+    )
+
+
+MAX_FEATURES = 5000
+MAX_POSITIONS = 500_000
+
+
+def read_footprints_geojson(source: dict, file: str = "footprints.geojson") -> gpd.GeoDataFrame:
+    """Footprints from a GeoJSON mapping (a FeatureCollection, Feature or bare geometry; WGS 84
+    longitude/latitude, RFC 7946) as a platform upload gives them: Polygons, LineStrings and
+    Points (and their Multi forms), properties ``project_id``, ``name``, ``group``, ``activity``,
+    ``buffer_m``, ``radius_m`` read when present. At most ``MAX_FEATURES`` features and
+    ``MAX_POSITIONS`` positions; coordinates finite and within ±180°, ±90°. Raises ZoneError."""
+
+    def refuse(where: str, key: str, **fields):
+        raise ZoneError([_problem(file, where, f"geojson.{key}", **fields)])
+
+    if not isinstance(source, dict):
+        refuse("GeoJSON", "not_object")
+    kind = source.get("type")
+    if kind == "FeatureCollection":
+        features = source.get("features")
+    elif kind == "Feature":
+        features = [source]
+    elif kind in ("Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point", "MultiPoint"):
+        features = [{"type": "Feature", "geometry": source, "properties": {}}]
+    else:
+        features = None
+    if not isinstance(features, list) or not features:
+        refuse("type", "no_features")
+    if len(features) > MAX_FEATURES:
+        refuse("features", "too_many", count=len(features), limit=MAX_FEATURES)
+    try:
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    except Exception as exc:  # shapely, malformed members
+        refuse("features", "unreadable", error=type(exc).__name__)
+    coords = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object))
+    if len(coords) > MAX_POSITIONS:
+        refuse("features", "positions", limit=MAX_POSITIONS)
+    if (
+        not np.isfinite(coords).all()
+        or (np.abs(coords[:, 0]) > 180).any()
+        or (np.abs(coords[:, 1]) > 90).any()
+    ):
+        refuse("coordinates", "coordinates")
+    return frame
+
+
+def screen_geojson(
+    source: dict,
+    zones,
+    *,
+    rules: pd.DataFrame | None = None,
+    accounts: str | Path | None = None,
+    activity: str | None = None,
+    buffer_m: float | None = None,
+    radius_m: float | None = None,
+) -> dict:
+    """The screening of a GeoJSON upload as a JSON-ready dict (``summary``, ``projects``,
+    ``overlaps``, ``triggered``, ``gep``): the function an API route calls. ``zones`` is a
+    ``ZoneSet`` (``read_zones`` once at start-up) or a path."""
+    zone_set = zones if isinstance(zones, ZoneSet) else read_zones(zones)
+    frame = read_footprints_geojson(source)
+    fp = project_footprints(
+        frame,
+        buffer_m=buffer_m,
+        radius_m=radius_m,
+        activity=activity,
+        area_crs=zone_set.area_crs.crs,
+        file="footprints.geojson",
+    )
+    return json.loads(
+        to_json(screen(fp, zone_set, rules if rules is not None else read_rules(), accounts=accounts))
     )
