@@ -22,7 +22,12 @@ area_crs=None, id_column=None, file="footprints") -> GeoDataFrame``
     without; among equals the smaller GEP inside the footprint wins.
 ``screen_files(footprints, zones, *, rules=None, accounts=None, activity=None, buffer_m=None,
 radius_m=None, pack=None) -> Screening``
-    The whole chain from file paths; the function an API route can call.
+    The whole chain from file paths (the CLI's).
+``screen_geojson(source, zones, *, rules=None, accounts=None, activity=None, buffer_m=None,
+radius_m=None) -> dict``
+    A GeoJSON upload (WGS 84 longitude/latitude; ``read_footprints_geojson`` checks it) screened
+    to a JSON-ready dict (summary, projects, overlaps, triggered, gep): the function an API
+    route calls, with the zones read once (``read_zones``).
 
 Tables of a ``Screening``: ``projects`` (one row per footprint: footprint_m2, zones_touched,
 prohibited_m2, conditional_m2, permitted_m2, no_rule_m2, prohibited_overlaps,
