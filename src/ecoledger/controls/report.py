@@ -6,7 +6,9 @@ writes, atomically into ``out``: ``projects.csv``, ``overlaps.csv``, ``rules_tri
 ``screening.json`` (summary and every table), ``footprints.gpkg`` (layers ``footprints`` and
 ``zones_touched``), ``map.png`` and the two pages, built on ``ecoledger.pages`` and the shared
 templates of ``data/pages/``. The map draws the zones near the footprints by type and the
-footprints in red, with the report's scale bar and north arrow (``report.figures``).
+footprints in red, with the report's scale bar and north arrow (``report.figures``). In the
+CSVs a text cell a spreadsheet would run as a formula (the PROJ string of ``area_crs`` too) gets
+a leading apostrophe, as the registry's (``registry.parcels._csv_safe``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ecoledger.controls.screening import Screening, rank_alternatives, to_json
 from ecoledger.controls.zones import DEMONSTRATION, activity_label, phrase, zone_label
 from ecoledger.errors import Problem
 from ecoledger.platform import i18n
+from ecoledger.registry.parcels import _csv_safe
 
 ZONE_COLOURS = {
     "ecological_red_line": "#3f8f5b",
@@ -361,7 +364,7 @@ def write_screening(
         if ranked is not None:
             tables["alternatives"] = ranked
         for name, frame in tables.items():
-            frame.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8-sig")
+            _csv_safe(frame).to_csv(staging / f"{name}.csv", index=False, encoding="utf-8-sig")
         (staging / "screening.json").write_text(to_json(screening), encoding="utf-8")
         fp = screening.footprints
         fp.to_file(staging / "footprints.gpkg", layer="footprints", driver="GPKG")
