@@ -288,6 +288,21 @@ def test_credit_score_and_appeal_through_the_api(platform_client):
     )
 
 
+def test_a_template_rule_refuses_to_score(platform_client):
+    """Village rules are templates (their numbers are for the user to fill): evidence is kept, no score."""
+    client = platform_client
+    headers = staff(client)
+    made = client.post(CREDIT, headers=headers, json={"subject_id": "下溪村", "subject_type": "village"})
+    assert made.status_code == 201, made.text
+    from ecoledger.registry import credit
+
+    indicator = credit.rule_for("village").indicators[0].code
+    evidence(client, headers, "下溪村", "E1", indicator, 96)
+    refused = client.post(f"{CREDIT}/下溪村/score", headers=headers, json={"evaluated_on": "2025-02-01"})
+    assert refused.status_code == 400 and refused.json()["detail"] != refused.json()["detail_zh"]
+    assert client.get(f"{CREDIT}/下溪村").json()["status"] == "unscored"
+
+
 def test_a_red_grade_blocks_a_listing(platform_client):
     client = platform_client
     headers = staff(client)
@@ -335,6 +350,18 @@ def test_a_red_grade_blocks_a_listing(platform_client):
     assert (
         client.post("/api/v1/registry/rights/EM-2/listing", headers=headers, json=listing).status_code == 201
     )
+    # a bidder of a blocking grade may not bid either (the bidder is the user: subject "viewer")
+    client.post(CREDIT, headers=headers, json={"subject_id": "viewer", "subject_type": "enterprise"})
+    evidence(client, headers, "viewer", "V1", "one_vote_veto", 1, date=today)
+    client.post(f"{CREDIT}/viewer/score", headers=headers, json={"evaluated_on": today}).raise_for_status()
+    bid = client.post(
+        "/api/v1/registry/rights/EM-2/bids", headers=staff(client, "viewer"), json={"price_yuan": 1000.0}
+    )
+    assert bid.status_code == 409 and "viewer" in bid.json()["detail"], bid.text
+    bid = client.post(
+        "/api/v1/registry/rights/EM-2/bids", headers=staff(client, "county-a"), json={"price_yuan": 1000.0}
+    )
+    assert bid.status_code == 201 and bid.json()["trade"] is not None, bid.text
 
 
 # --- traceability -----------------------------------------------------------------------------------
@@ -401,6 +428,16 @@ def test_trace_routes_and_lookup(platform_client):
     assert refused.status_code == 400 and "950" in refused.json()["detail"]
     gain["quantity_out"]["amount"] = 880
     assert client.post(f"{BATCHES}/B-2024-001/steps", headers=headers, json=gain).status_code == 201
+    forged = {
+        "kind": "climate_quality",
+        "number": "QH-1",
+        "issuer": "示范气象台",
+        "valid_from": "2024-11-01",
+        "valid_until": "2025-10-31",
+        "evaluation": {"grade": "特优"},
+    }
+    refused = client.post(f"{BATCHES}/B-2024-001/certificates", headers=headers, json=forged)
+    assert refused.status_code == 400 and "climate_quality.evaluate" in refused.json()["detail"], refused.text
     certificate = {
         "kind": "green_food",
         "number": "LB-18-2024",

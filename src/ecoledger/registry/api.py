@@ -914,17 +914,19 @@ def add_evidence(
     with _db(request).transaction() as s:
         subject = _subject(s, subject_id, lock=True)
         rule = credit.rule_for(subject.subject_type)
+        record = credit.Evidence(
+            body.evidence_id, body.indicator, body.value, body.date, actor, body.description
+        )
         try:  # the value must fit its indicator (unit, known code): checked as a score would
-            credit.score_subject(
-                rule,
-                [
-                    credit.Evidence(
-                        body.evidence_id, body.indicator, body.value, body.date, actor, body.description
-                    )
-                ],
-                body.date,
-                subject_id,
-            )
+            if rule.status == "template":  # a template scores nothing, but its indicators are known
+                rule.item(body.indicator)
+            else:
+                credit.score_subject(rule, [record], body.date, subject_id)
+        except KeyError:
+            raise RegistryRefused(
+                f"{body.indicator}: not an indicator, veto or condition of the rule {rule.rule_id}",
+                f"{body.indicator} 不是规则 {rule.rule_id} 的指标、否决项或条件",
+            ) from None
         except EcoledgerError as exc:
             raise _credit_refused(exc) from None
         if (
@@ -1355,9 +1357,23 @@ def attach_certificate(
         body.scope,
         body.evaluation,
     )
-    return _extend(
-        request, actor, batch_id, "batch_certificate", lambda b: trace.attach_certificate(b, certificate)
-    )
+
+    def attach(batch: trace.Batch) -> trace.Batch:
+        batch = trace.attach_certificate(batch, certificate)
+        if certificate.kind == "climate_quality":  # the public page must show it: try it first
+            try:
+                for lang in ("zh", "en"):
+                    trace.render_lookup(batch, lang)
+            except Exception:  # a dict that is not climate_quality.evaluate's output
+                raise RegistryRefused(
+                    "the climate-quality certificate's evaluation is not the output of "
+                    "ecoledger.registry.climate_quality.evaluate; fix: attach that output whole",
+                    "气候品质证书的评价结果不是 ecoledger.registry.climate_quality.evaluate 的输出；"
+                    "修改：请完整附上该输出",
+                ) from None
+        return batch
+
+    return _extend(request, actor, batch_id, "batch_certificate", attach)
 
 
 def lookup(session, code: str) -> tuple[str, trace.Batch | None, str | None]:
