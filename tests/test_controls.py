@@ -255,7 +255,7 @@ def test_cli_check_and_screen_write_tables_and_pages(tmp_path):
     runner = CliRunner()
     done = runner.invoke(app, ["--lang", "en", "controls", "check", str(zones)])
     assert done.exit_code == 0, done.output
-    assert "2 zones, 0 errors" in done.output
+    assert "2 features, 0 errors" in done.output
     out = tmp_path / "screen"
     done = runner.invoke(
         app,

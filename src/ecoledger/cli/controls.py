@@ -105,8 +105,8 @@ declare(
 register(
     {
         "checked": (
-            "{file}：{zones} 个分区，{errors} 个错误，{warnings} 个警告；规则表 {rules} 条",
-            "{file}: {zones} zones, {errors} errors, {warnings} warnings; rules table {rules} rows",
+            "{file}：{zones} 个要素，{errors} 个错误，{warnings} 个警告；规则表 {rules} 条",
+            "{file}: {zones} features, {errors} errors, {warnings} warnings; rules table {rules} rows",
         ),
         "screened": (
             "筛查 {projects} 个项目：禁止类 {prohibited} 个、有条件类 {conditional} 个 → {out}",
@@ -148,20 +148,19 @@ def check_command(
     table = read_rules(rules)
     problems = check_zones(zones, layer=layer, pack=pack)
     lang = language()
+    arrow = "修改：" if lang == "zh" else "fix: "
+    colon = "：" if lang == "zh" else ": "
     for problem in problems:
         field, message, fix = problem.in_language(lang)
-        arrow = "修改" if lang == "zh" else "fix"
-        typer.echo(
-            f"[{problem.severity}] {problem.file} · {field}: {message} → {arrow}: {fix}"
-            if field
-            else f"[{problem.severity}] {problem.file} · {message} → {arrow}: {fix}"
-        )
+        where = f"{problem.file} · {field}" if field else problem.file
+        typer.echo(f"[{problem.severity}] {where}{colon}{message} → {arrow}{fix}")
     errors = sum(p.severity == "error" for p in problems)
-    count = 0
-    if not errors:
+    try:
         import pyogrio
 
         count = int(pyogrio.read_info(zones, layer=layer)["features"])
+    except Exception:  # unreadable: the problems above say why
+        count = 0
     typer.echo(
         text(
             "controls.checked",
