@@ -3,12 +3,39 @@
 Who may do what (``@allow`` beside each route; ``tests/test_platform_policy.py`` checks them all):
 
 * anyone — the open and past listings (the market), the register of pledged value per county,
-  the cited loan-to-value table, and whether the ledger's chain verifies;
+  the cited loan-to-value table, and whether the ledger's chain verifies; a credit subject's
+  current score (its published fields: rule, score, grade, coverage, dates, digest — no evidence);
+  a trace code's lookup (``/api/v1/registry/trace/{trace_code}`` and the page ``/trace/{trace_code}``);
 * logged-in users — the rights register and the trades; a bid on a listing, in their own name;
 * reviewers and administrators (the registration authority, the 两山 bank's and the banks'
-  clerks) — registering rights, attaching valuations, pledges and releases, deposits, packages,
+  clerks) — registering rights (one by one, or a parcel file: ``POST /api/v1/registry/rights/upload``),
+  attaching valuations, pledges and releases, deposits, packages,
   listings, delistings, closing an auction (before its term's end: administrators only),
-  settlements, retirements, and reading the ledger and the pledges.
+  settlements, retirements, and reading the ledger and the pledges; credit subjects, evidence,
+  scores, appeals and their decisions; product batches, their steps and certificates (the
+  platform has no producer role: a producer's records are entered by the staff).
+
+Parcel upload: a GeoPackage or a zip of a shapefile or GeoPackage (multipart ``file``, at most
+16 MiB: the route's own entry in ``platform.app.ROUTE_LIMITS``, the request guard's per-route limit)
+is read and checked by ``registry.parcels`` and checked for overlaps with the registered parcels of
+the same right type (ownership, use, management; a right registered without one overlaps any);
+then every parcel is registered through ``ledger.register`` (one ledger entry each) in one
+transaction, or none: 422 lists every problem (file, feature, field, message, fix) in the request's
+language (``?lang=``, the language cookie, Accept-Language; zh by default), both languages beside.
+
+Credit (``registry.credit``): a subject's score is computed from its evidence records dated on or
+before the evaluation day under the rule in force for its type (a template rule refuses to score);
+scores are stored whole with their digest and never changed; an appeal is filed against an
+evidence record of the current score, decided once, and the appealed score is re-scored (a new
+score row, the evaluation day kept). ``credit_check`` is registered with ``bank.register_check``
+for listings, bids and matches: a party (a right's owner, a bidder's user name) whose latest score
+is unexpired and of a grade ``credit.may_list`` blocks is refused with 409. Its ledger entries
+are named ``credit:<subject id>``.
+
+Traceability (``registry.trace``): a batch is stored whole as JSON with the chain head the registry
+wrote last; a step or certificate is appended only to a batch whose stored chain verifies. Its
+ledger entries are named ``batch:<batch id>``. An unknown or mistyped code answers 404 (the page
+shows its unknown or invalid state).
 
 Every change is one transaction with its ledger entry and its audit entry; unsafe requests carry
 the CSRF token (``X-CSRF-Token``). A right or package is named by its serial number in the path
@@ -26,7 +53,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from ecoledger import messages
@@ -462,6 +489,7 @@ UPLOAD_PATH = "/api/v1/registry/rights/upload"
 # the request guard's limit for this route: a parcel file (parcels.LIMITS) plus the form's other fields
 platform_app.ROUTE_LIMITS[("POST", UPLOAD_PATH)] = parcels.LIMITS.upload_bytes + 64 * 1024
 PARCEL_TYPES = ("forest", "water", "wetland", "farmland", "grassland")  # registry.parcels' types
+PARCEL_LOCK = 0x72656769  # PostgreSQL advisory lock of parcel uploads ("regi"); SQLite: BEGIN IMMEDIATE
 messages.register(
     {
         "refused": ("文件未通过校验，未登记任何宗地", "the file was refused; no parcel was registered"),
@@ -628,6 +656,8 @@ def _register_parcels(request: Request, actor: str, found, demonstration: bool) 
     frame = found.parcels
     problems: list[Problem] = []
     with _db(request).transaction() as s:
+        if s.get_bind().dialect.name == "postgresql":  # one parcel upload at a time: the overlap check
+            s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARCEL_LOCK})  # sees the last one's
         others = _registered_parcels(s, set(frame["type"]))
         checks = parcels.check_parcels(found, others=others, same_right_type=False)
         right_of = {r.serial: r.right_type for r in others.itertuples()} if others is not None else {}

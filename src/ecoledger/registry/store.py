@@ -22,6 +22,10 @@ What the database itself refuses (beside the code's checks):
 * a pledge whose loan exceeds its loan-to-value limit × the valued amount (check constraint);
 * any change or removal of a ledger entry (triggers, as for the audit log).
 
+Migration ``registry_0002_credit_trace.py`` adds ecological credit (``registry_credit_subjects``,
+``registry_credit_evidence`` and ``registry_credit_scores``, written once; ``registry_credit_appeals``,
+decided once) and product batches (``registry_batches``: the batch as JSON and its stored chain head).
+
 State changes are conditional ``UPDATE … WHERE state IN (…)`` whose row count is checked
 (``ledger.transition``), after ``SELECT … FOR UPDATE`` of the right on PostgreSQL; SQLite's
 writers are serialised by ``BEGIN IMMEDIATE``.
