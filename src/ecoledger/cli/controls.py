@@ -12,6 +12,7 @@ from ecoledger.cli._lang import language, text
 from ecoledger.messages import register
 
 app = typer.Typer(cls=Group, name="controls", no_args_is_help=True)
+MAX_SHOWN = 200  # problems printed by check; the count of the rest follows
 RULES = (
     "规则表 CSV（默认：随附的 `zone_rules.csv`）",
     "rules table CSV (default: the shipped zone_rules.csv)",
@@ -113,6 +114,7 @@ register(
             "screened {projects} projects: {prohibited} touch prohibited zones, {conditional} "
             "conditional ones → {out}",
         ),
+        "more": ("另有 {count} 个问题未列出", "{count} more problems are not listed"),
         "demonstration": (
             "注意：示范数据，并非官方管控边界",
             "note: demonstration data, not official boundaries",
@@ -150,10 +152,12 @@ def check_command(
     lang = language()
     arrow = "修改：" if lang == "zh" else "fix: "
     colon = "：" if lang == "zh" else ": "
-    for problem in problems:
+    for problem in problems[:MAX_SHOWN]:
         field, message, fix = problem.in_language(lang)
         where = f"{problem.file} · {field}" if field else problem.file
         typer.echo(f"[{problem.severity}] {where}{colon}{message} → {arrow}{fix}")
+    if len(problems) > MAX_SHOWN:
+        typer.echo(text("controls.more", count=len(problems) - MAX_SHOWN))
     errors = sum(p.severity == "error" for p in problems)
     try:
         import pyogrio
