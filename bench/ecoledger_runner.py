@@ -1,14 +1,16 @@
 """One timed ecoledger run; executed by bench/run.py as a child process of this venv's python.
 
 ``ecoledger_runner.py CONFIG_JSON`` where the config is either
-``{"function": "soil_retention"|"water_yield"|"carbon_stock", "kwargs": {...}}`` (calls
-``ecoledger.pipeline.<function>(**kwargs)``) or ``{"routing": "d8"|"mfd", "dem": PATH}``
+``{"function": "soil_retention"|"water_yield"|"carbon_stock"|"habitat_quality.habitat_quality",
+"kwargs": {...}}`` (calls ``ecoledger.pipeline.<function>(**kwargs)``, a dotted name from its
+module, imported before the clock starts) or ``{"routing": "d8"|"mfd", "dem": PATH}``
 (``ecoledger.terrain`` fill, direction and accumulation on the DEM, each timed after compiling
 the kernels on a small grid) or ``{"invest": [DATASTACK, "--workspace", DIR]}`` (the command
 ``ecoledger invest`` with these arguments, its modules imported before the clock starts).
 Prints ``{"seconds", "steps", "outputs"}`` as JSON.
 """
 
+import importlib
 import json
 import sys
 import time
@@ -44,6 +46,11 @@ def main() -> None:
     if "invest" in cfg:  # import the command and the module it imports before the clock starts
         import ecoledger.pipeline.invest  # noqa: F401
         from ecoledger.cli.main import app
+    function = None
+    if "function" in cfg:
+        module, _, name = cfg["function"].rpartition(".")
+        owner = importlib.import_module(f"ecoledger.pipeline.{module}") if module else pipeline
+        function = getattr(owner, name)
     t = time.perf_counter()
     if "routing" in cfg:
         steps, outputs = _routing(cfg["routing"], cfg["dem"]), {}
@@ -51,7 +58,7 @@ def main() -> None:
         app(["invest", *cfg["invest"]], standalone_mode=False)
         steps, outputs = {}, {}
     else:
-        result = getattr(pipeline, cfg["function"])(**cfg["kwargs"])
+        result = function(**cfg["kwargs"])
         steps, outputs = result["timings_s"], result["outputs"]
     seconds = time.perf_counter() - t
     print(json.dumps({"seconds": seconds, "steps": steps, "outputs": outputs}, default=str))

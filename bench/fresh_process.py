@@ -1,6 +1,7 @@
 """Fresh-process times: what a user waits for, interpreter start and imports included.
 
-    .venv/bin/python bench/fresh_process.py [--n 600] [--repeats 5] [--models carbon sdr_d8 sdr_mfd awy]
+    .venv/bin/python bench/fresh_process.py [--n 600] [--repeats 5] [--models carbon sdr_d8 sdr_mfd awy
+                                            habitat_quality]
                                             [--cold]
 
 Each figure is the median wall time of ``--repeats`` fresh processes, from ``fork`` to exit
@@ -43,7 +44,13 @@ ROOT = BENCH.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 ECOLEDGER = ROOT / ".venv" / "bin" / "ecoledger"
 INVEST_PYTHON = BENCH / ".invest-venv" / "bin" / "python"
-MODEL_IDS = {"carbon": "carbon", "sdr_d8": "sdr", "sdr_mfd": "sdr", "awy": "annual_water_yield"}
+MODEL_IDS = {
+    "carbon": "carbon",
+    "sdr_d8": "sdr",
+    "sdr_mfd": "sdr",
+    "awy": "annual_water_yield",
+    "habitat_quality": "habitat_quality",
+}
 
 sys.path.insert(0, str(BENCH))
 import run as bench_run  # noqa: E402  (bench/run.py: the InVEST and ecoledger configurations)
@@ -127,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     results["help_s"] = help_times
     stack = stacks.build_stack(options.n)
     paths = stack["paths"]
+    if "habitat_quality" in options.models:
+        paths = paths | {"habitat_quality": stacks.build_habitat_quality(options.n)["args"]}
     via_cli = _has_invest_command()
     results["ecoledger_via"] = "ecoledger invest" if via_cli else "bench/ecoledger_runner.py"
     with tempfile.TemporaryDirectory(prefix="fresh-", dir=BENCH / "work") as scratch:

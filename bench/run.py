@@ -1,6 +1,7 @@
 """InVEST 3.20.2 vs ecoledger on identical synthetic stacks: wall time, peak memory, agreement.
 
-    bench/run [--sizes 1000 4000] [--repeats 3] [--models sdr_d8 sdr_mfd awy carbon routing_d8 routing_mfd]
+    bench/run [--sizes 1000 4000] [--repeats 3]
+              [--models sdr_d8 sdr_mfd awy carbon habitat_quality routing_d8 routing_mfd]
     bench/run --real-case [--repeats 3] [--models sdr_d8 sdr_mfd awy carbon]
 
 For each size the stack (``bench/stacks.py``) is built once and cached in ``bench/work/``. Every
@@ -9,8 +10,11 @@ InVEST models and pygeoprocessing routing steps with ``bench/.invest-venv``'s py
 (``bench/invest_runner.py``), ecoledger's ``pipeline`` and ``terrain`` with this venv's
 (``bench/ecoledger_runner.py``). Wall time is the model call inside the child (imports and
 interpreter start excluded; the child's whole life is kept in the JSON as ``process_s``).
-Agreement is computed on the last repeat's outputs. Results go to stdout and to
-``bench/work/results-<date>-<HHMM>.md`` / ``.json``.
+Agreement is computed on the last repeat's outputs. ``habitat_quality`` runs the Habitat Quality
+inputs of ``stacks.build_habitat_quality`` (current, future and baseline land covers, three
+threats, access polygons) through ``natcap.invest.habitat_quality.habitat_quality.execute`` and
+``pipeline.habitat_quality``; its agreement covers degradation, quality and rarity, current and
+future. Results go to stdout and to ``bench/work/results-<date>-<HHMM>.md`` / ``.json``.
 
 ``--real-case`` runs instead the real-terrain case of ``stacks.build_real_case`` (240² at 500 m
 from the Jiangxi DEM; nested and overlapping watersheds covering 23 % of the grid), built once
@@ -44,7 +48,7 @@ BENCH = Path(__file__).resolve().parent
 INVEST_PYTHON = BENCH / ".invest-venv" / "bin" / "python"
 STREAM_THRESHOLD = 1000  # InVEST's threshold_flow_accumulation; ours masks the same stream cells
 L_MAX = 122.0
-MODELS = ("sdr_d8", "sdr_mfd", "awy", "carbon")
+MODELS = ("sdr_d8", "sdr_mfd", "awy", "carbon", "habitat_quality")
 ROUTING = ("routing_d8", "routing_mfd")
 ROUTING_STEPS = ("fill", "flow_direction", "flow_accumulation")
 # model: [(quantity, InVEST output relative to its workspace, ecoledger output name)]
@@ -57,6 +61,11 @@ SHARED = {
     ],
     "awy": [("water yield", "output/per_pixel/wyield.tif", "water_yield")],
     "carbon": [("carbon stock", "c_storage_bas.tif", "carbon_stock")],
+    "habitat_quality": [
+        (f"{quantity} ({scenario})", f"{name}_{letter}.tif", f"{name}_{letter}")
+        for letter, scenario in (("c", "current"), ("f", "future"))
+        for quantity, name in (("degradation", "deg_sum"), ("quality", "quality"), ("rarity", "rarity"))
+    ],
 }
 REAL_N, REAL_CELL = 240, 500.0
 # model: (per-watershed table, at the same path in both workspaces; its compared columns)
@@ -93,6 +102,9 @@ def invest_config(model: str, paths: dict, workspace: Path) -> dict:
                 "drainage_path": "",
             },
         }
+    if model == "habitat_quality":
+        hq = {k: v for k, v in paths["habitat_quality"].items() if k not in common}
+        return {"module": "natcap.invest.habitat_quality.habitat_quality", "args": common | hq}
     if model == "awy":
         return {
             "module": "natcap.invest.annual_water_yield.annual_water_yield",
@@ -140,6 +152,18 @@ def ecoledger_config(model: str, paths: dict, out_dir: Path) -> dict:
             "stream_threshold": STREAM_THRESHOLD,
         }
         return {"function": "soil_retention", "kwargs": kwargs | {"out_dir": str(out_dir)}}
+    if model == "habitat_quality":
+        hq = paths["habitat_quality"]
+        kwargs = {
+            "lulc_path": hq["lulc_cur_path"],
+            "threats": hq["threats_table_path"],
+            "sensitivity_table": hq["sensitivity_table_path"],
+            "half_saturation": hq["half_saturation_constant"],
+            "lulc_future_path": hq["lulc_fut_path"],
+            "lulc_baseline_path": hq["lulc_bas_path"],
+            "access_path": hq["access_vector_path"],
+        }
+        return {"function": "habitat_quality.habitat_quality", "kwargs": kwargs | {"out_dir": str(out_dir)}}
     if model == "awy":
         kwargs = {
             "precip_path": paths["precip"],
@@ -188,7 +212,7 @@ def agreement(model: str, invest_ws: Path, outputs: dict, cell_ha: float) -> lis
     ``ours_only`` / ``invest_only`` count cells valid on one side only before that masking.
     """
     rows = []
-    for quantity, invest_rel, ours_name in SHARED[model.split("_")[0]]:
+    for quantity, invest_rel, ours_name in SHARED[model if model in SHARED else model.split("_")[0]]:
         theirs = _read(invest_ws / invest_rel)
         ours = _read(outputs[ours_name])
         if ours_name == "carbon_stock":
@@ -237,6 +261,8 @@ def run_pair(
 
 def bench_size(n: int, seed: int, repeats: int, models: list[str]) -> list[dict]:
     paths = stacks.build_stack(n, seed)["paths"]
+    if "habitat_quality" in models:
+        paths = paths | {"habitat_quality": stacks.build_habitat_quality(n, seed)["args"]}
     runs = stacks.WORK / "runs" / str(n)
     results = []
     for model in models:

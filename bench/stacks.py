@@ -354,3 +354,139 @@ def build_real_case(folder: Path, n: int = 240, cell: float = 500.0) -> dict:
     manifest = {"size": n, "cell": cell, "folder": str(folder), "datastacks": datastacks}
     manifest_path.write_text(json.dumps(manifest, indent=1))
     return manifest
+
+
+# --------------------------------------------------------------------------- habitat quality
+
+# lucode: habitat, sensitivity to roads, urban, cropland (InVEST's sensitivity table)
+HQ_SENSITIVITY = {
+    1: (1.0, 0.8, 0.9, 0.5),
+    2: (1.0, 0.7, 0.8, 0.5),
+    3: (0.8, 0.6, 0.7, 0.4),
+    4: (0.6, 0.5, 0.6, 0.3),
+    5: (0.3, 0.3, 0.4, 0.0),
+    6: (0.2, 0.3, 0.4, 0.0),
+    7: (0.7, 0.4, 0.6, 0.7),
+    8: (0.0, 0.0, 0.0, 0.0),
+}
+# name, max_dist (m), weight, decay
+HQ_THREATS = (
+    ("roads", 1500.0, 1.0, "linear"),
+    ("urban", 6000.0, 0.8, "exponential"),
+    ("cropland", 2000.0, 0.5, "linear"),
+)
+HQ_HALF_SATURATION = 0.3
+HQ_NODATA = 255  # land covers (int32)
+HQ_THREAT_NODATA = -1.0  # threat rasters (float32): on the lake
+
+
+def _roads(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
+    """``count`` meandering roads one cell wide: half across the rows, half across the columns."""
+    out = np.zeros((n, n), dtype=bool)
+    c = np.arange(n)
+    for k in range(count):
+        base = rng.uniform(0.1, 0.9) * n
+        wiggle = base + 0.05 * n * np.sin(2 * np.pi * c / (n * rng.uniform(0.3, 0.8)) + rng.uniform(0, 6.3))
+        r = np.clip(wiggle.astype(int), 0, n - 1)
+        if k % 2:
+            out[c, r] = True
+        else:
+            out[r, c] = True
+    return out
+
+
+def _threat_arrays(landcover: np.ndarray, roads: np.ndarray, lake: np.ndarray) -> dict[str, np.ndarray]:
+    arrays = {
+        "roads": roads.astype(np.float32),
+        "urban": (landcover == 8).astype(np.float32),
+        "cropland": np.where(np.isin(landcover, (5, 6)), 0.6, 0.0).astype(np.float32),
+    }
+    for a in arrays.values():
+        a[lake] = HQ_THREAT_NODATA
+    return arrays
+
+
+def build_habitat_quality(n: int, seed: int = 42, root: Path = WORK, future: bool = True) -> dict:
+    """InVEST Habitat Quality inputs on the stack of ``build_stack(n, seed, root)`` (cached in its
+    ``hq/`` folder); returns ``{"folder", "datastack", "args"}`` (``args`` with absolute paths).
+
+    Land covers (int32, nodata 255): current = the stack's (a nodata square at the upper-left
+    corner); baseline = current with a third of the built-up cells paddy and half of the dry
+    cropland coniferous forest (a nodata square at the lower-right corner); future = current with
+    more built-up land. Threats (float32, 0/1, nodata −1 on the lake, ``HQ_THREATS``): roads (six
+    meandering roads; a seventh in the future), urban (built-up cells), cropland (paddy and dry
+    cropland, 0.6). Access: a disc of access 0.3 and a square of 0.6 (``access.gpkg``).
+    ``datastack``: ``hq.invs.json`` (relative paths, empty ``workspace_dir``).
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    stack = build_stack(n, seed, root)
+    folder = Path(stack["paths"]["landcover"]).parent / "hq"
+    manifest_path = folder / "hq.json"
+    if manifest_path.exists():
+        return json.loads(manifest_path.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(stack["paths"]["landcover"]) as src:
+        current = src.read(1).astype(np.int32)
+    with rasterio.open(stack["paths"]["dem"]) as src:
+        lake = src.read(1) == NODATA
+    rng = np.random.default_rng(seed + 1000)
+    noise = octave_noise(rng, n, 4)
+    baseline = current.copy()
+    baseline[(current == 8) & (noise > np.quantile(noise, 0.66))] = 5
+    baseline[(current == 6) & (noise > np.median(noise))] = 2
+    fut = current.copy()
+    sprawl = octave_noise(rng, n, 5)
+    fut[np.isin(current, (4, 5, 6)) & (sprawl > np.quantile(sprawl, 0.85))] = 8
+    k = max(n // 20, 1)
+    current[:k, :k] = HQ_NODATA
+    baseline[-k:, -k:] = HQ_NODATA
+    roads_now = _roads(np.random.default_rng(seed + 2000), n, 6)
+    roads = _roads(np.random.default_rng(seed + 2000), n, 7)  # the same six and one more
+    profile = dict(
+        driver="GTiff", width=n, height=n, count=1, crs=CRS,
+        transform=rasterio.Affine(CELL, 0.0, X0, 0.0, -CELL, Y1), tiled=True, blockxsize=256,
+        blockysize=256, BIGTIFF="IF_SAFER",
+    )  # fmt: skip
+    landcovers = {"lulc_c": current, "lulc_b": baseline} | ({"lulc_f": fut} if future else {})
+    for name, a in landcovers.items():
+        with rasterio.open(folder / f"{name}.tif", "w", dtype="int32", nodata=HQ_NODATA, **profile) as dst:
+            dst.write(a, 1)
+    scenarios = {"c": (current, roads_now)} | ({"f": (fut, roads)} if future else {})
+    for letter, (cover, road) in scenarios.items():
+        for name, a in _threat_arrays(cover, road, lake).items():
+            with rasterio.open(
+                folder / f"{name}_{letter}.tif", "w", dtype="float32", nodata=HQ_THREAT_NODATA, **profile
+            ) as dst:
+                dst.write(a, 1)
+    header = "threat,max_dist,weight,decay,cur_path,fut_path,base_path"
+    rows = [
+        f"{name},{dist},{weight},{decay},{name}_c.tif,{f'{name}_f.tif' if future else ''},"
+        for name, dist, weight, decay in HQ_THREATS
+    ]
+    (folder / "threats.csv").write_text("\n".join([header, *rows]) + "\n")
+    names = ",".join(name for name, *_ in HQ_THREATS)
+    rows = [",".join(map(str, (code, *values))) for code, values in HQ_SENSITIVITY.items()]
+    (folder / "sensitivity.csv").write_text("\n".join([f"lucode,habitat,{names}", *rows]) + "\n")
+    x_mid, y_mid = X0 + n * CELL / 4, Y1 - n * CELL / 4
+    size = n * CELL
+    shapes = [
+        Point(x_mid, y_mid).buffer(size / 8),
+        box(X0 + size / 2, Y1 - size, X0 + size * 0.8, Y1 - size * 0.7),
+    ]
+    gpd.GeoDataFrame({"access": [0.3, 0.6]}, geometry=shapes, crs=CRS).to_file(folder / "access.gpkg")
+    args = {
+        "workspace_dir": "", "results_suffix": "", "n_workers": -1, "lulc_cur_path": "lulc_c.tif",
+        "lulc_fut_path": "lulc_f.tif" if future else "", "lulc_bas_path": "lulc_b.tif",
+        "threats_table_path": "threats.csv", "access_vector_path": "access.gpkg",
+        "sensitivity_table_path": "sensitivity.csv", "half_saturation_constant": HQ_HALF_SATURATION,
+    }  # fmt: skip
+    datastack = folder / "hq.invs.json"
+    datastack.write_text(
+        json.dumps({"args": args, "model_id": "habitat_quality", "invest_version": "3.20.2"}, indent=1)
+    )
+    absolute = {k: str(folder / v) if k.endswith("_path") and v else v for k, v in args.items()}
+    manifest = {"folder": str(folder), "datastack": str(datastack), "args": absolute}
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    return manifest

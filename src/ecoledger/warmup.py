@@ -5,7 +5,8 @@
 The kernels are ``@njit(cache=True)``: numba writes each compiled signature to its cache and
 later processes load it. A signature is the argument types, so the kernels are warmed the way
 real runs call them: the raster pipelines (``ecoledger.pipeline``: soil retention with D8 and MFD
-routing and watersheds, annual water yield, carbon stock) on a tiny GeoTIFF stack written here,
+routing and watersheds, annual water yield, carbon stock, habitat quality with both decays and
+rarity) on a tiny GeoTIFF stack written here,
 with the land-cover raster in each integer type a GeoTIFF commonly holds, and the accounting
 chain (``run_account``, MFD and D8) on the small synthetic pack.
 
@@ -183,11 +184,44 @@ def warm(verbose: bool = True) -> dict[str, float]:
                 paths["table"],
                 scratch / f"carbon-plain-{dtype}",
             )
+        _step(timings, "habitat_quality", _habitat_quality, scratch, paths)
         _step(timings, "accounts", _accounts, scratch)
     if verbose:
         total = sum(v for v in timings.values() if v == v)
         print(f"numba kernels compiled and cached in {total:.1f} s ({len(timings)} steps)")
     return timings
+
+
+def _habitat_quality(scratch: Path, paths: dict[str, Path]) -> None:
+    """Habitat quality with a linear and an exponential threat and a baseline land cover (rarity);
+    land cover of each integer type goes through ``class_index``, warmed by the carbon steps."""
+    import rasterio
+
+    from ecoledger.pipeline.habitat_quality import habitat_quality
+
+    with rasterio.open(paths["dem"]) as src:
+        profile = src.profile
+    threat = np.zeros((N, N), np.float32)
+    threat[N // 2, :] = 1.0
+    for name in ("road", "town"):
+        with rasterio.open(scratch / f"{name}.tif", "w", **profile) as dst:
+            dst.write(threat, 1)
+    (scratch / "threats.csv").write_text(
+        "threat,max_dist,weight,decay,cur_path\nroad,300,1,linear,road.tif\n"
+        "town,600,0.5,exponential,town.tif\n",
+        encoding="utf-8",
+    )
+    (scratch / "sensitivity.csv").write_text(
+        "lucode,habitat,road,town\n1,1,0.8,0.5\n2,0.6,0.5,0.3\n3,0,0,0\n", encoding="utf-8"
+    )
+    habitat_quality(
+        paths["landcover_int32"],
+        scratch / "threats.csv",
+        scratch / "sensitivity.csv",
+        scratch / "hq",
+        0.5,
+        lulc_baseline_path=paths["landcover_int32"],
+    )
 
 
 def _accounts(scratch: Path) -> None:

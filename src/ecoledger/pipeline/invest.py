@@ -28,6 +28,12 @@ Models, InVEST 3.20.2 argument names, and what is written into the workspace:
   ``c_change_bas_alt``; t/ha as InVEST) and ``raster_values_summary.csv`` (InVEST's columns and
   labels). InVEST 3.20 Carbon has no watersheds; ``watersheds_path`` (an ecoledger addition)
   gives ``watershed_results_carbon.csv``: stock sums (t) per polygon, same cell rule.
+* ``habitat_quality`` → ``pipeline.habitat_quality``: ``lulc_cur_path, threats_table_path``
+  (``threat, max_dist, weight, decay, cur_path[, fut_path, base_path]``),
+  ``sensitivity_table_path`` (``lucode, habitat`` and one column per threat),
+  ``half_saturation_constant``, optional ``lulc_fut_path, lulc_bas_path, access_vector_path``.
+  Writes ``deg_sum_c.tif, quality_c.tif`` (``_f`` with a future land cover) and, with a
+  baseline, ``rarity_c.tif, rarity_c.csv`` (``_f``), as InVEST; no intermediate rasters.
 
 Per-polygon results take one mask per polygon (cell centres, as InVEST's
 ``pygeoprocessing.zonal_statistics``), so nested and overlapping polygons each get their full
@@ -55,7 +61,7 @@ register({
                      "{source}: arg {arg!r}: no such file {path} → fix: correct the path"),
 }, prefix="invest.")
 
-MODELS = ("sdr", "annual_water_yield", "carbon")
+MODELS = ("sdr", "annual_water_yield", "carbon", "habitat_quality")
 _ALIASES = {
     "sdr": "sdr",
     "natcap.invest.sdr": "sdr",
@@ -69,6 +75,10 @@ _ALIASES = {
     "carbon": "carbon",
     "natcap.invest.carbon": "carbon",
     "natcap.invest.carbon.carbon": "carbon",
+    "habitat_quality": "habitat_quality",
+    "hq": "habitat_quality",
+    "natcap.invest.habitat_quality": "habitat_quality",
+    "natcap.invest.habitat_quality.habitat_quality": "habitat_quality",
 }
 _COMMON = {"workspace_dir", "results_suffix", "n_workers"}
 _PATHS = {
@@ -82,11 +92,13 @@ _PATHS = {
         "biophysical_table_path",
     },
     "carbon": {"lulc_bas_path", "carbon_pools_path"},
+    "habitat_quality": {"lulc_cur_path", "threats_table_path", "sensitivity_table_path"},
 }
 _REQUIRED = {
     "sdr": _PATHS["sdr"] | {"watersheds_path", "threshold_flow_accumulation"},
     "annual_water_yield": _PATHS["annual_water_yield"] | {"watersheds_path", "seasonality_constant"},
     "carbon": _PATHS["carbon"],
+    "habitat_quality": _PATHS["habitat_quality"] | {"half_saturation_constant"},
 }
 _OPTIONAL = {
     "sdr": {"flow_dir_algorithm", "l_max", "k_param", "sdr_max", "ic_0_param", "drainage_path"},
@@ -102,6 +114,7 @@ _OPTIONAL = {
         "rate_change",
         "watersheds_path",
     },
+    "habitat_quality": {"lulc_fut_path", "lulc_bas_path", "access_vector_path"},
 }
 # InVEST args ecoledger does not implement: refused when set (not empty / false)
 _UNSUPPORTED = {
@@ -124,7 +137,7 @@ def _model_name(value: str, source: str) -> str:
     if model is None:
         raise InvestArgsError(
             f"{source}: model {value!r} is not one ecoledger runs → fix: use one of {list(MODELS)}"
-            " (SDR, annual water yield, carbon)"
+            " (SDR, annual water yield, carbon, habitat quality)"
         )
     return model
 
@@ -501,7 +514,10 @@ def run_datastack(path: str | Path, model: str | None = None, workspace: str | P
     else:
         raise InvestArgsError(f"{path}: arg 'workspace_dir' is empty → fix: set it, or give --workspace")
     ws.mkdir(parents=True, exist_ok=True)
-    runner = {"sdr": run_sdr, "annual_water_yield": run_annual_water_yield, "carbon": run_carbon}[model]
+    if model == "habitat_quality":
+        from ecoledger.pipeline.habitat_quality import run_invest as runner
+    else:
+        runner = {"sdr": run_sdr, "annual_water_yield": run_annual_water_yield, "carbon": run_carbon}[model]
     result = runner(args, ws)
     result["workspace"] = ws
     return result
