@@ -69,6 +69,39 @@ def _seed(app, tmp_path) -> str:
         data={"demonstration": "true"},
     )
     assert uploaded.status_code == 201, uploaded.text
+    # a valuation (a VEP certificate sealed as applications.vep seals one) and a pledge of the wetland
+    from ecoledger.applications import certificate
+
+    site = client.get("/api/v1/registry/rights", params={"serial": "JX-W-0002", "geometry": True}).json()[0]
+    sealed = certificate.seal(
+        {
+            "format": certificate.FORMAT,
+            "issued_at": "2025-03-01T00:00:00Z",
+            "present_value_yuan": 2_400_000.0,
+            "annual_flow_yuan": 160_000.0,
+            "parameters": {"discount_rate": 0.04, "horizon_years": 30},
+            "data_vintage": {"year": 2019},
+            "site": {"name": "示范湿地", "geometry_crs84": site["boundary"]},
+            "warnings": [],
+            "uncertainty": {"present_value_yuan": {"p05": 1.9e6, "median": 2.4e6, "p95": 2.9e6}},
+        }
+    )
+    valued = client.post(
+        "/api/v1/registry/rights/JX-W-0002/valuation", headers=headers, json={"certificate": sealed}
+    )
+    assert valued.status_code == 201, valued.text
+    pledged = client.post(
+        "/api/v1/registry/rights/JX-W-0002/pledge",
+        headers=headers,
+        json={
+            "bank": "示范农村商业银行",
+            "loan_yuan": 1_000_000.0,
+            "term_months": 36,
+            "start_on": "2025-04-01",
+            "ltv_limit": 0.5,
+        },
+    )
+    assert pledged.status_code == 201, pledged.text
     quota = client.post(
         "/api/v1/registry/rights",
         headers=headers,
@@ -160,6 +193,7 @@ def test_registry_pages_in_chromium(served_registry):
         "reviewer": [
             "/registry",
             "/registry/rights/JX-F-0001",
+            "/registry/rights/JX-W-0002",
             "/registry/rights/JX-EM-0003",
             f"/trace/{code}",
         ],
@@ -199,8 +233,13 @@ def test_registry_pages_in_chromium(served_registry):
                     if url == "/registry":
                         assert page.locator("#ledger-status").get_attribute("data-ok") == "true", where
                         assert page.locator("#listings-table tr[data-serial='JX-EM-0003']").count() == 1
+                        assert page.locator("#pledged-table tr[data-county='990101']").count() == 1
                         rights = page.locator("#rights-table tbody tr").count()
                         assert rights == (3 if visitor == "reviewer" else 0), where
+                    elif url.startswith("/registry/rights/JX-W"):
+                        assert page.locator("#valuations tbody tr").count() == 1, where
+                        assert page.locator("#pledges tbody tr").count() == 1, where
+                        assert page.locator("#right-state").get_attribute("data-state") == "pledged", where
                     elif url.startswith("/registry/rights/JX-F"):
                         assert page.locator("svg.boundary-map path").count() == 1, where
                         actions = page.locator("#entries-table tr[data-action]").count()
