@@ -280,7 +280,7 @@ def _row_pass(g, threat, nodata, has_nodata, klass, sens, weight, access, has_ac
     rows, cols = g.shape
     m = np.float32(max_px)
     w32 = np.float32(weight)
-    k = np.float32(2.99)
+    k = np.float32(EXPONENTIAL_DECAY)
     zero = np.float32(0.0)
     ncols = np.float32(cols)
     for r in prange(rows):
