@@ -1,4 +1,5 @@
-"""`ecoledger invest ARGS_JSON`: run an InVEST model (SDR, annual water yield, carbon) from its
+"""`ecoledger invest ARGS_JSON`: run an InVEST model (SDR, annual water yield, carbon, habitat
+quality) from its
 InVEST datastack / ``args.json`` as it stands, writing InVEST's per-watershed table."""
 
 from __future__ import annotations
@@ -18,22 +19,25 @@ from ecoledger.cli._lang import language, text
 from ecoledger.messages import CATALOGUE, register
 
 declare("invest", {
-    "": ("用 InVEST 的输入运行 SDR（RKLS、USLE、避免的侵蚀量）、年产水量或碳储量模型。\n\n"
+    "": ("用 InVEST 的输入运行 SDR（RKLS、USLE、避免的侵蚀量）、年产水量、碳储量或生境质量模型。\n\n"
          "按 InVEST 的文件名写入工作文件夹：watershed_results_sdr.shp（usle_tot、avoid_eros）、"
          "output/watershed_results_wyield.csv/.shp（precip_mn、PET_mn、AET_mn、wyield_mn、"
          "wyield_vol）、raster_values_summary.csv（碳储量）；与 InVEST 一样，每个流域使用各自的"
-         "像元掩膜。",
-         "Run SDR (RKLS, USLE, avoided erosion), annual water yield or carbon on InVEST inputs.\n\n"
+         "像元掩膜；生境质量写出 deg_sum、quality、rarity 栅格。",
+         "Run SDR (RKLS, USLE, avoided erosion), annual water yield, carbon or habitat quality on "
+         "InVEST inputs.\n\n"
          "Writes InVEST's files into the workspace: watershed_results_sdr.shp (usle_tot, "
          "avoid_eros), output/watershed_results_wyield.csv/.shp (precip_mn, PET_mn, AET_mn, "
          "wyield_mn, wyield_vol), raster_values_summary.csv (carbon); each watershed on its own "
-         "cell mask, as InVEST."),
+         "cell mask, as InVEST; habitat quality: the deg_sum, quality and rarity rasters."),
     "datastack": ('InVEST 数据栈（*.invs.json）或 args.json：`{"args": {...}, "model_id": ...}` '
                   "或普通的参数字典；其中的相对路径相对于该文件所在文件夹",
                   'InVEST datastack (*.invs.json) or args.json: {"args": {...}, "model_id": ...}'
                   " or a plain args dict; relative paths are read relative to this file"),
-    "model": ("`sdr`、`annual_water_yield` 或 `carbon`；默认：数据栈的 `model_id` / `model_name`",
-              "sdr, annual_water_yield or carbon; default: the datastack's model_id / model_name"),
+    "model": ("`sdr`、`annual_water_yield`、`carbon` 或 `habitat_quality`；默认：数据栈的 "
+              "`model_id` / `model_name`",
+              "sdr, annual_water_yield, carbon or habitat_quality; default: the datastack's "
+              "model_id / model_name"),
     "workspace": ("输出文件夹；默认：参数中的 `workspace_dir`",
                   "output folder; default: the args' workspace_dir"),
 })
@@ -55,7 +59,8 @@ def invest(
     model: Annotated[str | None, typer.Option()] = None,
     workspace: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
-    """Run SDR (RKLS, USLE, avoided erosion), annual water yield or carbon on InVEST inputs."""
+    """Run SDR (RKLS, USLE, avoided erosion), annual water yield, carbon or habitat quality on
+    InVEST inputs."""
     # A fresh run is mostly start-up: numpy, rasterio, numba's compiler registries and cached
     # kernels — some 140 000 long-lived objects, which the cyclic garbage collector would scan
     # again and again while they are being built, and once more when the interpreter exits
