@@ -23,7 +23,7 @@ declare("invest", {
          "按 InVEST 的文件名写入工作文件夹：watershed_results_sdr.shp（usle_tot、avoid_eros）、"
          "output/watershed_results_wyield.csv/.shp（precip_mn、PET_mn、AET_mn、wyield_mn、"
          "wyield_vol）、raster_values_summary.csv（碳储量）；与 InVEST 一样，每个流域使用各自的"
-         "像元掩膜；生境质量写出 deg_sum、quality、rarity 栅格。",
+         "像元掩膜；生境质量写出 `deg_sum`、`quality`、`rarity` 栅格。",
          "Run SDR (RKLS, USLE, avoided erosion), annual water yield, carbon or habitat quality on "
          "InVEST inputs.\n\n"
          "Writes InVEST's files into the workspace: watershed_results_sdr.shp (usle_tot, "
