@@ -1077,11 +1077,6 @@ register(
             "no registration area (--boundary): gaps not looked for",
         ),
         "parcels.written": ("检查结果 → {path}", "the check's tables → {path}"),
-        "parcels.refused_overlap": (
-            "未登记任何宗地：{count} 对重叠（文件内或与已登记的权利）；请先更正边界",
-            "nothing registered: {count} overlapping pairs (within the file or with rights already "
-            "registered); correct the boundaries first",
-        ),
         "parcels.registered": (
             "已登记 {count} 个宗地（{area} km²）：{first} … {last}",
             "registered {count} parcels ({area} km²): {first} … {last}",
@@ -1277,79 +1272,6 @@ def parcels_check(
         raise typer.Exit(1)
 
 
-def stored_parcels(session, crs: str):
-    """The registered rights with a boundary as a frame ``parcels.overlaps`` reads (serial, type,
-    right_type, owner, valid_from, valid_to, geometry in ``crs``)."""
-    import geopandas as gpd
-    import shapely
-    from sqlalchemy import select
-
-    from ecoledger.registry.store import RegistryRight
-
-    rows = session.execute(
-        select(RegistryRight).where(RegistryRight.boundary_wkb.is_not(None), RegistryRight.kind == "right")
-    ).scalars()
-    records, geometries = [], []
-    for right in rows:
-        attributes = right.attributes or {}
-        records.append(
-            {
-                "serial": right.serial,
-                "fid": None,
-                "type": right.type,
-                "right_type": attributes.get("right_type", "ownership"),
-                "owner": right.owner,
-                "valid_from": attributes.get("valid_from"),
-                "valid_to": attributes.get("valid_to"),
-            }
-        )
-        geometries.append(shapely.from_wkb(right.boundary_wkb))
-    frame = gpd.GeoDataFrame(records, geometry=gpd.GeoSeries(geometries, crs="EPSG:4326"))
-    if frame.empty:
-        return None
-    return frame.to_crs(crs)
-
-
-def register_parcels(session, actor: str, found, demonstration: bool = False) -> list:
-    """Register every parcel of ``found`` (a ``parcels.ParcelSet`` or its frame, in an equal-area
-    CRS) through ``ledger.register``, in the caller's transaction; overlaps within the set or with
-    registered rights are refused first (``RegistryRefused`` naming them). Returns the rights."""
-    import shapely
-
-    from ecoledger.messages import text as lookup
-    from ecoledger.registry import ledger, parcels
-
-    frame = getattr(found, "parcels", found)
-    others = stored_parcels(session, frame.crs)
-    clashes = parcels.overlaps(frame, others)
-    if len(clashes):
-        pairs = ", ".join(f"{a}/{b}" for a, b in zip(clashes["serial_a"], clashes["serial_b"], strict=True))
-        raise ledger.RegistryRefused(
-            lookup("cli.registry.parcels.refused_overlap", "en", count=len(clashes)) + f": {pairs[:400]}",
-            lookup("cli.registry.parcels.refused_overlap", "zh", count=len(clashes)) + f"：{pairs[:400]}",
-        )
-    lonlat = frame.to_crs("EPSG:4326")
-    rights = []
-    keep = ("owner_type", "right_type", "valid_from", "valid_to", "landcover_label", "note", "note_zh")
-    for row, geometry in zip(frame.to_dict("records"), lonlat.geometry, strict=True):
-        attributes = {k: row[k] for k in keep if k in row and isinstance(row[k], str) and row[k]}
-        rights.append(
-            ledger.register(
-                session,
-                actor,
-                serial=str(row["serial"]),
-                type=str(row["type"]),
-                owner=str(row["owner"]),
-                county=str(row["county"]),
-                name=str(row.get("name") or ""),
-                boundary=shapely.geometry.mapping(geometry),
-                attributes=attributes,
-                demonstration=demonstration or row.get("status") == "demonstration",
-            )
-        )
-    return rights
-
-
 @parcels_app.command("register", cls=Command)
 def parcels_register(
     file: Path,
@@ -1364,13 +1286,13 @@ def parcels_register(
     """Register every parcel of a file (all or none)."""
     require(file, "the parcel file", "FILE")
     require(pack, "the region pack", "--pack", folder=True)
-    from ecoledger.registry import parcels
+    from ecoledger.registry import ledger, parcels
 
     found = parcels.read_parcels(file, pack=pack, layer=layer)
     _print_warnings(found.warnings)
     db = _store(data, database_url, key_file, write=True)
     with db.transaction() as s:
-        rights = register_parcels(s, actor, found, demonstration)
+        rights = ledger.register_parcels(s, actor, found, demonstration)
         typer.echo(
             text(
                 "registry.parcels.registered",
@@ -1658,20 +1580,6 @@ def trace_verify(batch_file: Path, code: str | None = None, head: str | None = N
         raise typer.Exit(1)
 
 
-def write_lookup(batch, folder: Path, on=None, base_url: str = "") -> dict:
-    """The lookup page of ``batch`` in ``folder``: index.html (zh) and index.en.html (en)."""
-    from ecoledger.registry import trace
-
-    folder.mkdir(parents=True, exist_ok=True)
-    names = {"zh": "index.html", "en": "index.en.html"}
-    written = {}
-    for lang, name in names.items():
-        html = trace.render_lookup(batch, lang, on=on, base_url=base_url, alternates=names)
-        (folder / name).write_text(html, encoding="utf-8")
-        written[lang] = folder / name
-    return written
-
-
 @trace_app.command("lookup", cls=Command)
 def trace_lookup(
     batch_file: Path,
@@ -1680,8 +1588,10 @@ def trace_lookup(
     base_url: str = "",
 ) -> None:
     """Write the batch's public lookup page in zh and en."""
+    from ecoledger.registry import trace
+
     batch = _read_batch(batch_file)
-    written = write_lookup(batch, out, _day(on, "--on"), base_url)
+    written = trace.write_lookup(batch, out, _day(on, "--on"), base_url)
     typer.echo(text("registry.trace.lookup", zh=written["zh"], en=written["en"]))
 
 

@@ -15,7 +15,7 @@ are demonstration) and the climate-quality thresholds (Gannan navel orange, cite
 Steps, each through the registry's own functions on a fresh SQLite store in ``<out>/store``
 (``ecoledger registry verify --data <out>/store`` verifies it afterwards): draw the parcels; check
 them with a resubmitted copy of one parcel (the overlap is found) and against the county (gaps);
-register them (``cli.registry.register_parcels``: ``ledger.register`` per parcel); value one parcel
+register them (``ledger.register_parcels``: ``ledger.register`` per parcel); value one parcel
 (VEP certificate → ``finance.attach_valuation``); pledge it within the limit the demonstration bank
 states (no published loan-to-value rule exists, ``data/registry/pledge_rules.csv``; a loan above the
 limit is refused); deposit two parcels in a 两山 bank, package and value them, list the package at
@@ -146,7 +146,6 @@ def run(
     import pandas as pd
     import shapely
 
-    from ecoledger.cli.registry import register_parcels, write_lookup
     from ecoledger.platform import audit
     from ecoledger.platform.db import Database, sqlite_url
     from ecoledger.registry import bank, credit, finance, ledger, parcels, trace
@@ -212,7 +211,7 @@ def run(
         db.migrate()
         audit.configure(db, folder=folder)
         with db.transaction() as s:
-            rights = register_parcels(s, ACTOR, found, demonstration=True)
+            rights = ledger.register_parcels(s, ACTOR, found, demonstration=True)
         demo.facts["registered"] = {"rights": len(rights), "area_km2": sum(r.area_km2 for r in rights)}
 
         # 3. valuation of one parcel; 4. its pledge
@@ -503,7 +502,7 @@ def run(
     trace_folder = out / "trace"
     trace_folder.mkdir(parents=True, exist_ok=True)
     (trace_folder / "batch.json").write_text(trace.to_json(batch) + "\n", encoding="utf-8")
-    write_lookup(batch, trace_folder / batch.code, on=today)
+    trace.write_lookup(batch, trace_folder / batch.code, on=today)
     tampered = trace.batch_from_dict(json.loads(trace.to_json(batch)))
     changed = trace.step_to_dict(tampered.steps[0]) | {"quantity_out": {"amount": 1500, "unit": "kg"}}
     entries = list(tampered.entries)

@@ -657,3 +657,80 @@ def describe(session: Session, right: RegistryRight, geometry: bool = False) -> 
 
         found["boundary"] = mapping(boundary_of(right))
     return found
+
+
+messages.register({"parcels_overlap": (
+    "未登记任何宗地：{count} 对重叠（文件内或与已登记的权利）；请先更正边界",
+    "nothing registered: {count} overlapping pairs (within the file or with rights already "
+    "registered); correct the boundaries first",
+)}, prefix="registry.")
+
+
+def stored_parcels(session, crs: str):
+    """The registered rights with a boundary as a frame ``parcels.overlaps`` reads (serial, type,
+    right_type, owner, valid_from, valid_to, geometry in ``crs``)."""
+    import geopandas as gpd
+    import shapely
+    from sqlalchemy import select
+
+    rows = session.execute(
+        select(RegistryRight).where(RegistryRight.boundary_wkb.is_not(None), RegistryRight.kind == "right")
+    ).scalars()
+    records, geometries = [], []
+    for right in rows:
+        attributes = right.attributes or {}
+        records.append(
+            {
+                "serial": right.serial,
+                "fid": None,
+                "type": right.type,
+                "right_type": attributes.get("right_type", "ownership"),
+                "owner": right.owner,
+                "valid_from": attributes.get("valid_from"),
+                "valid_to": attributes.get("valid_to"),
+            }
+        )
+        geometries.append(shapely.from_wkb(right.boundary_wkb))
+    frame = gpd.GeoDataFrame(records, geometry=gpd.GeoSeries(geometries, crs="EPSG:4326"))
+    if frame.empty:
+        return None
+    return frame.to_crs(crs)
+
+
+def register_parcels(session, actor: str, found, demonstration: bool = False) -> list:
+    """Register every parcel of ``found`` (a ``parcels.ParcelSet`` or its frame, in an equal-area
+    CRS) through ``ledger.register``, in the caller's transaction; overlaps within the set or with
+    registered rights are refused first (``RegistryRefused`` naming them). Returns the rights."""
+    import shapely
+
+    from ecoledger.registry import parcels
+
+    frame = getattr(found, "parcels", found)
+    others = stored_parcels(session, frame.crs)
+    clashes = parcels.overlaps(frame, others)
+    if len(clashes):
+        pairs = ", ".join(f"{a}/{b}" for a, b in zip(clashes["serial_a"], clashes["serial_b"], strict=True))
+        raise RegistryRefused(
+            messages.text("registry.parcels_overlap", "en", count=len(clashes)) + f": {pairs[:400]}",
+            messages.text("registry.parcels_overlap", "zh", count=len(clashes)) + f"：{pairs[:400]}",
+        )
+    lonlat = frame.to_crs("EPSG:4326")
+    rights = []
+    keep = ("owner_type", "right_type", "valid_from", "valid_to", "landcover_label", "note", "note_zh")
+    for row, geometry in zip(frame.to_dict("records"), lonlat.geometry, strict=True):
+        attributes = {k: row[k] for k in keep if k in row and isinstance(row[k], str) and row[k]}
+        rights.append(
+            register(
+                session,
+                actor,
+                serial=str(row["serial"]),
+                type=str(row["type"]),
+                owner=str(row["owner"]),
+                county=str(row["county"]),
+                name=str(row.get("name") or ""),
+                boundary=shapely.geometry.mapping(geometry),
+                attributes=attributes,
+                demonstration=demonstration or row.get("status") == "demonstration",
+            )
+        )
+    return rights

@@ -60,6 +60,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 
 from ecoledger.carbon.label import canonical
 from ecoledger.errors import EcoledgerError
@@ -822,3 +823,15 @@ def render_lookup(batch: Batch | None, lang: str = "zh", *, code: str | None = N
         close_quote="」" if lang == "zh" else "”",
         code_html=lambda text: Markup("<code>{}</code>").format(text),
     )
+
+
+def write_lookup(batch, folder: Path, on=None, base_url: str = "") -> dict:
+    """The lookup page of ``batch`` in ``folder``: index.html (zh) and index.en.html (en)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"zh": "index.html", "en": "index.en.html"}
+    written = {}
+    for lang, name in names.items():
+        html = render_lookup(batch, lang, on=on, base_url=base_url, alternates=names)
+        (folder / name).write_text(html, encoding="utf-8")
+        written[lang] = folder / name
+    return written
