@@ -16,7 +16,10 @@ import typer
 from ecoledger.cli import (
     account,
     applications,
+    audit,
+    biodiversity,
     carbon,
+    congress,
     controls,
     distributed,
     invest,
@@ -28,6 +31,7 @@ from ecoledger.cli import (
     seea,
     series,
     serve,
+    targets,
     validate,
 )
 from ecoledger.cli._errors import DEBUG_KEY, Command, Group
@@ -106,6 +110,10 @@ app.add_typer(monitoring.app, name="monitoring")
 app.add_typer(seea.app, name="seea")
 app.add_typer(registry.app, name="registry")
 app.add_typer(controls.app, name="controls")
+app.add_typer(biodiversity.app, name="biodiversity")
+app.add_typer(targets.app, name="targets")
+app.add_typer(audit.app, name="audit")
+app.add_typer(congress.app, name="congress")
 
 
 def main() -> None:
