@@ -4,6 +4,7 @@ GEP in a footprint on a hand-made raster, zone checks in zh and en, ranking, bat
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -143,6 +144,59 @@ def test_gep_in_a_footprint_equals_a_hand_sum(tmp_path):
     project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[footprint], crs=ALBERS)
     result = screen(project, zones, accounts=tmp_path, activity="tourism")
     assert result.projects["gep_yuan"].iloc[0] == pytest.approx(found["value_yuan"].sum())
+
+
+def quality_raster(folder, quality) -> Path:
+    """The 4 × 4 grid of ``small_maps`` holding habitat-quality values."""
+    path = folder / "quality_c.tif"
+    profile = dict(driver="GTiff", width=4, height=4, count=1, crs=ALBERS,
+                   transform=from_origin(X0, Y0 + 40, 10, 10))
+    with rasterio.open(path, "w", dtype="float32", nodata=np.nan, **profile) as dst:
+        dst.write(np.asarray(quality, dtype=np.float32), 1)
+    return path
+
+
+def test_vep_and_habitat_quality_lost_in_a_footprint_by_hand(tmp_path):
+    """The footprint of the GEP test (20 m × 20 m = 400 m², cells covered 0.25/0.5/1): habitat
+    quality 0.8 on the left two columns, 0.4 on the right two, one cell without a value; the VEP
+    is the GEP flow × the annuity factor."""
+    small_maps(tmp_path)
+    quality = np.array([[0.8, 0.8, 0.4, 0.4]] * 4)
+    quality[3, 0] = np.nan  # covered 0.25 by the footprint
+    path = quality_raster(tmp_path, quality)
+    footprint = at(box(5, 5, 25, 25))
+    project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[footprint], crs=ALBERS)
+    result = screen(project, read_zones(two_zones()), accounts=tmp_path, activity="tourism",
+                    habitat_quality=path, rate=0.05, horizon=10)
+    row = result.projects.iloc[0]
+    # coverage by column (rows 1–3): column 0: 0.25 + 0.5 + 0.25(no value); column 1: 0.5 + 1 + 0.5;
+    # column 2: 0.25 + 0.5 + 0.25
+    with_value = (0.25 + 0.5) + 2.0 + 1.0
+    mean = (0.8 * 0.75 + 0.8 * 2.0 + 0.4 * 1.0) / with_value  # = 2.6 / 3.75
+    share = with_value / 4.0
+    assert row["habitat_mean_quality"] == pytest.approx(mean)
+    assert row["habitat_covered_share"] == pytest.approx(share)
+    assert row["habitat_quality_ha"] == pytest.approx(mean * share * 400 / 1e4)  # 0.026 ha
+    annuity = (1 - 1.05 ** -10) / 0.05  # 7.7217…
+    assert row["vep_yuan"] == pytest.approx(row["gep_yuan"] * annuity)
+    summary = result.summary()
+    assert summary["vep_rate"] == 0.05 and summary["vep_horizon_years"] == 10
+    assert summary["habitat_quality_ha"] == pytest.approx(0.026)
+
+
+def test_a_footprint_outside_the_habitat_raster_is_missing_and_bad_values_are_refused(tmp_path):
+    small_maps(tmp_path)
+    path = quality_raster(tmp_path, np.full((4, 4), 0.5))
+    far = gpd.GeoDataFrame({"project_id": ["far"]}, geometry=[at(box(500, 500, 600, 600))], crs=ALBERS)
+    result = screen(far, read_zones(two_zones()), habitat_quality=path, activity="tourism")
+    assert np.isnan(result.projects["habitat_quality_ha"].iloc[0])  # missing, never 0
+    assert np.isnan(result.projects["vep_yuan"].iloc[0])  # no account: no GEP, no VEP
+    assert result.summary()["habitat_quality_ha"] is None
+    bad = quality_raster(tmp_path, np.full((4, 4), 12.0))
+    near = far.set_geometry([at(box(5, 5, 25, 25))])
+    with pytest.raises(ZoneError) as raised:
+        screen(near, read_zones(two_zones()), habitat_quality=bad, activity="tourism")
+    assert "quality_c.tif" in str(raised.value) and "0–1" in str(raised.value)
 
 
 def test_zone_problems_name_file_row_field_and_fix_in_zh_and_en(tmp_path):
@@ -329,6 +383,10 @@ def test_jiangxi_demonstration_is_labelled_and_its_gep_matches_the_site_valuatio
     expected = site_flows(accounts / "maps", site)["value_yuan"].sum()
     gep = pd.read_csv(out / "gep.csv")
     assert gep.loc[gep["project_id"] == "park-A", "value_yuan"].sum() == pytest.approx(expected, rel=1e-9)
+    projects = pd.read_csv(out / "projects.csv").set_index("project_id")
+    annuity = (1 - 1.03 ** -20) / 0.03  # the defaults, as a site's VEP certificate
+    assert projects.loc["park-A", "vep_yuan"] == pytest.approx(expected * annuity, rel=1e-9)
+    assert projects["habitat_quality_ha"].isna().all()  # no habitat-quality raster: missing
 
 
 def test_geojson_entry_point_for_the_api(tmp_path):

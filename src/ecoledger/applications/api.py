@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from ecoledger.applications import certificate, outputs, rules, service, vep
 from ecoledger.applications.errors import ApplicationError
+from ecoledger.applications.valuation import DEFAULT_HORIZON_YEARS, DEFAULT_RATE
 from ecoledger.platform import i18n
 from ecoledger.platform.deps import (
     CsrfHeader,
@@ -158,7 +159,8 @@ def apply_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900
 @allow("logged-in", objects="runs")
 def vep_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
             site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
-            rate: Annotated[float, Form(gt=0, lt=1)] = 0.03, horizon: Annotated[int, Form(ge=1, le=100)] = 20,
+            rate: Annotated[float, Form(gt=0, lt=1)] = DEFAULT_RATE,
+            horizon: Annotated[int, Form(ge=1, le=100)] = DEFAULT_HORIZON_YEARS,
             x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     return _issue(request, user, year, site, name, rate, horizon)
@@ -192,7 +194,7 @@ def damage_api(request: Request, user: UserDep, year: Annotated[int, Form(ge=190
                site: Annotated[UploadFile, File()], damaged_fraction: Annotated[float, Form(ge=0, le=1)],
                recovery_years: Annotated[int, Form(ge=1, le=200)],
                restoration_cost: Annotated[float, Form(ge=0)],
-               rate: Annotated[float, Form(ge=0, lt=1)] = 0.03,
+               rate: Annotated[float, Form(ge=0, lt=1)] = DEFAULT_RATE,
                other_costs: Annotated[float, Form(ge=0)] = 0.0, x_csrf_token: CsrfHeader = None) -> dict:
     check_csrf(request, x_csrf_token)
     require_login(user)
@@ -254,7 +256,7 @@ def apply_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=190
 @allow("logged-in", objects="runs")
 def vep_page(request: Request, user: UserDep, year: Annotated[int, Form(ge=1900, le=2200)],
              site: Annotated[UploadFile, File()], name: Annotated[str, Form(min_length=1, max_length=200)],
-             rate: Annotated[float, Form(gt=0, lt=1)] = 0.03,
+             rate: Annotated[float, Form(gt=0, lt=1)] = DEFAULT_RATE,
              horizon: Annotated[int, Form(ge=1, le=100)] = 20,
              csrf_token: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf_token)

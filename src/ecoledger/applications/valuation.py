@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# The platform's defaults for a site's present value, choices it exposes, not official values:
+# natural_capital_discount_rate (data/applications/policy_parameters.csv, §7.1) and 20 years.
+DEFAULT_RATE = 0.03
+DEFAULT_HORIZON_YEARS = 20
+
 
 def annuity_factor(rate: float, years: int) -> float:
     """Σ_{t=1..T} (1 + r)^−t = [1 − (1 + r)^−T] / r  (T when r = 0), flows at each year's end."""

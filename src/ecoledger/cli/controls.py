@@ -83,6 +83,15 @@ declare(
         "pack": PACK,
         "buffer_m": ("线状工程（道路、管线）的缓冲距离，米", "buffer of lines (roads, pipelines), metres"),
         "radius_m": ("点状工程的半径，米", "radius of points, metres"),
+        "habitat_quality": (
+            "生境质量栅格（0–1，如 `ecoledger invest habitat_quality` 的 `quality_c.tif`）：计算用地范围内的"
+            "生境质量损失",
+            "habitat-quality raster (0–1, e.g. quality_c.tif of `ecoledger invest habitat_quality`): "
+            "the habitat quality lost inside the footprints",
+        ),
+        "rate": ("VEP 现值的年贴现率（默认 0.03）",
+                 "discount rate per year of the VEP present value (default 0.03)"),
+        "horizon": ("VEP 现值的年限（默认 20 年）", "horizon of the VEP present value in years (default 20)"),
         "alternatives": (
             "按项目组（`group` 列）对备选选址排序",
             "rank alternative sites within each group (group column)",
@@ -128,6 +137,7 @@ register(
         "what.the rules table": ("规则表", "the rules table"),
         "what.the footprints": ("用地范围文件", "the footprints"),
         "what.the account folder": ("核算结果文件夹", "the account folder"),
+        "what.the habitat-quality raster": ("生境质量栅格", "the habitat-quality raster"),
         "what.the region pack": ("区域数据包", "the region pack"),
     },
     prefix="cli.",
@@ -190,6 +200,9 @@ def screen_command(
     pack: Path | None = typer.Option(None),
     buffer_m: float | None = typer.Option(None, min=0.0),
     radius_m: float | None = typer.Option(None, min=0.0),
+    habitat_quality: Path | None = typer.Option(None),
+    rate: float | None = typer.Option(None, min=0.0, max=0.99),
+    horizon: int | None = typer.Option(None, min=1, max=100),
     alternatives: bool = typer.Option(False, "--alternatives"),
     no_page: bool = typer.Option(False, "--no-page"),
 ) -> None:
@@ -202,6 +215,7 @@ def screen_command(
     require(accounts, "the account folder", "--accounts", folder=True)
     require(rules, "the rules table", "--rules", folder=False)
     require(pack, "the region pack", "--pack", folder=True)
+    require(habitat_quality, "the habitat-quality raster", "--habitat-quality", folder=False)
     result = screen_files(
         footprints,
         zones,
@@ -211,6 +225,9 @@ def screen_command(
         buffer_m=buffer_m,
         radius_m=radius_m,
         pack=pack,
+        habitat_quality=habitat_quality,
+        rate=rate,
+        horizon=horizon,
     )
     write_screening(result, out, alternatives=alternatives, page=not no_page)
     verdicts = result.projects["verdict"].value_counts()

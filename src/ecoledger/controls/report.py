@@ -108,6 +108,31 @@ i18n.register(
         "controls.col.conditional": i18n._m("有条件类重叠", "Conditional overlap"),
         "controls.col.verdict": i18n._m("结论", "Verdict"),
         "controls.col.gep": i18n._m("GEP", "GEP"),
+        "controls.col.vep": i18n._m("VEP 现值", "VEP present value"),
+        "controls.col.habitat": i18n._m(
+            "生境质量损失（质量加权）", "Habitat quality lost (quality-weighted)"
+        ),
+        "controls.page.vep": i18n._m("VEP 贴现", "VEP discounting"),
+        "controls.page.vep_value": i18n._m(
+            "年贴现率 {rate}，{horizon} 年（平台默认值，可选择，并非官方值）",
+            "rate {rate} per year over {horizon} years (the platform's default choice, not an official "
+            "value)",
+        ),
+        "controls.page.habitat": i18n._m("生境质量栅格", "Habitat-quality raster"),
+        "controls.page.habitat_missing": i18n._m(
+            "未提供：生境质量损失未计算（见 `docs/controls.md`：用威胁因子表和敏感度表运行生境质量模型）",
+            "not given: habitat quality lost not computed (docs/controls.md: run Habitat Quality with "
+            "a threats table and a sensitivity table)",
+        ),
+        "controls.page.habitat_text": i18n._m(
+            "生境质量损失 = 用地范围内的平均生境质量 × 有值栅格的覆盖比例 × 用地面积（质量加权公顷），"
+            "假定用地范围内生境完全丧失；项目作为新的威胁源对周边造成的退化未计入。"
+            "VEP 现值 = 用地范围内的年 GEP × [1 − (1 + r)^−T] / r。",
+            "Habitat quality lost = mean habitat quality inside the footprint × the share of it with a "
+            "quality × the footprint area (quality-weighted hectares), assuming the footprint loses its "
+            "habitat; the degradation the project would add around it as a new threat is not included. "
+            "VEP present value = the footprint's yearly GEP × [1 − (1 + r)^−T] / r.",
+        ),
         "controls.col.zone": i18n._m("分区", "Zone"),
         "controls.col.zone_type": i18n._m("分区类型", "Zone type"),
         "controls.col.overlap": i18n._m("重叠面积", "Overlap"),
@@ -132,6 +157,12 @@ i18n.register(
         "controls.ha": i18n._m("公顷", "ha"),
     }
 )
+
+
+def _habitat_ha(value) -> str:
+    """Quality-weighted hectares (already ha, unlike the m² columns)."""
+    v = i18n._as_float(value)
+    return i18n.DASH if v is None else f"{v:,.2f}"
 
 
 def _ha(value) -> str:
@@ -205,6 +236,7 @@ def _model(
 
     p = screening.projects
     gep_unit = pages.money_unit(p["gep_yuan"]) if p["gep_yuan"].notna().any() else "wan"
+    vep_unit = pages.money_unit(p["vep_yuan"]) if p["vep_yuan"].notna().any() else "wan"
     projects = pages.table(
         p,
         [
@@ -216,10 +248,14 @@ def _model(
             C("prohibited_m2", pages.head(t, t("controls.col.prohibited"), ha), _ha),
             C("conditional_m2", pages.head(t, t("controls.col.conditional"), ha), _ha),
             C("gep_yuan", pages.money_head(t, t("controls.col.gep"), gep_unit), pages.money(gep_unit)),
+            C("vep_yuan", pages.money_head(t, t("controls.col.vep"), vep_unit), pages.money(vep_unit)),
+            C("habitat_quality_ha", pages.head(t, t("controls.col.habitat"), ha), _habitat_ha),
             C("verdict", t("controls.col.verdict"), **plain),
         ],
         t,
-        totals=["footprint_m2", "prohibited_m2", "conditional_m2", "gep_yuan"],
+        totals=[
+            "footprint_m2", "prohibited_m2", "conditional_m2", "gep_yuan", "vep_yuan", "habitat_quality_ha"
+        ],
         cells={
             "activity": lambda r: activity_label(r["activity"], lang),
             "kind": kind,
@@ -316,6 +352,9 @@ def _model(
         (t("controls.page.status"), t(f"controls.status.{screening.status}")),
         (t("controls.page.area_crs"), Markup("<code>{}</code>").format(screening.area_crs)),
         (t("controls.page.accounts"), screening.accounts or i18n.DASH),
+        (t("controls.page.vep"), t("controls.page.vep_value", rate=f"{screening.rate:g}",
+                                   horizon=screening.horizon)),
+        (t("controls.page.habitat"), screening.habitat_quality or t("controls.page.habitat_missing")),
     ]
     return {
         "facts": facts,

@@ -6,16 +6,24 @@ area_crs=None, id_column=None, file="footprints") -> GeoDataFrame``
     ``buffer_m`` metres (or their ``buffer_m`` column), points by ``radius_m`` (or ``radius_m``).
     Columns: project_id, activity, kind (polygon | line | point), buffer_m, footprint_m2, group
     (candidates of one project share a group), geometry. Raises ZoneError naming every problem.
-``screen(footprints, zones, rules=None, *, accounts=None, activity=None) -> Screening``
+``screen(footprints, zones, rules=None, *, accounts=None, activity=None, habitat_quality=None,
+rate=None, horizon=None) -> Screening``
     Exact overlay of every footprint with every zone (STRtree candidates, vectorised GEOS
     ``intersection``/``area`` on arrays, in the zones' equal-area CRS), the rules the project's
-    activity triggers in each zone it touches, and the GEP inside each footprint from the
+    activity triggers in each zone it touches, the GEP inside each footprint from the
     account's value maps (``accounts``: an ``ecoledger account`` output folder) by item and
-    ecosystem. ``footprints`` may be a GeoDataFrame (run through ``project_footprints``) or its
-    result; ``zones`` a ``ZoneSet`` or a GeoDataFrame of ``read_zones``' columns.
+    ecosystem, its VEP (the present value of that yearly flow at ``rate`` over ``horizon``
+    years, ``applications.valuation.present_value``, as a site's VEP certificate) and the
+    habitat quality lost (``habitat_in_footprints``, from a habitat-quality raster).
+    ``footprints`` may be a GeoDataFrame (run through ``project_footprints``) or its result;
+    ``zones`` a ``ZoneSet`` or a GeoDataFrame of ``read_zones``' columns. ``rate`` and
+    ``horizon`` left None take ``applications.valuation``'s defaults.
 ``gep_in_footprints(maps_dir, geometries, crs) -> DataFrame``
     Σ_cells v_c × f_c per footprint, item and ecosystem, f_c the exact fraction of the cell inside
     the footprint (exactextract coverage, as the engine's zonal sums and ``applications.vep``).
+``habitat_in_footprints(quality_path, geometries, crs, footprint_m2) -> DataFrame``
+    Mean habitat quality inside each footprint and the quality-weighted hectares lost if the
+    footprint loses its habitat.
 ``rank_alternatives(screening) -> DataFrame``
     Candidates ranked within their group by (prohibited overlap m², conditional overlap m², GEP
     at stake yuan), lexicographically: any prohibited overlap ranks a candidate below every one
@@ -31,7 +39,8 @@ radius_m=None) -> dict``
 
 Tables of a ``Screening``: ``projects`` (one row per footprint: footprint_m2, zones_touched,
 prohibited_m2, conditional_m2, permitted_m2, no_rule_m2, prohibited_overlaps,
-conditional_overlaps, gep_yuan, verdict prohibited | conditional | no_rule | clear),
+conditional_overlaps, gep_yuan, vep_yuan, habitat_quality_ha (with a raster also
+habitat_mean_quality, habitat_covered_share), verdict prohibited | conditional | no_rule | clear),
 ``overlaps`` (project × zone: overlap_m2, share_of_footprint, share_of_zone, ruling, rule_ids),
 ``triggered`` (project × zone type × rule with its source and quote), ``gep`` (project × item ×
 ecosystem value_yuan). Every table carries ``status`` (demonstration when any zone is a
@@ -55,6 +64,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecoledger.applications.valuation import DEFAULT_HORIZON_YEARS, DEFAULT_RATE, present_value
 from ecoledger.controls.zones import (
     ACTIVITIES,
     DEMONSTRATION,
@@ -83,6 +93,14 @@ register(
         "footprint_radius.fix": (
             "请给出半径（米）：`--radius-m`，或 `radius_m` 列",
             "give the radius in metres: --radius-m, or a radius_m column",
+        ),
+        "habitat_range": (
+            "生境质量栅格的值超出 0–1",
+            "the habitat-quality raster has values outside 0–1",
+        ),
+        "habitat_range.fix": (
+            "请给出生境质量模型输出的质量栅格（`quality_c.tif`，0–1）",
+            "give the quality raster of a Habitat Quality run (quality_c.tif, 0–1)",
         ),
         "footprint_activity": ("活动类型 `{value}` 不可识别", "the activity `{value}` is not known"),
         "footprint_activity.fix": ("请填写以下之一：{known}", "write one of {known}"),
@@ -135,6 +153,9 @@ class Screening:
     status: str
     accounts: str | None = None
     notes: list[str] = field(default_factory=list)
+    rate: float = DEFAULT_RATE
+    horizon: int = DEFAULT_HORIZON_YEARS
+    habitat_quality: str | None = None
 
     def summary(self) -> dict:
         p = self.projects
@@ -147,9 +168,22 @@ class Screening:
             "footprint_m2": float(p["footprint_m2"].sum()),
             "prohibited_m2": float(p["prohibited_m2"].sum()),
             "conditional_m2": float(p["conditional_m2"].sum()),
-            "gep_yuan": float(p["gep_yuan"].sum(min_count=1)) if "gep_yuan" in p else None,
+            "gep_yuan": _total(p, "gep_yuan"),
+            "vep_yuan": _total(p, "vep_yuan"),
+            "vep_rate": self.rate,
+            "vep_horizon_years": self.horizon,
+            "habitat_quality": self.habitat_quality,
+            "habitat_quality_ha": _total(p, "habitat_quality_ha"),
             "notes": self.notes,
         }
+
+
+def _total(frame: pd.DataFrame, column: str) -> float | None:
+    """The column's sum; None when the column is absent or has no value (missing, never 0)."""
+    if column not in frame:
+        return None
+    total = frame[column].sum(min_count=1)
+    return None if pd.isna(total) else float(total)
 
 
 # --- footprints ----------------------------------------------------------------------------------
@@ -270,12 +304,38 @@ def project_footprints(
 # --- GEP in footprints ---------------------------------------------------------------------------
 
 
+def _footprint_cells(grid_path: Path, geometries, crs):
+    """The cells of ``grid_path``'s grid that each footprint covers: (owner footprint, window, cell
+    positions inside the window, coverage f_c in 0–1), or None when no footprint touches the grid.
+    exactextract's coverage, as the engine's zonal sums and ``applications.vep``."""
+    import rasterio
+    from exactextract import exact_extract
+    from rasterio.windows import Window
+
+    with rasterio.open(grid_path) as grid:
+        raster_crs, width = grid.crs, grid.width
+    shapes = gpd.GeoDataFrame(
+        {"index": np.arange(len(geometries))}, geometry=gpd.GeoSeries(list(geometries), crs=crs)
+    ).to_crs(raster_crs)
+    found = exact_extract(
+        str(grid_path), shapes, ["cell_id", "coverage"], include_cols=["index"], output="pandas"
+    )
+    counts = np.array([len(c) for c in found["cell_id"]], dtype=np.int64)
+    if counts.sum() == 0:
+        return None
+    owner = np.repeat(found["index"].to_numpy(dtype=np.int64), counts)
+    cells = np.concatenate([np.asarray(c, dtype=np.int64) for c in found["cell_id"]])
+    cover = np.concatenate([np.asarray(c, dtype=np.float64) for c in found["coverage"]])
+    rows, cols = cells // width, cells % width
+    r0, c0 = rows.min(), cols.min()
+    window = Window(int(c0), int(r0), int(cols.max() + 1 - c0), int(rows.max() + 1 - r0))
+    return owner, window, (rows - r0, cols - c0), cover
+
+
 def gep_in_footprints(maps_dir: str | Path, geometries, crs) -> pd.DataFrame:
     """Value inside each footprint per item and ecosystem (long table: index, item, ecosystem,
     value_yuan, covered_cells). Cells whose value is missing count nothing."""
     import rasterio
-    from exactextract import exact_extract
-    from rasterio.windows import Window
 
     from ecoledger.ecosystems import ECOSYSTEM_CODES
 
@@ -288,29 +348,17 @@ def gep_in_footprints(maps_dir: str | Path, geometries, crs) -> pd.DataFrame:
         maps_dir / ECOSYSTEM_MAP if (maps_dir / ECOSYSTEM_MAP).is_file() else next(iter(maps.values()))
     )
     with rasterio.open(grid_path) as grid:
-        raster_crs, width, height = grid.crs, grid.width, grid.height
-    shapes = gpd.GeoDataFrame(
-        {"index": np.arange(len(geometries))}, geometry=gpd.GeoSeries(list(geometries), crs=crs)
-    ).to_crs(raster_crs)
-    found = exact_extract(
-        str(grid_path), shapes, ["cell_id", "coverage"], include_cols=["index"], output="pandas"
-    )
-    counts = np.array([len(c) for c in found["cell_id"]], dtype=np.int64)
-    if counts.sum() == 0:
+        width, height = grid.width, grid.height
+    covered_cells = _footprint_cells(grid_path, geometries, crs)
+    if covered_cells is None:
         return pd.DataFrame(columns=columns)
-    owner = np.repeat(found["index"].to_numpy(dtype=np.int64), counts)
-    cells = np.concatenate([np.asarray(c, dtype=np.int64) for c in found["cell_id"]])
-    cover = np.concatenate([np.asarray(c, dtype=np.float64) for c in found["coverage"]])
-    rows, cols = cells // width, cells % width
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    window = Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0))
-    local = (rows - r0, cols - c0)
+    owner, window, local, cover = covered_cells
     names = {code: name for name, code in ECOSYSTEM_CODES.items()}
     if (maps_dir / ECOSYSTEM_MAP).is_file():
         with rasterio.open(maps_dir / ECOSYSTEM_MAP) as src:
             eco = src.read(1, window=window).astype(np.int64)[local]
     else:
-        eco = np.zeros(len(cells), dtype=np.int64)
+        eco = np.zeros(len(owner), dtype=np.int64)
     n_eco = max(names) + 1
     key = owner * n_eco + np.clip(eco, 0, n_eco - 1)
     n = len(geometries) * n_eco
@@ -338,6 +386,51 @@ def gep_in_footprints(maps_dir: str | Path, geometries, crs) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
 
 
+def habitat_in_footprints(quality_path: str | Path, geometries, crs, footprint_m2) -> pd.DataFrame:
+    """Habitat quality inside each footprint, from a habitat-quality raster (values 0–1, e.g.
+    ``quality_c.tif`` of ``ecoledger invest habitat_quality``). Per footprint (``index``):
+
+    * ``habitat_mean_quality`` Q̄ = Σ_c Q_c f_c / Σ_c f_c over the cells with a quality (unitless);
+    * ``habitat_covered_share`` = Σ_c f_c over cells with a quality / the cells the footprint
+      spans (its area / the cell area, in the raster's CRS);
+    * ``habitat_quality_ha`` = Q̄ × covered share × footprint area / 10⁴: the quality-weighted
+      area (ha) lost if the footprint loses its habitat (Q → 0 inside). Degradation the project
+      would add around its footprint (a new threat) is not included.
+
+    A footprint outside the raster gets NaN, never 0. Raises ZoneError when a value lies outside
+    0–1 (not a habitat-quality raster)."""
+    import rasterio
+
+    quality_path = Path(quality_path)
+    columns = ["index", "habitat_mean_quality", "habitat_covered_share", "habitat_quality_ha"]
+    n = len(geometries)
+    covered_cells = _footprint_cells(quality_path, geometries, crs)
+    if covered_cells is None:
+        return pd.DataFrame({"index": np.arange(n)}).reindex(columns=columns)
+    owner, window, local, cover = covered_cells
+    with rasterio.open(quality_path) as src:
+        quality = src.read(1, window=window, masked=True).astype(np.float64).filled(np.nan)[local]
+        raster_crs, cell_area = src.crs, abs(src.transform.a * src.transform.e)
+    present = np.isfinite(quality)
+    if ((quality[present] < 0) | (quality[present] > 1)).any():
+        raise ZoneError([_problem(quality_path.name, "band 1", "habitat_range")])
+    weighted = np.bincount(owner[present], weights=quality[present] * cover[present], minlength=n)
+    with_quality = np.bincount(owner[present], weights=cover[present], minlength=n)
+    # the cells a footprint spans, nodata ones included (exactextract leaves those out)
+    every = gpd.GeoSeries(list(geometries), crs=crs).to_crs(raster_crs).area.to_numpy() / cell_area
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(with_quality > 0, weighted / with_quality, np.nan)
+        share = np.where(every > 0, np.minimum(with_quality / every, 1.0), np.nan)
+    return pd.DataFrame(
+        {
+            "index": np.arange(n),
+            "habitat_mean_quality": mean,
+            "habitat_covered_share": share,
+            "habitat_quality_ha": mean * share * np.asarray(footprint_m2, dtype=float) / 1e4,
+        }
+    )
+
+
 # --- screening -----------------------------------------------------------------------------------
 
 
@@ -359,8 +452,13 @@ def screen(
     *,
     accounts: str | Path | None = None,
     activity: str | None = None,
+    habitat_quality: str | Path | None = None,
+    rate: float | None = None,
+    horizon: int | None = None,
 ) -> Screening:
     """Screen every footprint against every zone (module docstring)."""
+    rate = DEFAULT_RATE if rate is None else rate
+    horizon = DEFAULT_HORIZON_YEARS if horizon is None else horizon
     zone_frame, area_crs = _zone_frame(zones)
     rules = read_rules() if rules is None else rules
     fp = project_footprints(footprints, activity=activity, area_crs=area_crs)
@@ -475,6 +573,14 @@ def screen(
     else:
         projects["gep_yuan"] = np.nan
         notes.append("no account given: GEP at stake not computed")
+    projects["vep_yuan"] = present_value(projects["gep_yuan"].to_numpy(dtype=float), rate, horizon)
+    if habitat_quality is not None:
+        habitat = habitat_in_footprints(habitat_quality, fgeoms, fp.crs, projects["footprint_m2"])
+        for column in habitat.columns.drop("index"):
+            projects[column] = habitat[column].to_numpy()
+    else:
+        projects["habitat_quality_ha"] = np.nan
+        notes.append("no habitat-quality raster given: habitat quality lost not computed")
     projects["status"] = status
     projects["area_crs"] = crs_name(zone_frame.crs)
     overlaps = overlaps.drop(columns="_p")
@@ -489,6 +595,9 @@ def screen(
         status,
         str(accounts) if accounts else None,
         notes,
+        rate,
+        horizon,
+        str(habitat_quality) if habitat_quality else None,
     )
 
 
@@ -526,6 +635,9 @@ def screen_files(
     pack=None,
     footprints_layer: str | None = None,
     zones_layer: str | None = None,
+    habitat_quality: str | Path | None = None,
+    rate: float | None = None,
+    horizon: int | None = None,
 ) -> Screening:
     """``screen`` from files: the zones (checked by ``read_zones``), the footprints, the rules."""
     from ecoledger.controls.zones import _read
@@ -540,7 +652,15 @@ def screen_files(
         area_crs=zone_set.area_crs.crs,
         file=Path(footprints).name,
     )
-    return screen(fp, zone_set, read_rules(rules), accounts=accounts)
+    return screen(
+        fp,
+        zone_set,
+        read_rules(rules),
+        accounts=accounts,
+        habitat_quality=habitat_quality,
+        rate=rate,
+        horizon=horizon,
+    )
 
 
 def to_json(screening: Screening) -> str:
@@ -614,6 +734,9 @@ def screen_geojson(
     activity: str | None = None,
     buffer_m: float | None = None,
     radius_m: float | None = None,
+    habitat_quality: str | Path | None = None,
+    rate: float | None = None,
+    horizon: int | None = None,
 ) -> dict:
     """The screening of a GeoJSON upload as a JSON-ready dict (``summary``, ``projects``,
     ``overlaps``, ``triggered``, ``gep``): the function an API route calls. ``zones`` is a
@@ -628,6 +751,13 @@ def screen_geojson(
         area_crs=zone_set.area_crs.crs,
         file="footprints.geojson",
     )
-    return json.loads(
-        to_json(screen(fp, zone_set, rules if rules is not None else read_rules(), accounts=accounts))
+    result = screen(
+        fp,
+        zone_set,
+        rules if rules is not None else read_rules(),
+        accounts=accounts,
+        habitat_quality=habitat_quality,
+        rate=rate,
+        horizon=horizon,
     )
+    return json.loads(to_json(result))
