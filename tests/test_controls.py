@@ -427,3 +427,51 @@ def test_zones_in_a_crs_that_is_not_equal_area_are_projected_for_areas():
     )
     assert result.overlaps["overlap_m2"].sum() == pytest.approx(3750, rel=1e-6)
     assert "+proj=aea" in result.area_crs
+
+
+def test_habitat_quality_on_the_account_grid_from_filled_tables(tmp_path):
+    """The template refuses to run empty; filled (test values, cited as such), it equals InVEST's
+    method run by hand on threat rasters made from the ecosystem map, and its quality raster
+    feeds the screening."""
+    from ecoledger.controls.habitat import habitat_from_account, write_template
+    from ecoledger.pipeline.habitat_quality import Threat, habitat_quality
+
+    _, _, eco = small_maps(tmp_path)
+    threats, sensitivity = write_template(tmp_path / "template")
+    with pytest.raises(ZoneError) as raised:
+        habitat_from_account(tmp_path, threats, sensitivity, 0.5, tmp_path / "hq")
+    assert "habitat_threats.csv" in str(raised.value) and "max_dist" in str(raised.value)
+    assert not (tmp_path / "hq").exists()  # nothing written
+    threats.write_text("threat,ecosystem,max_dist,weight,decay,source,quote\n"
+                       "farmland,farmland,30,1,linear,test value,test\n", encoding="utf-8")
+    codes = {name: code for name, code in ECOSYSTEM_CODES.items()}
+    sensitivity.write_text(
+        "lucode,ecosystem,habitat,farmland,source,quote\n"
+        + "".join(f"{code},{name},{1 if name == 'forest' else 0},{0.8 if name == 'forest' else 0},t,t\n"
+                  for name, code in codes.items()),
+        encoding="utf-8",
+    )
+    record = habitat_from_account(tmp_path, threats, sensitivity, 0.5, tmp_path / "hq")
+    # by hand with the pipeline: the farmland threat raster of the same grid
+    by_hand = tmp_path / "by-hand"
+    by_hand.mkdir()
+    with rasterio.open(tmp_path / "maps" / "ecosystem.tif") as src:
+        profile = src.profile
+    profile.update(nodata=None)
+    with rasterio.open(by_hand / "farm.tif", "w", **profile) as dst:
+        dst.write((eco == ECOSYSTEM_CODES["farmland"]).astype(np.uint8), 1)
+    table = by_hand / "s.csv"
+    rows = [f"{code},{1 if name == 'forest' else 0},{0.8 if name == 'forest' else 0}\n"
+            for name, code in codes.items()]
+    table.write_text("lucode,habitat,farmland\n" + "".join(rows), encoding="utf-8")
+    farm = Threat("farmland", 30, 1, "linear", {"c": by_hand / "farm.tif"})
+    habitat_quality(tmp_path / "maps" / "ecosystem.tif", [farm], table, by_hand, 0.5)
+    with rasterio.open(tmp_path / "hq" / "quality_c.tif") as a, rasterio.open(by_hand / "quality_c.tif") as b:
+        ours, theirs = a.read(1), b.read(1)
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours[0, 0] < 1 and ours[0, 1] < ours[0, 0]  # forest next to farmland is degraded more
+    assert record["threats"]["sha256"] and record["half_saturation"] == 0.5
+    project = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[at(box(0, 0, 20, 40))], crs=ALBERS)
+    result = screen(project, read_zones(two_zones()), activity="tourism",
+                    habitat_quality=tmp_path / "hq" / "quality_c.tif")
+    assert result.projects["habitat_quality_ha"].iloc[0] == pytest.approx(np.nanmean(ours[:, :2]) * 800 / 1e4)

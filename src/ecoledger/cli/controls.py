@@ -100,6 +100,36 @@ declare(
     },
 )
 declare(
+    "controls.habitat-template",
+    {
+        "": (
+            "写出生境质量模型的两张待填表（威胁因子表、敏感度表，数值留空）：每个数值须注明出处和原文。",
+            "Write the two tables Habitat Quality needs (threats, sensitivity), values empty: every "
+            "value to be filled from a source, cited with its words.",
+        ),
+        "out": ("输出文件夹", "output folder"),
+    },
+)
+declare(
+    "controls.habitat",
+    {
+        "": (
+            "在核算的生态系统图上运行生境质量模型（与 InVEST 3.20.2 一致）：威胁栅格由生态系统类型生成，"
+            "写出 `quality_c.tif`，供 `controls screen --habitat-quality` 计算用地范围内的生境质量损失。",
+            "Run Habitat Quality (as InVEST 3.20.2) on the account's ecosystem map, the threat rasters "
+            "made from its classes: quality_c.tif, which `controls screen --habitat-quality` reads for "
+            "the habitat quality lost inside footprints.",
+        ),
+        "accounts": ("核算结果文件夹（含 `maps/ecosystem.tif`）",
+                     "account output folder (with maps/ecosystem.tif)"),
+        "threats": ("填好的威胁因子表（`habitat-template` 生成）",
+                    "the filled threats table (from habitat-template)"),
+        "sensitivity": ("填好的敏感度表", "the filled sensitivity table"),
+        "half_saturation": ("半饱和常数 k（> 0）", "half-saturation constant k (> 0)"),
+        "out": ("输出文件夹（整体替换）", "output folder (replaced atomically)"),
+    },
+)
+declare(
     "controls.demo",
     {
         "": (
@@ -124,6 +154,8 @@ register(
             "conditional ones → {out}",
         ),
         "more": ("另有 {count} 个问题未列出", "{count} more problems are not listed"),
+        "template": ("已写出待填表：{files}", "tables to fill written: {files}"),
+        "habitat": ("生境质量 → {out}（平均 {mean:.3f}）", "habitat quality → {out} (mean {mean:.3f})"),
         "demonstration": (
             "注意：示范数据，并非官方管控边界",
             "note: demonstration data, not official boundaries",
@@ -138,6 +170,8 @@ register(
         "what.the footprints": ("用地范围文件", "the footprints"),
         "what.the account folder": ("核算结果文件夹", "the account folder"),
         "what.the habitat-quality raster": ("生境质量栅格", "the habitat-quality raster"),
+        "what.the threats table": ("威胁因子表", "the threats table"),
+        "what.the sensitivity table": ("敏感度表", "the sensitivity table"),
         "what.the region pack": ("区域数据包", "the region pack"),
     },
     prefix="cli.",
@@ -242,6 +276,33 @@ def screen_command(
     )
     if result.status == "demonstration":
         typer.echo(text("controls.demonstration"))
+
+
+@app.command("habitat-template", cls=Command)
+def habitat_template_command(out: Path = typer.Option(...)) -> None:
+    """The Habitat Quality tables to fill."""
+    from ecoledger.controls.habitat import write_template
+
+    files = write_template(out)
+    typer.echo(text("controls.template", files=", ".join(str(f) for f in files)))
+
+
+@app.command("habitat", cls=Command)
+def habitat_command(
+    accounts: Path = typer.Option(...),
+    threats: Path = typer.Option(...),
+    sensitivity: Path = typer.Option(...),
+    half_saturation: float = typer.Option(..., min=0.0),
+    out: Path = typer.Option(...),
+) -> None:
+    """Habitat Quality on the account's ecosystem map."""
+    from ecoledger.controls.habitat import habitat_from_account
+
+    require(accounts, "the account folder", "--accounts", folder=True)
+    require(threats, "the threats table", "--threats", folder=False)
+    require(sensitivity, "the sensitivity table", "--sensitivity", folder=False)
+    record = habitat_from_account(accounts, threats, sensitivity, half_saturation, out)
+    typer.echo(text("controls.habitat", out=out / "quality_c.tif", mean=record["summary"]["quality_c"][1]))
 
 
 @app.command("demo", cls=Command)
