@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ecoledger import pages
-from ecoledger.applications import accounts, certificate, intervals, outputs, rules, vep
+from ecoledger.applications import accounts, assessment, certificate, intervals, outputs, rules, vep
 from ecoledger.applications.errors import ApplicationError
 from ecoledger.messages import entry
 from ecoledger.platform import i18n
@@ -24,6 +24,8 @@ SITE = "lushan.geojson"
 CONDITIONS = "purchase-conditions.csv"
 RATES, HORIZONS = [0.03, 0.045, 0.08], [20, 40, 70]
 # the damage example's inputs (illustrative): 10 % of the site's flow lost, 10 years to recover
+DECISION_STEM = "assessment-decision"
+DECISION_TITLE = "Assessment on the decision's indicators"
 DAMAGE = {"damaged_fraction": 0.1, "recovery_years": 10, "rate": 0.03, "restoration_cost": 5_000_000.0}
 
 
@@ -44,10 +46,32 @@ def maps_folder(accounts_dir: Path, maps_run: Path | None, pack: Path | None, sc
     return write_outputs(run_account(pack, year, keep_maps=True), scratch, pack)
 
 
+def decision_assessment(scorecard: Path, year: int, level: str = "city") -> rules.Result | None:
+    """The comprehensive assessment on the decision's indicators (``scorecard.csv`` of ``ecoledger
+    targets scorecard``): the units of ``level`` in ``year`` on every indicator with a value, the
+    scorecard's targets, equal weights (``assessment.from_scorecard``); None when no indicator has
+    a value."""
+    import hashlib
+
+    card = pd.read_csv(scorecard, dtype={"code": str})
+    table, used = assessment.assess_scorecard(card, year, level)
+    if not used:
+        return None
+    record = {"accounts_year": int(year), "rule_file": str(scorecard),
+              "rule_sha256": hashlib.sha256(Path(scorecard).read_bytes()).hexdigest(),
+              "rule": {"indicator": [{"name": i.name, "weight": i.weight, "target": i.target,
+                                      "direction": "higher" if i.higher_is_better else "lower"}
+                                     for i in used]},
+              "illustrative": False}
+    return rules.Result("assessment", DECISION_TITLE, table, record)
+
+
 def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | None, examples: Path,
-        out: Path) -> list[str]:
+        out: Path, scorecard: Path | None = None) -> list[str]:
     """Write every example into ``out`` (results/, vep/, damage.json, index.html in Chinese and
-    index.en.html in English); returns lines summarising each result."""
+    index.en.html in English); returns lines summarising each result. With ``scorecard`` (the
+    ``scorecard.csv`` of ``ecoledger targets scorecard``) the comprehensive assessment on the
+    decision's indicators is added (``decision_assessment``, stem ``assessment-decision``)."""
     examples = Path(examples)
     units = accounts.load(accounts_dir, previous, examples / CONDITIONS)
     draws = intervals.read(accounts_dir, previous)  # None unless the accounts were drawn (--draws N)
@@ -57,6 +81,13 @@ def run(accounts_dir: Path, previous: Path, maps_run: Path | None, pack: Path | 
         outputs.write(result, out / "results", rule.stem)
         sections.append((result, rule.stem))
         lines.append(f"{rule.stem}: {_headline(result)}")
+    if scorecard is not None:
+        year = int(json.loads((Path(accounts_dir) / "run.json").read_text(encoding="utf-8"))["year"])
+        result = decision_assessment(Path(scorecard), year)
+        if result is not None:
+            outputs.write(result, out / "results", DECISION_STEM)
+            sections.append((result, DECISION_STEM))
+            lines.append(f"{DECISION_STEM}: {_headline(result)}")
     maps = Path(maps_folder(accounts_dir, maps_run, pack, out / "account-with-maps"))
     site = vep.read_site(examples / SITE, SITE)
     province = pd.read_csv(Path(accounts_dir) / "accounts.csv", dtype={"adcode": str})
@@ -96,6 +127,9 @@ def _headline(result: rules.Result) -> str:
 
 
 i18n.register({
+    "app.title.assessment-decision": entry("按决定目标指标体系的综合考核（记分卡数值，等权重）",
+                                           "Assessment on the decision's indicators (scorecard values, "
+                                           "equal weights)"),
     "app.vep.heading": entry("生态资产价值（VEP）：庐山", "Site valuation (VEP): Lushan"),
     "app.vep.site": entry("庐山（手绘轮廓）", "Lushan (hand-drawn outline)"),
     "app.vep.area": entry("面积", "Area"),
