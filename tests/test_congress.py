@@ -232,7 +232,7 @@ def folders(tmp_path: Path) -> dict[str, Path]:
         carbon / "inventory.csv",
         ["code", "year", "scope", "co2_t", "status", "missing_statistics", "factor_ids", "note"],
         [
-            ["360000", YEAR, "electricity", 123_400_000, "computed", "", "grid.central.2019", ""],
+            ["360000", YEAR, "electricity_related_total", 123_400_000, "complete", "", "grid.JX.2019", ""],
             [
                 "360000",
                 YEAR,
@@ -448,3 +448,17 @@ def test_pdf_is_written_with_chromium(folders):
     written = write_congress_report(_inputs(folders), folders["out"], pdf=True, languages=("zh",))
     pdf = folders["out"] / "report.zh.pdf"
     assert pdf in written and pdf.read_bytes()[:4] == b"%PDF"
+
+
+def test_departure_audit_summary_is_shown(folders):
+    audit = folders["root"] / "audit" / "departure-360881"
+    audit.mkdir(parents=True)
+    summary = {"unit": "360881", "unit_name": "井冈山市", "start": 2018, "end": 2019, "gep_start_yuan": 2.0e10,
+               "gep_end_yuan": 1.985e10, "gep_change_yuan": -1.5e8, "declined_items": ["water_conservation"]}
+    (audit / "audit.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    write_congress_report(_inputs(folders, audit=folders["root"] / "audit"), folders["out"], pdf=False)
+    zh = (folders["out"] / "report.zh.html").read_text(encoding="utf-8")
+    assert "井冈山市2018—2019年离任审计" in zh
+    assert "-1.50" in zh  # −1.5e8 yuan = −1.50 亿元
+    assert "水源涵养" in zh  # the declined item by its name
+    assert untranslated(zh) == []

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from ecoledger.congress import figures as congress_figures
 from ecoledger.congress.content import Fact, Gap, Goal, Section, Source, Table, file_source, goal_of
 from ecoledger.congress.inputs import Inputs, read_csv, read_summary
-from ecoledger.congress.words import Words, coded, in_language
+from ecoledger.congress.words import Words, in_language
 from ecoledger.platform.i18n import DASH, number, number_yi, percent
 from ecoledger.report.i18n import Translator
 
@@ -279,23 +279,13 @@ def carbon_section(goal: Goal, inputs: Inputs, out: Path, t: Words, gaps: list[G
         if rows.empty:
             gaps.append(Gap(t("gap_statistic"), t("input.carbon"), t("carbon_no_rows", year=inputs.year)))
         for row in rows.itertuples():
-            label = coded(t, "carbon_row", code=row.code, year=row.year, scope=row.scope)
-            co2 = _value(row.co2_t)
-            if co2 is None:
-                reason = in_language(_text(row.missing_statistics) or _text(row.note), t.lang)
-                section.facts.append(Fact(label, None, reason=reason))
-                gaps.append(Gap(t("gap_statistic"), label, reason))
-            else:
-                factors = _text(row.factor_ids)
-                title = f"{(folder / 'inventory.csv').as_posix()}" + (f" · {factors}" if factors else "")
-                section.facts.append(
-                    Fact(
-                        label,
-                        number(co2 / WAN),
-                        t("wan_t"),
-                        file_source(title, folder / "inventory.csv", out),
-                    )
-                )
+            section.facts.extend(_carbon_facts(row, folder, out, t, gaps))
+        if rows["scope"].astype(str).str.startswith("electricity_related").any():
+            section.notes.append(t("electricity_not_total"))
+        computed = pd.to_numeric(inventory["co2_t"], errors="coerce").notna()
+        others = sorted({int(y) for y in inventory.loc[computed, "year"]} - {inputs.year})
+        if others:
+            section.notes.append(t("carbon_other_years", years=t.join(map(str, others))))
     dual = read_csv(folder / "dual_control.csv")
     if dual is not None and "intensity_t_per_10k_yuan" in dual:
         for row in dual[pd.to_numeric(dual["year"], errors="coerce") == inputs.year].itertuples():
@@ -308,13 +298,52 @@ def carbon_section(goal: Goal, inputs: Inputs, out: Path, t: Words, gaps: list[G
                     Fact(
                         label,
                         f"{value:.3f}",
-                        "t/10⁴ yuan" if t.lang == "en" else "吨/万元",
+                        t("t_per_wan_yuan"),
                         file_source(
                             (folder / "dual_control.csv").as_posix(), folder / "dual_control.csv", out
                         ),
                     )
                 )
     return section
+
+
+def scope_label(scope: str, t: Words) -> str | Markup:
+    """The name of an inventory scope (``territorial_total``, ``electricity_related_secondary``);
+    an unknown scope is shown as its code."""
+    try:
+        return t("scope." + scope)
+    except KeyError:
+        return Markup("<code>{}</code>").format(scope)
+
+
+def _carbon_facts(row, folder: Path, out: Path, t: Words, gaps: list[Gap]) -> list[Fact]:
+    """One inventory row: CO₂ in 万 t with the factors and statistics it used as its source, or
+    missing with the statistics it needs; plus its intensity where the inventory gives one."""
+    label = Markup("{} · {}").format(scope_label(str(row.scope), t), row.code)
+    co2 = _value(row.co2_t)
+    if co2 is None:
+        needed = _text(row.missing_statistics)
+        reason = (
+            Markup("{}{}").format(t("statistics_needed"), in_language(needed, t.lang))
+            if needed
+            else in_language(_text(row.note), t.lang)
+        )
+        gaps.append(Gap(t("gap_statistic"), label, reason))
+        return [Fact(label, None, t("wan_t"), reason=reason)]
+    used = [p for p in (_text(row.factor_ids), _text(getattr(row, "sources", ""))) if p]
+    title = " · ".join([(folder / "inventory.csv").as_posix(), *used])
+    facts = [Fact(label, number(co2 / WAN), t("wan_t"), file_source(title, folder / "inventory.csv", out))]
+    intensity_ = _value(getattr(row, "intensity_t_per_10k_yuan", None))
+    if intensity_ is not None:
+        facts.append(
+            Fact(
+                Markup("{} · {}").format(label, t("intensity")),
+                f"{intensity_:.3f}",
+                t("t_per_wan_yuan"),
+                file_source(title, folder / "inventory.csv", out),
+            )
+        )
+    return facts
 
 
 def _text(value) -> str:
@@ -492,15 +521,59 @@ def institutions_section(goal: Goal, inputs: Inputs, out: Path, t: Words, gaps: 
             )
     folder = inputs.present("audit")
     if folder is not None:
-        files = sorted(p for p in folder.rglob("*") if p.is_file())
-        pages = [p for p in files if p.name == "index.html"]
-        source = (
-            file_source(pages[0].as_posix(), pages[0], out)
-            if pages
-            else file_source(folder.as_posix(), folder, out)
-        )
-        section.facts.append(Fact(t("audit_files"), t("files_count", n=len(files)), "", source))
+        audits = sorted(folder.rglob("audit.json"))
+        for path in audits:
+            section.facts.extend(_audit_facts(path, out, t))
+        if not audits:
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            section.facts.append(
+                Fact(
+                    t("audit_files"),
+                    t("files_count", n=len(files)),
+                    "",
+                    file_source(folder.as_posix(), folder, out),
+                )
+            )
     return section
+
+
+def _audit_facts(path: Path, out: Path, t: Words) -> list[Fact]:
+    """A departure audit's summary (``audit.json`` of ``ecoledger audit departure``): GEP change
+    over the term and the items that declined."""
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    page = path.parent / ("index.html" if t.lang == "zh" else "index.en.html")
+    source = file_source(path.as_posix(), page if page.is_file() else path, out)
+    term = t(
+        "audit_term",
+        unit=summary.get("unit_name") or summary.get("unit", ""),
+        start=summary.get("start", ""),
+        end=summary.get("end", ""),
+    )
+    change = _value(summary.get("gep_change_yuan"))
+    names = Translator(t.lang)
+    declined = [names.item(str(i)) for i in summary.get("declined_items") or []]
+    facts = [
+        Fact(
+            Markup("{} · {}").format(term, t("audit_gep_change")),
+            None if change is None else number_yi(change),
+            t("yi_yuan"),
+            source,
+            reason=t("audit_no_gep"),
+            headline=False,
+        ),
+        Fact(
+            Markup("{} · {}").format(term, t("audit_declined")),
+            str(len(declined)),
+            t("items_unit"),
+            source,
+            headline=False,
+        ),
+    ]
+    if declined:
+        facts[-1].label = Markup("{}（{}）" if t.lang == "zh" else "{} ({})").format(
+            facts[-1].label, t.join(declined)
+        )
+    return facts
 
 
 BUILDERS = {

@@ -130,8 +130,43 @@ messages.register(
             "computed from illustrative inputs, not actual payments",
         ),
         # carbon
-        "carbon_row": ("{code} {year}年二氧化碳排放（{scope}）", "CO₂ emissions {code} {year} ({scope})"),
         "carbon_no_rows": ("碳排放清单中没有{year}年的行", "the carbon inventory has no row for {year}"),
+        "scope.territorial_total": ("二氧化碳排放总量（辖区）", "CO₂ emissions, territorial total"),
+        "scope.fuel_combustion": ("化石燃料燃烧排放", "CO₂ from fuel combustion"),
+        "scope.electricity_related_total": (
+            "用电相关排放（全社会用电量×电网排放因子）",
+            "Electricity-related CO₂ (electricity use × grid factor)",
+        ),
+        "scope.electricity_related_primary": (
+            "用电相关排放：第一产业",
+            "Electricity-related CO₂: primary sector",
+        ),
+        "scope.electricity_related_secondary": (
+            "用电相关排放：第二产业",
+            "Electricity-related CO₂: secondary sector",
+        ),
+        "scope.electricity_related_industry": ("用电相关排放：工业", "Electricity-related CO₂: industry"),
+        "scope.electricity_related_tertiary": (
+            "用电相关排放：第三产业",
+            "Electricity-related CO₂: tertiary sector",
+        ),
+        "scope.electricity_related_residential": (
+            "用电相关排放：城乡居民生活",
+            "Electricity-related CO₂: households",
+        ),
+        "intensity": ("排放强度", "intensity"),
+        "statistics_needed": ("需要的统计：", "statistics needed: "),
+        "t_per_wan_yuan": ("吨/万元", "t/10⁴ yuan"),
+        "electricity_not_total": (
+            "用电相关排放是消费端视角（用电量×电网排放因子），不是辖区排放总量。",
+            "Electricity-related emissions are a consumption view (electricity use × grid "
+            "factor), not the territorial total.",
+        ),
+        "carbon_other_years": (
+            "碳排放清单中有数值的其他年份：{years}。",
+            "Other years with values in the carbon inventory: {years}.",
+        ),
+        "list_sep": ("、", ", "),
         "intensity_missing": (
             "{year}年没有二氧化碳排放总量，无法计算强度",
             "no CO₂ total for {year}: the intensity cannot be computed",
@@ -158,6 +193,11 @@ messages.register(
         "screening_projects": ("管控分区筛查的项目数", "Projects screened against control zones"),
         "screening_prohibited": ("其中触及禁止类分区", "of which touching prohibited zones"),
         "screening_gep": ("筛查项目用地范围内的 GEP", "GEP inside the screened footprints"),
+        "audit_term": ("{unit}{start}—{end}年离任审计", "Departure audit of {unit}, {start}–{end}"),
+        "audit_gep_change": ("任期内 GEP 变化", "GEP change over the term"),
+        "audit_no_gep": ("审计结果中没有 GEP 变化", "the audit gives no GEP change"),
+        "audit_declined": ("价值下降的科目", "items whose value declined"),
+        "items_unit": ("项", "items"),
         "audit_files": ("离任审计与河湖林长输出", "Departure audit and chiefs outputs"),
         "files_count": ("{n} 个文件", "{n} files"),
         "pages_link": ("页面", "page"),
@@ -184,6 +224,9 @@ class Words:
 
     def __call__(self, key: str, **fields) -> str:
         return messages.text(PREFIX + key, self.lang, **fields)
+
+    def join(self, parts) -> str:
+        return self("list_sep").join(parts)
 
 
 def in_language(text: object, lang: str) -> Markup:
