@@ -498,3 +498,90 @@ def test_templates_and_cited_rules(tmp_path):
     assert rules["source_url"].str.startswith("http").all() and rules["quote"].str.len().gt(5).all()
     county = rules.set_index("rule_id").loc["jx-forest-2022-county"]
     assert (county["min_patrols"], county["per_months"]) == (1, 3) and "每季度" in county["quote"]
+
+
+def test_chiefs_cli_end_to_end_with_stations(tmp_path):
+    from ecoledger.cli.main import app
+
+    areas = tmp_path / "areas.geojson"
+    _areas().to_file(areas, driver="GeoJSON")
+    officials, patrols, issues = _records()
+    for name, frame in (("officials", officials), ("patrols", patrols), ("issues", issues)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    # S1 in the forest box, S3 about 11 m south of the reach (in its 50 m buffer, not in the box), S2 far
+    pd.DataFrame(
+        {"station": ["S1", "S2", "S3"], "lon": [115.05, 116.0, 115.05], "lat": [27.05, 28.0, 26.9999]}
+    ).to_csv(tmp_path / "stations.csv", index=False)
+    (tmp_path / "water.csv").write_text(
+        "station,water_type,city,basin,date,parameter,value,unit\n"
+        "S1,river,,,2023-05-01,tp,0.15,mg/L\n"  # GB 3838 river TP: ≤ 0.2 is class III
+        "S2,river,,,2023-05-01,tp,0.5,mg/L\n"
+        "S3,river,,,2023-05-01,tp,0.35,mg/L\n",  # ≤ 0.4 is class V
+        encoding="utf-8",
+    )
+    out = tmp_path / "chiefs"
+    args = ["--lang", "zh", "audit", "chiefs", "--areas", str(areas)]
+    for name in ("officials", "patrols", "issues"):
+        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
+    args += [
+        "--rule",
+        "jx-forest-2022-county",
+        "--required",
+        "river_lake:county=1",
+        "--period-start",
+        "2023-01-01",
+        "--period-end",
+        "2023-12-31",
+        "--stations",
+        str(tmp_path / "stations.csv"),
+        "--water-records",
+        str(tmp_path / "water.csv"),
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "areas.csv").set_index("area_id")
+    assert table.loc["F1", "worst_station_class"] == 3 and table.loc["F1", "stations"] == "S1"
+    assert table.loc["R1", "worst_station_class"] == 5 and table.loc["R1", "stations"] == "S3"
+    assert untranslated((out / "index.html").read_text(encoding="utf-8")) == []
+    bad = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "x"), "--required", "lake=1"])
+    assert bad.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.skipif(
+    not (OUT / "jiangxi-2019" / "maps" / "ecosystem.tif").is_file()
+    or not (OUT / "jiangxi-2018" / "accounts.csv").is_file()
+    or not (OUT / "seea-extent" / "extent_account.en.csv").is_file()
+    or not (OUT / "jiangxi-pack" / "pack.toml").is_file(),
+    reason="the main job's outputs are not present",
+)
+def test_demo_on_the_real_outputs(tmp_path):
+    import time
+
+    from ecoledger.accountability.demo import run_demo
+
+    began = time.perf_counter()
+    summary = run_demo(
+        OUT / "jiangxi-pack",
+        [OUT / "jiangxi-2018", OUT / "jiangxi-2019"],
+        OUT / "seea-extent",
+        tmp_path / "audit",
+    )
+    assert time.perf_counter() - began < 20
+    assert (summary["unit"], summary["start"], summary["end"], summary["status"]) == (
+        UNIT,
+        2018,
+        2019,
+        "demonstration",
+    )
+    chiefs = pd.read_csv(tmp_path / "audit" / "chiefs-demo" / "areas.csv")
+    assert (chiefs["data_status"] == "demonstration").all() and chiefs["name"].str.startswith("示范").all()
+    officials = pd.read_csv(tmp_path / "audit" / "chiefs-demo" / "officials.csv")
+    assert officials["name"].str.startswith("示范").all()
+    page = (tmp_path / "audit" / "chiefs-demo" / "index.html").read_text(encoding="utf-8")
+    assert "示范数据" in page and untranslated(page) == []
+    assert (
+        untranslated((tmp_path / "audit" / f"departure-{UNIT}" / "index.html").read_text(encoding="utf-8"))
+        == []
+    )

@@ -868,6 +868,13 @@ def chiefs_from_files(
 ) -> Chiefs:
     """``chiefs_indicators`` on files (areas GeoPackage/GeoJSON, three CSVs, optional stations CSV
     and water records)."""
+    if bool(stations) != bool(water_records):
+        from ecoledger.accountability.departure import AuditError
+
+        raise AuditError(
+            "--stations and --water-records go together: the station locations place the "
+            "classes evaluated from the records; give both or neither"
+        )
     stations_frame = station_classes(stations, water_records) if stations and water_records else None
     return chiefs_indicators(
         read_areas(areas),
