@@ -212,3 +212,38 @@ def test_assessment_reads_the_scorecard(tmp_path):
     # no target: the best city (2000 亿元) sets it → 100 and 100 × 1000 / 2000 = 50 points
     assert table.loc["360100", "score"] == pytest.approx(100.0)
     assert table.loc["360200", "score"] == pytest.approx(50.0)
+
+
+def test_carbon_inventory_total_intensity_change_and_missing_reason(tmp_path):
+    inventory = tmp_path / "inventory.csv"
+    pd.DataFrame([
+        {"code": "360000", "year": 2018, "scope": "territorial_total", "co2_t": 2.0e8, "status": "complete",
+         "missing_statistics": "", "factor_ids": "fuel.coal", "note": "", "intensity_t_per_10k_yuan": 0.80},
+        {"code": "360000", "year": 2019, "scope": "territorial_total", "co2_t": 2.1e8, "status": "complete",
+         "missing_statistics": "", "factor_ids": "fuel.coal", "note": "", "intensity_t_per_10k_yuan": 0.78},
+        {"code": "360000", "year": 2019, "scope": "electricity_related_total", "co2_t": 9e7,
+         "status": "complete", "missing_statistics": "", "factor_ids": "grid", "note": "",
+         "intensity_t_per_10k_yuan": ""},
+        {"code": "360000", "year": 2020, "scope": "territorial_total", "co2_t": "", "status": "missing",
+         "missing_statistics": "energy consumption by fuel: coal_consumption", "factor_ids": "", "note": "",
+         "intensity_t_per_10k_yuan": ""},
+    ]).to_csv(inventory, index=False)
+    values = v.indicator_values(carbon=inventory, years=[2018, 2019, 2020])
+    get = values.set_index(["code", "year", "indicator"])
+    assert get.loc[("360000", 2019, "carbon_emissions_total"), "value"] == pytest.approx(21000.0)  # 万吨
+    # (0.78 / 0.80 − 1) × 100 = −2.5 %: exactly the 2019 yearly target (≤ −2.5) → green
+    assert get.loc[("360000", 2019, "carbon_intensity_change"), "value"] == pytest.approx(-2.5)
+    missing = get.loc[("360000", 2020, "carbon_emissions_total")]
+    assert missing["status"] == "missing" and "coal_consumption" in missing["reason"]
+    card = sc.scorecard(values)
+    change = card[(card["year"] == 2019) & (card["indicator"] == "carbon_intensity_change")].iloc[0]
+    assert change["target"] == -2.5 and change["status"] == "green"
+
+
+def test_biodiversity_share_is_a_percentage_labelled_demonstration(tmp_path):
+    table = tmp_path / "county_indicators.csv"
+    pd.DataFrame([{"code": "360000", "unit_name": "江西省", "level": "province", "protected_share": 0.12,
+                   "status": "demonstration"}]).to_csv(table, index=False)
+    values = v.indicator_values(biodiversity=table, years=[2019])
+    row = values[values["indicator"] == "protected_area_share"].iloc[0]
+    assert row["value"] == pytest.approx(12.0) and "demonstration" in row["reason"]

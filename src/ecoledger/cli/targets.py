@@ -22,6 +22,8 @@ DATA = ("真实统计资料所在文件夹（含 `statistics/` 与 `statistics-2
         "folder of the real statistics (with statistics/ and statistics-2019/)")
 BIODIVERSITY = ("生物多样性模块的县级指标表（列 `code`、`protected_share`、`status`）",
                 "the biodiversity module's county_indicators.csv (columns code, protected_share, status)")
+CARBON = ("碳排放模块的清单表 `inventory.csv`（取 `territorial_total` 行：排放总量与强度）",
+          "the carbon module's inventory.csv (its territorial_total rows: total and intensity)")
 LEVEL = ("纳入的单位级别（`province` 省、`city` 设区市、`county` 县；可多次给出；默认省和设区市）",
          "levels of the units included (province, city, county; repeat; default province and city)")
 YEAR = ("只列这些年份（可多次给出；默认核算年份和有统计数值的年份）",
@@ -42,7 +44,7 @@ declare("targets.scorecard", {
          "indicator_values.csv, scorecard.csv and the pages in Chinese and English (the output folder "
          "is replaced atomically)."),
     "accounts": ACCOUNTS, "statistics": STATISTICS, "data": DATA, "biodiversity": BIODIVERSITY,
-    "level": LEVEL, "year": YEAR, "margin": MARGIN,
+    "carbon": CARBON, "level": LEVEL, "year": YEAR, "margin": MARGIN,
     "out": ("输出文件夹（整体替换，不留半成品）", "output folder (replaced atomically)"),
 })
 declare("targets.template", {
@@ -65,11 +67,12 @@ register({
                    "{out}: the sheet is written as .csv or .xlsx; fix: use one of those suffixes"),
 }, prefix="cli.targets.")
 register({"what.a statistics table": ("统计表", "a statistics table"),
-          "what.the county indicators table": ("县级指标表", "the county indicators table")},
+          "what.the county indicators table": ("县级指标表", "the county indicators table"),
+          "what.the carbon inventory": ("碳排放清单表", "the carbon inventory")},
          prefix="cli.")
 
 
-def _inputs(accounts, statistics, data, level, year, biodiversity=None):
+def _inputs(accounts, statistics, data, level, year, biodiversity=None, carbon=None):
     """The values table of the command's inputs (paths checked first)."""
     from ecoledger.errors import InputError
     from ecoledger.targets import values
@@ -79,12 +82,13 @@ def _inputs(accounts, statistics, data, level, year, biodiversity=None):
     for path in statistics:
         require(path, "a statistics table", "--statistics", folder=False)
     require(biodiversity, "the county indicators table", "--biodiversity", folder=False)
+    require(carbon, "the carbon inventory", "--carbon", folder=False)
     for name in level:
         if name not in values.LEVELS:
             raise InputError(key="cli.targets.bad_level", level=name)
     files = [*statistics, *values.default_statistics(data)]
     return values.indicator_values(files, accounts, biodiversity, years=year or None,
-                                   levels=tuple(level) or ("province", "city"))
+                                   levels=tuple(level) or ("province", "city"), carbon=carbon)
 
 
 @app.command("scorecard", cls=Command)
@@ -94,12 +98,13 @@ def scorecard_command(
     statistics: list[Path] = typer.Option([]),
     data: Path = typer.Option(Path("data/jiangxi")),
     biodiversity: Path | None = typer.Option(None),
+    carbon: Path | None = typer.Option(None),
     level: list[str] = typer.Option([]),
     year: list[int] = typer.Option([]),
     margin: float = typer.Option(0.0, min=0.0),
 ) -> None:
     """Indicator values and scorecards per unit and year, with the pages."""
-    values = _inputs(accounts, statistics, data, level, year, biodiversity)
+    values = _inputs(accounts, statistics, data, level, year, biodiversity, carbon)
 
     from ecoledger.targets.report import write_scorecard
     from ecoledger.targets.scorecard import scorecard

@@ -29,12 +29,14 @@ LIGHT_COLOURS = {"green": "#2e7d32", "amber": "#e0a000", "red": "#c62828", "no_t
 
 register({
     "page.title": ("决定的目标指标体系：年度记分卡", "The decision's indicator system: yearly scorecards"),
-    "page.lede": ("按《关于全面推进美丽江西建设…》的目标指标体系，逐单位、逐年列出指标数值"
-                  "（注明出处，或说明缺失原因）、目标、与上一年相比的趋势、红黄绿状态和同级排名。目标仅在读到出处时录入。",
-                  "The indicator system of the decision on building a beautiful Jiangxi, unit by unit and "
-                  "year by year: each value with its source (or the reason it is missing), the target, "
-                  "the trend against the previous year, the traffic light and the rank among peers. "
-                  "A target is recorded only where its source was read."),
+    "page.lede": ("按《江西省人民代表大会关于全力打造国家生态文明建设高地的决定》（2024）及美丽江西建设的"
+                  "目标指标体系，逐单位、逐年列出指标数值（注明出处，或说明缺失原因）、目标、与上一年相比的"
+                  "趋势、红黄绿状态和同级排名。目标仅在读到出处时录入。",
+                  "The indicator system of the People's Congress decision on building Jiangxi into a "
+                  "national highland of ecological civilisation (2024) and of the beautiful-Jiangxi plans, "
+                  "unit by unit and year by year: each value with its source (or the reason it is "
+                  "missing), the target, the trend against the previous year, the traffic light and the "
+                  "rank among peers. A target is recorded only where its source was read."),
     "page.units": ("单位数", "Units"),
     "page.years": ("年份", "Years"),
     "page.values": ("有数值的指标", "Indicator values present"),

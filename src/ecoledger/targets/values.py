@@ -106,6 +106,13 @@ register({
     "reason.conflict": ("其他来源给出不同数值：{others}", "other sources give different values: {others}"),
     "reason.undated": ("保护地图层无年份：各年取同一数值", "the protected-area layer has no year: the same "
                        "value for every year"),
+    "reason.demonstration": ("示范数据（`demonstration`）：保护地为示范图层，并非官方范围；"
+                             "图层无年份，各年取同一数值",
+                             "demonstration: the protected areas are demonstration data, not the official "
+                             "ones; the layer has no year, so the same value stands for every year"),
+    "reason.carbon_missing": ("碳排放清单无法计算总量，缺少统计：{statistics}",
+                              "the carbon inventory could not compute the total; statistics missing: "
+                              "{statistics}"),
     "source.accounts": ("ecoledger 核算结果（{folder}）", "ecoledger accounts ({folder})"),
 }, prefix="targets.")
 
@@ -330,12 +337,52 @@ def biodiversity_values(path: str | Path, years: Iterable[int]) -> list[dict]:
     for r, value in zip(table.itertuples(), share * scale, strict=True):
         name = getattr(r, "name", "") or getattr(r, "unit_name", "") or ""
         dated = [int(r.year)] if hasattr(r, "year") else list(years)
+        demonstration = str(getattr(r, "status", "")) == "demonstration"
         for year in dated:
-            extra = {} if hasattr(r, "year") else {"reason_key": "targets.reason.undated"}
+            extra = {"reason_key": "targets.reason.demonstration"} if demonstration else \
+                {} if hasattr(r, "year") else {"reason_key": "targets.reason.undated"}
             rows.append(_row(r.code, name, level_of(r.code), year, "protected_area_share", "%", value,
                              "computed", "ecoledger biodiversity (county_indicators.csv)", str(path),
                              f"protected_share = {r.protected_share} "
                              f"({getattr(r, 'status', '')})", **extra))
+    return rows
+
+
+def carbon_values(path: str | Path) -> list[dict]:
+    """Total CO₂ (万吨 = t / 10⁴) and its intensity change from the carbon module's
+    ``inventory.csv`` (``code, year, scope, co2_t, status, missing_statistics, factor_ids, note,
+    …, intensity_t_per_10k_yuan``): the ``territorial_total`` rows only (electricity-related
+    emissions are a consumption view, not the total). A total the inventory could not compute is
+    a missing row naming the statistics it lacks. Intensity change (%) =
+    (I_y / I_(y−1) − 1) × 100 where both years have an intensity."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(key="targets.no_file", path=str(path))
+    table = pd.read_csv(path, dtype={"code": str}, keep_default_na=False)
+    table = table[table["scope"] == "territorial_total"]
+    co2 = pd.to_numeric(table["co2_t"], errors="coerce")
+    per_gdp = pd.to_numeric(table.get("intensity_t_per_10k_yuan", pd.Series(index=table.index)),
+                            errors="coerce")
+    rows, intensities = [], {}
+    for r, tonnes, intensity in zip(table.itertuples(), co2, per_gdp, strict=True):
+        code, year = str(r.code), int(r.year)
+        title = "ecoledger carbon inventory (inventory.csv)"
+        if pd.isna(tonnes):
+            rows.append(_row(code, "", level_of(code), year, "carbon_emissions_total", "万吨",
+                             reason_key="targets.reason.carbon_missing",
+                             statistics=r.missing_statistics or "?"))
+            continue
+        rows.append(_row(code, "", level_of(code), year, "carbon_emissions_total", "万吨", tonnes / 1e4,
+                         "computed", title, str(path), f"co2_t = {tonnes:,.0f} ({r.status}; {r.factor_ids})"))
+        if not pd.isna(intensity):
+            intensities[(code, year)] = intensity
+    for (code, year), intensity in intensities.items():
+        before = intensities.get((code, year - 1))
+        if before:
+            rows.append(_row(code, "", level_of(code), year, "carbon_intensity_change", "%",
+                             (intensity / before - 1) * 100, "computed",
+                             "ecoledger carbon inventory (inventory.csv)", str(path),
+                             f"({intensity:g} ÷ {before:g} − 1) × 100 (t CO₂ / 10⁴ yuan)"))
     return rows
 
 
@@ -344,7 +391,7 @@ def biodiversity_values(path: str | Path, years: Iterable[int]) -> list[dict]:
 def indicator_values(statistics: Sequence[str | Path] = (), accounts: Sequence[str | Path] = (),
                      biodiversity: str | Path | None = None, years: Iterable[int] | None = None,
                      levels: Sequence[str] = ("province", "city"),
-                     system: pd.DataFrame | None = None) -> pd.DataFrame:
+                     system: pd.DataFrame | None = None, carbon: str | Path | None = None) -> pd.DataFrame:
     """Every indicator of ``system`` for every unit of ``levels`` and year (module docstring).
 
     Units are those of the accounts and the statistics; years default to the account years and
@@ -360,9 +407,12 @@ def indicator_values(statistics: Sequence[str | Path] = (), accounts: Sequence[s
     rows = indicator_rows.to_dict("records") + gep_values(gep) + ratio_values(gep, reported)
     if biodiversity is not None and Path(biodiversity).is_file():
         rows += biodiversity_values(biodiversity, years)
+    if carbon is not None:
+        rows += carbon_values(carbon)
     values = pd.DataFrame(rows, columns=[*VALUE_COLUMNS, *EXTRA_COLUMNS])
-    # a reported value wins over a computed one of the same unit, year and indicator
-    values = values.sort_values("status", key=lambda s: s.ne("reported")).drop_duplicates(
+    # a reported value wins over a computed one, a computed one over a missing row with a reason
+    rank = {"reported": 0, "computed": 1, "missing": 2}
+    values = values.sort_values("status", key=lambda s: s.map(rank), kind="stable").drop_duplicates(
         ["code", "year", "indicator"])
     units = _units(gep, reported, values, levels)
     values = values[values["code"].isin(units) & values["year"].isin(years)]
