@@ -301,13 +301,16 @@ def minimal_jiangxi_pack(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def jiangxi_demo(tmp_path_factory):
+def units_pack(tmp_path_factory):
+    return minimal_jiangxi_pack(tmp_path_factory.mktemp("biodiversity-pack") / "pack")
+
+
+@pytest.fixture(scope="module")
+def jiangxi_demo(units_pack, tmp_path_factory):
     from ecoledger.biodiversity.demo import run_demo
 
-    folder = tmp_path_factory.mktemp("biodiversity")
-    pack = minimal_jiangxi_pack(folder / "pack")
-    out = folder / "out"
-    return run_demo(pack, out), out
+    out = tmp_path_factory.mktemp("biodiversity") / "out"
+    return run_demo(units_pack, out), out
 
 
 def test_jiangxi_demonstration_is_labelled_everywhere(jiangxi_demo):
@@ -348,3 +351,57 @@ def test_jiangxi_demonstration_follows_its_rule(jiangxi_demo):
     counties = indicators[indicators["level"] == "county"]
     assert indicators.loc["360000", "protected_km2"] == pytest.approx(counties["protected_km2"].sum())
     assert summary["records"] == 7 and summary["species"] == 4
+
+
+def test_cli_check_template_and_indicators(tmp_path, units_pack):
+    """``biodiversity template`` writes the fill-in files; ``check`` lists the template's problems
+    (no boundary) and exits 1; ``indicators`` on a valid GeoPackage writes the county table."""
+    from typer.testing import CliRunner
+
+    from ecoledger.cli.main import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["--lang", "en", "biodiversity", "template", "--out", str(tmp_path / "t")])
+    assert done.exit_code == 0, done.output
+    template = tmp_path / "t" / "protected_areas_template.csv"
+    assert template.is_file() and (tmp_path / "t" / "protected_areas_columns.csv").is_file()
+    done = runner.invoke(
+        app, ["--lang", "en", "biodiversity", "check", str(template), "--source-crs", "EPSG:4326"]
+    )
+    assert done.exit_code == 1 and "has no boundary" in done.output and "1 errors" in done.output
+    records = tmp_path / "records.csv"
+    pd.DataFrame(
+        {
+            "longitude": [116.0],
+            "latitude": [28.0],
+            "species": ["白鹤"],
+            "date": ["2020-01-01"],
+            "observer": ["a"],
+        }
+    ).to_csv(records, index=False)
+    done = runner.invoke(app, ["--lang", "en", "biodiversity", "check", str(records)])
+    assert done.exit_code == 0 and "0 errors" in done.output, done.output
+    areas = tmp_path / "areas.gpkg"
+    two_squares().to_file(areas, driver="GPKG")
+    out = tmp_path / "indicators"
+    done = runner.invoke(
+        app,
+        [
+            "--lang",
+            "en",
+            "biodiversity",
+            "indicators",
+            "--pack",
+            str(units_pack),
+            "--protected-areas",
+            str(areas),
+            "--species",
+            str(records),
+            "--out",
+            str(out),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(out / "county_indicators.csv", dtype={"code": str}).set_index("code")
+    assert table.loc["360000", "protected_km2"] == pytest.approx(30.0)  # A ∪ B ∪ C, all inside Jiangxi
+    assert table.loc["360000", "records"] == 1 and (table["status"] == "provided").all()

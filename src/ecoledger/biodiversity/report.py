@@ -159,7 +159,7 @@ def _km2(value) -> str:
 
 def _ha(value) -> str:
     v = i18n._as_float(value)
-    return i18n.DASH if v is None else f"{v:,.0f}"
+    return i18n.DASH if v is None else f"{v:,.1f}"
 
 
 def _count(value) -> str:
@@ -238,7 +238,12 @@ def _model(
     C = pages.Column
     plain = {"format": pages.text, "numeric": False}
     km2, ha = t("biodiversity.km2"), t("biodiversity.ha")
-    unit_cells = {"level": lambda r: t(f"biodiversity.unit_level.{r['level']}")}
+
+    def unit_name(row):
+        # Chinese place names stay Chinese on the English page, marked as such
+        return pages.text(row["unit_name"]) if lang == "zh" else pages.foreign(row["unit_name"], "zh")
+
+    unit_cells = {"level": lambda r: t(f"biodiversity.unit_level.{r['level']}"), "unit_name": unit_name}
     indicator_columns = [
         C("unit_name", t("biodiversity.col.unit"), **plain),
         C("level", t("biodiversity.col.level"), **plain),
@@ -264,7 +269,7 @@ def _model(
                 C("protected_km2", pages.head(t, t("biodiversity.col.protected"), km2), _km2),
             ],
             t,
-            cells={by: lambda r: label(r[by], lang)},
+            cells={by: lambda r: label(r[by], lang), "unit_name": unit_name},
         )
 
     top = indicators[indicators["level"] == "province"]["code"].tolist()
