@@ -453,8 +453,16 @@ def test_pdf_is_written_with_chromium(folders):
 def test_departure_audit_summary_is_shown(folders):
     audit = folders["root"] / "audit" / "departure-360881"
     audit.mkdir(parents=True)
-    summary = {"unit": "360881", "unit_name": "井冈山市", "start": 2018, "end": 2019, "gep_start_yuan": 2.0e10,
-               "gep_end_yuan": 1.985e10, "gep_change_yuan": -1.5e8, "declined_items": ["water_conservation"]}
+    summary = {
+        "unit": "360881",
+        "unit_name": "井冈山市",
+        "start": 2018,
+        "end": 2019,
+        "gep_start_yuan": 2.0e10,
+        "gep_end_yuan": 1.985e10,
+        "gep_change_yuan": -1.5e8,
+        "declined_items": ["water_conservation"],
+    }
     (audit / "audit.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     write_congress_report(_inputs(folders, audit=folders["root"] / "audit"), folders["out"], pdf=False)
     zh = (folders["out"] / "report.zh.html").read_text(encoding="utf-8")
@@ -462,3 +470,48 @@ def test_departure_audit_summary_is_shown(folders):
     assert "-1.50" in zh  # −1.5e8 yuan = −1.50 亿元
     assert "水源涵养" in zh  # the declined item by its name
     assert untranslated(zh) == []
+
+
+REAL = Path(__file__).resolve().parents[1] / "out"
+
+
+@pytest.mark.skipif(not (REAL / "jiangxi-2019" / "summary.json").is_file(), reason="no real outputs in out/")
+def test_on_the_real_outputs(tmp_path):
+    names = (
+        "previous",
+        "targets",
+        "monitoring",
+        "carbon",
+        "seea_extent",
+        "seea_condition",
+        "biodiversity",
+        "controls",
+        "audit",
+        "applications",
+    )
+    folders = dict(
+        zip(
+            names,
+            (
+                "jiangxi-2018",
+                "targets",
+                "monitoring",
+                "carbon",
+                "seea-extent",
+                "seea-condition",
+                "biodiversity",
+                "controls",
+                "audit",
+                "applications",
+            ),
+            strict=True,
+        )
+    )
+    inputs = Inputs(year=YEAR, accounts=REAL / "jiangxi-2019", **{k: REAL / v for k, v in folders.items()})
+    write_congress_report(inputs, tmp_path / "congress", pdf=False)
+    zh = (tmp_path / "congress" / "report.zh.html").read_text(encoding="utf-8")
+    assert untranslated(zh) == []
+    sources = _source_ids(zh)
+    for row in _table_rows(zh, "scorecard"):
+        linked = set(re.findall(r'href="#source-(\d+)"', row[2]))
+        assert (linked and linked <= sources) or 'class="missing"' in row[2]

@@ -16,7 +16,7 @@ LIGHTS = {
     "green": "#2e9d4f",
     "amber": "#f0b323",
     "red": "#d64541",
-    "missing": "#d9d9d9",
+    "missing": "#ffffff",  # hollow: no value
     "no_target": "#9e9e9e",
 }
 CITY_COLOUR = "#3f8f5b"
@@ -63,7 +63,7 @@ def lights_chart(
     ax.set_xlim(-0.6, len(indicators) - 0.4)
     ax.set_ylim(len(units) - 0.4, -0.6)
     ax.legend(
-        handles=[Patch(color=c, label=t("status." + s)) for s, c in LIGHTS.items()],
+        handles=[Patch(facecolor=c, edgecolor="#555555", label=t("status." + s)) for s, c in LIGHTS.items()],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.35 if len(indicators) > 6 else -0.2),
         ncol=len(LIGHTS),

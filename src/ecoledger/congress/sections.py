@@ -657,13 +657,16 @@ def scorecard_fact(row: pd.Series, t: Words) -> Fact:
         reason = in_language(_text(row["reason"]), t.lang) if _text(row["reason"]) else t("missing_no_reason")
         return Fact(label, None, in_language(_text(row["unit"]), t.lang), reason=reason, headline=False)
     title = _text(row["source_title"]) or _text(row["source_url"])
+    quote = _text(row["quote"])
+    if title and quote:
+        title = f"{title} ——“{quote}”"
     source = Source(title, _text(row["source_url"])) if title else None
     return Fact(
         label,
         number(value),
         in_language(_text(row["unit"]), t.lang),
         source,
-        reason="" if title else t("missing_no_reason"),
+        reason="" if title else t("no_source"),
         headline=False,
     )
 

@@ -71,6 +71,7 @@ messages.register(
         "col_kind": ("类别", "Kind"),
         "col_reason": ("原因", "Reason"),
         "missing": ("缺失：{reason}", "missing: {reason}"),
+        "no_source": ("考核表未注明来源", "the scorecard gives no source"),
         "missing_no_reason": ("缺失（输入未给出原因）", "missing (the input gives no reason)"),
         "demonstration": ("示范数据，非官方统计", "demonstration data, not official statistics"),
         "gap_input": ("输入", "input"),
