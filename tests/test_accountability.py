@@ -161,6 +161,11 @@ def test_departure_arithmetic_on_hand_made_accounts(two_years):
     assert "layer:rainfall_erosivity" in declined.loc["soil_retention_sediment", "changed_inputs"]
     assert "price:carbon_price" in declined.loc["carbon_sequestration", "changed_inputs"]
     assert "landcover" not in declined.loc["soil_retention_sediment", "changed_inputs"]
+    # why, in words: the change, the two effects and the changed input with its start and end
+    reason = declined.loc["carbon_sequestration", "reason_en"]
+    assert "fell by 10 yuan (quantity effect +0, price effect -10)" in reason
+    assert "mainly a lower unit price" in reason and "carbon price 5 → 4 (-20.0%)" in reason
+    assert "碳价格 5 → 4（-20.0%）" in declined.loc["carbon_sequestration", "reason_zh"]
     # GEP: 200 + 50 + 50 + 30 = 330 at start, 240 + 40 + 40 = 320 at end; comparable change 40 − 10 − 10
     assert audit.gep["start_yuan"] == pytest.approx(330.0)
     assert audit.gep["end_yuan"] == pytest.approx(320.0)

@@ -269,6 +269,30 @@ def declined(items: pd.DataFrame) -> pd.DataFrame:
     return fell.sort_values("change_yuan").reset_index(drop=True)
 
 
+def decline_reason(row: dict, drivers: pd.DataFrame, lang: str = "zh") -> str:
+    """Why an item of ``declined`` fell, in words: the change, its two effects, the main one, and
+    the changed inputs it depends on with their start and end (``drivers.describe_input``)."""
+    from ecoledger.accountability.drivers import describe_input
+
+    tokens = [t for t in str(row.get("changed_inputs") or "").split(";") if t]
+    inputs = [describe_input(t, drivers, lang) for t in tokens]
+    change, q, p = row["change_yuan"], row["quantity_effect_yuan"], row["price_effect_yuan"]
+    if lang == "zh":
+        main = "实物量减少" if row["main_effect"] == "quantity" else "单价下降"
+        text = f"价值减少 {-change:,.0f} 元（实物量效应 {q:+,.0f} 元，价格效应 {p:+,.0f} 元），主要因{main}；"
+        return text + (
+            "变化了的输入：" + "；".join(inputs) if inputs else "两次核算记录的输入中未见与之相关的变化。"
+        )
+    main = "a smaller quantity" if row["main_effect"] == "quantity" else "a lower unit price"
+    text = (
+        f"value fell by {-change:,.0f} yuan (quantity effect {q:+,.0f}, price effect {p:+,.0f}), "
+        f"mainly {main}; "
+    )
+    return text + (
+        "inputs that changed: " + "; ".join(inputs) if inputs else "no related input of the two runs changed."
+    )
+
+
 def gep_change(items: pd.DataFrame) -> dict:
     """GEP at start and end (sum of the items present that year, yuan), its change, and the change
     and effects over the items present in both years (those two sums are comparable)."""
@@ -459,6 +483,8 @@ def departure_audit(
     drivers = input_changes(run0, run1, unit)
     items["changed_inputs"] = [item_drivers(item, drivers) for item in items["item"]]
     fell = declined(items)
+    for lang in ("zh", "en"):
+        fell[f"reason_{lang}"] = [decline_reason(r, drivers, lang) for r in fell.to_dict("records")]
     notes: list[tuple[str, str]] = []
     if extent is not None:
         assets, extent_meta = assets_from_extent(extent, unit)

@@ -87,6 +87,39 @@ ITEM_STATISTICS = {
     "ecological_energy_hydropower": ("hydropower_",),
 }
 WATER_BODY_ITEMS = ("flood_regulation_lake", "flood_regulation_reservoir", "flood_regulation_marsh")
+LAYER_LABELS = {
+    "precipitation": ("年降水量", "annual precipitation"),
+    "actual_et": ("实际蒸散发", "actual evapotranspiration"),
+    "rainfall_erosivity": ("降雨侵蚀力", "rainfall erosivity"),
+    "npp": ("净初级生产力", "net primary productivity"),
+    "heterotrophic_respiration": ("土壤异养呼吸", "soil heterotrophic respiration"),
+    "transpiration": ("植被蒸腾", "vegetation transpiration"),
+    "water_evaporation": ("水面蒸发", "open-water evaporation"),
+    "hot_days": ("高温日数", "hot days"),
+    "temperature": ("年均气温", "mean air temperature"),
+    "landcover": ("土地覆被", "land cover"),
+    "storm_precipitation": ("暴雨降水量", "storm precipitation"),
+}
+STATISTIC_LABELS = {
+    "tourism_revenue": ("旅游总收入", "tourism revenue"),
+    "tourist_visits": ("旅游人次", "tourist visits"),
+    "gdp": ("地区生产总值", "GDP"),
+    "population": ("常住人口", "population"),
+    "agriculture_net_output_value": ("农业增加值", "agriculture value added"),
+    "forestry_net_output_value": ("林业增加值", "forestry value added"),
+    "animal_husbandry_net_output_value": ("畜牧业增加值", "animal husbandry value added"),
+    "fishery_net_output_value": ("渔业增加值", "fishery value added"),
+}
+PRICE_LABELS = {
+    "reservoir_cost": ("水库单位库容造价", "reservoir cost per m³"),
+    "dredging_cost": ("清淤成本", "dredging cost"),
+    "nitrogen_treatment_cost": ("氮治理成本", "nitrogen treatment cost"),
+    "phosphorus_treatment_cost": ("磷治理成本", "phosphorus treatment cost"),
+    "electricity_price": ("电价", "electricity price"),
+    "carbon_price": ("碳价格", "carbon price"),
+    "water_price": ("水价", "water price"),
+    "hydropower_price": ("水电上网电价", "hydropower price"),
+}
 COLUMNS = [
     "kind",
     "category",
@@ -382,3 +415,43 @@ def item_drivers(item: str, drivers: pd.DataFrame) -> str:
         elif row["kind"] == "run" and row["name"] == "parameter_table_version":
             found.append("run:parameter_table_version")
     return ";".join(found)
+
+
+def _label(labels: dict, name: str, lang: str) -> str:
+    pair = labels.get(name)
+    return pair[0 if lang == "zh" else 1] if pair else name
+
+
+def _shown(value) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return "—"
+    return f"{number:,.4g}" if abs(number) < 1e4 else f"{number:,.0f}"
+
+
+def describe_input(token: str, drivers: pd.DataFrame, lang: str = "zh") -> str:
+    """A changed input of ``item_drivers`` (``layer:precipitation``) in words with its start and
+    end: a layer's mean over the unit, a statistic's or price's value, and the relative change."""
+    kind, _, rest = token.partition(":")
+    name, _, code = rest.partition("@")
+    rows = drivers[(drivers["kind"] == kind) & (drivers["name"] == name)]
+    if code:
+        rows = rows[rows["code"] == code]
+    if rows.empty:
+        return rest
+    row = rows.iloc[0]
+    if kind == "layer":
+        label = _label(LAYER_LABELS, name, lang)
+        a, b, unit = row.get("unit_mean_start"), row.get("unit_mean_end"), row.get("layer_unit") or ""
+        if pd.isna(a) or pd.isna(b):
+            return label + ("（文件不同）" if lang == "zh" else " (another file)")
+        start, end, share = _shown(a), _shown(b), _share(a, b)
+    else:
+        labels = STATISTIC_LABELS if kind == "statistic" else PRICE_LABELS if kind == "price" else {}
+        label = _label(labels, name.split("[")[0], lang) + (f"[{code}]" if code else "")
+        start, end, share, unit = _shown(row["start"]), _shown(row["end"]), row.get("change_share"), ""
+    tail = "" if pd.isna(share) else (f"（{share:+.1%}）" if lang == "zh" else f" ({share:+.1%})")
+    return f"{label} {start} → {end}{' ' + unit if unit else ''}{tail}"

@@ -19,33 +19,10 @@ from markupsafe import Markup, escape
 
 from ecoledger import pages
 from ecoledger.accountability.departure import DepartureAudit
+from ecoledger.accountability.drivers import LAYER_LABELS, STATISTIC_LABELS
 from ecoledger.messages import entry, text
 from ecoledger.platform import i18n
 from ecoledger.registry.parcels import _csv_safe
-
-LAYER_LABELS = {
-    "precipitation": ("年降水量", "annual precipitation"),
-    "actual_et": ("实际蒸散发", "actual evapotranspiration"),
-    "rainfall_erosivity": ("降雨侵蚀力", "rainfall erosivity"),
-    "npp": ("净初级生产力", "net primary productivity"),
-    "heterotrophic_respiration": ("土壤异养呼吸", "soil heterotrophic respiration"),
-    "transpiration": ("植被蒸腾", "vegetation transpiration"),
-    "water_evaporation": ("水面蒸发", "open-water evaporation"),
-    "hot_days": ("高温日数", "hot days"),
-    "temperature": ("年均气温", "mean air temperature"),
-    "landcover": ("土地覆被", "land cover"),
-    "storm_precipitation": ("暴雨降水量", "storm precipitation"),
-}
-STATISTIC_LABELS = {
-    "tourism_revenue": ("旅游总收入", "tourism revenue"),
-    "tourist_visits": ("旅游人次", "tourist visits"),
-    "gdp": ("地区生产总值", "GDP"),
-    "population": ("常住人口", "population"),
-    "agriculture_net_output_value": ("农业增加值", "agriculture value added"),
-    "forestry_net_output_value": ("林业增加值", "forestry value added"),
-    "animal_husbandry_net_output_value": ("畜牧业增加值", "animal husbandry value added"),
-    "fishery_net_output_value": ("渔业增加值", "fishery value added"),
-}
 
 i18n.register(
     {
@@ -129,6 +106,7 @@ i18n.register(
         "audit.col.price_effect": entry("价格效应", "Price effect"),
         "audit.col.status": entry("状态", "Status"),
         "audit.col.main_effect": entry("主要原因", "Main effect"),
+        "audit.col.reason": entry("原因", "Why"),
         "audit.col.inputs": entry("变化了的输入", "Inputs that changed"),
         "audit.col.input": entry("输入", "Input"),
         "audit.col.kind": entry("类别", "Kind"),
@@ -234,14 +212,6 @@ def _model(audit: DepartureAudit, t) -> dict:
     def mhead(key):
         return pages.money_head(t, t(key), unit)
 
-    def inputs_cell(r):
-        parts = [p for p in str(r.get("changed_inputs") or "").split(";") if p]
-        if not parts:
-            return i18n.DASH
-        return Markup("、" if lang == "zh" else ", ").join(
-            Markup('<code translate="no">{}</code>').format(p) for p in parts
-        )
-
     item_columns = [
         C("item", t("audit.col.item"), **plain),
         C("quantity_0", t("audit.col.quantity_0")),
@@ -281,13 +251,12 @@ def _model(audit: DepartureAudit, t) -> dict:
                 C("quantity_effect_yuan", mhead("audit.col.quantity_effect"), money),
                 C("price_effect_yuan", mhead("audit.col.price_effect"), money),
                 C("main_effect", t("audit.col.main_effect"), **plain),
-                C("changed_inputs", t("audit.col.inputs"), **plain),
+                C(f"reason_{lang}", t("audit.col.reason"), **plain),
             ],
             t,
             cells={
                 "item": lambda r: rt.item(r["item"]),
                 "main_effect": lambda r: t(f"audit.effect.{r['main_effect']}"),
-                "changed_inputs": inputs_cell,
             },
         )
         if len(d)
