@@ -8,6 +8,7 @@ with the reason that output gives (or the file that is absent).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -170,26 +171,41 @@ def _cities_table(cities: pd.DataFrame, previous: Path | None, t: Words) -> Tabl
     return Table(t("gep_by_city"), headers, rows, frozenset(range(1, len(headers))))
 
 
-def _maps(inputs: Inputs, t: Words, section: Section) -> list:
-    """The report's GEP density map of the cities (``report.figures.density_map``), when the run
-    and its pack can be read; otherwise a note saying why not."""
-    if not (inputs.accounts / "run.json").is_file():
-        section.notes.append(t("map_unavailable", why="run.json"))
-        return []
-    try:
-        from ecoledger.report import figures
-        from ecoledger.report.inputs import read_outputs
+@functools.lru_cache(maxsize=2)
+def run_outputs(accounts: Path):
+    """The account folder as the report reads it (``report.inputs.read_outputs``, with the pack's
+    unit polygons), read once for both languages; or the reason it cannot be read (a string)."""
+    from ecoledger.report.inputs import read_outputs
 
-        data = read_outputs(inputs.accounts)
-        if data.units is None:
-            section.notes.append(t("map_unavailable", why=str(data.pack_root)))
-            return []
-        translator = Translator(t.lang)
-        levels = figures.map_levels(data)
-        return [figures.density_map(data, levels[-1], translator)]
+    if not (Path(accounts) / "run.json").is_file():
+        return "run.json"
+    try:
+        data = read_outputs(accounts)
+    except (OSError, ValueError, KeyError) as exc:
+        return type(exc).__name__
+    return data if data.units is not None else str(data.pack_root)
+
+
+def _maps(inputs: Inputs, t: Words, section: Section, kind: str = "density") -> list:
+    """The report's maps (``report.figures``): GEP per km² of the cities (``density``) or the
+    ecosystem types of the accounting grid (``ecosystems``); a note says why when they cannot be
+    drawn (no run.json, no pack)."""
+    from ecoledger.report import figures
+
+    data = run_outputs(Path(inputs.accounts).resolve())
+    if isinstance(data, str):
+        section.notes.append(t("map_unavailable", why=data))
+        return []
+    translator = Translator(t.lang)
+    try:
+        if kind == "density":
+            chart = figures.density_map(data, figures.map_levels(data)[-1], translator)
+        else:
+            chart = figures.landcover_map(data, translator)
     except (OSError, ValueError, KeyError) as exc:
         section.notes.append(t("map_unavailable", why=type(exc).__name__))
         return []
+    return [chart] if chart is not None else []
 
 
 # --- using the results -------------------------------------------------------------------------
@@ -434,6 +450,7 @@ def ecosystems_section(goal: Goal, inputs: Inputs, out: Path, t: Words, gaps: li
                 frozenset(range(1, shown.shape[1])),
             )
         )
+    section.charts.extend(_maps(inputs, t, section, kind="ecosystems"))
     folder = inputs.present("biodiversity")
     if folder is not None:
         path = folder / "county_indicators.csv"
