@@ -247,3 +247,20 @@ def test_biodiversity_share_is_a_percentage_labelled_demonstration(tmp_path):
     values = v.indicator_values(biodiversity=table, years=[2019])
     row = values[values["indicator"] == "protected_area_share"].iloc[0]
     assert row["value"] == pytest.approx(12.0) and "demonstration" in row["reason"]
+
+
+def test_demo_section_on_the_decision_indicators(tmp_path):
+    from ecoledger.applications import demo, outputs
+
+    a18 = _accounts(tmp_path / "a18", 2018, {"360000": 4e12, "360100": 1e11, "360200": 2e11})
+    a19 = _accounts(tmp_path / "a19", 2019, {"360000": 5e12, "360100": 1.2e11, "360200": 2.1e11})
+    card = sc.scorecard(v.indicator_values([], [a18, a19]))
+    path = tmp_path / "scorecard.csv"
+    card.to_csv(path, index=False)
+    result = demo.decision_assessment(path, 2019)
+    assert [i["name"] for i in result.record["rule"]["indicator"]] == ["decision:gep", "decision:gep_growth"]
+    written = outputs.write(result, tmp_path / "results", demo.DECISION_STEM)
+    for key in ("html", "report"):
+        assert untranslated(written[key].read_text(encoding="utf-8")) == []
+    # 360100: GEP 1200 of the best 2100 → 50 × 1200/2100; growth 20 % is the best → 50
+    assert result.table.loc["360100", "score"] == pytest.approx(50 * 1200 / 2100 + 50)
