@@ -405,3 +405,25 @@ def test_cli_check_template_and_indicators(tmp_path, units_pack):
     table = pd.read_csv(out / "county_indicators.csv", dtype={"code": str}).set_index("code")
     assert table.loc["360000", "protected_km2"] == pytest.approx(30.0)  # A ∪ B ∪ C, all inside Jiangxi
     assert table.loc["360000", "records"] == 1 and (table["status"] == "provided").all()
+
+
+def test_records_from_a_point_geopackage(tmp_path):
+    """The same six records as a GeoPackage read the same way (points carry their CRS); a line
+    layer is refused."""
+    path = tmp_path / "records.gpkg"
+    records_frame().to_file(path, driver="GPKG")
+    records = read_records(path)
+    assert len(records.records) == 6 and records.records.crs.to_epsg() == 4326
+    areas = read_protected_areas(two_squares(), area_crs=ALBERS).areas
+    table = county_indicators(square_units(), areas, records.records, area_crs=ALBERS).set_index("code")
+    assert table.loc["100000", ["records", "records_inside", "species"]].tolist() == [6, 3, 3]
+    lines = tmp_path / "lines.gpkg"
+    from shapely.geometry import LineString
+
+    gpd.GeoDataFrame(
+        records_frame().drop(columns="geometry").iloc[:1],
+        geometry=[at(LineString([(0, 0), (1, 1)]))],
+        crs=ALBERS,
+    ).to_file(lines, driver="GPKG")
+    problems = check_records(lines)
+    assert problems[0].message == "is not a point (LineString)"
