@@ -81,6 +81,7 @@ class Chiefs:
     status: str = "provided"
     accounts: str = ""
     rules: pd.DataFrame = field(default_factory=pd.DataFrame)
+    buffer_m: float = 50.0
 
 
 # --- small pure functions ---------------------------------------------------------------------
@@ -756,6 +757,8 @@ def area_indicators(
     frame = pd.DataFrame(rows)
     if "note" in areas.columns:
         frame["note"] = list(areas["note"])
+    if "note_zh" in areas.columns:
+        frame["note_zh"] = list(areas["note_zh"])
     frame["area_km2"] = shapely.area(shapes.geometry.values) / 1e6
     frame["length_km"] = [
         g.length / 1e3 if k == "river_reach" else math.nan
@@ -842,7 +845,15 @@ def chiefs_indicators(
         )
     needs = requirements(list(rules), dict(required or {}))
     chiefs = Chiefs(
-        areas, officials, patrols, issues, start, end, status=status, accounts=str(accounts or "")
+        areas,
+        officials,
+        patrols,
+        issues,
+        start,
+        end,
+        status=status,
+        accounts=str(accounts or ""),
+        buffer_m=buffer_m,
     )
     chiefs.duties = duty_table(areas, officials, patrols, start, end, needs)
     chiefs.indicators = area_indicators(chiefs, accounts, buffer_m, stations)

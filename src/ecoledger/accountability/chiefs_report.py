@@ -8,6 +8,7 @@ A demonstration says so on the page, in chiefs.json and in a status column of ev
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from pathlib import Path
@@ -46,6 +47,7 @@ i18n.register(
             "names, no real person; the patrol and issue records are invented. The results cannot support an "
             "assessment.",
         ),
+        "chiefs.page.map": entry("责任区分布", "Map of the areas"),
         "chiefs.page.areas": entry("各责任区指标", "Indicators per area"),
         "chiefs.page.duties": entry("河湖长、林长履职：巡查频次", "Chiefs' duties: patrol frequency"),
         "chiefs.page.duties_text": entry(
@@ -106,6 +108,7 @@ i18n.register(
         "chiefs.col.gep": entry("GEP", "GEP"),
         "chiefs.col.forest": entry("森林面积", "Forest"),
         "chiefs.col.water_class": entry("站点最差水质类别", "Worst station class"),
+        "chiefs.col.note": entry("说明", "Note"),
         "chiefs.col.official": entry("姓名", "Official"),
         "chiefs.col.post": entry("职务", "Post"),
         "chiefs.col.level": entry("级别", "Level"),
@@ -119,6 +122,75 @@ i18n.register(
         "chiefs.col.source": entry("出处", "Source"),
     }
 )
+
+
+KIND_COLOURS = {"forest_parcel": "#1b5e20", "lake": "#1565c0", "river_reach": "#c62828"}
+
+
+def _map_png(chiefs: Chiefs, lang: str) -> bytes:
+    """The areas by kind (reaches buffered as drawn in the indicators) over the account's ecosystem
+    map when there is one, with graticule, scale bar and north arrow (``report.figures``)."""
+    import io
+
+    import rasterio
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from rasterio.windows import from_bounds
+
+    from ecoledger.accountability.chiefs import area_shapes
+    from ecoledger.outputs import ecosystem_colour_table
+    from ecoledger.report.figures import _decorate, _styled
+    from ecoledger.report.i18n import Translator
+
+    @_styled
+    def draw():
+        maps = Path(chiefs.accounts) / "maps" / "ecosystem.tif" if chiefs.accounts else None
+        shapes = area_shapes(chiefs.areas, chiefs.buffer_m)
+        if maps is not None and maps.is_file():
+            with rasterio.open(maps) as src:
+                shapes = shapes.to_crs(src.crs)
+                minx, miny, maxx, maxy = shapes.total_bounds
+                pad = max(maxx - minx, maxy - miny) * 0.15 + 2000
+                window = from_bounds(minx - pad, miny - pad, maxx + pad, maxy + pad, src.transform)
+                window = window.round_offsets().round_lengths()
+                eco = src.read(1, window=window, boundless=True, fill_value=0)
+                extent_ = rasterio.windows.bounds(window, src.transform)
+        else:
+            eco = None
+            minx, miny, maxx, maxy = shapes.total_bounds
+            pad = max(maxx - minx, maxy - miny) * 0.15 + 2000
+        figure = Figure(figsize=(7.5, 6.5))
+        ax = figure.add_subplot()
+        if eco is not None:
+            table = ecosystem_colour_table()
+            colours = [tuple(c / 255 for c in table.get(k, (0, 0, 0, 0))) for k in range(max(table) + 1)]
+            left, bottom, right, top = extent_
+            ax.imshow(
+                eco,
+                cmap=ListedColormap(colours),
+                vmin=0,
+                vmax=len(colours) - 1,
+                interpolation="nearest",
+                extent=(left, right, bottom, top),
+                alpha=0.45,
+            )
+        t = i18n.translator(lang)
+        handles = []
+        for kind, part in shapes.groupby("kind"):
+            colour = KIND_COLOURS.get(kind, "#555555")
+            part.plot(ax=ax, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=1.2)
+            handles.append(Patch(facecolor=colour, alpha=0.5, label=t(f"chiefs.kind.{kind}")))
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+        ax.set_aspect("equal")
+        _decorate(ax, shapes.crs, Translator(lang))
+        ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        return buffer.getvalue()
+
+    return draw()
 
 
 def _plain_number(value) -> str:
@@ -159,6 +231,7 @@ def _model(chiefs: Chiefs, t) -> dict:
             C("gep_yuan", pages.money_head(t, t("chiefs.col.gep"), gep_unit), pages.money(gep_unit)),
             C("forest_km2", pages.head(t, t("chiefs.col.forest"), "km²"), _plain_number),
             C("worst_station_class", t("chiefs.col.water_class"), **plain),
+            C("note_zh" if lang == "zh" else "note", t("chiefs.col.note"), **plain),
         ],
         t,
         cells={
@@ -249,6 +322,7 @@ def _model(chiefs: Chiefs, t) -> dict:
         "duties": duties,
         "rules": rules,
         "demonstration": chiefs.status == DEMONSTRATION,
+        "map_uri": "data:image/png;base64," + base64.b64encode(_map_png(chiefs, lang)).decode("ascii"),
         "colon": "：" if lang == "zh" else ": ",
         "files": ["areas", "duties", "officials", "patrols", "issues", "rules"],
     }

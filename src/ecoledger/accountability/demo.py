@@ -112,16 +112,17 @@ def demonstration_areas(pack, accounts: str | Path, county: str = DEMO_COUNTY):
                 "kind": "forest_parcel",
                 "note": "demonstration: a connected forest patch of the account grid, not an official "
                 "forest-chief area",
+                "note_zh": "示范：核算栅格上相连的森林斑块，并非官方林长责任区",
                 "geometry": patch,
             }
         )
     water = eco == ECOSYSTEM_CODES["wetland"]
     lakes = _patches(water & inside, transform, 1)
-    where = "county"
-    if not lakes:
+    where, where_zh = "county", "本县"
+    if not lakes:  # no wetland cell in the county: its city's largest, and the note says so
         city = county[:4] + "00"
         lakes = _patches(water & _unit_mask(pack, city, shape, transform, crs), transform, 1)
-        where = f"city {city}"
+        where, where_zh = f"city {city} (none in the county)", f"所在设区市 {city}（本县没有湿地栅格）"
     if lakes:
         rows.append(
             {
@@ -130,6 +131,7 @@ def demonstration_areas(pack, accounts: str | Path, county: str = DEMO_COUNTY):
                 "kind": "lake",
                 "note": f"demonstration: the largest wetland/water patch of the {where} on the account "
                 "grid, not an official lake-chief area",
+                "note_zh": f"示范：{where_zh}核算栅格上最大的湿地（水体）斑块，并非官方湖长责任区",
                 "geometry": lakes[0],
             }
         )
@@ -148,6 +150,7 @@ def demonstration_areas(pack, accounts: str | Path, county: str = DEMO_COUNTY):
                 "name": "示范河段责任区",
                 "kind": "river_reach",
                 "note": "demonstration: steepest-descent path on the pack's DEM, not a mapped river",
+                "note_zh": "示范：在数据包 DEM 上按最陡下降方向追踪的路径，并非实测河道",
                 "geometry": shapely.LineString(list(zip(xs, ys, strict=True))),
             }
         )
