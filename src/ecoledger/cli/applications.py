@@ -83,6 +83,10 @@ declare("applications.demo", {
     "examples": ("示例规则文件所在文件夹（默认：仓库中的 `examples/applications`）",
                  "folder of the example rule files (default: the repository's "
                  "examples/applications)"),
+    "scorecard": ("目标指标记分卡 `scorecard.csv`（`ecoledger targets scorecard` 的输出），据此增加按决定指标"
+                  "的综合考核",
+                  "the scorecard.csv of `ecoledger targets scorecard`: adds the assessment on the "
+                  "decision's indicators"),
     "out": OUT,
 })
 register({
@@ -222,6 +226,7 @@ def demo_command(
     maps_run: Path | None = typer.Option(None),
     pack: Path | None = typer.Option(None),
     examples: Path | None = typer.Option(None),
+    scorecard: Path | None = typer.Option(None),
     out: Path = typer.Option(...),
 ) -> None:
     """One worked example of each application on the Jiangxi accounts, with an index.html."""
@@ -235,8 +240,9 @@ def demo_command(
     require(maps_run, "an output folder with maps/", "--maps-run", folder=True)
     require(pack, "the region pack", "--pack", folder=True)
     require(examples, "the example rule files", "--examples", folder=True)
+    require(scorecard, "the scorecard", "--scorecard", folder=False)
     with atomic_directory(out) as folder:
-        summary = demo.run(accounts_dir, previous, maps_run, pack, examples, folder)
+        summary = demo.run(accounts_dir, previous, maps_run, pack, examples, folder, scorecard=scorecard)
     if language() == "en":
         for line in summary:
             typer.echo(line)
