@@ -58,6 +58,10 @@ i18n.register(
             "quantity) / 2 (symmetric two-factor split, no residual). An item missing in either year stays "
             "missing, with no change.",
         ),
+        "audit.page.chart": entry(
+            "各项目价值变化的分解：实物量效应与价格效应",
+            "Each item's value change: quantity and price effects",
+        ),
         "audit.page.declined": entry("下降的项目及原因", "Items that declined and why"),
         "audit.page.no_decline": entry(
             "任期内没有价值下降的可比项目。", "No comparable item declined over the term."
@@ -175,6 +179,56 @@ def _number(value) -> str:
 def _share(value) -> str:
     v = i18n._as_float(value)
     return i18n.DASH if v is None or math.isnan(v) else i18n.percent(v, 1, signed=True)
+
+
+def effects_png(audit: DepartureAudit, lang: str) -> bytes | None:
+    """Horizontal bars of each compared item's quantity effect and price effect (stacked, in
+    亿元 or 万元 as the page's tables), with the total change as a dot; None with nothing to draw."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from ecoledger.report.figures import _styled
+    from ecoledger.report.i18n import Translator
+
+    items = audit.items[(audit.items["status"] == "compared") & (audit.items["change_yuan"].abs() > 0)]
+    if items.empty:
+        return None
+    items = items.sort_values("change_yuan")
+    t = i18n.translator(lang)
+    unit = pages.money_unit(pd.concat([items["quantity_effect_yuan"], items["price_effect_yuan"]]).abs())
+    scale = i18n.YI if unit == "yi" else pages.WAN
+    names = [Translator(lang).item(i) for i in items["item"]]
+
+    @_styled
+    def draw():
+        figure = Figure(figsize=(7.5, 0.45 * len(items) + 1.4))
+        ax = figure.add_subplot()
+        y = range(len(items))
+        q = items["quantity_effect_yuan"].fillna(0).to_numpy() / scale
+        p = items["price_effect_yuan"].fillna(0).to_numpy() / scale
+        ax.barh(y, q, color="#4e79a7", label=t("audit.col.quantity_effect"))
+        # the price bar starts where the quantity bar ends when both have one sign, else at 0
+        left = [a if a * b > 0 else 0 for a, b in zip(q, p, strict=True)]
+        ax.barh(y, p, left=left, color="#f28e2b", label=t("audit.col.price_effect"))
+        ax.plot(
+            items["change_yuan"].to_numpy() / scale,
+            list(y),
+            "o",
+            color="black",
+            markersize=4,
+            label=t("audit.col.value_change"),
+        )
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        ax.set_yticks(list(y))
+        ax.set_yticklabels(names)
+        ax.set_xlabel(t("pages.yi_yuan" if unit == "yi" else "pages.wan_yuan"))
+        ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        return buffer.getvalue()
+
+    return draw()
 
 
 def _model(audit: DepartureAudit, t) -> dict:
@@ -355,6 +409,7 @@ def _model(audit: DepartureAudit, t) -> dict:
         "declined": declined,
         "drivers": drivers,
         "indicators": indicators,
+        "chart_uri": _data_uri(effects_png(audit, lang)),
         "method": Markup(escape(text("audit.method_text", lang))).format(
             start_folder=code(audit.sources.get("accounts_start", "")),
             end_folder=code(audit.sources.get("accounts_end", "")),
@@ -365,6 +420,12 @@ def _model(audit: DepartureAudit, t) -> dict:
         "colon": "：" if lang == "zh" else ": ",
         "files": ["audit", "assets", "items", "declined", "drivers", "indicators"],
     }
+
+
+def _data_uri(png: bytes | None) -> str:
+    import base64
+
+    return "" if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _driver_value(value) -> Markup:
