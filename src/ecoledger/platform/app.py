@@ -31,7 +31,8 @@ REQUEST_LIMIT_BYTES = UPLOAD_LIMIT_BYTES + 64 * 1024  # the file plus the form's
 # its route's entry when it is imported, e.g. the registry's parcel upload); every other route: the above
 ROUTE_LIMITS: dict[tuple[str, str], int] = {}
 HSTS = "max-age=31536000; includeSubDomains"
-MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.monitoring", "ecoledger.registry")
+MODULES = ("ecoledger.applications", "ecoledger.carbon", "ecoledger.controls", "ecoledger.monitoring",
+           "ecoledger.registry")
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
                            "form-action 'self'")
