@@ -1,11 +1,12 @@
-"""The departure audit's files and bilingual page (index.html zh, index.en.html en).
+"""The departure audit's files and bilingual page (``index.html`` zh, ``index.en.html`` en).
 
-write_departure(audit, out) writes atomically into out: audit.csv (every section in
-one long table: section, name, start, end, change, change share, unit, note), assets.csv,
-items.csv, declined.csv, drivers.csv, indicators.csv, audit.json (the summary)
-and the two pages, built on ecoledger.pages and the shared templates of data/pages/.
-write_departure_files(audit, folder) writes the same into an existing folder (for a caller
-that manages its own atomic folder, as demo does).
+``write_departure(audit, out)`` writes atomically into ``out``: ``audit.csv`` (every section in
+one long table: section, name, start, end, change, change share, unit, note), ``assets.csv``,
+``items.csv``, ``declined.csv``, ``drivers.csv``, ``indicators.csv``, ``audit.json`` (the summary)
+and the two pages, built on ``ecoledger.pages`` and the shared templates of ``data/pages/``; the
+items section has a chart of the quantity and price effects (``effects_png``).
+``write_departure_files(audit, folder)`` writes the same into an existing folder (for a caller
+that manages its own atomic folder, as ``demo`` does).
 """
 
 from __future__ import annotations
@@ -435,7 +436,7 @@ def _driver_value(value) -> Markup:
 
 
 def long_table(audit: DepartureAudit) -> pd.DataFrame:
-    """Every section of the audit in one table (audit.csv): section, name, code, start, end,
+    """Every section of the audit in one table (``audit.csv``): section, name, code, start, end,
     change, change_share, unit, status, note."""
     rows = []
     for _, r in audit.assets.iterrows():
@@ -529,7 +530,7 @@ def long_table(audit: DepartureAudit) -> pd.DataFrame:
 
 
 def write_departure_files(audit: DepartureAudit, folder: Path, page: bool = True) -> None:
-    """The files and pages (module docstring) into the existing folder folder."""
+    """The files and pages (module docstring) into the existing folder ``folder``."""
     folder = Path(folder)
     tables = {
         "audit": long_table(audit),
@@ -566,7 +567,7 @@ def _clean(value):
 
 
 def write_departure(audit: DepartureAudit, out: str | Path, page: bool = True) -> Path:
-    """The audit's files and pages written atomically into out (replaced as a whole)."""
+    """The audit's files and pages written atomically into ``out`` (replaced as a whole)."""
     from ecoledger.atomic import atomic_directory
 
     out = Path(out)
