@@ -1,6 +1,8 @@
-"""The Jiangxi carbon demo: dual-control path from the shipped statistics, one illustrative product
-label, one illustrative forest sink project, an inclusion ledger with a few actions, and the claims
-that keep their tonnes apart. Everything is written at once into one folder (atomic)."""
+"""The Jiangxi carbon demo: dual-control path from the shipped statistics, the province inventory on
+the pack's statistics (``inventory.csv``: electricity-related CO₂ 2018 and 2020 from the published
+electricity use, every year without fuel statistics missing), one illustrative product label, one
+illustrative forest sink project, an inclusion ledger with a few actions, and the claims that keep
+their tonnes apart. Everything is written at once into one folder (atomic)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from markupsafe import Markup
 
 from ecoledger import pages
 from ecoledger.atomic import atomic_directory
-from ecoledger.carbon import claims, footprint, forest, inclusion, inventory, label, ledger
+from ecoledger.carbon import claims, footprint, forest, inclusion, inventory, label, ledger, pack_inventory
 from ecoledger.carbon.errors import CarbonError
 from ecoledger.carbon.factors import Registry
 from ecoledger.messages import entry
@@ -157,9 +159,17 @@ def run_demo(
     actions: Path,
     registry: Registry,
     accounts_csv: Path | None = None,
+    extra_statistics: tuple[Path, ...] = (),
 ) -> dict:
+    """Write the demo folder ``out``; ``extra_statistics`` are filled templates whose years join
+    the dual-control path and the province inventory."""
     table = inventory.read_statistics(statistics)
-    control = inventory.dual_control(table, registry, PROVINCE, YEARS)
+    extra = [inventory.read_statistics(p) for p in extra_statistics]
+    if extra:
+        table = pd.concat([table, *extra], ignore_index=True)
+    years = sorted(set(YEARS) | {int(y) for y in table.loc[table["code"] == PROVINCE, "year"]})
+    control = inventory.dual_control(table, registry, PROVINCE, years)
+    province = province_inventory(Path(statistics), tuple(extra_statistics), registry)
     raw = pd.read_csv(statistics, dtype=str, keep_default_na=False)
     code_column = "adcode" if "adcode" in raw.columns else "code"
     context = raw[(raw[code_column] == PROVINCE) & raw["indicator"].isin(CONTEXT_INDICATORS)]
@@ -238,6 +248,7 @@ def run_demo(
     with atomic_directory(out) as folder:
         issued = label.write_label(record, folder / "label")
         _write_json(folder / "dual_control.json", control)
+        pack_inventory.write_inventory(province, folder / "inventory.csv")
         (folder / "dual_control.csv").write_text(_path_csv(control), encoding="utf-8")
         _write_json(folder / "footprint.json", pcf)
         _write_json(folder / "sink_project.json", sink)
@@ -253,6 +264,10 @@ def run_demo(
         summary = {
             "registry_version": registry.version,
             "province_missing_years": control["missing_years"],
+            "electricity_related_t": {r["year"]: r["co2_t"] for r in province if r["co2_t"] is not None
+                                      and r["scope"] == "electricity_related_total"},
+            "inventory_missing_years": sorted({r["year"] for r in province
+                                               if r["scope"] == "territorial_total" and r["co2_t"] is None}),
             "target": control["target"],
             "footprint_kg_co2e": pcf["total_kg_co2e"],
             "label_code": issued["record_sha256"][: label.CODE_DIGITS],
@@ -264,8 +279,17 @@ def run_demo(
             "claims_refused": sum(c["outcome"] == "refused" for c in claim_log),
         }
         _write_json(folder / "summary.json", summary)
-        pages.write(folder, lambda t: render_page(control, pcf, issued, sink, included, claim_log, t))
+        pages.write(folder, lambda t: render_page(control, pcf, issued, sink, included, claim_log, t,
+                                                  province, registry))
     return summary
+
+
+def province_inventory(statistics: Path, extra: tuple[Path, ...], registry: Registry) -> list[dict]:
+    """The province's inventory rows from ``statistics``, the pack tables beside it
+    (``data/jiangxi/statistics-2019``) and the filled templates ``extra``."""
+    files = [statistics] + [f for f in pack_inventory.pack_files(statistics.parent.parent)
+                            if f.resolve() != statistics.resolve()] + list(extra)
+    return pack_inventory.pack_inventory(pack_inventory.load_tables(files), registry, codes=[PROVINCE])
 
 
 def _write_json(path: Path, data) -> None:
@@ -346,12 +370,70 @@ i18n.register({
     "carbon.demo.status.missing": entry("缺失", "missing"),
     "carbon.demo.status.partial": entry("部分", "partial"),
     "carbon.demo.status.complete": entry("完整", "complete"),
+    "carbon.demo.inventory_title": entry("二、全省二氧化碳排放清单（区域统计包）",
+                                         "2. Province CO₂ inventory (region pack statistics)"),
+    "carbon.demo.inventory_lede": entry(
+        "与电力相关的排放 = 公开发布的全社会用电量（及分产业用电量）× 引用的电网排放因子，属消费侧口径："
+        "它是发出所用电力时排放的二氧化碳，不是双控考核的辖区排放总量，不能与化石燃料燃烧排放相加。"
+        "辖区排放总量需要分品种能源消费量；统计包中没有这些数据的年份记为缺失，并列出所缺统计。"
+        "2021 年以前没有发布的电力排放因子，采用最近发布年份的因子并在说明中注明。",
+        "Electricity-related CO₂ = published electricity use (total and by sector) × a cited grid factor, "
+        "a consumption view: the CO₂ of generating the electricity used, not the territorial total of dual "
+        "control, and never to be added to fuel combustion. The territorial total needs energy consumption "
+        "by fuel; years whose statistics the pack lacks are missing, with the statistics named. No factor "
+        "is published before 2021: the nearest published year is used and the note says so."),
+    "carbon.demo.inventory_factors": entry("所用电网排放因子", "Grid factors used"),
+    "carbon.demo.scope_column": entry("口径", "Scope"),
+    "carbon.demo.factor": entry("排放因子", "Factor"),
+    "carbon.demo.missing_statistics": entry("所缺统计", "Statistics missing"),
+    "carbon.demo.statistics_source": entry("统计来源", "Statistics source"),
+    "carbon.demo.fuel_statistics": entry("分品种能源消费量", "energy consumption by fuel"),
+    "carbon.demo.factor_value": entry("{value} 吨 CO₂/兆瓦时（{year}年）", "{value} t CO₂/MWh ({year})"),
+    "carbon.demo.factor_quote": entry("数值原文摘录", "Excerpt holding the value"),
+    "carbon.demo.scope.territorial_total": entry("辖区排放总量（双控口径）",
+                                                 "territorial total (dual control)"),
+    "carbon.demo.scope.fuel_combustion": entry("化石燃料燃烧", "fuel combustion"),
+    "carbon.demo.scope.electricity_related_total": entry("与电力相关：全社会用电",
+                                                         "electricity-related: total use"),
+    "carbon.demo.scope.electricity_related_primary": entry("与电力相关：第一产业",
+                                                           "electricity-related: primary"),
+    "carbon.demo.scope.electricity_related_secondary": entry("与电力相关：第二产业",
+                                                           "electricity-related: secondary"),
+    "carbon.demo.scope.electricity_related_industry": entry("与电力相关：工业（属第二产业）",
+                                                          "electricity-related: industry (in secondary)"),
+    "carbon.demo.scope.electricity_related_tertiary": entry("与电力相关：第三产业",
+                                                            "electricity-related: tertiary"),
+    "carbon.demo.scope.electricity_related_residential": entry("与电力相关：城乡居民生活",
+                                                             "electricity-related: households"),
+    "carbon.demo.note.not_territorial": entry("消费侧口径，不是辖区排放总量，不可与燃料燃烧相加",
+                                              "consumption view, not the territorial total; never add to "
+                                              "fuel combustion"),
+    "carbon.demo.note.factor_other_year": entry("{year}年没有发布的因子，采用{factor_year}年因子",
+                                                "no factor published for {year}: the {factor_year} factor "
+                                                "is used"),
+    "carbon.demo.note.no_factor": entry("没有任何年份的电力排放因子",
+                                        "no grid factor published for any year"),
+    "carbon.demo.note.part_of_secondary": entry("包含在第二产业中，两行不可相加",
+                                                "part of the secondary row: never add the two"),
+    "carbon.demo.note.no_fuel_statistics": entry("统计中没有分品种能源消费量：清单缺失，不是零",
+                                                 "no energy consumption by fuel: the inventory is missing, "
+                                                 "not zero"),
+    "carbon.demo.note.no_electricity_use": entry("统计中没有公开发布的全社会用电量",
+                                                 "no published electricity use in the statistics"),
+    "carbon.demo.note.gdp_preliminary": entry("地区生产总值初步核算数 {dropped} 亿元由修订数 {kept} 亿元替代",
+                                              "preliminary GDP {dropped} 亿元 replaced by the revised "
+                                              "{kept} 亿元"),
+    "carbon.demo.note.gdp_conflict": entry("地区生产总值来源不一致（{values} 亿元）：不计算强度",
+                                           "GDP sources disagree ({values} 亿元): no intensity"),
+    "carbon.demo.note.gdp_missing": entry("缺少地区生产总值：不计算强度", "GDP not reported: no intensity"),
+    "carbon.demo.note.conflicting": entry("来源不一致的统计不使用：{indicators}",
+                                          "sources disagree, not used: {indicators}"),
     "carbon.demo.related": entry("找到的相关统计（能源，非碳排放）",
                               "Related statistics found (energy, not carbon)"),
     "carbon.demo.indicator": entry("指标", "Indicator"),
     "carbon.demo.value": entry("数值", "Value"),
     "carbon.demo.unit": entry("单位", "Unit"),
-    "carbon.demo.label": entry("二、产品碳标签（示例）", "2. Product label (illustrative)"),
+    "carbon.demo.label": entry("三、产品碳标签（示例）", "3. Product label (illustrative)"),
     "carbon.demo.product": entry("产品", "Product"),
     "carbon.demo.declared_unit": entry("声明单位", "Declared unit"),
     "carbon.demo.declared_unit_value": entry("出厂 1 千克瓷砖", "1 kg tile at factory gate"),
@@ -368,7 +450,7 @@ i18n.register({
     "carbon.demo.biogenic": entry("生物来源", "biogenic"),
     "carbon.demo.land_use": entry("土地利用", "land use"),
     "carbon.demo.label_alt": entry("碳标签图", "carbon label"),
-    "carbon.demo.sink": entry("三、造林碳汇项目（示例）", "3. Forest sink project (illustrative)"),
+    "carbon.demo.sink": entry("四、造林碳汇项目（示例）", "4. Forest sink project (illustrative)"),
     "carbon.demo.project": entry("项目", "Project"),
     "carbon.demo.removal": entry("碳清除量", "Removals"),
     "carbon.demo.project_emissions": entry("项目排放", "Project emissions"),
@@ -385,7 +467,7 @@ i18n.register({
                                 "GEP 上。",
                                 "Credited tonnes are part of that GEP flow: the credit value is never added "
                                 "to the GEP value."),
-    "carbon.demo.inclusion": entry("四、碳普惠账本", "4. Carbon inclusion ledger"),
+    "carbon.demo.inclusion": entry("五、碳普惠账本", "5. Carbon inclusion ledger"),
     "carbon.demo.account": entry("账户", "Account"),
     "carbon.demo.day": entry("日期", "Day"),
     "carbon.demo.action": entry("行为", "Action"),
@@ -410,7 +492,7 @@ i18n.register({
     "carbon.demo.tamper": entry("改动一条积分后的副本：校验未通过（{reason}）",
                              "A copy with one entry's points changed fails ({reason})"),
     "carbon.demo.tamper_reason": entry("写入后内容被改动", "its content was changed after writing"),
-    "carbon.demo.claims": entry("五、减排量声明（同一吨不重复计算）", "5. Claims (no tonne counted twice)"),
+    "carbon.demo.claims": entry("六、减排量声明（同一吨不重复计算）", "6. Claims (no tonne counted twice)"),
     "carbon.demo.scope": entry("类别", "Scope"),
     "carbon.demo.holder": entry("持有方", "Holder"),
     "carbon.demo.asset": entry("对象", "Asset"),
@@ -599,7 +681,65 @@ def page_model(control, pcf, issued, sink, included, claim_log, t) -> dict:
                         if tamper["reason"] == "its content was changed after writing" else tamper["reason"])}
 
 
-def render_page(control, pcf, issued, sink, included, claim_log, t) -> str:
+def render_page(control, pcf, issued, sink, included, claim_log, t, province=(), registry=None) -> str:
     """The carbon demo page in ``t``'s language."""
     return pages.environment().get_template("carbon/demo.html.j2").render(
-        t=t, **page_model(control, pcf, issued, sink, included, claim_log, t))
+        t=t, **page_model(control, pcf, issued, sink, included, claim_log, t),
+        inventory=inventory_table(province, registry, t) if province else None,
+        inventory_factor=inventory_factor_facts(province, registry, t) if province else [])
+
+
+def _inventory_note(row: dict, t) -> str:
+    joiner = "；" if t.lang == "zh" else "; "
+    return joiner.join(t(f"carbon.demo.note.{code}", **fields) for code, fields in row["notes"])
+
+
+def inventory_table(province: list[dict], registry, t):
+    """The province inventory: every year and scope, computed or missing with the statistic named."""
+    C = pages.Column
+    frame = pd.DataFrame(province)
+    text = {"format": pages.text, "numeric": False}
+
+    def missing_names(r):
+        names = [n.strip() for n in str(r["missing_statistics"]).replace(":", ",").split(",") if n.strip()]
+        known = inventory.energy_indicators()
+        if t.lang == "zh":
+            return "、".join(known[n].name_zh if n in known else t("carbon.demo.fuel_statistics")
+                            for n in names)
+        return ", ".join(n.replace("_", " ") for n in names)
+
+    def sources(r):
+        links = [u for u in str(r["sources"]).split(" | ") if u.startswith("http")]
+        return Markup("<br>").join(Markup('<a href="{0}" lang="en">{1}</a>').format(u, u.split("/")[2])
+                                   for u in links) if links else i18n.DASH
+    return pages.table(frame, [
+        C("year", t("carbon.demo.year"), str, numeric=False),
+        C("scope", t("carbon.demo.scope_column"), **text),
+        C("co2_t", t("carbon.demo.co2"), lambda v: i18n.DASH if v is None or v != v else f"{v / 1e4:,.1f}"),
+        C("status", t("carbon.demo.status"), **text),
+        C("intensity_t_per_10k_yuan", t("carbon.demo.intensity"), _num(3)),
+        C("factor_ids", t("carbon.demo.factor"), **text),
+        C("missing_statistics", t("carbon.demo.missing_statistics"), **text),
+        C("sources", t("carbon.demo.statistics_source"), **text),
+        C("note", t("carbon.demo.note"), **text)], t,
+        cells={"scope": lambda r: t(f"carbon.demo.scope.{r['scope']}"),
+               "status": lambda r: _word(t, "status", r["status"]),
+               "factor_ids": lambda r: Markup("<code>{}</code>").format(r["factor_ids"]) if r["factor_ids"]
+               else i18n.DASH,
+               "missing_statistics": lambda r: missing_names(r) if r["missing_statistics"] else i18n.DASH,
+               "sources": sources, "note": lambda r: _inventory_note(r, t)},
+        row_classes=["missing" if s == "missing" else "" for s in frame["status"]])
+
+
+def inventory_factor_facts(province: list[dict], registry, t) -> list:
+    """The grid factors the inventory used, with value, year, source address and quote."""
+    ids = dict.fromkeys(i for r in province for i in str(r["factor_ids"]).split(";") if i.startswith("grid."))
+    facts = []
+    for factor_id in ids:
+        f = registry[factor_id]
+        link = (Markup('<a href="{0}" lang="en">{0}</a>').format(f.source_url) if f.source_url else "")
+        facts.append((Markup("<code>{}</code>").format(f.id), Markup("{} {}").format(
+            t("carbon.demo.factor_value", value=f"{f.value:g}", year=f.year), link)))
+        if f.quote:
+            facts.append((t("carbon.demo.factor_quote"), Markup("<code>{}</code>").format(f.quote)))
+    return facts

@@ -59,6 +59,8 @@ class Factor:
     confidence: str
     note: str
     note_zh: str = ""
+    source_url: str = ""
+    quote: str = ""
 
     def cite(self) -> dict:
         """What a result records about the factor it used."""
@@ -144,5 +146,7 @@ def _read(path: Path) -> dict[str, Factor]:
                 confidence=row["confidence"],
                 note=row["note"],
                 note_zh=row.get("note_zh") or "",
+                source_url=row.get("source_url") or "",
+                quote=row.get("quote") or "",
             )
     return factors

@@ -55,15 +55,20 @@ def read_statistics(path: str | Path) -> pd.DataFrame:
     """The carbon-relevant rows of a statistics file, values in canonical units (kg, m³, kWh, yuan).
 
     Accepts the upload template and the shipped ``jiangxi_statistics.csv`` layout (``adcode``,
-    ``source_url``). Rows of other indicators are left out; a bad carbon row stops the read with
-    every problem listed (SubmissionError).
+    ``source_url``). Template rows nobody filled in (value and provenance empty) and rows of other
+    indicators are left out; a bad carbon row stops the read with every problem listed
+    (SubmissionError).
     """
+    from ecoledger.statistics.template import drop_unfilled  # the template's own rule
+
     path = Path(path)
     content = path.read_bytes()
-    header = next(csv.reader(io.StringIO(content.decode("utf-8-sig", errors="replace"))), [])
+    workbook = content[:2] == b"PK"  # an .xlsx template: the parser reads it, no layout to sniff
+    first_line = b"" if workbook else content.split(b"\n", 1)[0]
+    header = next(csv.reader([first_line.decode("utf-8-sig", errors="replace")]), [])
     if "adcode" in header:
         content = _template_bytes(content)
-    table = parse_upload(path.name, content)
+    table = drop_unfilled(parse_upload(path.name, content))
     return normalise(table, path.name)
 
 
@@ -125,8 +130,13 @@ def normalise(table: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
-def grid_factor(registry: Registry, year: int, series: str, region: str = "360000"):
-    """The grid factor of ``series`` for ``region`` and ``year``, else the latest earlier year (noted)."""
+def grid_factor(registry: Registry, year: int, series: str, region: str = "360000", nearest: bool = False):
+    """The grid factor of ``series`` for ``region`` and ``year``, else the latest earlier year (noted).
+
+    ``nearest``: when the series has no factor of ``year``, the one of the closest year, earlier
+    or later (an earlier one on a tie) — for years before the series starts; the caller says so.
+    The region's own factor is preferred to the national one in both cases.
+    """
     if series not in SERIES:
         raise SubmissionError(
             [
@@ -138,24 +148,34 @@ def grid_factor(registry: Registry, year: int, series: str, region: str = "36000
                 )
             ]
         )
-    candidates = [
+    dated = [
         f
         for f in registry.select("grid_co2_factor", series=series)
-        if f.region in (region, "CN") and f.year is not None and f.year <= year
+        if f.region in (region, "CN") and f.year is not None
     ]
+    candidates = [f for f in dated if f.year <= year]
+    if nearest and not any(f.year == year for f in dated):
+        candidates = dated
+        if candidates:
+            return min(candidates, key=lambda f: (f.region != region, abs(f.year - year), f.year))
     if not candidates:
         return None
     # the region's own factor first, then the most recent year
     return max(candidates, key=lambda f: (f.region == region, f.year))
 
 
-def unit_year(rows: pd.DataFrame, registry: Registry, year: int, series: str) -> dict:
-    """CO₂ of one unit and year (t), by source, from its carbon rows; ``co2_t`` is None when missing."""
+def unit_year(rows: pd.DataFrame, registry: Registry, year: int, series: str, nearest: bool = False) -> dict:
+    """CO₂ of one unit and year (t), by source, from its carbon rows; ``co2_t`` is None when missing.
+
+    Electricity *use* (``electricity_use`` indicators) is not part of this territorial view (only
+    the net import is): ``ecoledger.carbon.electricity`` reports it apart. ``nearest``: see
+    ``grid_factor``.
+    """
     by_indicator = dict(zip(rows["indicator"], rows["value"], strict=True))
     parts, used, energy_gj, absent = {}, [], {}, []
     for ind in energy_indicators().values():
         value = by_indicator.get(ind.indicator)
-        if ind.kind in ("gdp",):
+        if ind.kind in ("gdp", "electricity_use"):
             continue
         if value is None:
             absent.append(ind.indicator)
@@ -168,7 +188,7 @@ def unit_year(rows: pd.DataFrame, registry: Registry, year: int, series: str) ->
             energy_gj[ind.indicator] = activity * params[0].value
             used += params
         elif ind.kind == "electricity":
-            factor = grid_factor(registry, year, series)
+            factor = grid_factor(registry, year, series, nearest=nearest)
             if factor is None:
                 absent.append(f"{ind.indicator} (no {series} grid factor for {year})")
                 continue

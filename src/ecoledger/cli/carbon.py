@@ -37,6 +37,9 @@ declare("carbon.demo", {
                  f"{JIANGXI_ACCOUNTS} if present"),
     "examples": (f"示例输入所在文件夹；默认：仓库中的 {EXAMPLES}",
                  f"folder of the example inputs; default: the repository's {EXAMPLES}"),
+    "add_statistics": ("填好的统计模板（CSV 或 XLSX，含能源统计），其年份加入清单和双控路径；可重复",
+                       "a filled statistics template (CSV or XLSX, with the energy rows) whose years join "
+                       "the inventory and the dual-control path; repeatable"),
 })
 declare("carbon.footprint", {
     "": ("用 Brightway 计算产品系统 JSON 的产品碳足迹；可同时签发标签。",
@@ -109,6 +112,9 @@ register({
     # the demo's summary (summary.json holds it as a record)
     "demo.registry_version": ("因子库版本：{value}", "factor registry version: {value}"),
     "demo.missing_years": ("全省缺少统计数据的年份：{value}", "years without provincial statistics: {value}"),
+    "demo.electricity": ("{year} 年与电力相关的 CO₂（用电量 × 电网因子，非辖区总量）：{value:,.0f} 吨",
+                         "{year} electricity-related CO2 (use × grid factor, not the territorial total): "
+                         "{value:,.0f} t"),
     "demo.target": ("强度目标：{target}（{year} 年，{note}）", "intensity target: {target} ({year}, {note})"),
     "demo.footprint": ("产品碳足迹：{value:.4g} kg CO₂e", "product footprint: {value:.4g} kg CO2e"),
     "demo.label_code": ("标签核验码：{value}", "label verification code: {value}"),
@@ -153,6 +159,7 @@ def demo(
     statistics: Annotated[Path | None, typer.Option()] = None,
     accounts: Annotated[Path | None, typer.Option()] = None,
     examples: Annotated[Path | None, typer.Option()] = None,
+    add_statistics: Annotated[list[Path] | None, typer.Option()] = None,
 ) -> None:
     """The Jiangxi demo: intensity path vs target, a label, a sink project, an inclusion ledger, claims."""
     from ecoledger.carbon.demo import run_demo
@@ -171,6 +178,8 @@ def demo(
         require(accounts, "the GEP accounts.csv", "--accounts", folder=False)
     for name in ("product_system.json", "sink_project.json", "inclusion_actions.csv"):
         require(examples / name, "an example input", "--examples", folder=False)
+    for filled in add_statistics or []:
+        require(filled, "a filled statistics template", "--add-statistics", folder=False)
     summary = run_demo(
         out,
         statistics,
@@ -179,6 +188,7 @@ def demo(
         examples / "inclusion_actions.csv",
         _registry(),
         accounts,
+        tuple(add_statistics or ()),
     )
     _print_demo(summary, out)
     typer.echo(text("carbon.wrote", path=out / "index.html"))
@@ -352,6 +362,8 @@ def _print_demo(summary: dict, out: Path) -> None:
         text("carbon.demo.registry_version", value=summary["registry_version"]),
         text("carbon.demo.missing_years", value=text("carbon.separator").join(
             map(str, summary["province_missing_years"])) or text("carbon.none")),
+        *(text("carbon.demo.electricity", year=year, value=value)
+          for year, value in summary["electricity_related_t"].items()),
         text("carbon.demo.target", target=f"−{target['value']:.0%}", year=target["year"], note=note),
         text("carbon.demo.footprint", value=summary["footprint_kg_co2e"]),
         text("carbon.demo.label_code", value=summary["label_code"]),

@@ -24,7 +24,7 @@ from ecoledger import pages
 from ecoledger.atomic import atomic_directory
 from ecoledger.messages import entry
 from ecoledger.monitoring import air, indicators, links, phosphorus, warning
-from ecoledger.monitoring.tables import table_versions
+from ecoledger.monitoring.tables import table, table_version, table_versions
 from ecoledger.platform import i18n
 from ecoledger.platform.i18n import DASH, MESSAGES
 
@@ -33,6 +33,8 @@ TP_YEARS = range(2016, 2023)
 STATISTICS = Path("statistics/jiangxi_statistics.csv")
 AIR = Path("air/pm25_daily_nanchang_jiujiang_2014_2016.csv")
 STATION_GRADES = Path("literature/poyang_station_trophic_grade_2006_2014.csv")
+HYDROLOGY = Path("hydrology/poyang7_yearly_P_R_2006_2020.csv")  # basin runoff depth (Cai, CC BY 4.0)
+BASIN_AREAS = Path("hydrology/poyang7_basin_areas.csv")
 
 
 
@@ -87,6 +89,27 @@ i18n.register({
     "monitoring.demo.chart.annual_limit": entry("年均限值 35", "annual limit 35"),
     "monitoring.demo.chart.daily_limit": entry("24小时限值 75", "24-h limit 75"),
     "monitoring.demo.load": entry("鄱阳湖总磷负荷账户（按来源，吨/年）", "TP load account by source (t/a)"),
+    "monitoring.demo.inflow": entry("五河入湖总磷负荷（径流量 × 总磷浓度，吨/年）",
+                                    "TP inflow of the five rivers (runoff × TP concentration, t/a)"),
+    "monitoring.demo.inflow_text": entry(
+        "负荷 = 径流量 × 流量加权年均总磷浓度；径流量取自水文数据包（流域年径流深 × 流域面积）。"
+        "2018—2020 年各河入湖控制断面的总磷年均浓度在已存的公开资料中没有找到，负荷记为缺失并列出所缺统计；"
+        "任一河流缺失时当年合计也缺失。",
+        "Load = runoff × flow-weighted annual mean TP; runoff from the hydrology pack (basin runoff depth × "
+        "basin area). The annual mean TP at the rivers' outlet sections for 2018–2020 was not found in the "
+        "stored public sources: the loads are missing with the statistic named, and a year's total is "
+        "missing when any river is."),
+    "monitoring.demo.inflow_published": entry(
+        "已发表的入湖总磷负荷（其他年份，仅作参照）：{year}年 {value} 吨（{title}）",
+        "Published inflow TP load (another year, context only): {value} t in {year} ({title})"),
+    "monitoring.demo.river": entry("河流", "River"),
+    "monitoring.demo.runoff": entry("径流量（亿立方米）", "Runoff (10⁸ m³)"),
+    "monitoring.demo.tp_conc": entry("总磷（mg/L）", "TP (mg/L)"),
+    "monitoring.demo.missing_statistics": entry("所缺统计", "Statistics missing"),
+    "monitoring.demo.missing.concentration": entry("{river}{year}年流量加权年均总磷浓度",
+                                                   "flow-weighted annual mean TP of {river} {year}"),
+    "monitoring.demo.missing.runoff": entry("{basin}流域径流深或面积", "runoff depth or area of {basin}"),
+    "monitoring.demo.missing.rivers": entry("缺少河流：{rivers}", "rivers missing: {rivers}"),
     "monitoring.demo.load_source": entry("来源", "Source"),
     "monitoring.demo.load_t": entry("负荷（吨/年）", "Load (t/a)"),
     "monitoring.demo.why": entry("缺失原因", "Why missing"),
@@ -221,9 +244,10 @@ i18n.register({
         "shipped data hold PM2.5 only."),
     "monitoring.demo.note.load": entry(
         "总磷负荷账户缺失：没有随附公开的负荷系数或活动量数据（tp_load_coefficients.csv 说明各来源需要什么数"
-        "据）。",
+        "据）；五河入湖负荷已有径流量，但缺少各河流量加权年均总磷浓度（poyang_inflow_tp.csv 列出所缺统计）。",
         "The TP load account is missing: no open load coefficients or activity data are shipped "
-        "(tp_load_coefficients.csv says what would fill each source)."),
+        "(tp_load_coefficients.csv says what would fill each source); the five rivers' inflow has its runoff "
+        "but lacks each river's flow-weighted annual mean TP (poyang_inflow_tp.csv names the statistics)."),
     "monitoring.demo.city.Nanchang": entry("南昌市", "Nanchang"),
     "monitoring.demo.city.Jiujiang": entry("九江市", "Jiujiang"),
     "monitoring.demo.unit.360000": entry("江西省", "Jiangxi"),
@@ -304,11 +328,40 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
         int(annual["year"].max()), "ecoledger monitoring demo: HJ 663 indicators of the daily PM2.5 "
         "of data/jiangxi/air (SpTe2M 1.0.3)",
         annual.assign(code=annual["city"].map(lambda c: CITY_CODES[c][0])))
-    return {"poyang_tp": tp, "tp_load_account": phosphorus.load_account({}),
+    inflow = inflow_account(data)
+    summary["tp_inflow_table_version"] = table_version("poyang_inflow_tp")
+    summary["tp_inflow_years_computed"] = sorted(
+        int(y) for y in inflow.loc[(inflow["river"] == "total") & (inflow["status"] == "computed"), "year"])
+    known = inflow[(inflow["river"] == "total") & (inflow["status"] == "computed")]
+    activity = {"five_river_tp_flux": float(known["load_t"].iloc[-1])} if len(known) else {}
+    return {"poyang_tp": tp, "tp_load_account": phosphorus.load_account(activity),
+            "tp_inflow_load": inflow,
             "assessment_indicators": assessment,
             "station_grades": pd.read_csv(data / STATION_GRADES), "air_daily": scored,
             "air_annual": annual, "alerts": warning.alerts_frame(alerts), "summary": summary,
             "rules_text": rules_text or default_rules()}
+
+
+def inflow_account(data: Path) -> pd.DataFrame:
+    """The five rivers' TP load per year of ``TP_YEARS`` the hydrology covers (all of them when
+    it is absent): runoff × published concentration (``poyang_inflow_tp.csv``); missing where
+    either is not available, the statistic named."""
+    rivers = table("poyang_inflow_rivers")
+    if (data / HYDROLOGY).is_file() and (data / BASIN_AREAS).is_file():
+        hydrology = pd.read_csv(data / HYDROLOGY, encoding="utf-8-sig")
+        areas = pd.read_csv(data / BASIN_AREAS, encoding="utf-8-sig")
+    else:  # no hydrology in this pack: every runoff is missing, named
+        hydrology = pd.DataFrame(columns=["basin_en", "year", "runoff_depth_mm", "scenario"])
+        areas = pd.DataFrame(columns=["basin_en", "area_km2_from_formula"])
+    years = [y for y in TP_YEARS if y in set(hydrology["year"].astype(int))] or list(TP_YEARS)
+    runoff = phosphorus.basin_runoff(hydrology, areas, rivers, years)
+    return phosphorus.inflow_load_account(runoff, table("poyang_inflow_tp"), rivers)
+
+
+def published_inflow_loads() -> pd.DataFrame:
+    """Published inflow TP loads of other years (context, not part of the account)."""
+    rows = table("poyang_inflow_tp")
+    return rows[(rows["statistic"] == "tp_load") & (rows["status"] == "reported")]
 
 
 def write(result: dict, out: Path) -> None:
@@ -557,6 +610,9 @@ def page_model(result: dict, t) -> dict:
         row_classes=["total" if s == "total" else "missing" if st == "missing" else ""
                      for s, st in zip(load["source"], load["status"], strict=True)])
 
+    inflow = result.get("tp_inflow_load")  # absent from results read back from older CSV sets
+    inflow_table = inflow_load_table(inflow, t) if inflow is not None else None
+
     grades = result["station_grades"]
     grade_en = dict(zip(grades["grade_cn"], grades["grade_en"].str.replace("_", " "), strict=False))
     wide = grades.pivot_table(index="station", columns="year", values="grade_cn", aggfunc="first", sort=False)
@@ -623,7 +679,11 @@ def page_model(result: dict, t) -> dict:
                                               year=target["year"]))]
     shipped_note = target["note"] == MESSAGES["monitoring.demo.target_note"]["en"]
     target_note = t("monitoring.demo.target_note") if shipped_note else pages.foreign(target["note"])
+    published = [t("monitoring.demo.inflow_published", year=r["year"], value=r["value"],
+                   title=r["source_title"].split(":")[0])
+                 for r in published_inflow_loads().to_dict("records")]
     return {"facts": facts, "colon": "：" if t.lang == "zh" else ": ", "tp": tp_table, "load": load_table,
+            "inflow": inflow_table, "inflow_published": published,
             "grades": grade_table, "air": air_tables, "alerts": alert_table, "rules": rule_table,
             "alert_count": len(alerts), "target_note": target_note,
             "rules_without_data": Markup("、" if t.lang == "zh" else ", ").join(without)
@@ -631,6 +691,60 @@ def page_model(result: dict, t) -> dict:
             "table_versions": summary["table_versions"], "notes": [t(key) for key in NOTES],
             "charts": charts(result, t),
             "files": [name for name, frame in result.items() if isinstance(frame, pd.DataFrame)]}
+
+
+RIVER_ZH = {"Ganjiang": "赣江", "Fuhe": "抚河", "Xinjiang": "信江", "Raohe": "饶河", "Xiushui": "修水",
+            "Changjiang": "昌江", "Le'anhe": "乐安河"}
+
+
+def _river(name: str, t) -> str:
+    return RIVER_ZH.get(name, name) if t.lang == "zh" else name
+
+
+def _missing_statistics(value, t) -> str:
+    """The statistics a row lacks, in ``t``'s language (the account writes them in English)."""
+    if not isinstance(value, str) or not value:
+        return DASH
+    names = []
+    for part in value.split("; "):
+        found = re.match(r"tp_flow_weighted_mean \(mg/L\) of (\S+) (\d{4})$", part)
+        basins = re.match(r"runoff depth or area of (.+)$", part)
+        rivers = re.match(r"rivers missing: (.+)$", part)
+        if found:
+            names.append(t("monitoring.demo.missing.concentration", river=_river(found[1], t), year=found[2]))
+        elif rivers:
+            listed = [_river(r.strip(), t) for r in rivers[1].split(",")]
+            joined = ("、" if t.lang == "zh" else ", ").join(listed)
+            names.append(t("monitoring.demo.missing.rivers", rivers=joined))
+        elif basins:
+            names += [t("monitoring.demo.missing.runoff", basin=_river(b.strip(), t))
+                      for b in basins[1].split(",")]
+        else:
+            names.append(pages.foreign(part))
+    return ("；" if t.lang == "zh" else "; ").join(names)
+
+
+def inflow_load_table(inflow: pd.DataFrame, t):
+    """The five rivers' TP inflow per year: runoff, concentration, load or the statistic missing."""
+    C = pages.Column
+    text = {"format": pages.text, "numeric": False}
+    return pages.table(inflow, [
+        C("year", t("monitoring.demo.year"), str, numeric=False),
+        C("river", t("monitoring.demo.river"), **text),
+        C("runoff_m3", t("monitoring.demo.runoff"), lambda v: DASH if i18n._as_float(v) is None
+          else f"{float(v) / 1e8:,.1f}"),
+        C("tp_mg_l", t("monitoring.demo.tp_conc"), _fixed(3)),
+        C("load_t", t("monitoring.demo.load_t"), _fixed(1)),
+        C("status", t("monitoring.demo.status"), **text),
+        C("missing_statistics", t("monitoring.demo.missing_statistics"), **text),
+        C("source", t("monitoring.demo.reference"), **text)], t,
+        cells={"river": lambda r: t("pages.total") if r["river"] == "total"
+               else (r["river_zh"] if t.lang == "zh" else r["river"]),
+               "status": lambda r: _known(t, f"monitoring.demo.status.{r['status']}", r["status"]),
+               "missing_statistics": lambda r: _missing_statistics(r["missing_statistics"], t),
+               "source": lambda r: _sources(r["source"])},
+        row_classes=["total" if r == "total" else "missing" if st == "missing" else ""
+                     for r, st in zip(inflow["river"], inflow["status"], strict=True)])
 
 
 def alerts_by_rule(result: dict) -> pd.DataFrame:

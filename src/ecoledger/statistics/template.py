@@ -7,6 +7,9 @@ per unit × indicator with the value left empty; ``template_csv_bytes`` and
 ``template_xlsx_bytes`` write it with bilingual headers (``code 行政区划代码``) that the
 platform's upload parser (``ecoledger.platform.submissions.parse_upload``) reads back.
 ``completed_items(rows, profile)`` says which items, per unit and year, the rows make computable.
+``energy_statistics()`` lists the energy rows of the carbon inventory (fuel use, electricity use by
+sector, net import, GDP): ``needed_statistics(..., energy=True)`` adds them to the template, and
+a filled template read by ``ecoledger.carbon.inventory.read_statistics`` gives that year's inventory.
 """
 
 from __future__ import annotations
@@ -121,13 +124,15 @@ def _item_names() -> dict[str, tuple[str, str]]:
     return names
 
 
-def needed_statistics(profile: str, basis: str | None = None, not_applicable=()) -> pd.DataFrame:
+def needed_statistics(profile: str, basis: str | None = None, not_applicable=(),
+                      energy: bool = False) -> pd.DataFrame:
     """Every statistic the items of ``profile`` need, one row per indicator, catalogue order.
 
     Columns: indicator, unit (canonical: what a value converts to), name_zh, name_en,
     definition (the catalogue's note, with its plausible maximum), items (codes the indicator
     fills, ``;``-separated), items_zh, items_en. ``basis`` overrides the profile's provisioning
-    basis; items in ``not_applicable`` are left out.
+    basis; items in ``not_applicable`` are left out. ``energy``: the carbon inventory's energy
+    statistics (``energy_statistics``) follow, those not already listed.
     """
     chosen = tables.profile(profile)
     names = _item_names()
@@ -146,8 +151,45 @@ def needed_statistics(profile: str, basis: str | None = None, not_applicable=())
         "items_zh": "；".join(names[i][0] for i in filled[indicator]),
         "items_en": "; ".join(names[i][1] for i in filled[indicator]),
     } for indicator in catalogue.index if indicator in filled]
-    return pd.DataFrame(rows, columns=["indicator", "unit", "name_zh", "name_en", "definition",
-                                       "items", "items_zh", "items_en"])
+    needed = pd.DataFrame(rows, columns=list(NEEDED_COLUMNS))
+    if energy:
+        extra = energy_statistics()
+        needed = pd.concat([needed, extra[~extra["indicator"].isin(needed["indicator"])]],
+                           ignore_index=True)
+    return needed
+
+
+NEEDED_COLUMNS = ("indicator", "unit", "name_zh", "name_en", "definition", "items", "items_zh",
+                  "items_en")
+ENERGY_ITEM = ("carbon_inventory", "碳排放清单", "carbon inventory")
+
+
+def energy_statistics() -> pd.DataFrame:
+    """The energy statistics of the carbon inventory, one row per indicator (``NEEDED_COLUMNS``).
+
+    From ``ecoledger/data/carbon/energy_indicators.csv``: fuel consumption (combustion use, kg
+    or m³), net electricity import and electricity use by sector (kWh), GDP (yuan). The English
+    name is the platform catalogue's where it has one.
+    """
+    from ecoledger.carbon.inventory import energy_indicators  # the carbon package's own table
+
+    catalogue = tables.indicators()
+    notes = pd.read_csv(_energy_table(), dtype=str, keep_default_na=False).set_index("indicator")
+    item, item_zh, item_en = ENERGY_ITEM
+    rows = [{
+        "indicator": i.indicator, "unit": i.canonical_unit, "name_zh": i.name_zh,
+        "name_en": catalogue.at[i.indicator, "name_en"] if i.indicator in catalogue.index
+        else i.indicator.replace("_", " "),
+        "definition": notes.at[i.indicator, "note"], "items": item, "items_zh": item_zh,
+        "items_en": item_en,
+    } for i in energy_indicators().values()]
+    return pd.DataFrame(rows, columns=list(NEEDED_COLUMNS))
+
+
+def _energy_table() -> Path:
+    from ecoledger.carbon.factors import data_path
+
+    return data_path("energy_indicators.csv")
 
 
 def template_rows(units: pd.DataFrame, year: int, needed: pd.DataFrame) -> pd.DataFrame:
@@ -197,10 +239,12 @@ def template_xlsx_bytes(rows: pd.DataFrame, needed: pd.DataFrame) -> bytes:
                   "definition 说明"])
     catalogue = tables.indicators()
     for n in needed.itertuples():
-        maximum = catalogue.at[n.indicator, "maximum"]
+        # energy rows the platform catalogue lacks (electricity use by sector) have no maximum
+        maximum = catalogue.at[n.indicator, "maximum"] if n.indicator in catalogue.index else None
         notes.append([n.indicator, n.name_zh, n.name_en, n.unit,
                       "、".join(tables.known_units_for(n.unit)),
-                      "" if pd.isna(maximum) else f"{maximum:g}", n.items_zh, n.definition])
+                      "" if maximum is None or pd.isna(maximum) else f"{maximum:g}", n.items_zh,
+                      n.definition])
     notes.append([])
     notes.append(["status 数据状态: reported（公开发布值，默认）| derived（按规则推算，须填 method）| "
                   "allocated（由上级分摊，须填 method）; quote: 来源原文摘录"])
