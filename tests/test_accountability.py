@@ -428,6 +428,7 @@ def test_chief_indicators_by_hand(tmp_path):
         required={("river_lake", "county"): 1.0},
         period_start="2023-01-01",
         period_end="2023-12-31",
+        buffer_m=50.0,
     )
     areas = result.indicators.set_index("area_id")
     assert areas.loc["F1", "patrols"] == 4 and areas.loc["F1", "patrols_per_month"] == pytest.approx(4 / 12)
@@ -449,9 +450,18 @@ def test_chief_indicators_by_hand(tmp_path):
     assert river["requirement_basis"] == "user" and not river["met"]
     # without a rule or a user requirement nothing is judged
     bare = ch.chiefs_indicators(
-        _areas(), officials, patrols, issues, period_start="2023-01-01", period_end="2023-12-31"
+        _areas(),
+        officials,
+        patrols,
+        issues,
+        period_start="2023-01-01",
+        period_end="2023-12-31",
+        buffer_m=50.0,
     )
     assert set(bare.duties["requirement_basis"]) == {"missing"} and bare.duties["met"].isna().all()
+    # a reach needs its buffer width from the user: there is no default
+    with pytest.raises(AuditError, match="--buffer-m"):
+        ch.chiefs_indicators(_areas(), officials, patrols, issues)
     page = write_chiefs(result, tmp_path / "chiefs")
     assert untranslated(page.read_text(encoding="utf-8")) == []
 
@@ -533,6 +543,8 @@ def test_chiefs_cli_end_to_end_with_stations(tmp_path):
         "jx-forest-2022-county",
         "--required",
         "river_lake:county=1",
+        "--buffer-m",
+        "50",
         "--period-start",
         "2023-01-01",
         "--period-end",

@@ -24,9 +24,10 @@ Indicators per area over a period (calendar months, ``months_between``):
 * issues opened in the period, closed in the period, closure rate = issues opened in the period
   and closed by its end ÷ issues opened in the period, median days to close of those closed;
 * GEP inside (``controls.screening.gep_in_footprints`` on the account's value maps; reaches
-  buffered by ``buffer_m`` each side), forest area inside (``maps/ecosystem.tif`` cells with their
-  exact covered share × cell area), and the GB 3838 class of monitoring stations inside (latest
-  year, worst station) when station locations and water records are given.
+  buffered by ``buffer_m`` each side, a user parameter with no default), forest area inside
+  (``maps/ecosystem.tif`` cells with their exact covered share × cell area), and the GB 3838
+  class of monitoring stations inside (latest year, worst station) when station locations and
+  water records are given.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class Chiefs:
     status: str = "provided"
     accounts: str = ""
     rules: pd.DataFrame = field(default_factory=pd.DataFrame)
-    buffer_m: float = 50.0
+    buffer_m: float | None = None
 
 
 # --- small pure functions ---------------------------------------------------------------------
@@ -687,8 +688,9 @@ def issue_indicators(issues: pd.DataFrame, area_id: str, start: dt.date, end: dt
     }
 
 
-def area_shapes(areas, buffer_m: float):
-    """The areas in an equal-area CRS (China Albers) with reaches buffered by ``buffer_m``."""
+def area_shapes(areas, buffer_m: float | None):
+    """The areas in an equal-area CRS (China Albers) with reaches buffered by ``buffer_m`` (m, each
+    side; required when there is a reach: there is no default width)."""
     shapes = areas.to_crs("+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs")
     lines = shapes["kind"] == "river_reach"
     geometry = shapes.geometry.copy()
@@ -824,7 +826,7 @@ def chiefs_indicators(
     accounts: str | Path | None = None,
     rules=(),
     required=None,
-    buffer_m: float = 50.0,
+    buffer_m: float | None = None,
     period_start=None,
     period_end=None,
     stations: pd.DataFrame | None = None,
@@ -833,6 +835,13 @@ def chiefs_indicators(
 ) -> Chiefs:
     """Check the records against the areas and compute the indicator tables (module docstring)."""
     checked_records(officials, patrols, issues, set(areas["area_id"]), files)
+    if buffer_m is None and (areas["kind"] == "river_reach").any():
+        from ecoledger.accountability.departure import AuditError
+
+        raise AuditError(
+            "the areas include river reaches: give their buffer width (--buffer-m, metres each "
+            "side), which turns a reach into the strip whose GEP and forest are counted"
+        )
     default_start, default_end = default_period(patrols, issues)
     start = _date(period_start) if period_start else default_start
     end = _date(period_end) if period_end else default_end
@@ -871,7 +880,7 @@ def chiefs_from_files(
     accounts=None,
     rules=(),
     required=None,
-    buffer_m: float = 50.0,
+    buffer_m: float | None = None,
     period_start=None,
     period_end=None,
     stations=None,

@@ -11,7 +11,8 @@
   - a lake: the largest 4-connected wetland/water patch of the county, else of its city (then said
     so), else none;
   - a river reach: the path of steepest descent on the pack's DEM from the county's interior point
-    until it leaves the county or reaches a pit — a terrain line, not a mapped river;
+    until it leaves the county or reaches a pit — a terrain line, not a mapped river — counted as a
+    strip one account cell wide (half a cell each side: the finest width the value maps resolve);
   - officials with placeholder names (示范林长甲, 示范河长乙, 示范湖长丙 …; no real person),
     patrols and issues invented for the demonstration in ``DEMO_YEAR``.
 
@@ -223,6 +224,8 @@ def demonstration_records(areas, year: int = DEMO_YEAR) -> tuple[pd.DataFrame, p
 
 def run_demo(pack, accounts, extent, out, indicators=None, unit: str = DEMO_COUNTY) -> dict:
     """Departure audit and chiefs demonstration into ``out`` (atomic); returns the summary."""
+    import rasterio
+
     from ecoledger.accountability.chiefs import chiefs_indicators
     from ecoledger.accountability.chiefs_report import write_chiefs_files
     from ecoledger.accountability.departure import departure_audit, runs_by_year
@@ -244,6 +247,9 @@ def run_demo(pack, accounts, extent, out, indicators=None, unit: str = DEMO_COUN
         count = 0
         if areas is not None and len(areas):
             officials, patrols, issues = demonstration_records(areas)
+            # the reach as a strip one account cell wide: the finest width the value maps resolve
+            with rasterio.open(Path(latest) / "maps" / "ecosystem.tif") as src:
+                half_cell_m = abs(src.transform.a) / 2
             chiefs = chiefs_indicators(
                 areas,
                 officials,
@@ -251,6 +257,7 @@ def run_demo(pack, accounts, extent, out, indicators=None, unit: str = DEMO_COUN
                 issues,
                 accounts=latest,
                 rules=[FOREST_RULE],
+                buffer_m=half_cell_m,
                 period_start=f"{DEMO_YEAR}-01-01",
                 period_end=f"{DEMO_YEAR}-12-31",
                 status=DEMONSTRATION,

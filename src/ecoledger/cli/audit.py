@@ -94,8 +94,9 @@ declare(
             "river_lake:county=1 (no default)",
         ),
         "buffer_m": (
-            "河段的缓冲宽度（每侧，米），用于计算河段责任区内的 GEP 等",
-            "buffer of river reaches (each side, metres) for the GEP and the rest inside",
+            "河段的缓冲宽度（每侧，米），用于计算河段责任区内的 GEP 等；有河段时必填，无默认值",
+            "buffer of river reaches (each side, metres) for the GEP and the rest inside; required "
+            "with reaches, no default",
         ),
         "period_start": (
             "统计起始日期（YYYY-MM-DD；缺省为记录中最早的月份）",
@@ -232,7 +233,7 @@ def chiefs_command(
     accounts: Path | None = typer.Option(None),
     rule: list[str] = typer.Option([]),
     required: list[str] = typer.Option([]),
-    buffer_m: float = typer.Option(50.0, min=0.0),
+    buffer_m: float | None = typer.Option(None, min=0.0),
     period_start: str | None = typer.Option(None),
     period_end: str | None = typer.Option(None),
     stations: Path | None = typer.Option(None),
