@@ -74,3 +74,17 @@ def test_demo_inflow_on_the_shipped_hydrology():
     assert row["runoff_m3"] == pytest.approx(555.005662 * 83_500 * 1e3, rel=1e-6)
     assert row["status"] == "missing" and "Ganjiang 2018" in row["missing_statistics"]
     assert (account.loc[account["river"] == "total", "status"] == "missing").all()
+
+
+def test_demo_page_shows_the_inflow_account_in_both_languages(tmp_path):
+    from ecoledger.untranslated import untranslated
+
+    result = demo.build(ROOT / "data" / "jiangxi")
+    demo.write(result, tmp_path / "m")
+    assert (tmp_path / "m" / "tp_inflow_load.csv").is_file()
+    zh = (tmp_path / "m" / "index.html").read_text("utf-8")
+    en = (tmp_path / "m" / "index.en.html").read_text("utf-8")
+    assert "赣江2018年流量加权年均总磷浓度" in zh and "2008年 7758 吨" in zh
+    assert "flow-weighted annual mean TP of Ganjiang 2018" in en
+    assert untranslated(zh) == []
+    assert result["summary"]["tp_inflow_years_computed"] == []
