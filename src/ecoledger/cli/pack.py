@@ -134,7 +134,7 @@ def template(
         raise InputError(text("pack.suffix", name=out.name))
     loaded = load_pack(pack)
     try:
-        needed = needed_statistics(profile, basis, loaded.region.not_applicable)
+        needed = needed_statistics(profile, basis, loaded.region.not_applicable, energy=True)
         units = pack_units(loaded)
         if level:
             units = units[units["level"].isin(level)]

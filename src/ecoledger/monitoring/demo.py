@@ -24,7 +24,7 @@ from ecoledger import pages
 from ecoledger.atomic import atomic_directory
 from ecoledger.messages import entry
 from ecoledger.monitoring import air, indicators, links, phosphorus, warning
-from ecoledger.monitoring.tables import table, table_version, table_versions
+from ecoledger.monitoring.tables import table, table_versions
 from ecoledger.platform import i18n
 from ecoledger.platform.i18n import DASH, MESSAGES
 
@@ -329,7 +329,6 @@ def build(data: Path, accounts_files: list[Path] = (), rules_text: str | None = 
         "of data/jiangxi/air (SpTe2M 1.0.3)",
         annual.assign(code=annual["city"].map(lambda c: CITY_CODES[c][0])))
     inflow = inflow_account(data)
-    summary["tp_inflow_table_version"] = table_version("poyang_inflow_tp")
     summary["tp_inflow_years_computed"] = sorted(
         int(y) for y in inflow.loc[(inflow["river"] == "total") & (inflow["status"] == "computed"), "year"])
     known = inflow[(inflow["river"] == "total") & (inflow["status"] == "computed")]

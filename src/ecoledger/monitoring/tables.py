@@ -19,7 +19,7 @@ PACKAGE = "ecoledger.data"
 FOLDER = "monitoring"
 TABLES = ("gb3838_limits", "hj633_breakpoints", "tli_coefficients", "tli_grades", "parameters",
           "evaluation_settings", "hj663_statistics", "gb3095_annual_limits", "tp_load_coefficients",
-          "load_concentration", "seasons")
+          "load_concentration", "seasons", "poyang_inflow_tp", "poyang_inflow_rivers")
 
 
 @cache

@@ -656,7 +656,7 @@ def submission_units_template(request: Request, user: UserDep,
         from ecoledger.pack.manifest import load_pack
 
         not_applicable = load_pack(state.settings.pack).region.not_applicable
-    needed = needed_statistics(profile, None, not_applicable)
+    needed = needed_statistics(profile, None, not_applicable, energy=True)
     rows = template_rows(units, year, needed)
     content = template_xlsx_bytes(rows, needed) if fmt == "xlsx" else template_csv_bytes(rows)
     media = MEDIA_XLSX if fmt == "xlsx" else MEDIA_CSV
