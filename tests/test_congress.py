@@ -511,6 +511,8 @@ def test_on_the_real_outputs(tmp_path):
     write_congress_report(inputs, tmp_path / "congress", pdf=False)
     zh = (tmp_path / "congress" / "report.zh.html").read_text(encoding="utf-8")
     assert untranslated(zh) == []
+    assert "the statistics give no" not in zh  # the scorecard's reasons in Chinese (reason_zh)
+    assert "江西省 · GEP与GDP之比" not in zh  # stated once, from the account
     sources = _source_ids(zh)
     for row in _table_rows(zh, "scorecard"):
         linked = set(re.findall(r'href="#source-(\d+)"', row[2]))

@@ -666,12 +666,24 @@ def indicator_name(row, lang: str) -> str:
     return _text(row["name_zh"] if lang == "zh" else row["name_en"]) or _text(row["indicator"])
 
 
+# indicators the GEP section states from the account itself: not repeated from the scorecard
+SHOWN_FROM_ACCOUNT = frozenset({"gep", "gep_to_gdp", "gep_growth"})
+
+
+def row_reason(row: pd.Series, lang: str) -> str:
+    """The missing reason of a scorecard row in ``lang`` (its ``reason_zh`` when there is one)."""
+    if lang == "zh" and _text(row.get("reason_zh")):
+        return _text(row["reason_zh"])
+    return _text(row["reason"])
+
+
 def scorecard_fact(row: pd.Series, t: Words) -> Fact:
     """A scorecard row as a fact: the value with its source, or missing with its reason."""
     value = _value(row["value"])
     label = f"{_text(row['unit_name'])} · {indicator_name(row, t.lang)}"
     if value is None:
-        reason = in_language(_text(row["reason"]), t.lang) if _text(row["reason"]) else t("missing_no_reason")
+        reason = row_reason(row, t.lang)
+        reason = in_language(reason, t.lang) if reason else t("missing_no_reason")
         return Fact(label, None, in_language(_text(row["unit"]), t.lang), reason=reason, headline=False)
     title = _text(row["source_title"]) or _text(row["source_url"])
     quote = _text(row["quote"])
@@ -693,7 +705,9 @@ def scorecard_by_goal(scorecard: pd.DataFrame | None, sections: dict[str, Sectio
     if scorecard is None:
         return
     goals = [s.goal for s in sections.values()]
-    for _, row in scorecard[scorecard["level"] == "province"].iterrows():
+    shown = scorecard["indicator"].isin(SHOWN_FROM_ACCOUNT)
+    province = scorecard[(scorecard["level"] == "province") & ~shown]
+    for _, row in province.iterrows():
         goal = goal_of(row["goal"], goals)
         if goal is not None:
             sections[goal.code].facts.append(scorecard_fact(row, t))
@@ -706,7 +720,7 @@ def scorecard_gaps(scorecard: pd.DataFrame | None, t: Words, gaps: list[Gap]) ->
     missing = scorecard[pd.to_numeric(scorecard["value"], errors="coerce").isna()]
     for _, rows in missing.groupby("indicator", sort=False):
         name = indicator_name(rows.iloc[0], t.lang)
-        reasons = list(dict.fromkeys(_text(r) for r in rows["reason"] if _text(r)))
+        reasons = list(dict.fromkeys(r for _, row in rows.iterrows() if (r := row_reason(row, t.lang))))
         reason = (
             Markup("; ").join(in_language(r, t.lang) for r in reasons) if reasons else t("missing_no_reason")
         )
