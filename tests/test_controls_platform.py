@@ -338,6 +338,7 @@ def test_the_pages_in_chinese_and_english(platform_client, tmp_path):
     assert zh.status_code == 200
     assert "涉及禁止类分区" in zh.text and "ERL-1" in zh.text and "data:image/png;base64," in zh.text
     assert "20.00" in zh.text  # 200,000 m² = 20.00 ha in the overlap table
+    assert 'href="screening.json"' not in zh.text  # the CLI's file links: not served here
     assert untranslated(zh.text) == [], untranslated(zh.text)
     en = viewer.get(url, params={"lang": "en"})
     assert "touches a prohibited zone" in en.text and "Rules triggered" in en.text
@@ -363,3 +364,26 @@ def test_the_pages_in_chinese_and_english(platform_client, tmp_path):
     assert other.get(url).status_code == 404
     listed = viewer.get("/controls?lang=zh")
     assert url in listed.text
+
+
+def test_the_layer_upload_form(platform_client, tmp_path):
+    client = platform_client
+    admin, headers = as_user(client, "admin")
+    csrf = headers["X-CSRF-Token"]
+    files = {"file": ("红线.gpkg", zones_gpkg(tmp_path), "application/geopackage+sqlite3")}
+    made = admin.post("/controls/layers", data={"csrf_token": csrf, "name": "红线"}, files=files)
+    assert made.status_code == 201 and "已保存" in made.text and 'id="layers-table"' in made.text
+    assert untranslated(made.text) == [], untranslated(made.text)
+    bowtie = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
+    bad = zones_gpkg(
+        tmp_path, name="bad.gpkg", rows=[{"zone_type": "ecological_red_line", "geometry": bowtie}]
+    )
+    refused = admin.post(
+        "/controls/layers", data={"csrf_token": csrf, "name": "红线"}, files={"file": ("bad.gpkg", bad)}
+    )
+    assert refused.status_code == 422 and 'id="controls-problems"' in refused.text
+    assert "bad.gpkg" in refused.text and untranslated(refused.text) == []
+    viewer, h = as_user(client, "viewer")
+    denied = viewer.post("/controls/layers", data={"csrf_token": h["X-CSRF-Token"], "name": "x"}, files=files)
+    assert denied.status_code == 403
+    assert stored(client)[:2] == (1, 2)

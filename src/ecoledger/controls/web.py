@@ -133,7 +133,7 @@ i18n.register(
             "en": "Upload a control layer (administrators)",
         },
         "controls.web.upload_file": {
-            "zh": "图层文件（GeoPackage，或压缩的 Shapefile）",
+            "zh": "图层文件（GeoPackage，或矢量图层文件的 zip 压缩包）",
             "en": "Layer file (GeoPackage, or zipped shapefile)",
         },
         "controls.web.upload_name": {"zh": "图层名称", "en": "Layer name"},
@@ -268,7 +268,11 @@ def _page(request: Request, user, status_code: int = 200, **extra):
 def _problems(problems: list[Problem], lang: str) -> list[dict]:
     from ecoledger.controls.api import problem_in
 
-    return [problem_in(p, lang) for p in problems]
+    shown = [problem_in(p, lang) for p in problems]
+    for record in shown:  # `quoted` names (columns, values) as code, the rest escaped
+        for key in ("message", "fix"):
+            record[key] = Markup(re.sub(r"`([^`\n]*)`", r"<code>\1</code>", str(escape(record[key]))))
+    return shown
 
 
 @router.get("/controls", response_class=HTMLResponse)
