@@ -387,3 +387,66 @@ def test_the_layer_upload_form(platform_client, tmp_path):
     denied = viewer.post("/controls/layers", data={"csrf_token": h["X-CSRF-Token"], "name": "x"}, files=files)
     assert denied.status_code == 403
     assert stored(client)[:2] == (1, 2)
+
+
+def test_a_zipped_shapefile_with_its_own_rules(platform_client, tmp_path):
+    """A shapefile zipped with its .prj, and a rules table uploaded with it: the screening reads the
+    layer's rules, not the shipped ones; a zip bomb is refused before anything is written."""
+    admin, headers = as_user(platform_client, "admin")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    rows = [
+        {"zone_id": "RL-9", "zone_type": "ecological_red_line", "geometry": box(X0, Y0, X0 + 1000, Y0 + 1000)}
+    ]
+    gpd.GeoDataFrame(rows, geometry="geometry", crs=ALBERS).to_file(folder / "红线.shp", encoding="utf-8")
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in folder.iterdir():
+            archive.write(part, f"红线/{part.name}")
+    rules = (
+        "rule_id,zone_type,activity,ruling,source,article,url,quote,note\n"
+        "T-1,ecological_red_line,tourism,conditional,示范规则,第一条,https://example.org/rules,示范原文,test\n"
+    ).encode()
+    made = upload(admin, headers, packed.getvalue(), name="红线.zip", rules=rules)
+    assert made.status_code == 201, made.text
+    assert made.json()["rules_uploaded"] and made.json()["zone_count"] == 1
+    viewer, h = as_user(platform_client, "viewer")
+    result = viewer.post(
+        SCREENINGS, headers=h, json={"footprints": footprint((SITE, {})), "activity": "tourism"}
+    ).json()
+    assert [(r["rule_id"], r["ruling"]) for r in result["triggered"]] == [("T-1", "conditional")]
+    assert result["overlaps"][0]["overlap_m2"] == pytest.approx(400 * 500, rel=1e-6)
+    # 200 MiB of zeros packed into a few hundred KiB: refused, nothing unpacked or stored
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zones.gpkg", b"\0" * (200 * 2**20))
+    refused = upload(admin, headers, bomb.getvalue(), name="bomb.zip", lang="en")
+    assert refused.status_code == 422 and refused.json()["problems"][0]["file"] == "bomb.zip"
+    assert stored(platform_client)[:2] == (1, 1)
+
+
+def test_result_keys_the_report_does_not_know_are_shown_as_tables():
+    from ecoledger.controls.web import _extra_table
+    from ecoledger.platform import i18n
+
+    rows = [{"project_id": "P-1", "habitat_quality_ha": 12.5, "note": None}]
+    html = str(_extra_table("habitat", rows, i18n.translator("zh")))
+    assert "<code>habitat</code>" in html and "<code>habitat_quality_ha</code>" in html and ">12.5<" in html
+    assert untranslated(f'<html lang="zh"><body>{html}</body></html>') == []
+    assert _extra_table("empty", [], i18n.translator("en")) is None
+    hostile = str(_extra_table("x", [{"<b>": "<script>"}], i18n.translator("en")))
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+def test_inputs_hash_and_json_numbers():
+    import hashlib
+    import math
+
+    from ecoledger.controls.api import canonical_sha256, finite
+
+    # canonical JSON: sorted keys, no spaces, UTF-8 — {"a":1,"b":"红"}
+    assert canonical_sha256({"b": "红", "a": 1}) == hashlib.sha256('{"a":1,"b":"红"}'.encode()).hexdigest()
+    assert finite({"x": [1.0, math.nan, {"y": math.inf}], "z": "nan"}) == {
+        "x": [1.0, None, {"y": None}],
+        "z": "nan",
+    }
