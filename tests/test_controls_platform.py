@@ -372,7 +372,12 @@ def test_the_layer_upload_form(platform_client, tmp_path):
     csrf = headers["X-CSRF-Token"]
     files = {"file": ("红线.gpkg", zones_gpkg(tmp_path), "application/geopackage+sqlite3")}
     made = admin.post("/controls/layers", data={"csrf_token": csrf, "name": "红线"}, files=files)
-    assert made.status_code == 201 and "已保存" in made.text and 'id="layers-table"' in made.text
+    assert (
+        made.status_code == 201
+        and "已保存" in made.text
+        and 'id="controls-stored"' in made.text
+        and 'id="layers-table"' in made.text
+    )
     assert untranslated(made.text) == [], untranslated(made.text)
     bowtie = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
     bad = zones_gpkg(

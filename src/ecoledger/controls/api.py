@@ -102,6 +102,10 @@ messages.register(
             "this file is stored already as {name} version {version}",
         ),
         "no_account": ("{year} 年没有已发布的核算结果", "{year} has no published account"),
+        "concurrent": (
+            "图层 `{name}` 正被同时上传，请重试",
+            "layer {name} was being uploaded at the same time; try again",
+        ),
         "no_screening": ("没有编号为 `{digest}` 的筛查", "no screening has the id {digest}"),
     },
     prefix="controls.api.",
@@ -467,21 +471,58 @@ def upload_layer(
     check_csrf(request, x_csrf_token)
     actor = require_role(user, "administrator").username
     lang = request_language(request)
-    state = platform(request)
     content = file.file.read(_upload_limits().upload_bytes + 1)
     rules_content = rules.file.read(RULES_LIMIT_BYTES + 1) if rules is not None and rules.filename else None
     try:
-        zone_set = read_layer_upload(
+        row = accept_layer(
+            platform(request),
+            actor,
             file.filename or "upload",
             content,
-            pack=state.settings.pack,
-            layer=layer or None,
+            name,
             type_column=type_column,
             zone_type=zone_type,
+            layer=layer,
+            rules_name=rules.filename if rules_content is not None else None,
+            rules_content=rules_content,
+            demonstration=demonstration,
+            lang=lang,
         )
-        table = read_rules_upload(rules.filename, rules_content) if rules_content is not None else None
     except SubmissionError as exc:
         return refusal(list(exc.problems), lang)
+    return JSONResponse(layer_record(row), status_code=201)
+
+
+def accept_layer(
+    state,
+    actor: str,
+    filename: str,
+    content: bytes,
+    name: str,
+    *,
+    type_column: str = "",
+    zone_type: str = "",
+    layer: str = "",
+    rules_name: str | None = None,
+    rules_content: bytes | None = None,
+    demonstration: bool = False,
+    lang: str = "en",
+) -> ZoneLayer:
+    """Check an uploaded layer (and rules) and store it as the next version of ``name`` with its
+    audit entry, in one transaction. Raises ``SubmissionError`` (nothing stored) or ``Conflict``."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ecoledger.platform import audit
+
+    zone_set = read_layer_upload(
+        filename,
+        content,
+        pack=state.settings.pack,
+        layer=layer or None,
+        type_column=type_column,
+        zone_type=zone_type,
+    )
+    table = read_rules_upload(rules_name or "rules.csv", rules_content) if rules_content is not None else None
     file_sha256 = hashlib.sha256(content).hexdigest()
     digest = canonical_sha256(
         {
@@ -494,30 +535,31 @@ def upload_layer(
             "rules": None if rules_content is None else hashlib.sha256(rules_content).hexdigest(),
         }
     )
-    with state.db.transaction() as s:
-        row = store_layer(
-            s,
-            actor,
-            name,
-            zone_set,
-            file_sha256=file_sha256,
-            digest=digest,
-            rules=table,
-            rules_file=rules.filename[:200] if table is not None else None,
-            demonstration=demonstration,
-            lang=lang,
-        )
-        from ecoledger.platform import audit
-
-        audit.append(
-            s,
-            actor,
-            "controls.layer",
-            "zone_layer",
-            digest,
-            {"name": name, "version": row.version, "zones": row.zone_count, "file_sha256": file_sha256},
-        )
-        return JSONResponse(layer_record(row), status_code=201)
+    try:
+        with state.db.transaction() as s:
+            row = store_layer(
+                s,
+                actor,
+                name,
+                zone_set,
+                file_sha256=file_sha256,
+                digest=digest,
+                rules=table,
+                rules_file=(rules_name or "rules.csv")[:200] if table is not None else None,
+                demonstration=demonstration,
+                lang=lang,
+            )
+            audit.append(
+                s,
+                actor,
+                "controls.layer",
+                "zone_layer",
+                digest,
+                {"name": name, "version": row.version, "zones": row.zone_count, "file_sha256": file_sha256},
+            )
+    except IntegrityError:  # PostgreSQL: another upload of the name took this version number first
+        raise Conflict(say("concurrent", "en", name=name), say("concurrent", "zh", name=name)) from None
+    return row
 
 
 @router.get(

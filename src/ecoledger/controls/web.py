@@ -378,15 +378,12 @@ def upload_page(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ):
     """The layer upload of ``/api/v1/controls/layers`` from the page's form."""
-    import hashlib
-
     from ecoledger.controls import api
 
     check_csrf(request, csrf_token)
     actor = require_role(user, "administrator").username
     lang = _lang(request)
     t = i18n.translator(lang)
-    state = _state(request)
     if not re.match(api.LAYER_NAME, name or "") or (zone_type and zone_type not in ZONE_TYPES):
         message = t("controls.web.upload_name") + " · " + t("controls.web.zone_type")
         return _page(request, user, 422, notice=message)
@@ -395,14 +392,20 @@ def upload_page(
         rules.file.read(api.RULES_LIMIT_BYTES + 1) if rules is not None and rules.filename else None
     )
     try:
-        zone_set = api.read_layer_upload(
+        row = api.accept_layer(
+            _state(request),
+            actor,
             (file.filename if file else "") or "upload",
             content,
-            pack=state.settings.pack,
+            name,
             type_column=type_column,
             zone_type=zone_type,
+            rules_name=rules.filename if rules_content is not None else None,
+            rules_content=rules_content,
+            demonstration=demonstration,
+            lang=lang,
         )
-        table = api.read_rules_upload(rules.filename, rules_content) if rules_content is not None else None
+        stored = t("controls.web.stored", name=row.name, version=row.version, zones=row.zone_count)
     except SubmissionError as exc:
         return _page(
             request,
@@ -411,46 +414,9 @@ def upload_page(
             problems=_problems(list(exc.problems), lang),
             problems_head=t("controls.web.problems"),
         )
-    file_sha256 = hashlib.sha256(content).hexdigest()
-    digest = api.canonical_sha256(
-        {
-            "name": name,
-            "file": file_sha256,
-            "type_column": type_column,
-            "zone_type": zone_type,
-            "layer": "",
-            "demonstration": demonstration,
-            "rules": None if rules_content is None else hashlib.sha256(rules_content).hexdigest(),
-        }
-    )
-    try:
-        with state.db.transaction() as s:
-            row = api.store_layer(
-                s,
-                actor,
-                name,
-                zone_set,
-                file_sha256=file_sha256,
-                digest=digest,
-                rules=table,
-                rules_file=rules.filename[:200] if table is not None else None,
-                demonstration=demonstration,
-                lang=lang,
-            )
-            from ecoledger.platform import audit
-
-            audit.append(
-                s,
-                actor,
-                "controls.layer",
-                "zone_layer",
-                digest,
-                {"name": name, "version": row.version, "zones": row.zone_count, "file_sha256": file_sha256},
-            )
-            stored = t("controls.web.stored", name=row.name, version=row.version, zones=row.zone_count)
     except PlatformError as exc:
         return _page(request, user, exc.status, notice=exc.message_zh if lang == "zh" else exc.message)
-    return _page(request, user, 201, notice=stored)
+    return _page(request, user, 201, stored=stored)
 
 
 @router.get("/controls/screenings/{digest}", response_class=HTMLResponse)
