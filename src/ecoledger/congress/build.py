@@ -83,8 +83,8 @@ def context(inputs: Inputs, out: Path, lang: str, *, today: date | None = None) 
     decision = goals[0].source_title
     headline_rows = [_fact_row(f, notes, t) for f in headline]  # sources numbered in page order
     section_rows = [_section(s, notes, t) for s in sections.values()]
-    score_table, lights = (
-        _scorecard(scorecard, inputs.year, t, notes) if scorecard is not None else (None, None)
+    score_table, lights, omitted = (
+        _scorecard(scorecard, inputs.year, t, notes) if scorecard is not None else (None, None, None)
     )
     return {
         "t": t,
@@ -109,6 +109,7 @@ def context(inputs: Inputs, out: Path, lang: str, *, today: date | None = None) 
         "sections": section_rows,
         "scorecard": score_table,
         "lights": lights,
+        "scorecard_omitted": omitted,
         "scorecard_absent": None
         if scorecard is not None
         else t(
@@ -178,9 +179,11 @@ def _section(section: Section, notes: Footnotes, t: Words) -> dict:
 
 
 def _scorecard(scorecard: pd.DataFrame, year: int, t: Words, notes: Footnotes):
-    """The scorecard table (value with its footnote or "missing: reason") and the traffic lights."""
+    """The scorecard table of the rows with a value (each with its footnote), the traffic lights of
+    every row, and the sentence counting the rows without a value (their reasons are gaps)."""
     rows, classes = [], []
-    for _, row in scorecard.iterrows():
+    valued = pd.to_numeric(scorecard["value"], errors="coerce").notna()
+    for _, row in scorecard[valued].iterrows():
         fact = build_sections.scorecard_fact(row, t)
         shown = _fact_row(fact, notes, t)
         if fact.missing:
@@ -225,7 +228,8 @@ def _scorecard(scorecard: pd.DataFrame, year: int, t: Words, notes: Footnotes):
     )
     names = {r["indicator"]: build_sections.indicator_name(r, t.lang) for _, r in scorecard.iterrows()}
     lights = congress_figures.lights_chart(scorecard, year, t, names)
-    return table, lights
+    omitted = t("scorecard_missing_rows", shown=int(valued.sum()), missing=int((~valued).sum()))
+    return table, lights, omitted
 
 
 def _number_or_dash(value) -> str:

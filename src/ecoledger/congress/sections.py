@@ -721,9 +721,11 @@ def scorecard_gaps(scorecard: pd.DataFrame | None, t: Words, gaps: list[Gap]) ->
     for _, rows in missing.groupby("indicator", sort=False):
         name = indicator_name(rows.iloc[0], t.lang)
         reasons = list(dict.fromkeys(r for _, row in rows.iterrows() if (r := row_reason(row, t.lang))))
-        reason = (
-            Markup("; ").join(in_language(r, t.lang) for r in reasons) if reasons else t("missing_no_reason")
-        )
+        # the units' reasons mostly differ only by the unit's name: two shown, the rest counted
+        shown = [in_language(r, t.lang) for r in reasons[:2]]
+        if len(reasons) > 2:
+            shown.append(t("more_reasons", n=len(reasons) - 2))
+        reason = Markup("; ").join(shown) if shown else t("missing_no_reason")
         gaps.append(
             Gap(t("gap_indicator"), t("indicator_missing_units", indicator=name, n=len(rows)), reason)
         )

@@ -49,6 +49,13 @@ messages.register(
             "says why it is missing. Traffic lights: green, target met; amber, not met but improving; red, "
             "not met and worsening; grey, no target or no value.",
         ),
+        "scorecard_missing_rows": (
+            "表中只列出有数值的 {shown} 行；另有 {missing} 行（单位 × 指标）没有数值，交通灯图中为灰色，"
+            "缺失原因按指标列在“缺口”一节。",
+            "The table lists the {shown} rows with a value; {missing} more (unit × indicator) have none: "
+            "they are grey in the chart of lights, and the gaps section lists why, indicator by indicator.",
+        ),
+        "more_reasons": ("另有 {n} 个单位的原因见 `scorecard.csv`", "{n} more units' reasons in scorecard.csv"),
         "scorecard_absent": (
             "本年度未生成指标考核表（{file}）。",
             "No scorecard was produced this year ({file}).",
