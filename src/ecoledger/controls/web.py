@@ -250,6 +250,7 @@ def page_context(request: Request, user) -> dict:
         "form": {},
         "notice": None,
         "problems_head": None,
+        "stored": None,
     }
 
 
