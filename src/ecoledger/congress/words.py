@@ -55,7 +55,8 @@ messages.register(
             "The table lists the {shown} rows with a value; {missing} more (unit × indicator) have none: "
             "they are grey in the chart of lights, and the gaps section lists why, indicator by indicator.",
         ),
-        "more_reasons": ("另有 {n} 个单位的原因见 `scorecard.csv`", "{n} more units' reasons in scorecard.csv"),
+        "more_reasons": ("另有 {n} 个单位的原因见 `scorecard.csv`",
+                         "{n} more units' reasons in scorecard.csv"),
         "scorecard_absent": (
             "本年度未生成指标考核表（{file}）。",
             "No scorecard was produced this year ({file}).",
