@@ -125,6 +125,11 @@ def request_language(request: Request) -> str:
     return "en" if accepted.startswith("en") else "zh"
 
 
+def _short(digest: str) -> str:
+    """The first 12 hex digits of a 64-digit id, as messages name it (a page stays narrow)."""
+    return digest[:12] + "…" if len(digest) > 12 else digest
+
+
 def problem_in(p: Problem, lang: str) -> dict:
     """A problem as the API answers it: message and fix in ``lang``, both languages beside."""
     zh = lang == "zh"
@@ -387,7 +392,8 @@ def chosen_layers(session, digests: list[str] | None) -> list[ZoneLayer]:
     for digest in digests:
         if digest not in rows:
             raise NotFound(
-                say("unknown_layer", "en", digest=digest), say("unknown_layer", "zh", digest=digest)
+                say("unknown_layer", "en", digest=_short(digest)),
+                say("unknown_layer", "zh", digest=_short(digest)),
             )
     return [rows[d] for d in dict.fromkeys(digests)]
 
@@ -729,7 +735,8 @@ def own_screening(session, user, public_id: str) -> StoredScreening:
     ).scalar_one_or_none()
     if row is None or not (is_staff(user) or row.created_by == user.username):
         raise NotFound(
-            say("no_screening", "en", digest=public_id), say("no_screening", "zh", digest=public_id)
+            say("no_screening", "en", digest=_short(public_id)),
+            say("no_screening", "zh", digest=_short(public_id)),
         )
     return row
 
