@@ -455,3 +455,19 @@ def test_inputs_hash_and_json_numbers():
         "x": [1.0, None, {"y": None}],
         "z": "nan",
     }
+
+
+def test_a_stored_result_the_page_cannot_redraw_still_opens(platform_client, tmp_path):
+    """A result stored by another version (here: a table the report needs is damaged) opens with a
+    notice and the JSON link, not a server error."""
+    admin, headers = as_user(platform_client, "admin")
+    assert upload(admin, headers, zones_gpkg(tmp_path)).status_code == 201
+    made = admin.post(
+        SCREENINGS, headers=headers, json={"footprints": footprint((SITE, {})), "activity": "tourism"}
+    )
+    meta = made.json()["screening"]
+    with platform_client.app.state.platform.db.transaction() as s:
+        row = s.execute(select(StoredScreening)).scalar_one()
+        row.result = {**row.result, "projects": [{"project_id": "P-1"}]}  # no verdict, no areas
+    page = admin.get(meta["page"])
+    assert page.status_code == 200 and "无法按当前版本重绘" in page.text and meta["id"] in page.text

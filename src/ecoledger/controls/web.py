@@ -14,6 +14,7 @@ footprints, added later) are shown as plain tables below it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from importlib import resources
 from typing import Annotated
@@ -29,6 +30,7 @@ from ecoledger.platform import i18n
 from ecoledger.platform.deps import UserDep, check_csrf, enforce_access, platform
 from ecoledger.platform.policy import PlatformError, allow, require_login, require_role
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(enforce_access)])
 HEX64 = r"^[0-9a-f]{64}$"
 TEXT_LIMIT = 2 * 2**20  # the footprint typed or pasted: the platform's request limit
@@ -184,6 +186,11 @@ i18n.register(
             "en": "published account {year} (run {run})",
         },
         "controls.web.extra": {"zh": "其他结果", "en": "Further results"},
+        "controls.web.redraw": {
+            "zh": "本次筛查的结果页无法按当前版本重绘；完整结果见上方的 JSON 链接。",
+            "en": "This screening's page cannot be drawn by the current version; the whole result is in the "
+            "JSON linked above.",
+        },
         "controls.web.hint": {
             "zh": "面要素按原样筛查；线要素（道路、管线）按缓冲距离、点要素按半径扩为面。"
             "要素属性可含以下字段：",
@@ -442,7 +449,13 @@ def screening_page(request: Request, user: UserDep, digest: Annotated[str, Path(
             "run_id": row.run_id,
         }
         result, inputs = row.result, row.inputs
-    html = result_html(result, inputs, zone_set, lang, record)
+    try:
+        html = result_html(result, inputs, zone_set, lang, record)
+    except (SubmissionError, KeyError, ValueError):  # stored by a version whose result this one cannot redraw
+        log.exception("screening %s: the page cannot be drawn from its stored result", digest[:12])
+        html = Markup('<p class="notice notice-warn">{}</p>').format(
+            i18n.translator(lang)("controls.web.redraw")
+        )
     return render(
         request, "controls_screening.html", {"record": record, "result_html": html, "layers_used": used}
     )
