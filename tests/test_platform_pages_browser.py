@@ -81,8 +81,11 @@ def html_routes(app) -> list[str]:
 
 def _seed(app, pack: Path) -> dict[str, str]:
     """Fill the store through the API as its users would; returns the values of path parameters."""
+    import tempfile
+
     from fastapi.testclient import TestClient
     from test_applications_platform import site_geojson
+    from test_controls_platform import SITE, footprint, zones_gpkg
 
     from ecoledger.platform.testing import login, publish
 
@@ -127,8 +130,18 @@ def _seed(app, pack: Path) -> dict[str, str]:
         "batch_id": "B-1", "product": "赣南脐橙", "created": "2024-11-01T08:00:00+08:00",
         "origin": {"parcel_serial": "JX-F-0001", "county": "甲一县", "producer": "示范合作社"}})
     assert batch.status_code == 201, batch.text
+    csrf = login(client, "admin")  # the controls: a zone layer and a screening (its page)
+    layer = client.post("/api/v1/controls/layers", headers={"X-CSRF-Token": csrf},
+                        files={"file": ("三线一单.gpkg", zones_gpkg(Path(tempfile.mkdtemp())))},
+                        data={"name": "三线一单", "demonstration": "true"})
+    assert layer.status_code == 201, layer.text
+    screening = client.post("/api/v1/controls/screenings", headers={"X-CSRF-Token": csrf},
+                            json={"footprints": footprint((SITE, {"project_id": "P-1"})),
+                                  "activity": "industrial_construction"})
+    assert screening.status_code == 201, screening.text
     return {"code": "990101", "digest": cert.json()["content_sha256"], "label_id": LABEL_ID,
-            "serial": "JX-F-0001", "trace_code": batch.json()["code"]}
+            "serial": "JX-F-0001", "trace_code": batch.json()["code"],
+            "screening_id": screening.json()["screening"]["id"]}
 
 
 def _methods():

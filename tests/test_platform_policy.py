@@ -42,7 +42,8 @@ SAMPLE_QUERY = {"year": str(YEAR), "station": "S1", "sha256": "0" * 64}
 UNISSUED = {"digest": "0" * 64, "label_id": "NO-SUCH-LABEL",
             # the registry's: a trace code, a credit subject and its appeal, a batch, a right's page
             "trace_code": "NOSUCHCODE0", "subject_id": "NO-SUCH-SUBJECT", "appeal_id": "NO-SUCH-APPEAL",
-            "batch_id": "NO-SUCH-BATCH", "serial": "NO-SUCH-RIGHT"}
+            "batch_id": "NO-SUCH-BATCH", "serial": "NO-SUCH-RIGHT",
+            "screening_id": "0" * 64}  # the controls' screening page
 # both runs compute intervals (a few draws of ±10 % ranges), so that the uncertainty routes have
 # data to show or hide: a run without draws has none (404), which says nothing about the policy
 DRAWS = 8

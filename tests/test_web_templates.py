@@ -184,8 +184,19 @@ CONTEXTS = {"map.html": map_context, "unit.html": unit_context, "parameters.html
 
 # ---- helpers ----
 
+def import_modules() -> None:
+    """Import every platform module's routes: each registers its page texts (nav links included)."""
+    import importlib
+
+    from ecoledger.platform.app import MODULES
+
+    for module in MODULES:
+        importlib.import_module(f"{module}.api")
+
+
 @pytest.fixture(scope="module")
 def env() -> jinja2.Environment:
+    import_modules()  # base.html links every module's page
     environment = jinja2.Environment(loader=jinja2.PackageLoader("ecoledger.platform", "templates"),
                                      autoescape=True, undefined=jinja2.StrictUndefined)
     i18n.install(environment)
@@ -524,12 +535,7 @@ def test_message_page(env, lang):
 # ---- translations and formats ----
 
 def test_every_key_the_templates_use_is_translated():
-    import importlib
-
-    from ecoledger.platform.app import MODULES
-
-    for module in MODULES:  # each module registers its page texts when its routes are imported
-        importlib.import_module(f"{module}.api")
+    import_modules()
     folder = resources.files("ecoledger.platform") / "templates"
     used = set()
     for path in folder.iterdir():

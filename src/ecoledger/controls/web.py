@@ -427,16 +427,16 @@ def upload_page(
     return _page(request, user, 201, stored=stored)
 
 
-@router.get("/controls/screenings/{digest}", response_class=HTMLResponse)
+@router.get("/controls/screenings/{screening_id}", response_class=HTMLResponse)
 @allow("logged-in", objects="own")
-def screening_page(request: Request, user: UserDep, digest: Annotated[str, Path(pattern=HEX64)]):
+def screening_page(request: Request, user: UserDep, screening_id: Annotated[str, Path(pattern=HEX64)]):
     from ecoledger.controls import api
     from ecoledger.platform.web import render
 
     user = require_login(user)
     lang = _lang(request)
     with _state(request).db.transaction(write=False) as s:
-        row = api.own_screening(s, user, digest)
+        row = api.own_screening(s, user, screening_id)
         layers = api.chosen_layers(s, row.layers)
         zone_set = api.zone_set_of(s, layers)
         used = [api.layer_record(x) for x in layers]
@@ -452,7 +452,7 @@ def screening_page(request: Request, user: UserDep, digest: Annotated[str, Path(
     try:
         html = result_html(result, inputs, zone_set, lang, record)
     except (SubmissionError, KeyError, ValueError):  # stored by a version whose result this one cannot redraw
-        log.exception("screening %s: the page cannot be drawn from its stored result", digest[:12])
+        log.exception("screening %s: the page cannot be drawn from its stored result", screening_id[:12])
         html = Markup('<p class="notice notice-warn">{}</p>').format(
             i18n.translator(lang)("controls.web.redraw")
         )

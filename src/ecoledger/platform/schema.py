@@ -6,6 +6,7 @@ Each module keeps its own migration branch (``migrations/versions``, ``branch_la
 
 import ecoledger.applications.store
 import ecoledger.carbon.store
+import ecoledger.controls.store
 import ecoledger.monitoring.store
 import ecoledger.registry.store  # noqa: F401
 from ecoledger.platform.models import Base
