@@ -21,6 +21,7 @@ from ecoledger.controls.report import write_screening
 from ecoledger.controls.screening import gep_in_footprints, project_footprints, rank_alternatives, screen
 from ecoledger.controls.zones import ZoneError, check_zones, read_rules, read_zones
 from ecoledger.ecosystems import ECOSYSTEM_CODES
+from ecoledger.untranslated import untranslated
 
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 X0, Y0 = 1_000_000.0, 3_000_000.0  # somewhere in Jiangxi in the Albers projection
@@ -374,7 +375,9 @@ def test_jiangxi_demonstration_is_labelled_and_its_gep_matches_the_site_valuatio
     for name in ("projects", "overlaps", "rules_triggered", "gep"):
         table = pd.read_csv(out / f"{name}.csv")
         assert len(table) and (table["status"] == "demonstration").all(), name
-    assert "示范数据" in (out / "index.html").read_text(encoding="utf-8")
+    zh = (out / "index.html").read_text(encoding="utf-8")
+    assert "示范数据" in zh
+    assert untranslated(zh) == []  # project ids, the PROJ string and the index name are code
     ranked = pd.read_csv(out / "alternatives.csv")
     park = ranked[ranked["group"] == "park"]
     assert park["rank"].iloc[0] == 1 and park["prohibited_m2"].is_monotonic_increasing

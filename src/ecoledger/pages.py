@@ -179,6 +179,11 @@ def table(frame: pd.DataFrame, columns: list[Column], t: Callable[..., str], cap
     return Table(shown, rows, caption, sums, total_row, row_classes or [""] * len(rows))
 
 
+def identifier(value) -> Markup:
+    """A user's identifier (a project id, a code): shown as code and left untranslated."""
+    return Markup('<code translate="no">{}</code>').format(text(value))
+
+
 def foreign(value: str, lang: str = "en") -> Markup:
     """Text kept in its own language (a rule's free text): marked so readers and checks know."""
     return Markup(f'<span lang="{lang}">{escape(value)}</span>')

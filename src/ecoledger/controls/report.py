@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ecoledger import pages
 from ecoledger.controls.screening import Screening, rank_alternatives, to_json
@@ -225,6 +225,7 @@ def _model(
     lang = t.lang
     C = pages.Column
     plain = {"format": pages.text, "numeric": False}
+    ident = {"format": pages.identifier, "numeric": False}
     ha = t("controls.ha")
 
     def kind(row) -> str:
@@ -240,7 +241,7 @@ def _model(
     projects = pages.table(
         p,
         [
-            C("project_id", t("controls.col.project"), **plain),
+            C("project_id", t("controls.col.project"), **ident),
             C("name", t("controls.col.name"), **plain),
             C("activity", t("controls.col.activity"), **plain),
             C("kind", t("controls.col.kind"), **plain),
@@ -266,7 +267,7 @@ def _model(
     overlaps = pages.table(
         o,
         [
-            C("project_id", t("controls.col.project"), **plain),
+            C("project_id", t("controls.col.project"), **ident),
             C("zone_name", t("controls.col.zone"), **plain),
             C("zone_type", t("controls.col.zone_type"), **plain),
             C("overlap_m2", pages.head(t, t("controls.col.overlap"), ha), _ha),
@@ -291,7 +292,7 @@ def _model(
     rules = pages.table(
         tr,
         [
-            C("project_id", t("controls.col.project"), **plain),
+            C("project_id", t("controls.col.project"), **ident),
             C("zone_type", t("controls.col.zone_type"), **plain),
             C("rule_id", t("controls.col.rule"), **plain),
             C("ruling", t("controls.col.ruling"), **plain),
@@ -320,7 +321,7 @@ def _model(
                 pages.table(
                     wide,
                     [
-                        C("project_id", t("controls.col.project"), **plain),
+                        C("project_id", t("controls.col.project"), **ident),
                         C(column, t(head), **plain),
                         C("value_yuan", pages.money_head(t, t("controls.col.gep"), unit), pages.money(unit)),
                     ],
@@ -335,9 +336,9 @@ def _model(
         alt = pages.table(
             alternatives,
             [
-                C("group", t("controls.col.group"), **plain),
+                C("group", t("controls.col.group"), **ident),
                 C("rank", t("controls.col.rank"), i18n.plain),
-                C("project_id", t("controls.col.project"), **plain),
+                C("project_id", t("controls.col.project"), **ident),
                 C("prohibited_m2", pages.head(t, t("controls.col.prohibited"), ha), _ha),
                 C("conditional_m2", pages.head(t, t("controls.col.conditional"), ha), _ha),
                 C("gep_yuan", pages.money_head(t, t("controls.col.gep"), unit), pages.money(unit)),
@@ -367,9 +368,17 @@ def _model(
         "demonstration": screening.status == DEMONSTRATION,
         "map_uri": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "crs": screening.area_crs,
+        "method": _method(t, screening.area_crs),
         "colon": "：" if lang == "zh" else ": ",
         "files": ["projects", "overlaps", "rules_triggered", "gep"] + (["alternatives"] if alt else []),
     }
+
+
+def _method(t, crs: str) -> Markup:
+    """The method paragraph with the CRS's PROJ string and GEOS's index name as code (not words)."""
+    marked = escape(t("controls.page.method_text", crs="\x00"))
+    marked = marked.replace("\x00", Markup('<code translate="no">{}</code>').format(crs))
+    return marked.replace("STRtree", Markup("<code>STRtree</code>"))
 
 
 def _safe(name, code) -> str:
@@ -419,6 +428,7 @@ def write_screening(
                 staging,
                 lambda t: template.render(
                     t=t,
+                    page=True,
                     **_model(
                         screening,
                         t,
@@ -429,6 +439,18 @@ def write_screening(
                 ),
             )
     return {name: out / name for name in ("projects.csv", "overlaps.csv", "index.html", "screening.json")}
+
+
+def page_body(screening: Screening, lang: str, zone_problems: Iterable[Problem] = ()) -> Markup:
+    """The screening page's body alone (no frame, no links to files beside it), in ``lang``: what
+    the platform embeds in its own page."""
+    from ecoledger.platform import i18n as platform_i18n
+
+    t = platform_i18n.translator(lang)
+    model = _model(screening, t, None, zone_problems, _map_png(screening, lang))
+    model["files"] = []  # the platform links the stored result instead
+    template = pages.environment().get_template("controls/screening.html.j2")
+    return Markup(template.render(t=t, page=False, **model))
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:

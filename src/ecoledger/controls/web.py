@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
@@ -519,9 +518,6 @@ def _settings_of(summary: dict, screening_class) -> dict:
 def result_html(result: dict, inputs: dict, zone_set, lang: str, record: dict) -> Markup:
     """The report's page body (``controls/screening.html.j2``) of a stored screening, then any
     result keys the report does not know as plain tables."""
-    import jinja2
-
-    from ecoledger import pages
     from ecoledger.controls import report
 
     t = i18n.translator(lang)
@@ -531,29 +527,11 @@ def result_html(result: dict, inputs: dict, zone_set, lang: str, record: dict) -
         else None
     )
     screening = screening_of(result, inputs, zone_set, accounts)
-    env = pages.environment()
-    fragment = (resources.files("ecoledger.data") / "pages" / "fragment.html.j2").read_text(encoding="utf-8")
-    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({"data/pages/base.html.j2": fragment}), env.loader])
-    model = report._model(screening, t, None, zone_set.problems, report._map_png(screening, lang))
-    body = env.get_template("controls/screening.html.j2").render(t=t, **model)
-    # the CLI page links its files beside it; here the whole result is the API's JSON (linked by the page)
-    body = re.sub(r'<p class="source">[^\n]*screening\.json[^\n]*</p>', "", body)
-    body = body.replace(*_method_as_code(t, model["crs"]))
-    # the platform's script draws its Leaflet map into any element with the id "map"
-    body = body.replace('<section id="map">', '<section id="screening-map">')
+    body = report.page_body(screening, lang, zone_set.problems)
     # the report's tables scroll in their box (pages.css's "scroll"; the platform's "table-scroll")
-    body = body.replace('<div class="scroll">', '<div class="scroll table-scroll">')
+    body = body.replace(Markup('<div class="scroll">'), Markup('<div class="scroll table-scroll">'))
     extra = [_extra_table(key, value, t) for key, value in result.items() if key not in KNOWN_KEYS]
-    return Markup(body) + Markup("").join(x for x in extra if x)
-
-
-def _method_as_code(t, crs: str) -> tuple[str, str]:
-    """(the method paragraph as the report renders it, the same with the CRS's PROJ string and the
-    name of GEOS's index marked as code), so that the Chinese page has no stray English words."""
-    plain = str(escape(t("controls.page.method_text", crs=crs)))
-    code = str(Markup('<code translate="no">{}</code>').format(crs))
-    marked = str(escape(t("controls.page.method_text", crs="\x00"))).replace("\x00", code)
-    return plain, marked.replace("STRtree", "<code>STRtree</code>")
+    return body + Markup("").join(x for x in extra if x)
 
 
 def _extra_table(key: str, value, t) -> Markup | None:
