@@ -65,6 +65,35 @@ class Problem:
     def __str__(self) -> str:
         return f"[{self.severity}] {self.file} · {self.field}: {self.message} → fix: {self.fix}"
 
+    @classmethod
+    def keyed(cls, file: str, field: str, key: str, severity: str = "error", where_zh: str | None = None,
+              **fields) -> Problem:
+        """A problem worded in both languages by the message catalogue's ``key`` and ``key.fix``,
+        ``fields`` filling both; ``where_zh`` leads the Chinese message (a row problem names its
+        rows in Chinese, the English ``field`` then giving way to it)."""
+        from ecoledger.messages import text
+
+        message_zh = text(key, "zh", **fields)
+        if where_zh:
+            message_zh = f"{where_zh}：{message_zh}"
+        return cls(file, field, text(key, "en", **fields), text(f"{key}.fix", "en", **fields), severity,
+                   message_zh, text(f"{key}.fix", "zh", **fields))
+
+    def as_dict(self, lang: str) -> dict:
+        """The problem as an API answers it: message and fix in ``lang``, both languages beside."""
+        zh = lang == "zh"
+        return {
+            "file": self.file,
+            "field": self.field,
+            "message": (self.message_zh or self.message) if zh else self.message,
+            "fix": (self.fix_zh or self.fix) if zh else self.fix,
+            "severity": self.severity,
+            "message_en": self.message,
+            "fix_en": self.fix,
+            "message_zh": self.message_zh or self.message,
+            "fix_zh": self.fix_zh or self.fix,
+        }
+
     def in_language(self, lang: str) -> tuple[str, str, str]:
         """(field, message, fix) in ``lang``: the Chinese where the check gave it, else English.
 

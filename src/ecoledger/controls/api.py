@@ -130,24 +130,8 @@ def _short(digest: str) -> str:
     return digest[:12] + "…" if len(digest) > 12 else digest
 
 
-def problem_in(p: Problem, lang: str) -> dict:
-    """A problem as the API answers it: message and fix in ``lang``, both languages beside."""
-    zh = lang == "zh"
-    return {
-        "file": p.file,
-        "field": p.field,
-        "message": (p.message_zh or p.message) if zh else p.message,
-        "fix": (p.fix_zh or p.fix) if zh else p.fix,
-        "severity": p.severity,
-        "message_en": p.message,
-        "fix_en": p.fix,
-        "message_zh": p.message_zh or p.message,
-        "fix_zh": p.fix_zh or p.fix,
-    }
-
-
 def problem_from(record: dict) -> Problem:
-    """A stored problem (``problem_in``'s dict) back as a ``Problem``."""
+    """A stored problem (``Problem.as_dict``'s dict) back as a ``Problem``."""
     return Problem(
         record["file"],
         record["field"],
@@ -165,22 +149,14 @@ def refusal(problems: list[Problem], lang: str, head: str = "refused") -> JSONRe
             "detail": say(head, lang),
             "detail_zh": say(head, "zh"),
             "lang": lang,
-            "problems": [problem_in(p, lang) for p in problems],
+            "problems": [p.as_dict(lang) for p in problems],
         },
         status_code=422,
     )
 
 
 def _problem(file: str, where: str, key: str, **fields) -> Problem:
-    return Problem(
-        file,
-        where,
-        say(key, "en", **fields),
-        say(f"{key}.fix", "en", **fields),
-        "error",
-        say(key, "zh", **fields),
-        say(f"{key}.fix", "zh", **fields),
-    )
+    return Problem.keyed(file, where, f"controls.api.{key}", **fields)
 
 
 def finite(value):
@@ -340,7 +316,7 @@ def store_layer(
         zone_count=len(zones),
         type_counts={str(k): int(v) for k, v in zones["zone_type"].value_counts().items()},
         area_crs=zone_set.area_crs.crs,
-        warnings=[problem_in(p, lang) for p in zone_set.problems],
+        warnings=[p.as_dict(lang) for p in zone_set.problems],
         demonstration=demonstration,
         uploaded_by=actor,
     )

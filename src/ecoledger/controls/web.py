@@ -273,9 +273,8 @@ def _page(request: Request, user, status_code: int = 200, **extra):
 
 
 def _problems(problems: list[Problem], lang: str) -> list[dict]:
-    from ecoledger.controls.api import problem_in
 
-    shown = [problem_in(p, lang) for p in problems]
+    shown = [p.as_dict(lang) for p in problems]
     for record in shown:  # `quoted` names (columns, values) as code, the rest escaped
         for key in ("message", "fix"):
             record[key] = Markup(re.sub(r"`([^`\n]*)`", r"<code>\1</code>", str(escape(record[key]))))

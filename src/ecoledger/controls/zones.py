@@ -202,19 +202,7 @@ def activity_label(code: str, lang: str = "zh") -> str:
 def _problem(
     file: str, where: str, key: str, severity: str = "error", where_zh: str | None = None, **fields
 ) -> Problem:
-    fields.setdefault("at", "")
-    message_zh = phrase(key, "zh", **fields)
-    if where_zh:
-        message_zh = f"{where_zh}：{message_zh}"
-    return Problem(
-        file,
-        where,
-        phrase(key, "en", **fields),
-        phrase(f"{key}.fix", "en", **fields),
-        severity,
-        message_zh,
-        phrase(f"{key}.fix", "zh", **fields),
-    )
+    return Problem.keyed(file, where, PREFIX + key, severity, where_zh, **{"at": "", **fields})
 
 
 def _known(lang: str) -> str:

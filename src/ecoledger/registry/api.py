@@ -533,32 +533,7 @@ def request_language(request: Request) -> str:
 
 
 def _problem(file: str, where: str, key: str, **fields) -> Problem:
-    say = messages.text
-    return Problem(
-        file,
-        where,
-        say(f"registry.upload.{key}", "en", **fields),
-        say(f"registry.upload.{key}.fix", "en"),
-        "error",
-        say(f"registry.upload.{key}", "zh", **fields),
-        say(f"registry.upload.{key}.fix", "zh"),
-    )
-
-
-def _problem_in(p: Problem, lang: str) -> dict:
-    """A problem as the upload answers it: message and fix in ``lang``, both languages beside."""
-    zh = lang == "zh"
-    return {
-        "file": p.file,
-        "field": p.field,
-        "message": (p.message_zh or p.message) if zh else p.message,
-        "fix": (p.fix_zh or p.fix) if zh else p.fix,
-        "severity": p.severity,
-        "message_en": p.message,
-        "fix_en": p.fix,
-        "message_zh": p.message_zh or p.message,
-        "fix_zh": p.fix_zh or p.fix,
-    }
+    return Problem.keyed(file, where, f"registry.upload.{key}", **fields)
 
 
 class _Refused(Exception):
@@ -574,7 +549,7 @@ def _refusal(problems: list[Problem], lang: str) -> JSONResponse:
             "detail": head,
             "detail_zh": messages.text("registry.upload.refused", "zh"),
             "lang": lang,
-            "problems": [_problem_in(p, lang) for p in problems],
+            "problems": [p.as_dict(lang) for p in problems],
         },
         status_code=422,
     )
@@ -645,7 +620,7 @@ def upload_parcels(
             "count": len(made),
             "file": found.file,
             "area_crs": found.area_crs.crs,
-            "warnings": [_problem_in(p, lang) for p in found.warnings],
+            "warnings": [p.as_dict(lang) for p in found.warnings],
         },
         status_code=201,
     )
