@@ -404,6 +404,12 @@ def assets_from_runs(start: Run, end: Run, unit: str) -> pd.DataFrame:
 INDICATOR_COLUMNS = ("code", "year", "indicator", "value")
 
 
+CHANGE_COLUMNS = [  # the indicator-change table
+    "indicator", "unit", "value_0", "status_0", "source_0", "reason_0",
+    "value_1", "status_1", "source_1", "reason_1", "change", "change_share",
+]
+
+
 def indicator_changes(path: str | Path, unit: str, start: int, end: int) -> pd.DataFrame:
     """The unit's indicators at the start and end years from ``indicator_values.csv`` (columns
     code, unit_name, level, year, indicator, value, unit, status, source_title, source_url, quote,
@@ -427,21 +433,7 @@ def indicator_changes(path: str | Path, unit: str, start: int, end: int) -> pd.D
         record["change"] = record["value_1"] - record["value_0"]
         record["change_share"] = relative_change(record["value_0"], record["value_1"])
         out.append(record)
-    columns = [
-        "indicator",
-        "unit",
-        "value_0",
-        "status_0",
-        "source_0",
-        "reason_0",
-        "value_1",
-        "status_1",
-        "source_1",
-        "reason_1",
-        "change",
-        "change_share",
-    ]
-    return pd.DataFrame(out).reindex(columns=columns)
+    return pd.DataFrame(out).reindex(columns=CHANGE_COLUMNS)
 
 
 def _first(frame: pd.DataFrame, column: str) -> str:
@@ -539,22 +531,7 @@ def departure_audit(
     table = (
         indicator_changes(indicators, unit, start, end)
         if indicators is not None
-        else pd.DataFrame(
-            columns=[
-                "indicator",
-                "unit",
-                "value_0",
-                "status_0",
-                "source_0",
-                "reason_0",
-                "value_1",
-                "status_1",
-                "source_1",
-                "reason_1",
-                "change",
-                "change_share",
-            ]
-        )
+        else pd.DataFrame(columns=CHANGE_COLUMNS)
     )
     first = rows1.iloc[0]
     return DepartureAudit(
