@@ -271,21 +271,17 @@ def test_a_batch_of_200_equals_one_by_one():
     centres = rng.uniform(0, 2400, size=(200, 2))
     shapes = [at(Point(x, y).buffer(rng.uniform(20, 150), quad_segs=4)) for x, y in centres]
     batch = gpd.GeoDataFrame({"project_id": [f"p{i}" for i in range(200)]}, geometry=shapes, crs=ALBERS)
-    together = screen(batch, zones, activity="urban_construction")
+    rules = read_rules()
+    together = screen(batch, zones, rules, activity="urban_construction")
+    singles = [screen(batch.iloc[[i]], zones, rules, activity="urban_construction") for i in range(200)]
     columns = ["project_id", "zone_id", "overlap_m2", "share_of_footprint", "share_of_zone", "ruling"]
-    alone = pd.concat(
-        [screen(batch.iloc[[i]], zones, activity="urban_construction").overlaps[columns] for i in range(200)],
-        ignore_index=True,
-    )
+    alone = pd.concat([single.overlaps[columns] for single in singles], ignore_index=True)
     key = ["project_id", "zone_id"]
     left = together.overlaps[columns].sort_values(key).reset_index(drop=True)
     right = alone.sort_values(key).reset_index(drop=True)
     assert len(left) > 50
     pd.testing.assert_frame_equal(left, right, check_dtype=False)
-    singles = pd.concat(
-        [screen(batch.iloc[[i]], zones, activity="urban_construction").projects for i in range(200)],
-        ignore_index=True,
-    )
+    singles = pd.concat([single.projects for single in singles], ignore_index=True)
     pd.testing.assert_frame_equal(
         together.projects.drop(columns="zones_touched"),
         singles.drop(columns="zones_touched"),
