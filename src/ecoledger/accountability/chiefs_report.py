@@ -140,10 +140,10 @@ def _map_png(chiefs: Chiefs, lang: str) -> bytes:
 
     from ecoledger.accountability.chiefs import area_shapes
     from ecoledger.outputs import ecosystem_colour_table
-    from ecoledger.report.figures import _decorate, _styled
+    from ecoledger.report.figures import decorate_map, styled
     from ecoledger.report.i18n import Translator
 
-    @_styled
+    @styled
     def draw():
         maps = Path(chiefs.accounts) / "maps" / "ecosystem.tif" if chiefs.accounts else None
         shapes = area_shapes(chiefs.areas, chiefs.buffer_m)
@@ -184,7 +184,7 @@ def _map_png(chiefs: Chiefs, lang: str) -> bytes:
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
         ax.set_aspect("equal")
-        _decorate(ax, shapes.crs, Translator(lang))
+        decorate_map(ax, shapes.crs, Translator(lang))
         ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")

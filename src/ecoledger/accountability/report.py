@@ -189,7 +189,7 @@ def effects_png(audit: DepartureAudit, lang: str) -> bytes | None:
 
     from matplotlib.figure import Figure
 
-    from ecoledger.report.figures import _styled
+    from ecoledger.report.figures import styled
     from ecoledger.report.i18n import Translator
 
     items = audit.items[(audit.items["status"] == "compared") & (audit.items["change_yuan"].abs() > 0)]
@@ -201,7 +201,7 @@ def effects_png(audit: DepartureAudit, lang: str) -> bytes | None:
     scale = i18n.YI if unit == "yi" else pages.WAN
     names = [Translator(lang).item(i) for i in items["item"]]
 
-    @_styled
+    @styled
     def draw():
         figure = Figure(figsize=(7.5, 0.45 * len(items) + 1.4))
         ax = figure.add_subplot()

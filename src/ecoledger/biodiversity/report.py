@@ -178,12 +178,12 @@ def _map_png(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from ecoledger.report.figures import _decorate, _styled
+    from ecoledger.report.figures import decorate_map, styled
     from ecoledger.report.i18n import Translator
 
     t = i18n.translator(lang)
 
-    @_styled
+    @styled
     def draw():
         figure = Figure(figsize=(7.5, 8.5))
         ax = figure.add_subplot()
@@ -218,7 +218,7 @@ def _map_png(
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
         ax.set_aspect("equal")
-        _decorate(ax, units.crs, Translator(lang))
+        decorate_map(ax, units.crs, Translator(lang))
         ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

@@ -22,24 +22,24 @@ LIGHTS = {
 CITY_COLOUR = "#3f8f5b"
 
 
-@figures._styled
+@figures.styled
 def gep_by_city_chart(cities: pd.DataFrame, year: int, t: Words) -> Chart | None:
     """Horizontal bars of each city's GEP (``cities``: columns name, gep in yuan), largest on top."""
     drawn = cities.dropna(subset=["gep"]).sort_values("gep")
     if drawn.empty:
         return None
     title = t("gep_by_city_chart", year=year)
-    figure = figures._bar_chart(
+    figure = figures.bar_chart(
         drawn["name"].astype(str).tolist(),
         drawn["gep"].astype(float).tolist(),
         [CITY_COLOUR] * len(drawn),
         title,
         Translator(t.lang),
     )
-    return Chart(title, figures._png(figure))
+    return Chart(title, figures.png_uri(figure))
 
 
-@figures._styled
+@figures.styled
 def lights_chart(
     scorecard: pd.DataFrame, year: int, t: Words, indicator_names: dict[str, str]
 ) -> Chart | None:
@@ -72,4 +72,4 @@ def lights_chart(
     )
     title = t("lights_chart", year=year)
     ax.set_title(title)
-    return Chart(title, figures._png(figure))
+    return Chart(title, figures.png_uri(figure))

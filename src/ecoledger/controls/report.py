@@ -177,10 +177,10 @@ def _map_png(screening: Screening, lang: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    from ecoledger.report.figures import _decorate, _styled
+    from ecoledger.report.figures import decorate_map, styled
     from ecoledger.report.i18n import Translator
 
-    @_styled
+    @styled
     def draw():
         fp = screening.footprints
         minx, miny, maxx, maxy = fp.total_bounds
@@ -210,7 +210,7 @@ def _map_png(screening: Screening, lang: str) -> bytes:
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
         ax.set_aspect("equal")
-        _decorate(ax, fp.crs, Translator(lang))
+        decorate_map(ax, fp.crs, Translator(lang))
         ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=130, bbox_inches="tight")

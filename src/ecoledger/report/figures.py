@@ -64,10 +64,10 @@ def cjk_family() -> str | None:
     return None
 
 
-def _styled(draw: Callable[..., Chart]) -> Callable[..., Chart]:
+def styled(draw: Callable[..., Chart]) -> Callable[..., Chart]:
     """Draw with the CJK font (when there is one) and without the Unicode minus it lacks."""
     @functools.wraps(draw)
-    def styled(*args, **kwargs):
+    def wrapped(*args, **kwargs):
         family = cjk_family()
         rc = {"axes.unicode_minus": False, "font.size": 9,
               "axes.spines.top": False, "axes.spines.right": False}
@@ -75,10 +75,10 @@ def _styled(draw: Callable[..., Chart]) -> Callable[..., Chart]:
             rc["font.family"] = [family, "DejaVu Sans"]  # per-glyph fallback for e.g. ⁸
         with matplotlib.rc_context(rc):
             return draw(*args, **kwargs)
-    return styled
+    return wrapped
 
 
-def _png(figure: Figure) -> str:
+def png_uri(figure: Figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -191,7 +191,7 @@ def _north_arrow(ax: Axes, crs) -> None:
             path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
 
 
-def _decorate(ax: Axes, crs, t: Translator) -> None:
+def decorate_map(ax: Axes, crs, t: Translator) -> None:
     """Graticule with coordinate ticks, scale bar and north arrow on a map in a projected CRS."""
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -226,7 +226,7 @@ def _map_axes(units, wide: bool) -> tuple[Figure, Axes]:
     return figure, ax
 
 
-@_styled
+@styled
 def density_map(data: RunOutputs, level: str, t: Translator) -> Chart:
     """Choropleth of GEP per km² (万元/km²) of the units of ``level``, labelled with their names,
     with legend, scale bar, north arrow and graticule."""
@@ -246,12 +246,12 @@ def density_map(data: RunOutputs, level: str, t: Translator) -> Chart:
         bar.set_label(t("wan_yuan_per_km2"))
         bar.ax.set_yticklabels([numbers.quantity(b) for b in breaks], fontsize=7)
     _label_units(ax, units, wide)
-    _decorate(ax, units.crs, t)
+    decorate_map(ax, units.crs, t)
     ax.set_title(title)
-    return Chart(title, _png(figure), wide=wide)
+    return Chart(title, png_uri(figure), wide=wide)
 
 
-@_styled
+@styled
 def ecosystem_map(data: RunOutputs, level: str, t: Translator) -> Chart | None:
     """The dominant ecosystem type (largest area in T1) of each unit of ``level``, in the
     conventional ecosystem colours, with legend, scale bar, north arrow and graticule."""
@@ -269,13 +269,13 @@ def ecosystem_map(data: RunOutputs, level: str, t: Translator) -> Chart | None:
                              for e in units["dominant"]],
                edgecolor="#555555", linewidth=0.5, aspect=None)
     _label_units(ax, units, wide)
-    _decorate(ax, units.crs, t)
+    decorate_map(ax, units.crs, t)
     shown = [e for e in types if (units["dominant"] == e).any()]
     ax.legend(handles=[Patch(facecolor=ecosystem_colour(e), edgecolor="#555555", label=t.ecosystem(e))
                        for e in shown], title=t("dominant_ecosystem"), loc="upper left",
               bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8, title_fontsize=8)
     ax.set_title(title)
-    return Chart(title, _png(figure), wide=wide)
+    return Chart(title, png_uri(figure), wide=wide)
 
 
 LANDCOVER_MAP = Path("maps") / "ecosystem.tif"  # written by outputs.write_ecosystem_map
@@ -290,7 +290,7 @@ def landcover_legend(codes, t: Translator) -> list[tuple[str, str]]:
             if code in present]
 
 
-@_styled
+@styled
 def landcover_map(data: RunOutputs, t: Translator) -> Chart | None:
     """The ecosystem type of every cell of the accounting grid inside the region
     (``maps/ecosystem.tif``) in the conventional colours, under the unit boundaries, with legend,
@@ -328,17 +328,17 @@ def landcover_map(data: RunOutputs, t: Translator) -> Chart | None:
     outer = (units[units["level"] == levels[-1]] if len(levels) > 1
              else units[units["adcode"].isin(data.roots)])  # the parents, or the region's outline
     outer.boundary.plot(ax=ax, color="#37474f", linewidth=0.6, zorder=2)
-    _decorate(ax, crs, t)
+    decorate_map(ax, crs, t)
     legend = landcover_legend(np.unique(codes[codes > 0]), t)
     ax.legend(handles=[Patch(facecolor=colour, edgecolor="#555555", label=name) for colour, name in legend],
               title=t("ecosystem_type"), loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               fontsize=8, title_fontsize=8)
     ax.set_title(title)
     caption = t("landcover_map_caption", file=LANDCOVER_MAP.as_posix())
-    return Chart(title, _png(figure), caption, wide=True)
+    return Chart(title, png_uri(figure), caption, wide=True)
 
 
-def _bar_chart(labels: list[str], values_yuan: list[float], colours: list[str], title: str,
+def bar_chart(labels: list[str], values_yuan: list[float], colours: list[str], title: str,
                t: Translator) -> Figure:
     """Horizontal bars in 亿元, largest on top, each labelled with its value."""
     figure = Figure(figsize=(7, 0.3 * len(labels) + 1.2))
@@ -352,34 +352,34 @@ def _bar_chart(labels: list[str], values_yuan: list[float], colours: list[str], 
     return figure
 
 
-@_styled
+@styled
 def item_chart(data: RunOutputs, t: Translator) -> Chart:
     """Horizontal bars of the region's items in 亿元, coloured by group."""
     rows = data.region_rows
     drawn = rows[rows["value_yuan"] > 0].sort_values("value_yuan")
     title = t("items_chart")
-    figure = _bar_chart([t.item(i) for i in drawn["item"]], drawn["value_yuan"].tolist(),
+    figure = bar_chart([t.item(i) for i in drawn["item"]], drawn["value_yuan"].tolist(),
                         [GROUP_COLOURS[g] for g in drawn["group"]], title, t)
     figure.axes[0].legend(handles=[Patch(color=colour, label=t.group(group))
                                    for group, colour in GROUP_COLOURS.items()],
                           loc="lower right", frameon=False)
     missing = rows.loc[rows["data_status"] == "missing", "item"]
     caption = t("not_drawn", items=t.join(map(t.item, missing))) if not missing.empty else ""
-    return Chart(title, _png(figure), caption)
+    return Chart(title, png_uri(figure), caption)
 
 
-@_styled
+@styled
 def ecosystem_chart(data: RunOutputs, t: Translator) -> Chart:
     """Horizontal bars of the region's value by ecosystem type in 亿元, in the ecosystem colours."""
     totals = region_by_ecosystem(data).sum()
     totals = totals[totals > 0].sort_values()
     title = t("ecosystem_chart")
-    figure = _bar_chart([t.ecosystem(e) for e in totals.index], totals.tolist(),
+    figure = bar_chart([t.ecosystem(e) for e in totals.index], totals.tolist(),
                         [ecosystem_colour(e) for e in totals.index], title, t)
-    return Chart(title, _png(figure))
+    return Chart(title, png_uri(figure))
 
 
-@_styled
+@styled
 def group_chart(data: RunOutputs, t: Translator) -> Chart:
     """The composition of GEP by group: one stacked bar with each group's share and 亿元."""
     groups = {g: v["value_yuan"] or 0.0 for g, v in data.summary["groups"].items()}
@@ -404,7 +404,7 @@ def group_chart(data: RunOutputs, t: Translator) -> Chart:
     ax.spines["left"].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(groups), frameon=False)
     ax.set_title(title)
-    return Chart(title, _png(figure))
+    return Chart(title, png_uri(figure))
 
 
 def _leaves(data: RunOutputs) -> pd.DataFrame:
@@ -414,7 +414,7 @@ def _leaves(data: RunOutputs) -> pd.DataFrame:
     return summary[summary["level"] == lowest]
 
 
-@_styled
+@styled
 def top_units_chart(data: RunOutputs, t: Translator, count: int = 15) -> Chart | None:
     """The ``count`` lowest-level units (counties) with the highest GEP, stacked by group."""
     leaves = _leaves(data)
@@ -436,10 +436,10 @@ def top_units_chart(data: RunOutputs, t: Translator, count: int = 15) -> Chart |
     ax.set_xlabel(t("yi_yuan"))
     ax.legend(loc="lower right", frameon=False)
     ax.set_title(title)
-    return Chart(title, _png(figure))
+    return Chart(title, png_uri(figure))
 
 
-@_styled
+@styled
 def change_chart(data: RunOutputs, previous: pd.DataFrame, previous_year: int,
                  t: Translator, shown: int = 12) -> Chart | None:
     """GEP change (%) of the lowest-level units against ``previous`` (that year's accounts), like
@@ -497,7 +497,7 @@ def change_chart(data: RunOutputs, previous: pd.DataFrame, previous_year: int,
             caption += t("change_comparable_caption", change=f"{alike:+.1%}",
                          before=numbers.yi(totals["comparable_before_yuan"]),
                          after=numbers.yi(totals["comparable_after_yuan"]))
-    return Chart(title, _png(figure), caption,
+    return Chart(title, png_uri(figure), caption,
                  notes=excluded_notes(items, previous_year, data.summary["year"], t))
 
 

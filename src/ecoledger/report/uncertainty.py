@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ecoledger import messages
 from ecoledger.report import numbers, words
-from ecoledger.report.figures import Chart, _png, _styled
+from ecoledger.report.figures import Chart, png_uri, styled
 from ecoledger.report.i18n import Translator
 from ecoledger.report.inputs import RunOutputs
 from ecoledger.report.sections import Table
@@ -120,7 +120,7 @@ def drivers(uncertainty: Uncertainty, data: RunOutputs, t: Translator) -> Table 
     return table
 
 
-@_styled
+@styled
 def tornado(uncertainty: Uncertainty, data: RunOutputs, t: Translator) -> Chart | None:
     """Small multiples, one per unit with drivers (the region first, then its cities): each
     driver's bar spans GEP with the input at its low and at its high end, around the account
@@ -149,7 +149,7 @@ def tornado(uncertainty: Uncertainty, data: RunOutputs, t: Translator) -> Chart 
         if n == 0:
             ax.legend(fontsize=6, frameon=False, loc="lower right")
     figure.tight_layout()
-    return Chart(t("tornado_chart"), _png(figure), wide=True)
+    return Chart(t("tornado_chart"), png_uri(figure), wide=True)
 
 
 def caveats(uncertainty: Uncertainty, t: Translator) -> list[str]:
