@@ -43,7 +43,7 @@ from pyproj import CRS
 
 from ecoledger.errors import Problem, SubmissionError
 from ecoledger.messages import register, text
-from ecoledger.registry.parcels import GEOS_REASONS_ZH, AreaCrs, _reason, equal_area_crs
+from ecoledger.registry.parcels import GEOS_REASONS_ZH, AreaCrs, _reason, equal_area_crs, overlapping_pairs
 
 PREFIX = "biodiversity."
 DEMONSTRATION = "demonstration"
@@ -497,10 +497,7 @@ def area_overlaps(
     geoms = np.asarray(areas.geometry.array, dtype=object)
     if len(geoms) < 2:
         return []
-    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    keep = a < b
-    a, b = a[keep], b[keep]
-    shared = shapely.area(shapely.intersection(geoms[a], geoms[b])) if len(a) else np.array([])
+    a, b, shared = overlapping_pairs(geoms)
     fids, names = areas["fid"].tolist(), areas["name"].tolist()
     own = shapely.area(geoms)
     out = []

@@ -51,7 +51,14 @@ from ecoledger.controls.store import StoredScreening, Zone, ZoneLayer
 from ecoledger.controls.zones import ACTIVITIES, RULE_COLUMNS, ZONE_TYPES
 from ecoledger.errors import Problem, SubmissionError
 from ecoledger.platform import app as platform_app
-from ecoledger.platform.deps import CsrfHeader, UserDep, check_csrf, enforce_access, platform
+from ecoledger.platform.deps import (
+    CsrfHeader,
+    UserDep,
+    check_csrf,
+    enforce_access,
+    platform,
+    request_language,
+)
 from ecoledger.platform.policy import Conflict, NotFound, allow, is_staff, require_login, require_role
 
 router = APIRouter(dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
@@ -114,15 +121,6 @@ messages.register(
 
 def say(key: str, lang: str = "en", **fields) -> str:
     return messages.text(f"controls.api.{key}", lang, **fields)
-
-
-def request_language(request: Request) -> str:
-    """The request's language: ``?lang=``, the pages' language cookie, then Accept-Language; zh."""
-    wanted = request.query_params.get("lang") or request.cookies.get("ecoledger_lang")
-    if wanted in ("zh", "en"):
-        return wanted
-    accepted = (request.headers.get("accept-language") or "").strip().lower()
-    return "en" if accepted.startswith("en") else "zh"
 
 
 def _short(digest: str) -> str:

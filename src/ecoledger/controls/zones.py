@@ -42,7 +42,14 @@ from pyproj import CRS
 
 from ecoledger.errors import Problem, SubmissionError
 from ecoledger.messages import register, text
-from ecoledger.registry.parcels import GEOS_REASONS_ZH, AreaCrs, _crs_name, _reason, equal_area_crs
+from ecoledger.registry.parcels import (
+    GEOS_REASONS_ZH,
+    AreaCrs,
+    _crs_name,
+    _reason,
+    equal_area_crs,
+    overlapping_pairs,
+)
 
 PREFIX = "controls."
 OVERLAP_TOLERANCE_M2 = 1.0
@@ -398,13 +405,7 @@ def zone_overlaps(
     geoms = np.asarray(zones.geometry.array, dtype=object)
     if len(geoms) < 2:
         return []
-    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    types = zones["zone_type"].to_numpy()
-    keep = (a < b) & (types[a] == types[b])
-    a, b = a[keep], b[keep]
-    if not len(a):
-        return []
-    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    a, b, area = overlapping_pairs(geoms, zones["zone_type"].to_numpy())
     out = []
     fids, names = zones["fid"].tolist(), zones["zone_name"].tolist()
     for i, j, shared in zip(a, b, area, strict=True):

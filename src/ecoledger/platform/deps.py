@@ -25,6 +25,16 @@ from ecoledger.platform.policy import AccessDenied, NotAuthenticated, access_of
 SESSION_COOKIE = "ecoledger_session"
 CSRF_COOKIE = "ecoledger_csrf"
 CSRF_HEADER = "x-csrf-token"
+LANG_COOKIE = "ecoledger_lang"  # the pages' language switch
+
+
+def request_language(request: Request) -> str:
+    """An API request's language: ``?lang=``, the pages' language cookie, then Accept-Language; zh."""
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in ("zh", "en"):
+        return wanted
+    accepted = (request.headers.get("accept-language") or "").strip().lower()
+    return "en" if accepted.startswith("en") else "zh"
 
 
 # Response classes of non-JSON answers, so that a route's ``response_class`` documents its media type.

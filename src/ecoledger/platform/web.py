@@ -32,6 +32,7 @@ from ecoledger.platform.api import (
 from ecoledger.platform.api import parameter_versions as api_parameter_versions
 from ecoledger.platform.app import problem_json
 from ecoledger.platform.deps import (
+    LANG_COOKIE,
     SESSION_COOKIE,
     UserDep,
     check_csrf,
@@ -53,7 +54,6 @@ from ecoledger.platform.policy import (
 
 router = APIRouter(include_in_schema=False,
                    dependencies=[Depends(enforce_access)])  # every route declares @allow(...)
-LANG_COOKIE = "ecoledger_lang"
 DEFAULT_PROFILE = "ndrc2022"
 
 _env = Environment(loader=PackageLoader("ecoledger.platform", "templates"),

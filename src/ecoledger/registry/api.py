@@ -59,7 +59,14 @@ from sqlalchemy.exc import IntegrityError
 from ecoledger import messages
 from ecoledger.errors import EcoledgerError, Problem
 from ecoledger.platform import app as platform_app
-from ecoledger.platform.deps import CsrfHeader, UserDep, check_csrf, enforce_access, platform
+from ecoledger.platform.deps import (
+    CsrfHeader,
+    UserDep,
+    check_csrf,
+    enforce_access,
+    platform,
+    request_language,
+)
 from ecoledger.platform.models import utcnow
 from ecoledger.platform.policy import AccessDenied, allow, require_login, require_role
 from ecoledger.registry import bank, credit, finance, ledger, parcels, trace
@@ -521,15 +528,6 @@ messages.register(
     },
     prefix="registry.upload.",
 )
-
-
-def request_language(request: Request) -> str:
-    """The request's language: ``?lang=``, the pages' language cookie, then Accept-Language; zh."""
-    wanted = request.query_params.get("lang") or request.cookies.get("ecoledger_lang")
-    if wanted in ("zh", "en"):
-        return wanted
-    accepted = (request.headers.get("accept-language") or "").strip().lower()
-    return "en" if accepted.startswith("en") else "zh"
 
 
 def _problem(file: str, where: str, key: str, **fields) -> Problem:

@@ -557,6 +557,17 @@ def is_equal_area(crs) -> bool:
     return any(name in method for name in EQUAL_AREA_METHODS)
 
 
+def overlapping_pairs(geoms: np.ndarray, label: np.ndarray | None = None):
+    """``(a, b, shared)``: the index pairs a < b of ``geoms`` that intersect (with ``label``, only
+    pairs of one label) and the area of each overlap, in the CRS's units² (STRtree candidates,
+    exact GEOS intersection)."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b if label is None else (a < b) & (label[a] == label[b])
+    a, b = a[keep], b[keep]
+    shared = shapely.area(shapely.intersection(geoms[a], geoms[b])) if len(a) else np.array([])
+    return a, b, shared
+
+
 def equal_area_crs(pack: str | Path | Pack | None = None, area_crs: str | None = None) -> AreaCrs:
     """``area_crs`` if given (it must be equal-area: ``ValueError`` otherwise), else the pack's
     accounting CRS if it is equal-area, else ``ALBERS_CHINA`` (with a warning if a pack's was not)."""
