@@ -262,13 +262,15 @@ def _style_sheet(sheet, widths: list[int]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def write_template(path: str | Path, rows: pd.DataFrame, needed: pd.DataFrame) -> Path:
-    """Write the template as .xlsx or .csv (by ``path``'s suffix), atomically."""
+def write_template(path: str | Path, rows: pd.DataFrame, needed: pd.DataFrame,
+                   xlsx=None) -> Path:
+    """Write the template as .xlsx or .csv (by ``path``'s suffix), atomically; ``xlsx(rows,
+    needed) -> bytes`` writes the workbook (default ``template_xlsx_bytes``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"{path.name}: the template is written as .xlsx or .csv")
-    content = template_xlsx_bytes(rows, needed) if suffix == ".xlsx" else template_csv_bytes(rows)
+    content = (xlsx or template_xlsx_bytes)(rows, needed) if suffix == ".xlsx" else template_csv_bytes(rows)
     write_atomically(path, content)
     return path
 

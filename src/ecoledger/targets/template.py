@@ -19,13 +19,12 @@ import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
+from ecoledger.statistics import template as statistics_template
 from ecoledger.statistics.template import (
     SHEET_DATA,
     SHEET_NOTES,
     TEMPLATE_COLUMNS,
     bilingual_header,
-    template_csv_bytes,
-    write_atomically,
 )
 
 FILLABLE = ("statistic", "biodiversity")
@@ -72,10 +71,4 @@ def template_xlsx_bytes(rows: pd.DataFrame, system: pd.DataFrame) -> bytes:
 
 def write_template(path: str | Path, rows: pd.DataFrame, system: pd.DataFrame) -> Path:
     """``rows`` as .csv or .xlsx (by the suffix), atomically; ValueError for another suffix."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"{path.name}: the template is written as .xlsx or .csv")
-    content = template_xlsx_bytes(rows, system) if suffix == ".xlsx" else template_csv_bytes(rows)
-    write_atomically(path, content)
-    return path
+    return statistics_template.write_template(path, rows, system, xlsx=template_xlsx_bytes)
